@@ -1,0 +1,54 @@
+/** Error codes the API returns; each maps to one HTTP status. */
+export type ErrorCode =
+  | 'INVALID_SPEC'
+  | 'INVALID_REQUEST'
+  | 'INVALID_INPUT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'FUNCTION_NOT_FOUND'
+  | 'EXECUTION_NOT_FOUND'
+  | 'EXECUTION_FINISHED'
+  | 'BUILD_FAILED'
+  | 'INVALID_EVENT'
+  | 'CONFLICT'
+  | 'NOT_READY'
+  | 'INTERNAL';
+
+const statusByCode: Record<ErrorCode, number> = {
+  INVALID_SPEC: 422,
+  INVALID_REQUEST: 400,
+  INVALID_INPUT: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  FUNCTION_NOT_FOUND: 404,
+  EXECUTION_NOT_FOUND: 404,
+  EXECUTION_FINISHED: 409,
+  BUILD_FAILED: 422,
+  INVALID_EVENT: 400,
+  CONFLICT: 409,
+  NOT_READY: 503,
+  INTERNAL: 500,
+};
+
+/** One problem with one field, as named by a JSON path such as `spec.retry.limit`. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** A typed error that crosses the API boundary with a code, a status and details. */
+export class PontoonError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'PontoonError';
+    this.status = statusByCode[code];
+  }
+}
+
+/** Coerces anything thrown into an Error, so every catch can read `.message`. */
+export function asError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown));
+}

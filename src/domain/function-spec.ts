@@ -1,0 +1,68 @@
+/** A runtime Pontoon knows how to start. */
+export type Runtime = 'node' | 'python' | 'java' | 'go' | 'command';
+/** An attempt outcome the retry policy may name. */
+export type RetryableOutcome = 'failure' | 'timeout' | 'lost';
+/** Matches one CloudEvent attribute exactly (a string) or by prefix. */
+export type AttributeMatch = string | { prefix: string };
+
+/** A cron schedule of a function. */
+export interface ScheduleSpec {
+  name?: string;
+  cron: string;
+  timezone: string;
+  input?: unknown;
+  concurrencyPolicy: 'Allow' | 'Forbid' | 'Replace';
+  missedRunPolicy: 'Skip' | 'RunOnce' | 'CatchUp';
+  catchUpLimit: number;
+  suspend: boolean;
+}
+
+/** A CloudEvent trigger of a function. */
+export interface TriggerSpec {
+  name?: string;
+  cloudevent: { type?: AttributeMatch; source?: AttributeMatch; subject?: AttributeMatch; extensions?: Record<string, AttributeMatch> };
+  priority?: number;
+}
+
+/** The `spec` of a Function document, with schema defaults applied. */
+export interface FunctionSpec {
+  runtime: Runtime;
+  image?: string;
+  source?: string;
+  handler?: string;
+  command?: string[];
+  env?: Record<string, string>;
+  timeout: string;
+  resources?: { memory?: string; cpu?: string };
+  retry: {
+    limit: number;
+    backoff: { initial: string; factor: number; max: string; jitter: boolean };
+    on: RetryableOutcome[];
+    nonRetryableExitCodes: number[];
+  };
+  parallelism: number;
+  priority: number;
+  limits?: { logs?: string; result?: string };
+  warm?: { min: number; max: number; idleTimeout: string };
+  schedules?: ScheduleSpec[];
+  triggers?: TriggerSpec[];
+  sinks?: { url: string; on?: string[] }[];
+  serviceAccountName?: string;
+}
+
+/** A Function document as users write it (YAML or JSON), after validation. */
+export interface FunctionDocument {
+  apiVersion: 'pontoon.dev/v1';
+  kind: 'Function';
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: FunctionSpec;
+}
+
+/** A stored version of a function. */
+export interface FunctionVersion {
+  namespace: string;
+  name: string;
+  version: number;
+  document: FunctionDocument;
+  createdAt: string;
+}

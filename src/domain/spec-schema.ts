@@ -1,0 +1,177 @@
+import { durationPattern } from './duration.js';
+import { cpuPattern, memoryPattern } from './quantity.js';
+
+/** Name of a function or namespace: a DNS-1123 label, as Kubernetes names objects. */
+export const namePattern = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+
+const duration = { type: 'string', pattern: durationPattern, description: 'a duration such as 500ms, 30s, 2m, 1h' };
+const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
+
+/** Matches one CloudEvent attribute: a string for an exact match, or `{prefix}`. */
+const attributeMatch = {
+  oneOf: [
+    { type: 'string', minLength: 1 },
+    { type: 'object', required: ['prefix'], additionalProperties: false, properties: { prefix: { type: 'string', minLength: 1 } } },
+  ],
+};
+
+/** Lowest and highest priority a function or an invocation may take. */
+export const priorityRange = { minimum: -1000, maximum: 1000 } as const;
+
+/**
+ * The one JSON Schema of a Function document. The API serves it at /v1/schema, the CRD embeds it,
+ * and every deploy is checked against it. Defaults here are applied on deploy, so a stored
+ * document shows the values in force.
+ */
+export const functionSchema = {
+  $id: 'https://pontoon.dev/schemas/function.json',
+  title: 'Function',
+  description: 'A Pontoon function: how to run a program, its limits, retries, parallelism, priority, schedules and triggers.',
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  additionalProperties: false,
+  properties: {
+    apiVersion: { const: 'pontoon.dev/v1' },
+    kind: { const: 'Function' },
+    metadata: {
+      type: 'object',
+      required: ['name'],
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string', pattern: namePattern, maxLength: 63, description: 'function name, a DNS-1123 label' },
+        namespace: { type: 'string', pattern: namePattern, maxLength: 63, default: 'default' },
+        labels: stringMap,
+        annotations: stringMap,
+      },
+    },
+    spec: {
+      type: 'object',
+      required: ['runtime'],
+      additionalProperties: false,
+      properties: {
+        runtime: { enum: ['node', 'python', 'java', 'go', 'command'], description: 'how the program is started' },
+        image: { type: 'string', minLength: 1, description: 'container image, for the kubernetes executor' },
+        source: { type: 'string', minLength: 1, description: 'directory of the program; relative paths resolve against the spec file' },
+        handler: { type: 'string', minLength: 1, description: 'entry point in the language’s own terms' },
+        command: { type: 'array', minItems: 1, items: { type: 'string' }, description: 'program and arguments, for runtime: command' },
+        env: stringMap,
+        timeout: { ...duration, default: '5m' },
+        resources: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            memory: { type: 'string', pattern: memoryPattern, description: 'memory limit such as 256Mi' },
+            cpu: { type: 'string', pattern: cpuPattern, description: 'CPU limit such as 500m' },
+          },
+        },
+        retry: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            limit: { type: 'integer', minimum: 0, maximum: 100, default: 3, description: 'retries after the first attempt' },
+            backoff: {
+              type: 'object',
+              additionalProperties: false,
+              default: {},
+              properties: {
+                initial: { ...duration, default: '1s' },
+                factor: { type: 'number', minimum: 1, maximum: 10, default: 2 },
+                max: { ...duration, default: '5m' },
+                jitter: { type: 'boolean', default: true },
+              },
+            },
+            on: {
+              type: 'array',
+              uniqueItems: true,
+              items: { enum: ['failure', 'timeout', 'lost'] },
+              default: ['lost'],
+              description: 'which attempt outcomes are retried',
+            },
+            nonRetryableExitCodes: {
+              type: 'array',
+              uniqueItems: true,
+              items: { type: 'integer', minimum: 1, maximum: 255 },
+              default: [],
+              description: 'exit codes that fail the execution at once',
+            },
+          },
+        },
+        parallelism: { type: 'integer', minimum: 1, maximum: 10000, default: 10, description: 'most executions of this function at once' },
+        priority: { type: 'integer', ...priorityRange, default: 0, description: 'higher runs first; an invocation may override' },
+        limits: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            logs: { type: 'string', pattern: memoryPattern, description: 'log bytes kept per attempt, beyond which logs are truncated' },
+            result: { type: 'string', pattern: memoryPattern, description: 'largest result accepted' },
+          },
+        },
+        warm: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            min: { type: 'integer', minimum: 0, maximum: 1000, default: 0 },
+            max: { type: 'integer', minimum: 0, maximum: 1000, default: 0 },
+            idleTimeout: { ...duration, default: '5m' },
+          },
+        },
+        schedules: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['cron'],
+            additionalProperties: false,
+            properties: {
+              name: { type: 'string', pattern: namePattern, maxLength: 63 },
+              cron: { type: 'string', minLength: 1, description: 'five or six fields' },
+              timezone: { type: 'string', default: 'UTC' },
+              input: { description: 'input of every scheduled execution' },
+              concurrencyPolicy: { enum: ['Allow', 'Forbid', 'Replace'], default: 'Allow' },
+              missedRunPolicy: { enum: ['Skip', 'RunOnce', 'CatchUp'], default: 'RunOnce', description: 'what to do with ticks missed while down' },
+              catchUpLimit: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+              suspend: { type: 'boolean', default: false },
+            },
+          },
+        },
+        triggers: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['cloudevent'],
+            additionalProperties: false,
+            properties: {
+              name: { type: 'string', pattern: namePattern, maxLength: 63 },
+              cloudevent: {
+                type: 'object',
+                additionalProperties: false,
+                minProperties: 1,
+                properties: {
+                  type: attributeMatch,
+                  source: attributeMatch,
+                  subject: attributeMatch,
+                  extensions: { type: 'object', additionalProperties: attributeMatch },
+                },
+              },
+              priority: { type: 'integer', ...priorityRange },
+            },
+          },
+        },
+        sinks: {
+          type: 'array',
+          description: 'HTTP endpoints that receive a CloudEvent when an execution ends',
+          items: {
+            type: 'object',
+            required: ['url'],
+            additionalProperties: false,
+            properties: {
+              url: { type: 'string', format: 'uri', pattern: '^https?://' },
+              on: { type: 'array', items: { enum: ['succeeded', 'failed', 'timed_out', 'cancelled'] } },
+            },
+          },
+        },
+        serviceAccountName: { type: 'string', pattern: namePattern, description: 'Kubernetes ServiceAccount the function runs as' },
+      },
+    },
+  },
+} as const;

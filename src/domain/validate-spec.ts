@@ -1,0 +1,106 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { CronExpressionParser } from 'cron-parser';
+import { PontoonError, type FieldProblem } from './errors.js';
+import type { FunctionDocument } from './function-spec.js';
+import { functionSchema } from './spec-schema.js';
+
+// ajv-formats ships CommonJS whose default export is the plugin.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+addFormats(ajv);
+const checkSchema = ajv.compile(functionSchema);
+
+function fieldOf(error: ErrorObject): string {
+  const path = error.instancePath.split('/').slice(1).map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`)).join('');
+  const missing = error.keyword === 'required' ? `.${(error.params as { missingProperty: string }).missingProperty}` : '';
+  const extra = error.keyword === 'additionalProperties' ? `.${(error.params as { additionalProperty: string }).additionalProperty}` : '';
+  return (path + missing + extra).replace(/^\./, '') || '(document)';
+}
+
+function messageOf(error: ErrorObject): string {
+  if (error.keyword === 'additionalProperties') return 'is not a known field';
+  if (error.keyword === 'required') return 'is required';
+  if (error.keyword === 'enum') return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  if (error.keyword === 'const') return `must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}`;
+  return error.message ?? 'is invalid';
+}
+
+/** Problems the schema cannot express: cron syntax, time zones, cross-field rules. */
+function semanticProblems(document: FunctionDocument): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const spec = document.spec;
+  if (spec.runtime === 'command' && !spec.command && !spec.image) {
+    problems.push({ field: 'spec.command', message: 'is required for runtime command (or give spec.image)' });
+  }
+  if (spec.runtime !== 'command' && spec.command) {
+    problems.push({ field: 'spec.command', message: `is only for runtime command, not ${spec.runtime}` });
+  }
+  if (spec.runtime !== 'command' && !spec.source && !spec.image) {
+    problems.push({ field: 'spec.source', message: `is required for runtime ${spec.runtime}` });
+  }
+  if (spec.warm && spec.warm.min > spec.warm.max) {
+    problems.push({ field: 'spec.warm.min', message: `must not exceed spec.warm.max (${spec.warm.max})` });
+  }
+  spec.schedules?.forEach((schedule, index) => {
+    const field = `spec.schedules[${index}]`;
+    if (!isTimeZone(schedule.timezone)) problems.push({ field: `${field}.timezone`, message: `unknown time zone ${schedule.timezone}` });
+    const cronProblem = cronError(schedule.cron);
+    if (cronProblem) problems.push({ field: `${field}.cron`, message: cronProblem });
+  });
+  return problems;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why a cron expression is invalid, or undefined when it is valid (five or six fields). */
+export function cronError(expression: string): string | undefined {
+  const fields = expression.trim().split(/\s+/).length;
+  if (fields < 5 || fields > 6) return `must have five or six fields, not ${fields}`;
+  try {
+    CronExpressionParser.parse(expression, { strict: false });
+    return undefined;
+  } catch (thrown) {
+    return `is not a valid cron expression: ${thrown instanceof Error ? thrown.message : String(thrown)}`;
+  }
+}
+
+/**
+ * Checks a parsed document against the Function schema and the rules beyond it. Returns the
+ * document with defaults applied, or throws INVALID_SPEC naming every wrong field.
+ */
+export function validateFunctionDocument(input: unknown): FunctionDocument {
+  const document = structuredClone(input);
+  if (!checkSchema(document)) {
+    const problems = (checkSchema.errors ?? [])
+      .filter((error) => error.keyword !== 'oneOf' && error.keyword !== 'if')
+      .map((error) => ({ field: fieldOf(error), message: messageOf(error) }));
+    throw invalidSpec(dedupe(problems));
+  }
+  const valid = document as FunctionDocument;
+  const problems = semanticProblems(valid);
+  if (problems.length > 0) throw invalidSpec(problems);
+  return valid;
+}
+
+function dedupe(problems: FieldProblem[]): FieldProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${problem.field}: ${problem.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function invalidSpec(problems: FieldProblem[]): PontoonError {
+  const summary = problems.map((problem) => `${problem.field} ${problem.message}`).join('; ');
+  return new PontoonError('INVALID_SPEC', `invalid function spec: ${summary}`, { problems });
+}
