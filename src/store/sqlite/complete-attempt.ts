@@ -1,0 +1,84 @@
+import { PontoonError } from '../../domain/errors.js';
+import type { AttemptReport } from '../../domain/execution.js';
+import type { AttemptCompletion, AttemptRef } from '../store.js';
+import { sql, writeTransaction, type Db } from './connection.js';
+import { deletedFunctionError } from './delete-function.js';
+import { selectFunctionRow } from './functions.js';
+import { isoTime, selectExecutionRow, toJson, type AttemptRow } from './rows.js';
+
+function selectAttemptRow(db: Db, ref: AttemptRef): AttemptRow | undefined {
+  return sql(db, 'SELECT * FROM attempts WHERE execution_id = ? AND number = ?').get(ref.executionId, ref.attempt) as AttemptRow | undefined;
+}
+
+function attemptNotFound(ref: AttemptRef): PontoonError {
+  return new PontoonError('EXECUTION_NOT_FOUND', `attempt ${ref.attempt} of execution ${ref.executionId} not found`, { ...ref });
+}
+
+/** Keeps a report on an attempt that was already settled, without applying it. */
+function storeLateReport(db: Db, ref: AttemptRef, report: AttemptReport): void {
+  const changed = sql(db, 'UPDATE attempts SET late_report = ? WHERE execution_id = ? AND number = ?').run(
+    JSON.stringify(report),
+    ref.executionId,
+    ref.attempt,
+  );
+  if (changed.changes === 0) throw attemptNotFound(ref);
+}
+
+/**
+ * Settles an attempt and moves its execution on, fenced: it applies only while the attempt is
+ * the execution's latest, is still running, and the execution runs. Anything else means the
+ * attempt was reaped, cancelled or superseded, and its report is kept as `lateReport` only. A
+ * late `lost` (the reaper racing a report that won) is not a program's report and is dropped.
+ */
+export function completeAttempt(db: Db, completion: AttemptCompletion): boolean {
+  const finishedAt = isoTime(completion.finishedAt);
+  return writeTransaction(db, () => {
+    const attempt = selectAttemptRow(db, completion);
+    const execution = selectExecutionRow(db, completion.executionId);
+    if (!attempt || !execution) throw attemptNotFound(completion);
+    const { latest } = sql(db, 'SELECT MAX(number) AS latest FROM attempts WHERE execution_id = ?').get(completion.executionId) as {
+      latest: number;
+    };
+    const current = attempt.number === latest && attempt.status === 'running' && execution.status === 'running';
+    if (!current) {
+      if (completion.status !== 'lost') {
+        const { status, exitCode, reason, error, result } = completion;
+        storeLateReport(db, completion, { status, exitCode, reason, error, result: result ?? null });
+      }
+      return false;
+    }
+
+    sql(
+      db,
+      `UPDATE attempts SET status = ?, exit_code = ?, reason = ?, error = ?, finished_at = ?, lease_expires_at = NULL
+       WHERE execution_id = ? AND number = ?`,
+    ).run(completion.status, completion.exitCode, completion.reason, completion.error, finishedAt, completion.executionId, completion.attempt);
+
+    const settlement = completion.settlement;
+    const fn = selectFunctionRow(db, execution.namespace, execution.function);
+    if (settlement.next === 'retry' && fn && !fn.deleted) {
+      sql(db, `UPDATE executions SET status = 'queued', not_before = ? WHERE id = ?`).run(isoTime(settlement.notBefore), execution.id);
+    } else if (settlement.next === 'retry') {
+      // A retry of a deleted function could never be claimed: end it as its queued peers ended.
+      sql(db, `UPDATE executions SET status = 'cancelled', error = ?, finished_at = ? WHERE id = ?`).run(
+        deletedFunctionError(execution.namespace, execution.function),
+        finishedAt,
+        execution.id,
+      );
+    } else {
+      sql(db, 'UPDATE executions SET status = ?, result = ?, error = ?, finished_at = ?, not_before = NULL WHERE id = ?').run(
+        settlement.status,
+        completion.result === undefined || completion.result === null ? null : toJson(completion.result),
+        completion.error,
+        finishedAt,
+        execution.id,
+      );
+    }
+    return true;
+  });
+}
+
+/** Keeps a report that arrived after its attempt was settled. */
+export function recordLateReport(db: Db, ref: AttemptRef, report: AttemptReport): void {
+  writeTransaction(db, () => storeLateReport(db, ref, report));
+}

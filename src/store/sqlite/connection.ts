@@ -1,0 +1,58 @@
+import Database from 'better-sqlite3';
+
+/** An open better-sqlite3 connection. */
+export type Db = Database.Database;
+
+/** How hard a commit is pushed to disk (see openDatabase). */
+export type Synchronous = 'normal' | 'full';
+
+/**
+ * Opens (creating if needed) the store's file in WAL mode with foreign keys on.
+ *
+ * `synchronous=NORMAL` in WAL mode writes every commit to the WAL before the transaction returns
+ * and fsyncs only at checkpoints: a committed transaction survives a crash of the process
+ * (kill -9, an uncaught exception, an OOM kill), which is the failure Pontoon guards against when
+ * it acknowledges an invocation. It can lose the last commits on power loss or a kernel crash;
+ * `full` adds an fsync of the WAL per commit to cover that too, at the price of one disk flush
+ * per transaction.
+ */
+export function openDatabase(file: string, synchronous: Synchronous): Db {
+  const db = new Database(file);
+  // Set first, so that a second process opening the same file waits instead of failing while
+  // the first one switches the journal mode or migrates.
+  db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+const statementCaches = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * A prepared statement for this SQL on this connection, prepared once. Preparing costs more than
+ * running most of our statements, and the claim runs several per execution it moves.
+ */
+export function sql(db: Db, text: string): Database.Statement {
+  let cache = statementCaches.get(db);
+  if (!cache) {
+    cache = new Map();
+    statementCaches.set(db, cache);
+  }
+  let statement = cache.get(text);
+  if (!statement) {
+    statement = db.prepare(text);
+    cache.set(text, statement);
+  }
+  return statement;
+}
+
+/**
+ * Runs `work` in a transaction that takes the write lock at BEGIN. A deferred transaction that
+ * reads and then writes fails with SQLITE_BUSY when another connection wrote in between;
+ * taking the lock first makes such read-decide-write steps wait for each other instead, which
+ * is what keeps parallelism counts exact across processes.
+ */
+export function writeTransaction<T>(db: Db, work: () => T): T {
+  return db.transaction(work).immediate();
+}

@@ -1,0 +1,25 @@
+import { sql, writeTransaction, type Db } from './connection.js';
+import { selectFunctionRow } from './functions.js';
+
+/** Why the queued executions of a deleted function ended. */
+export function deletedFunctionError(namespace: string, name: string): string {
+  return `cancelled: function ${namespace}/${name} was deleted`;
+}
+
+/**
+ * Marks a function deleted and cancels its queued executions (they could never be claimed
+ * again). Running executions keep their attempt and finish; their versions stay readable.
+ */
+export function deleteFunction(db: Db, namespace: string, name: string): boolean {
+  return writeTransaction(db, () => {
+    const current = selectFunctionRow(db, namespace, name);
+    if (!current || current.deleted) return false;
+    sql(db, 'UPDATE functions SET deleted = 1 WHERE namespace = ? AND name = ?').run(namespace, name);
+    sql(
+      db,
+      `UPDATE executions SET status = 'cancelled', finished_at = ?, not_before = NULL, error = ?
+       WHERE namespace = ? AND function = ? AND status = 'queued'`,
+    ).run(new Date().toISOString(), deletedFunctionError(namespace, name), namespace, name);
+    return true;
+  });
+}

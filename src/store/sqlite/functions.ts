@@ -1,0 +1,72 @@
+import type { FunctionDocument, FunctionVersion } from '../../domain/function-spec.js';
+import { sql, writeTransaction, type Db } from './connection.js';
+import { toFunctionVersion, type FunctionVersionRow } from './rows.js';
+
+/** The `functions` row: the latest version and what a claim needs of it. */
+export interface FunctionRow {
+  namespace: string;
+  name: string;
+  latest_version: number;
+  deleted: 0 | 1;
+  parallelism: number;
+  priority: number;
+}
+
+/** The `functions` row of a function, deleted or not. */
+export function selectFunctionRow(db: Db, namespace: string, name: string): FunctionRow | undefined {
+  return sql(db, 'SELECT * FROM functions WHERE namespace = ? AND name = ?').get(namespace, name) as FunctionRow | undefined;
+}
+
+/** One stored version of a function, deleted or not (executions keep running their version). */
+export function selectFunctionVersion(db: Db, namespace: string, name: string, version: number): FunctionVersion | undefined {
+  const row = sql(db, 'SELECT * FROM function_versions WHERE namespace = ? AND name = ? AND version = ?').get(namespace, name, version) as
+    | FunctionVersionRow
+    | undefined;
+  return row && toFunctionVersion(row);
+}
+
+/**
+ * Stores the next version of a function. Versions keep counting up across a delete, so a
+ * redeployed function never reuses a version number that old executions still point at.
+ */
+export function putFunction(db: Db, document: FunctionDocument): FunctionVersion {
+  return writeTransaction(db, () => {
+    const { namespace, name } = document.metadata;
+    const version = (selectFunctionRow(db, namespace, name)?.latest_version ?? 0) + 1;
+    const createdAt = new Date().toISOString();
+    sql(db, 'INSERT INTO function_versions (namespace, name, version, document, created_at) VALUES (?, ?, ?, ?, ?)').run(
+      namespace,
+      name,
+      version,
+      JSON.stringify(document),
+      createdAt,
+    );
+    sql(
+      db,
+      `INSERT INTO functions (namespace, name, latest_version, deleted, parallelism, priority) VALUES (?, ?, ?, 0, ?, ?)
+       ON CONFLICT (namespace, name) DO UPDATE SET
+         latest_version = excluded.latest_version, deleted = 0,
+         parallelism = excluded.parallelism, priority = excluded.priority`,
+    ).run(namespace, name, version, document.spec.parallelism, document.spec.priority);
+    return { namespace, name, version, document, createdAt };
+  });
+}
+
+/** The latest or a given version of a live function. */
+export function getFunction(db: Db, namespace: string, name: string, version?: number): FunctionVersion | undefined {
+  const current = selectFunctionRow(db, namespace, name);
+  if (!current || current.deleted) return undefined;
+  return selectFunctionVersion(db, namespace, name, version ?? current.latest_version);
+}
+
+/** Latest versions of the live functions, by namespace then name. */
+export function listFunctions(db: Db, namespace?: string): FunctionVersion[] {
+  const rows = sql(
+    db,
+    `SELECT v.* FROM functions f
+     JOIN function_versions v ON v.namespace = f.namespace AND v.name = f.name AND v.version = f.latest_version
+     WHERE f.deleted = 0 AND (?1 IS NULL OR f.namespace = ?1)
+     ORDER BY f.namespace, f.name`,
+  ).all(namespace ?? null) as FunctionVersionRow[];
+  return rows.map(toFunctionVersion);
+}

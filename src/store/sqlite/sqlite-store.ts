@@ -1,0 +1,113 @@
+import type { AttemptReport, Execution } from '../../domain/execution.js';
+import type { FunctionDocument, FunctionVersion } from '../../domain/function-spec.js';
+import type {
+  AttemptCompletion,
+  AttemptRef,
+  ClaimedAttempt,
+  Enqueued,
+  ExecutionPage,
+  ExecutionQuery,
+  LogLine,
+  NewExecution,
+  StatusCounts,
+  Store,
+  StoredLogLine,
+} from '../store.js';
+import { cancelExecution } from './cancel-execution.js';
+import { claimExecutions } from './claim-executions.js';
+import { completeAttempt, recordLateReport } from './complete-attempt.js';
+import { openDatabase, type Db, type Synchronous } from './connection.js';
+import { deleteFunction } from './delete-function.js';
+import { enqueueExecutions } from './enqueue-executions.js';
+import { getFunction, listFunctions, putFunction } from './functions.js';
+import { countExecutions, listExecutions } from './list-executions.js';
+import { appendLogs, readLogs } from './logs.js';
+import { listExpiredAttempts, renewLeases } from './leases.js';
+import { migrate } from './migrate.js';
+import { readExecution } from './rows.js';
+
+/** Where and how to open a SQLite store. */
+export interface SqliteStoreOptions {
+  /** Path of the database file; created and migrated when new. */
+  file: string;
+  /** `normal` (default) survives a process crash; `full` also survives power loss (see connection.ts). */
+  synchronous?: Synchronous;
+}
+
+/**
+ * The embedded Store: one SQLite file in WAL mode. Several stores (in one process or several)
+ * may open the same file; every state change is one write transaction, so they agree. The
+ * operations live one group per file, named by the transition they make; this class only
+ * delegates.
+ */
+export class SqliteStore implements Store {
+  constructor(private readonly db: Db) {}
+
+  async putFunction(document: FunctionDocument): Promise<FunctionVersion> {
+    return putFunction(this.db, document);
+  }
+  async getFunction(namespace: string, name: string, version?: number): Promise<FunctionVersion | undefined> {
+    return getFunction(this.db, namespace, name, version);
+  }
+  async listFunctions(namespace?: string): Promise<FunctionVersion[]> {
+    return listFunctions(this.db, namespace);
+  }
+  async deleteFunction(namespace: string, name: string): Promise<boolean> {
+    return deleteFunction(this.db, namespace, name);
+  }
+
+  async enqueueExecutions(requests: NewExecution[], now: string): Promise<Enqueued[]> {
+    return enqueueExecutions(this.db, requests, now);
+  }
+  async getExecution(id: string): Promise<Execution | undefined> {
+    return readExecution(this.db, id);
+  }
+  async listExecutions(query: ExecutionQuery): Promise<ExecutionPage> {
+    return listExecutions(this.db, query);
+  }
+
+  async claimExecutions(options: { owner: string; now: string; leaseMs: number; limit: number }): Promise<ClaimedAttempt[]> {
+    return claimExecutions(this.db, options);
+  }
+  async renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]> {
+    return renewLeases(this.db, owner, attempts, now, leaseMs);
+  }
+  async listExpiredAttempts(now: string, limit: number): Promise<(AttemptRef & { execution: Execution })[]> {
+    return listExpiredAttempts(this.db, now, limit);
+  }
+  async completeAttempt(completion: AttemptCompletion): Promise<boolean> {
+    return completeAttempt(this.db, completion);
+  }
+  async recordLateReport(ref: AttemptRef, report: AttemptReport): Promise<void> {
+    recordLateReport(this.db, ref, report);
+  }
+  async cancelExecution(id: string, now: string): Promise<Execution | undefined> {
+    return cancelExecution(this.db, id, now);
+  }
+
+  async appendLogs(ref: AttemptRef, lines: LogLine[]): Promise<void> {
+    appendLogs(this.db, ref, lines);
+  }
+  async readLogs(executionId: string, options: { afterSeq?: number; attempt?: number; limit: number }): Promise<StoredLogLine[]> {
+    return readLogs(this.db, executionId, options);
+  }
+
+  async countExecutions(namespace?: string, fn?: string): Promise<StatusCounts> {
+    return countExecutions(this.db, namespace, fn);
+  }
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Opens (creating and migrating when needed) the SQLite store in `file`. */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const db = openDatabase(options.file, options.synchronous ?? 'normal');
+  try {
+    migrate(db);
+  } catch (thrown) {
+    db.close();
+    throw thrown;
+  }
+  return new SqliteStore(db);
+}
