@@ -25,7 +25,8 @@ export type AttemptReason =
   | 'StartFailed'
   | 'ImagePullError'
   | 'Evicted'
-  | 'NodeLost';
+  | 'NodeLost'
+  | 'Interrupted';
 
 /** Statuses an execution never leaves. */
 export const terminalExecutionStatuses: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];

@@ -1,0 +1,14 @@
+import type { Engine } from '../engine/engine.js';
+import type { ExecutionEvents } from '../engine/execution-events.js';
+import type { Store } from '../store/store.js';
+
+/** What every route module is given. */
+export interface ApiContext {
+  store: Store;
+  engine: Engine;
+  events: ExecutionEvents;
+  /** Largest invocation input, in bytes. */
+  payloadLimit: number;
+  /** True once the engine runs; /readyz answers from it. */
+  isReady(): boolean;
+}

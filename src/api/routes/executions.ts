@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import { PontoonError } from '../../domain/errors.js';
+import { isTerminal, type ExecutionStatus } from '../../domain/execution.js';
+import type { ApiContext } from '../context.js';
+import { errorResponses, executionParams, executionSchema, namespaceParams } from '../schemas.js';
+
+type ExecutionPath = { ns: string; id: string };
+
+/** Reads an execution of a namespace, or throws EXECUTION_NOT_FOUND. */
+export async function findExecution(context: ApiContext, ns: string, id: string) {
+  const execution = await context.store.getExecution(id);
+  if (!execution || execution.namespace !== ns) {
+    throw new PontoonError('EXECUTION_NOT_FOUND', `execution ${id} not found in namespace ${ns}; list them with GET /v1/namespaces/${ns}/executions`, { namespace: ns, id });
+  }
+  return execution;
+}
+
+/** Routes that list, read and cancel executions. */
+export async function executionRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
+  app.get<{ Params: { ns: string }; Querystring: { function?: string; status?: ExecutionStatus; limit: number; cursor?: string } }>(
+    '/v1/namespaces/:ns/executions',
+    {
+      schema: {
+        summary: 'List executions, newest first',
+        tags: ['executions'],
+        params: namespaceParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            function: { type: 'string', minLength: 1 },
+            status: { enum: ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled'] },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+            cursor: { type: 'string', minLength: 1 },
+          },
+        },
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: executionSchema }, nextCursor: { type: ['string', 'null'] } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => context.store.listExecutions({ namespace: request.params.ns, ...request.query }),
+  );
+
+  app.get<{ Params: ExecutionPath }>(
+    '/v1/namespaces/:ns/executions/:id',
+    { schema: { summary: 'Read an execution with its attempts', tags: ['executions'], params: executionParams, response: { 200: executionSchema, ...errorResponses } } },
+    async (request) => findExecution(context, request.params.ns, request.params.id),
+  );
+
+  app.post<{ Params: ExecutionPath }>(
+    '/v1/namespaces/:ns/executions/:id/cancel',
+    { schema: { summary: 'Cancel a queued or running execution', tags: ['executions'], params: executionParams, response: { 200: executionSchema, ...errorResponses } } },
+    async (request) => {
+      const { ns, id } = request.params;
+      const before = await findExecution(context, ns, id);
+      if (isTerminal(before.status)) {
+        throw new PontoonError('EXECUTION_FINISHED', `execution ${id} already ended (${before.status}); nothing to cancel`, { status: before.status });
+      }
+      return (await context.engine.cancel(id)) ?? before;
+    },
+  );
+}

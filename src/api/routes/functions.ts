@@ -1,0 +1,117 @@
+import type { FastifyInstance } from 'fastify';
+import { PontoonError } from '../../domain/errors.js';
+import type { FunctionVersion } from '../../domain/function-spec.js';
+import { functionSchema } from '../../domain/spec-schema.js';
+import type { Store } from '../../store/store.js';
+import type { ApiContext } from '../context.js';
+import { errorResponses, functionParams, functionResourceSchema, namespaceParams } from '../schemas.js';
+
+type FunctionPath = { ns: string; name: string };
+
+/** The API's view of a function version: the document, its version, and what its executions are doing. */
+async function toResource(store: Store, fn: FunctionVersion) {
+  const [counts, last] = await Promise.all([
+    store.countExecutions(fn.namespace, fn.name),
+    store.listExecutions({ namespace: fn.namespace, function: fn.name, limit: 1 }),
+  ]);
+  const lastExecution = last.items[0];
+  return {
+    apiVersion: fn.document.apiVersion,
+    kind: fn.document.kind,
+    metadata: { ...fn.document.metadata, version: fn.version, createdAt: fn.createdAt },
+    spec: fn.document.spec,
+    status: {
+      queued: counts.queued,
+      running: counts.running,
+      lastExecution: lastExecution ? { id: lastExecution.id, status: lastExecution.status, createdAt: lastExecution.createdAt } : null,
+    },
+  };
+}
+
+function notFound(ns: string, name: string): PontoonError {
+  return new PontoonError('FUNCTION_NOT_FOUND', `function ${ns}/${name} not found; deploy it with PUT /v1/namespaces/${ns}/functions/${name}`, { namespace: ns, name });
+}
+
+/** Path and body must agree on the function's name and namespace; the path fills in what the body omits. */
+function withPathIdentity(body: unknown, ns: string, name: string): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new PontoonError('INVALID_SPEC', 'the body must be a Function document (an object)', { problems: [{ field: '(document)', message: 'must be an object' }] });
+  }
+  const document = body as { metadata?: Record<string, unknown> };
+  const metadata = { ...(document.metadata ?? {}) };
+  const problems = [];
+  if (metadata.name !== undefined && metadata.name !== name) problems.push({ field: 'metadata.name', message: `must match the path (${name})` });
+  if (metadata.namespace !== undefined && metadata.namespace !== ns) problems.push({ field: 'metadata.namespace', message: `must match the path (${ns})` });
+  if (problems.length > 0) throw new PontoonError('INVALID_SPEC', `invalid function spec: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, { problems });
+  return { ...document, metadata: { ...metadata, name, namespace: ns } };
+}
+
+/** Routes that deploy, read and delete functions, and serve their schema. */
+export async function functionRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
+  const { store, engine } = context;
+
+  app.get('/v1/schema', { schema: { summary: 'The Function JSON Schema', tags: ['functions'] } }, async () => functionSchema);
+
+  app.put<{ Params: FunctionPath }>(
+    '/v1/namespaces/:ns/functions/:name',
+    {
+      schema: {
+        summary: 'Deploy a function (a new version each time)',
+        tags: ['functions'],
+        params: functionParams,
+        body: { type: 'object', description: 'a Function document, JSON or YAML (application/yaml); its schema is served at /v1/schema' },
+        response: { 200: functionResourceSchema, 201: functionResourceSchema, ...errorResponses },
+      },
+      // The domain validates the document and names every wrong field; fastify would stop at the first.
+      validatorCompiler: () => () => true,
+    },
+    async (request, reply) => {
+      const { ns, name } = request.params;
+      const { fn, created } = await engine.deploy(withPathIdentity(request.body, ns, name));
+      return reply.status(created ? 201 : 200).send(await toResource(store, fn));
+    },
+  );
+
+  app.get<{ Params: FunctionPath }>(
+    '/v1/namespaces/:ns/functions/:name',
+    { schema: { summary: 'Read a function', tags: ['functions'], params: functionParams, response: { 200: functionResourceSchema, ...errorResponses } } },
+    async (request) => {
+      const { ns, name } = request.params;
+      const fn = await store.getFunction(ns, name);
+      if (!fn) throw notFound(ns, name);
+      return toResource(store, fn);
+    },
+  );
+
+  const listResponse = { 200: { type: 'object', properties: { items: { type: 'array', items: functionResourceSchema } } } };
+  app.get<{ Params: { ns: string } }>(
+    '/v1/namespaces/:ns/functions',
+    { schema: { summary: 'List the functions of a namespace', tags: ['functions'], params: namespaceParams, response: listResponse } },
+    async (request) => ({ items: await Promise.all((await store.listFunctions(request.params.ns)).map((fn) => toResource(store, fn))) }),
+  );
+  app.get(
+    '/v1/functions',
+    { schema: { summary: 'List the functions of every namespace', tags: ['functions'], response: listResponse } },
+    async () => ({ items: await Promise.all((await store.listFunctions()).map((fn) => toResource(store, fn))) }),
+  );
+
+  app.delete<{ Params: FunctionPath }>(
+    '/v1/namespaces/:ns/functions/:name',
+    {
+      schema: {
+        summary: 'Delete a function; its queued executions are cancelled, running ones finish',
+        tags: ['functions'],
+        params: functionParams,
+        response: {
+          200: { type: 'object', properties: { namespace: { type: 'string' }, name: { type: 'string' }, deleted: { type: 'boolean' } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { ns, name } = request.params;
+      if (!(await store.deleteFunction(ns, name))) throw notFound(ns, name);
+      return { namespace: ns, name, deleted: true };
+    },
+  );
+}

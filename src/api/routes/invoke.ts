@@ -1,0 +1,122 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { PontoonError } from '../../domain/errors.js';
+import { parseDuration } from '../../domain/duration.js';
+import { isTerminal, type Execution } from '../../domain/execution.js';
+import type { ApiContext } from '../context.js';
+import { errorResponses, executionSchema, functionParams, prioritySchema } from '../schemas.js';
+
+type FunctionPath = { ns: string; name: string };
+
+/** Longest a single request may wait for an execution to end. */
+const maxWaitMs = 10 * 60_000;
+/** What `wait=true` means. */
+const defaultWaitMs = 60_000;
+/** Most inputs one batch request may enqueue. */
+export const maxBatchSize = 10_000;
+
+function waitMs(wait: string | undefined): number | undefined {
+  if (wait === undefined || wait === 'false') return undefined;
+  if (wait === 'true' || wait === '') return defaultWaitMs;
+  const parsed = parseDuration(wait);
+  if (parsed === undefined || parsed > maxWaitMs) {
+    throw new PontoonError('INVALID_REQUEST', `wait must be true or a duration up to 10m such as 30s, not ${JSON.stringify(wait)}`, { field: 'querystring.wait' });
+  }
+  return parsed;
+}
+
+function callbackUrl(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const value = Array.isArray(header) ? header[0] : header;
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.toString();
+  } catch {
+    // fall through to the error below
+  }
+  throw new PontoonError('INVALID_REQUEST', `X-Callback-Url must be an http(s) URL, not ${JSON.stringify(value)}`, { field: 'header.x-callback-url' });
+}
+
+function sizeOf(input: unknown): number {
+  return Buffer.byteLength(JSON.stringify(input) ?? 'null');
+}
+
+function answer(reply: FastifyReply, execution: Execution, waitExpired: boolean) {
+  if (waitExpired) void reply.header('x-pontoon-wait-expired', 'true');
+  return reply.status(isTerminal(execution.status) ? 200 : 202).send(execution);
+}
+
+/** Routes that start executions: one input (optionally waiting for the end) or a batch. */
+export async function invokeRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
+  const { engine, payloadLimit } = context;
+
+  app.post<{ Params: FunctionPath; Querystring: { wait?: string; priority?: number }; Headers: { 'idempotency-key'?: string; 'x-callback-url'?: string } }>(
+    '/v1/namespaces/:ns/functions/:name/invoke',
+    {
+      bodyLimit: payloadLimit,
+      schema: {
+        summary: 'Invoke a function: the body is its input (any JSON)',
+        tags: ['executions'],
+        params: functionParams,
+        querystring: {
+          type: 'object',
+          properties: { wait: { type: 'string', description: 'true, or how long to wait for the end (30s)' }, priority: prioritySchema },
+          additionalProperties: false,
+        },
+        headers: {
+          type: 'object',
+          properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 256 }, 'x-callback-url': { type: 'string' } },
+        },
+        response: { 200: executionSchema, 202: executionSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { ns, name } = request.params;
+      const wait = waitMs(request.query.wait);
+      const idempotencyKey = request.headers['idempotency-key'];
+      const [{ execution, created }] = await engine.invoke([
+        {
+          namespace: ns,
+          function: name,
+          input: request.body ?? null,
+          priority: request.query.priority,
+          idempotencyKey,
+          callbackUrl: callbackUrl(request.headers['x-callback-url']),
+        },
+      ]);
+      if (!created) void reply.header('x-pontoon-idempotent-replay', 'true');
+      if (wait === undefined || isTerminal(execution.status)) return answer(reply, execution, false);
+      const abort = new AbortController();
+      request.raw.once('close', () => abort.abort());
+      const latest = (await engine.waitForEnd(execution.id, wait, abort.signal)) ?? execution;
+      return answer(reply, latest, !isTerminal(latest.status));
+    },
+  );
+
+  app.post<{ Params: FunctionPath; Body: { inputs: unknown[]; priority?: number } }>(
+    '/v1/namespaces/:ns/functions/:name/batch',
+    {
+      bodyLimit: Math.max(payloadLimit * 16, 64 * 2 ** 20),
+      schema: {
+        summary: `Invoke a function once per input, up to ${maxBatchSize} inputs in one request`,
+        tags: ['executions'],
+        params: functionParams,
+        body: {
+          type: 'object',
+          required: ['inputs'],
+          additionalProperties: false,
+          properties: { inputs: { type: 'array', minItems: 1, maxItems: maxBatchSize }, priority: prioritySchema },
+        },
+        response: { 202: { type: 'object', properties: { items: { type: 'array', items: executionSchema } } }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { ns, name } = request.params;
+      const oversized = request.body.inputs.findIndex((input) => sizeOf(input) > payloadLimit);
+      if (oversized >= 0) {
+        throw new PontoonError('PAYLOAD_TOO_LARGE', `inputs[${oversized}] exceeds the payload limit of ${payloadLimit} bytes`, { index: oversized, limit: payloadLimit });
+      }
+      const enqueued = await engine.invoke(request.body.inputs.map((input) => ({ namespace: ns, function: name, input, priority: request.body.priority })));
+      return reply.status(202).send({ items: enqueued.map((entry) => entry.execution) });
+    },
+  );
+}

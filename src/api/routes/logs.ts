@@ -1,0 +1,87 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isTerminal } from '../../domain/execution.js';
+import type { StoredLogLine } from '../../store/store.js';
+import type { ApiContext } from '../context.js';
+import { errorResponses, executionParams } from '../schemas.js';
+import { findExecution } from './executions.js';
+
+type LogQuery = { attempt?: number; after?: number; limit: number; follow?: boolean };
+
+/** How long a follower sleeps when nothing wakes it: bounds how late a change by another controller is seen. */
+const followPollMs = 1000;
+const pageSize = 1000;
+
+const logLineSchema = {
+  type: 'object',
+  properties: {
+    seq: { type: 'integer' },
+    attempt: { type: 'integer' },
+    time: { type: 'string' },
+    stream: { enum: ['stdout', 'stderr', 'system'] },
+    line: { type: 'string' },
+  },
+} as const;
+
+function sseEvent(event: string, data: unknown, id?: number): string {
+  return `event: ${event}\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`;
+}
+
+/** Streams an execution's lines as server-sent events until it ends and every line is sent. */
+async function follow(context: ApiContext, reply: FastifyReply, executionId: string, query: LogQuery, lastEventId: number | undefined) {
+  const abort = new AbortController();
+  reply.raw.once('close', () => abort.abort());
+  reply.hijack();
+  reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  let after = lastEventId ?? query.after ?? 0;
+  while (!abort.signal.aborted) {
+    // Read the status before the lines: if it is terminal, every line was stored before it.
+    const execution = await context.store.getExecution(executionId);
+    const lines: StoredLogLine[] = await context.store.readLogs(executionId, { afterSeq: after, attempt: query.attempt, limit: pageSize });
+    for (const line of lines) reply.raw.write(sseEvent('log', line, line.seq));
+    if (lines.length > 0) after = lines[lines.length - 1].seq;
+    if (lines.length === pageSize) continue;
+    if (!execution || isTerminal(execution.status)) {
+      reply.raw.end(sseEvent('end', { status: execution?.status ?? null }));
+      return;
+    }
+    await context.events.next(executionId, followPollMs, abort.signal);
+  }
+}
+
+/** The route that reads an execution's logs, or follows them live. */
+export async function logRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
+  app.get<{ Params: { ns: string; id: string }; Querystring: LogQuery; Headers: { 'last-event-id'?: string } }>(
+    '/v1/namespaces/:ns/executions/:id/logs',
+    {
+      schema: {
+        summary: 'Read the log lines of an execution; follow=true streams them as server-sent events',
+        tags: ['executions'],
+        params: executionParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            attempt: { type: 'integer', minimum: 1 },
+            after: { type: 'integer', minimum: 0, description: 'only lines with a greater seq' },
+            limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 },
+            follow: { type: 'boolean' },
+          },
+        },
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: logLineSchema }, status: { type: 'string' } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { ns, id } = request.params;
+      const execution = await findExecution(context, ns, id);
+      if (request.query.follow) {
+        const lastEventId = Number(request.headers['last-event-id']);
+        return follow(context, reply, id, request.query, Number.isInteger(lastEventId) ? lastEventId : undefined);
+      }
+      const items = await context.store.readLogs(id, { afterSeq: request.query.after, attempt: request.query.attempt, limit: request.query.limit });
+      return { items, status: execution.status };
+    },
+  );
+}

@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ApiContext } from '../context.js';
+
+/** Prometheus metrics: queue depth by status, attempts in flight, and the process's own. */
+export async function metricsRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'pontoon_process_' });
+  new Gauge({
+    name: 'pontoon_executions',
+    help: 'Executions in the store by status',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const counts = await context.store.countExecutions();
+      for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
+    },
+  });
+  new Gauge({
+    name: 'pontoon_attempts_in_flight',
+    help: 'Attempts this controller runs now',
+    registers: [registry],
+    collect() {
+      this.set(context.engine.inFlightCount());
+    },
+  });
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['health'] } }, async (_request, reply) => {
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
+}

@@ -1,0 +1,31 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { installBodyParsers } from './body-parsers.js';
+import type { ApiContext } from './context.js';
+import { installErrorHandling } from './errors.js';
+import { executionRoutes } from './routes/executions.js';
+import { functionRoutes } from './routes/functions.js';
+import { healthRoutes } from './routes/health.js';
+import { invokeRoutes } from './routes/invoke.js';
+import { logRoutes } from './routes/logs.js';
+import { metricsRoutes } from './routes/metrics.js';
+
+/** Builds the HTTP API on an engine and a store; the caller listens. */
+export async function buildApi(context: ApiContext, logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: context.payloadLimit, disableRequestLogging: true });
+  installBodyParsers(app);
+  installErrorHandling(app, context.payloadLimit);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Pontoon API', version: '1', description: 'Register, invoke and watch functions.' },
+      tags: [{ name: 'functions' }, { name: 'executions' }, { name: 'health' }],
+    },
+  });
+  for (const routes of [functionRoutes, invokeRoutes, executionRoutes, logRoutes, healthRoutes, metricsRoutes]) {
+    await app.register(async (scope) => routes(scope, context));
+  }
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

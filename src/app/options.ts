@@ -1,0 +1,81 @@
+import { resolve } from 'node:path';
+import { durationMs } from '../domain/duration.js';
+import { parseMemory } from '../domain/quantity.js';
+
+/** How `pontoon up` runs; every field has a flag and an environment variable. */
+export interface PontoonOptions {
+  /** TCP port; 0 picks a free one. Default 7070. */
+  port?: number;
+  /** Address to bind. Default 127.0.0.1. */
+  host?: string;
+  /** Where the SQLite file, builds and attempt work dirs live. Default ./.pontoon. */
+  dataDir?: string;
+  /** pino level: fatal, error, warn, info, debug, trace, silent. Default info. */
+  logLevel?: string;
+  /** Most attempts running at once on this controller. Default 8. */
+  capacity?: number;
+  /** Lease duration such as 15s: how soon a dead controller's attempts count as lost. */
+  lease?: string;
+  /** Time between TERM and KILL when an attempt is stopped. Default 10s. */
+  grace?: string;
+  /** Log bytes kept per attempt unless the function says otherwise. Default 1Mi. */
+  logLimit?: string;
+  /** Largest invocation input. Default 1Mi. */
+  payloadLimit?: string;
+  /** Largest result a function may return. Default 1Mi. */
+  resultLimit?: string;
+  /** Deploy the functions under examples/ at start. */
+  examples?: boolean;
+  /** Directory of the examples. Default: the examples/ folder of this installation. */
+  examplesDir?: string;
+}
+
+/** Options with every default applied and units converted. */
+export interface ResolvedOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  logLevel: string;
+  capacity: number;
+  leaseMs: number;
+  graceMs: number;
+  logLimitBytes: number;
+  payloadLimitBytes: number;
+  resultLimitBytes: number;
+  examplesDir: string | undefined;
+}
+
+function bytes(text: string, field: string): number {
+  const value = parseMemory(text);
+  if (value === undefined || value <= 0) throw new Error(`${field} must be a size such as 1Mi, not ${text}`);
+  return value;
+}
+
+function milliseconds(text: string, field: string): number {
+  try {
+    return durationMs(text);
+  } catch {
+    throw new Error(`${field} must be a duration such as 15s, not ${text}`);
+  }
+}
+
+/** Applies defaults and checks units; throws an Error naming the bad option. */
+export function resolveOptions(options: PontoonOptions, installDir: string): ResolvedOptions {
+  const capacity = options.capacity ?? 8;
+  if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`capacity must be a positive integer, not ${options.capacity}`);
+  const port = options.port ?? 7070;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port must be 0-65535, not ${options.port}`);
+  return {
+    port,
+    host: options.host ?? '127.0.0.1',
+    dataDir: resolve(options.dataDir ?? '.pontoon'),
+    logLevel: options.logLevel ?? 'info',
+    capacity,
+    leaseMs: milliseconds(options.lease ?? '15s', 'lease'),
+    graceMs: milliseconds(options.grace ?? '10s', 'grace'),
+    logLimitBytes: bytes(options.logLimit ?? '1Mi', 'logLimit'),
+    payloadLimitBytes: bytes(options.payloadLimit ?? '1Mi', 'payloadLimit'),
+    resultLimitBytes: bytes(options.resultLimit ?? '1Mi', 'resultLimit'),
+    examplesDir: options.examples ? resolve(options.examplesDir ?? resolve(installDir, 'examples')) : undefined,
+  };
+}

@@ -1,0 +1,219 @@
+import type { Logger } from 'pino';
+import { PontoonError, asError } from '../domain/errors.js';
+import { isTerminal, type AttemptReport, type Execution } from '../domain/execution.js';
+import type { FunctionDocument, FunctionVersion } from '../domain/function-spec.js';
+import { hasAbsoluteSource } from '../domain/source-path.js';
+import { validateFunctionDocument } from '../domain/validate-spec.js';
+import type { AttemptSink, Executor } from '../executors/executor.js';
+import type { Runtimes } from '../runtimes/runtime.js';
+import type { AttemptRef, ClaimedAttempt, Enqueued, LogLine, NewExecution, Store } from '../store/store.js';
+import { settleAttempt, type AttemptOutcome } from './attempt-settlement.js';
+import type { ExecutionEvents } from './execution-events.js';
+import { Loop } from './loop.js';
+
+/** What the engine is built from. */
+export interface EngineOptions {
+  store: Store;
+  executor: Executor;
+  runtimes: Runtimes;
+  events: ExecutionEvents;
+  logger: Logger;
+  /** Identifies this controller as the holder of leases. */
+  owner: string;
+  /** Global capacity: most attempts this controller runs at once. */
+  capacity: number;
+  /** How long a lease lasts without renewal; renewed every third of it. */
+  leaseMs: number;
+  /** How often the dispatcher looks for ready work when nothing wakes it (delayed retries, other controllers). */
+  pollMs: number;
+  clock?: () => Date;
+  random?: () => number;
+}
+
+const refKey = (ref: AttemptRef) => `${ref.executionId}#${ref.attempt}`;
+
+/**
+ * The embedded controller: dispatches ready executions to the executor within capacity, keeps
+ * their leases, settles their outcomes through the retry policy, and reaps attempts whose lease
+ * expired. Every loop reads the store and closes the gap, so a restart at any line is safe.
+ */
+export class Engine implements AttemptSink {
+  private readonly inFlight = new Map<string, ClaimedAttempt>();
+  private readonly logChains = new Map<string, Promise<void>>();
+  private readonly dispatcher: Loop;
+  private readonly leaseKeeper: Loop;
+  private readonly reaper: Loop;
+  private readonly clock: () => Date;
+  private readonly random: () => number;
+  private accepting = false;
+
+  constructor(private readonly options: EngineOptions) {
+    this.clock = options.clock ?? (() => new Date());
+    this.random = options.random ?? Math.random;
+    const onError = (name: string, error: Error) => options.logger.error({ err: error }, `${name} pass failed`);
+    this.dispatcher = new Loop('dispatcher', options.pollMs, () => this.dispatch(), onError);
+    this.leaseKeeper = new Loop('lease keeper', Math.max(50, Math.floor(options.leaseMs / 3)), () => this.renewLeases(), onError);
+    this.reaper = new Loop('reaper', Math.max(50, Math.floor(options.leaseMs / 2)), () => this.reapExpired(), onError);
+  }
+
+  /** Starts dispatching, lease renewal and reaping. */
+  start(): void {
+    this.accepting = true;
+    this.dispatcher.start();
+    this.leaseKeeper.start();
+    this.reaper.start();
+  }
+
+  /**
+   * Stops the loops and the running attempts. Their attempts are settled as lost (reason
+   * Interrupted) at once, so their retries need not wait for the lease to run out.
+   */
+  async stop(): Promise<void> {
+    this.accepting = false;
+    await Promise.all([this.dispatcher.stop(), this.leaseKeeper.stop(), this.reaper.stop()]);
+    const interrupted = [...this.inFlight.values()];
+    this.inFlight.clear();
+    await this.options.executor.close();
+    for (const claimed of interrupted) {
+      const ref = { executionId: claimed.execution.id, attempt: claimed.attempt };
+      await this.settle(ref, { status: 'lost', reason: 'Interrupted', error: 'the controller stopped while the attempt ran' }, claimed.function);
+    }
+  }
+
+  /** Validates, builds and stores a new version of a function. */
+  async deploy(input: unknown): Promise<{ fn: FunctionVersion; created: boolean }> {
+    const document = validateFunctionDocument(input);
+    if (!hasAbsoluteSource(document)) {
+      throw new PontoonError('INVALID_SPEC', 'spec.source must be an absolute path on the server; the CLI resolves relative paths against the spec file', {
+        problems: [{ field: 'spec.source', message: 'must be an absolute path' }],
+      });
+    }
+    const previous = await this.options.store.getFunction(document.metadata.namespace, document.metadata.name);
+    await this.options.runtimes.prepare(provisionalVersion(document, this.clock()));
+    const fn = await this.options.store.putFunction(document);
+    return { fn, created: previous === undefined };
+  }
+
+  /** Durably enqueues executions, then wakes the dispatcher. */
+  async invoke(requests: NewExecution[]): Promise<Enqueued[]> {
+    const enqueued = await this.options.store.enqueueExecutions(requests, this.clock().toISOString());
+    this.dispatcher.wake();
+    return enqueued;
+  }
+
+  /** Cancels an execution; a running attempt of this controller is stopped at once. */
+  async cancel(id: string): Promise<Execution | undefined> {
+    const execution = await this.options.store.cancelExecution(id, this.clock().toISOString());
+    if (!execution) return undefined;
+    for (const [key, claimed] of this.inFlight) {
+      if (claimed.execution.id !== id) continue;
+      this.inFlight.delete(key);
+      await this.options.executor.stop({ executionId: id, attempt: claimed.attempt }, 'cancelled');
+    }
+    this.options.events.changed(id, execution.status);
+    this.dispatcher.wake();
+    return execution;
+  }
+
+  /** Reads an execution until it is terminal or `timeoutMs` passes; returns it as last read. */
+  async waitForEnd(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Execution | undefined> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const execution = await this.options.store.getExecution(id);
+      const remaining = until - Date.now();
+      if (!execution || isTerminal(execution.status) || remaining <= 0 || signal?.aborted) return execution;
+      await this.options.events.next(id, Math.min(remaining, 1000), signal);
+    }
+  }
+
+  /** Attempts this controller runs now. */
+  inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** AttemptSink: stores captured lines in order, one write chain per attempt. */
+  logs(ref: AttemptRef, lines: LogLine[]): void {
+    const key = refKey(ref);
+    const previous = this.logChains.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.options.store.appendLogs(ref, lines))
+      .then(() => this.options.events.logged(ref.executionId))
+      .catch((thrown) => this.options.logger.error({ err: asError(thrown), ...ref }, 'storing logs failed'));
+    this.logChains.set(key, next);
+  }
+
+  /** AttemptSink: settles a finished attempt once its logs are stored. */
+  finished(ref: AttemptRef, report: AttemptReport): void {
+    const key = refKey(ref);
+    const claimed = this.inFlight.get(key);
+    if (!claimed) return; // stopped on purpose (cancelled or superseded): its report does not count
+    this.inFlight.delete(key);
+    const logsStored = this.logChains.get(key) ?? Promise.resolve();
+    this.logChains.delete(key);
+    logsStored
+      .then(() => this.settle(ref, report, claimed.function))
+      .catch((thrown) => this.options.logger.error({ err: asError(thrown), ...ref }, 'settling attempt failed'))
+      .finally(() => this.dispatcher.wake());
+  }
+
+  private async settle(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined): Promise<void> {
+    const completion = settleAttempt(ref, outcome, fn?.document.spec.retry, this.clock(), this.random);
+    const applied = await this.options.store.completeAttempt(completion);
+    if (!applied) this.options.logger.warn({ ...ref, status: outcome.status }, 'late report from a superseded attempt kept, not applied');
+    const status = completion.settlement.next === 'retry' ? 'queued' : completion.settlement.status;
+    this.options.events.changed(ref.executionId, status);
+  }
+
+  private async dispatch(): Promise<void> {
+    if (!this.accepting) return;
+    const free = this.options.capacity - this.inFlight.size;
+    if (free <= 0) return;
+    const claims = await this.options.store.claimExecutions({
+      owner: this.options.owner,
+      now: this.clock().toISOString(),
+      leaseMs: this.options.leaseMs,
+      limit: free,
+    });
+    for (const claimed of claims) {
+      this.inFlight.set(refKey({ executionId: claimed.execution.id, attempt: claimed.attempt }), claimed);
+      this.options.events.changed(claimed.execution.id, 'running');
+      void this.launch(claimed);
+    }
+    // A full batch means more may be ready: look again at once rather than after pollMs.
+    if (claims.length === free) this.dispatcher.wake();
+  }
+
+  private async launch(claimed: ClaimedAttempt): Promise<void> {
+    const ref = { executionId: claimed.execution.id, attempt: claimed.attempt };
+    try {
+      await this.options.executor.start(claimed);
+    } catch (thrown) {
+      this.finished(ref, { status: 'failed', exitCode: null, reason: 'StartFailed', error: asError(thrown).message, result: null });
+    }
+  }
+
+  private async renewLeases(): Promise<void> {
+    const refs = [...this.inFlight.values()].map((claimed) => ({ executionId: claimed.execution.id, attempt: claimed.attempt }));
+    if (refs.length === 0) return;
+    const stale = await this.options.store.renewLeases(this.options.owner, refs, this.clock().toISOString(), this.options.leaseMs);
+    for (const ref of stale) {
+      if (!this.inFlight.delete(refKey(ref))) continue;
+      await this.options.executor.stop(ref, 'superseded');
+      this.dispatcher.wake();
+    }
+  }
+
+  private async reapExpired(): Promise<void> {
+    const expired = await this.options.store.listExpiredAttempts(this.clock().toISOString(), 100);
+    for (const { execution, ...ref } of expired) {
+      const fn = await this.options.store.getFunction(execution.namespace, execution.function, execution.version);
+      this.options.logger.warn({ ...ref }, 'attempt lease expired: attempt lost');
+      await this.settle(ref, { status: 'lost', reason: 'LeaseExpired', error: 'the attempt’s lease expired: its controller or observer stopped reporting' }, fn);
+    }
+    if (expired.length > 0) this.dispatcher.wake();
+  }
+}
+
+function provisionalVersion(document: FunctionDocument, now: Date): FunctionVersion {
+  return { namespace: document.metadata.namespace, name: document.metadata.name, version: 0, document, createdAt: now.toISOString() };
+}
