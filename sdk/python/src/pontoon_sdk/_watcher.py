@@ -1,0 +1,41 @@
+"""The watcher API, for a program that runs top to bottom: read the input, then done() or fail()."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn, Type, TypeVar
+
+from ._context import Context
+from ._contract import Contract, ContractError, parse_input_json, stringify_result
+from ._convert import convert
+from ._handler import Outcome, finish
+
+T = TypeVar("T")
+
+
+def get_input() -> Any:
+    """The input, parsed from JSON. Raises ContractError if it cannot be read or parsed."""
+    return parse_input_json(Contract().read_input_json())
+
+
+def get_input_as_json(type_: Type[T]) -> T:
+    """The input converted to ``type_`` (a dataclass, ``list[int]``, ``tuple[int, int]``, a pydantic model...)."""
+    return convert(get_input(), type_)
+
+
+def context() -> Context:
+    """The context of this attempt, from the environment."""
+    return Context.from_env()
+
+
+def done(result: Any = None) -> NoReturn:
+    """Writes the result as JSON and exits 0; a result that cannot be written is a failure (exit 1)."""
+    try:
+        outcome = Outcome.succeeded(stringify_result(result))
+    except ContractError as exc:
+        outcome = Outcome.failed(str(exc))
+    finish(Contract(), outcome)
+
+
+def fail(message: str) -> NoReturn:
+    """Writes the failure message and exits 1."""
+    finish(Contract(), Outcome.failed(message))
