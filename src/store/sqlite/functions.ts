@@ -61,12 +61,13 @@ export function getFunction(db: Db, namespace: string, name: string, version?: n
 
 /** Latest versions of the live functions, by namespace then name. */
 export function listFunctions(db: Db, namespace?: string): FunctionVersion[] {
+  const inNamespace = namespace === undefined ? '' : 'AND f.namespace = ?';
   const rows = sql(
     db,
     `SELECT v.* FROM functions f
      JOIN function_versions v ON v.namespace = f.namespace AND v.name = f.name AND v.version = f.latest_version
-     WHERE f.deleted = 0 AND (?1 IS NULL OR f.namespace = ?1)
+     WHERE f.deleted = 0 ${inNamespace}
      ORDER BY f.namespace, f.name`,
-  ).all(namespace ?? null) as FunctionVersionRow[];
+  ).all(...(namespace === undefined ? [] : [namespace])) as FunctionVersionRow[];
   return rows.map(toFunctionVersion);
 }

@@ -22,10 +22,10 @@ export function appendLogs(db: Db, ref: AttemptRef, lines: LogLine[]): void {
 
 /** Lines of an execution after `afterSeq`, oldest first, optionally of one attempt. */
 export function readLogs(db: Db, executionId: string, options: { afterSeq?: number; attempt?: number; limit: number }): StoredLogLine[] {
+  const byAttempt = options.attempt === undefined ? '' : 'AND attempt = ?';
+  const values = [executionId, options.afterSeq ?? 0, options.attempt, options.limit].filter((value) => value !== undefined);
   return sql(
     db,
-    `SELECT seq, attempt, time, stream, line FROM logs
-     WHERE execution_id = ? AND seq > ? AND (?3 IS NULL OR attempt = ?3)
-     ORDER BY seq LIMIT ?`,
-  ).all(executionId, options.afterSeq ?? 0, options.attempt ?? null, options.limit) as StoredLogLine[];
+    `SELECT seq, attempt, time, stream, line FROM logs WHERE execution_id = ? AND seq > ? ${byAttempt} ORDER BY seq LIMIT ?`,
+  ).all(...values) as StoredLogLine[];
 }

@@ -1,0 +1,27 @@
+import { describe } from 'node:test';
+import type { Store } from '../../src/store/store.js';
+import { cancelSpecs } from './conformance/cancel.js';
+import { claimSpecs } from './conformance/claim.js';
+import { completionSpecs } from './conformance/completion.js';
+import { enqueueSpecs } from './conformance/enqueue.js';
+import { functionSpecs } from './conformance/functions.js';
+import { leaseSpecs } from './conformance/leases.js';
+import { listingSpecs } from './conformance/listing.js';
+import { logSpecs } from './conformance/logs.js';
+
+/**
+ * The behaviour every Store adapter must show, written against the Store interface only.
+ * `open` must return a fresh, empty store each time; each test closes the store it opened.
+ */
+export function runStoreConformance(adapterName: string, open: () => Promise<Store>): void {
+  describe(`Store conformance: ${adapterName}`, () => {
+    functionSpecs(open);
+    enqueueSpecs(open);
+    claimSpecs(open);
+    leaseSpecs(open);
+    completionSpecs(open);
+    cancelSpecs(open);
+    logSpecs(open);
+    listingSpecs(open);
+  });
+}
