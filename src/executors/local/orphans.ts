@@ -1,0 +1,72 @@
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { workDirFiles } from '../../observer/contract.js';
+import { removeCgroupSoon } from '../../observer/memory-limit.js';
+
+/** Name of an attempt's work dir under the work root: `<executionId>-<attempt>`. */
+export function workDirName(executionId: string, attempt: number): string {
+  return `${executionId}-${attempt}`;
+}
+
+/** The file in a work dir holding the program's pid (which is also its process group id). */
+export const pidFile = 'pid';
+
+/** What an orphan sweep found and did. */
+export interface OrphanSweep {
+  /** Work dirs removed. */
+  removed: string[];
+  /** Process groups killed because they still ran a leftover attempt. */
+  killed: number[];
+}
+
+/**
+ * Cleans up after an executor that died without stopping its attempts (`kill -9` of the server):
+ * every directory left under the work root is an attempt nobody watches any more. Its process
+ * group is killed, but only when the pid still runs that attempt: pids are reused, and the
+ * program's environment (`PONTOON_EXECUTION_ID`, `PONTOON_ATTEMPT`) tells ours apart.
+ */
+export function sweepOrphans(workRoot: string): OrphanSweep {
+  const sweep: OrphanSweep = { removed: [], killed: [] };
+  let names: string[];
+  try {
+    names = readdirSync(workRoot);
+  } catch {
+    return sweep;
+  }
+  for (const name of names) {
+    const dir = join(workRoot, name);
+    const match = /^(.+)-(\d+)$/.exec(name);
+    if (match) {
+      const pid = Number(readOptional(join(dir, pidFile))?.trim());
+      if (Number.isInteger(pid) && pid > 0 && runsAttempt(pid, match[1], match[2])) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+          sweep.killed.push(pid);
+        } catch {
+          // Gone in the meantime.
+        }
+      }
+      const cgroup = readOptional(join(dir, workDirFiles.cgroup))?.trim();
+      if (cgroup) removeCgroupSoon(cgroup);
+    }
+    rmSync(dir, { recursive: true, force: true });
+    sweep.removed.push(dir);
+  }
+  return sweep;
+}
+
+/** True when process `pid` was started for this attempt (read from its initial environment). */
+export function runsAttempt(pid: number, executionId: string, attempt: string): boolean {
+  const environ = readOptional(`/proc/${pid}/environ`);
+  if (environ === undefined) return false;
+  const variables = environ.split('\0');
+  return variables.includes(`PONTOON_EXECUTION_ID=${executionId}`) && variables.includes(`PONTOON_ATTEMPT=${attempt}`);
+}
+
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}

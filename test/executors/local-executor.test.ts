@@ -1,0 +1,248 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, describe, it } from 'node:test';
+import { LocalExecutor } from '../../src/executors/local/local-executor.js';
+import { memoryLimitSupport } from '../../src/observer/memory-limit.js';
+import { createRuntimes } from '../../src/runtimes/registry.js';
+import { runExecutorConformance } from './executor-conformance.js';
+import { claimedAttempt, eventually, functionVersion, nodeFunction, RecordingSink, refOf, shellFunction } from './fixtures.js';
+
+const roots: string[] = [];
+const executors: LocalExecutor[] = [];
+const strayPids: number[] = [];
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `pontoon-${prefix}-`));
+  roots.push(dir);
+  return dir;
+}
+
+function localExecutor(sink: RecordingSink | { logs(): void; finished(): void }, workRoot = tempDir('work'), graceMs = 300): LocalExecutor {
+  const executor = new LocalExecutor({
+    sink: sink as RecordingSink,
+    runtimes: createRuntimes({ cacheDir: tempDir('cache') }),
+    workRoot,
+    graceMs,
+    logLimitBytes: 1024 * 1024,
+    resultLimitBytes: 1024 * 1024,
+  });
+  executors.push(executor);
+  return executor;
+}
+
+/** True while `pid` is a live process (a zombie waiting for its parent to reap it counts as gone). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+afterEach(async () => {
+  await Promise.all(executors.splice(0).map((executor) => executor.close()));
+  for (const pid of strayPids.splice(0)) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone, as it should be.
+    }
+  }
+});
+
+after(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
+runExecutorConformance('local', ({ sink, graceMs }) => localExecutor(sink as RecordingSink, tempDir('work'), graceMs));
+
+describe('local executor', () => {
+  it('runs each attempt in <workRoot>/<executionId>-<attempt> with a pid file, and removes it when the attempt ends', async () => {
+    const sink = new RecordingSink();
+    const workRoot = tempDir('work');
+    const executor = localExecutor(sink, workRoot);
+    const claimed = claimedAttempt(shellFunction('echo "cwd $(pwd)"; echo "pid $$"; sleep 0.3'), null, 3);
+    await executor.start(claimed);
+    const dir = join(workRoot, `${claimed.execution.id}-3`);
+    const pidLine = await sink.line(refOf(claimed), (line) => line.line.startsWith('pid '));
+    assert.equal(readFileSync(join(dir, 'pid'), 'utf8'), pidLine.line.slice(4));
+    assert.ok(existsSync(join(dir, 'input.json')));
+    assert.equal((await sink.report(refOf(claimed))).status, 'succeeded');
+    assert.equal(sink.linesOf(refOf(claimed))[0].line, `cwd ${dir}`, 'without spec.source the program runs in its work dir');
+    assert.equal(existsSync(dir), false);
+  });
+
+  it('runs a command function in its spec.source directory', async () => {
+    const sink = new RecordingSink();
+    const source = tempDir('source');
+    writeFileSync(join(source, 'main.sh'), '#!/bin/sh\necho "in $(pwd)"\nprintf \'{"ok":true}\' > "$PONTOON_OUTPUT"\n');
+    chmodSync(join(source, 'main.sh'), 0o755);
+    const executor = localExecutor(sink);
+    const claimed = claimedAttempt(functionVersion({ command: ['./main.sh'], source }));
+    await executor.start(claimed);
+    const report = await sink.report(refOf(claimed));
+    assert.deepEqual(report.result, { ok: true });
+    assert.equal(sink.linesOf(refOf(claimed))[0].line, `in ${source}`);
+  });
+
+  it('refuses to start a function whose runtime cannot make a launch plan', async () => {
+    const executor = localExecutor(new RecordingSink());
+    const claimed = claimedAttempt(functionVersion({ runtime: 'python', source: '/tmp', handler: 'main.handler' }));
+    await assert.rejects(executor.start(claimed), { code: 'BUILD_FAILED', message: 'runtime python is not available yet' });
+    assert.deepEqual(executor.running(), []);
+  });
+
+  it('stop() kills the whole process group, background children included, and sends no report', async () => {
+    const sink = new RecordingSink();
+    const executor = localExecutor(sink);
+    const claimed = claimedAttempt(shellFunction('sleep 60 & echo "child $!"; echo "leader $$"; wait'));
+    await executor.start(claimed);
+    const child = Number((await sink.line(refOf(claimed), (line) => line.line.startsWith('child '))).line.slice(6));
+    const leader = Number((await sink.line(refOf(claimed), (line) => line.line.startsWith('leader '))).line.slice(7));
+    strayPids.push(leader);
+    assert.ok(isRunning(child) && isRunning(leader));
+    await executor.stop(refOf(claimed), 'cancelled');
+    await eventually('the process group to die', () => (!isRunning(child) && !isRunning(leader) ? true : undefined), 5000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(sink.reportsOf(refOf(claimed)), []);
+  });
+
+  it('kills a program that traps SIGTERM once the grace period is over, and says so in the log', async () => {
+    const sink = new RecordingSink();
+    const executor = localExecutor(sink);
+    const claimed = claimedAttempt(shellFunction(`trap 'echo "got TERM"' TERM; echo "leader $$"; while :; do sleep 0.1; done`, { timeout: '500ms' }));
+    await executor.start(claimed);
+    const report = await sink.report(refOf(claimed));
+    assert.equal(report.status, 'timed_out');
+    const lines = sink.linesOf(refOf(claimed));
+    const leader = Number(lines.find((line) => line.line.startsWith('leader '))?.line.slice(7));
+    assert.ok(!isRunning(leader));
+    const system = lines.filter((line) => line.stream === 'system').map((line) => line.line);
+    assert.deepEqual(system, ['[pontoon] timeout of 500ms reached: SIGTERM sent', '[pontoon] still running 300ms after SIGTERM: SIGKILL sent']);
+  });
+
+  it('does not need SIGKILL for a program that exits on SIGTERM', async () => {
+    const sink = new RecordingSink();
+    const executor = localExecutor(sink, tempDir('work'), 5000);
+    const claimed = claimedAttempt(shellFunction('exec sleep 30', { timeout: '500ms' }));
+    await executor.start(claimed);
+    const report = await sink.report(refOf(claimed));
+    assert.equal(report.status, 'timed_out');
+    const system = sink.linesOf(refOf(claimed)).filter((line) => line.stream === 'system').map((line) => line.line);
+    assert.deepEqual(system, ['[pontoon] timeout of 500ms reached: SIGTERM sent']);
+  });
+
+  it('names the signal that killed a program', async () => {
+    const sink = new RecordingSink();
+    const executor = localExecutor(sink);
+    const claimed = claimedAttempt(shellFunction('echo "about to crash" >&2; kill -SEGV $$'));
+    await executor.start(claimed);
+    assert.deepEqual(await sink.report(refOf(claimed)), {
+      status: 'failed',
+      exitCode: null,
+      reason: 'Error',
+      error: 'killed by signal SIGSEGV: about to crash',
+      result: null,
+    });
+  });
+
+  describe('memory limit', () => {
+    const support = memoryLimitSupport();
+    const hog = `const kept = []; for (let i = 0; i < 24; i++) kept.push(Buffer.alloc(8 * 1024 * 1024, 1)); console.log('allocated ' + kept.length * 8 + ' MiB');`;
+
+    it(`ends a program allocating past 64Mi as OOMKilled (${support.enforced ? 'cgroup v' + support.version : 'not enforced here: ' + support.reason})`, async () => {
+      const sink = new RecordingSink();
+      const executor = localExecutor(sink);
+      const claimed = claimedAttempt(nodeFunction(hog, { resources: { memory: '64Mi' } }));
+      await executor.start(claimed);
+      const report = await sink.report(refOf(claimed));
+      const lines = sink.linesOf(refOf(claimed));
+      if (support.enforced) {
+        assert.equal(report.status, 'failed');
+        assert.equal(report.reason, 'OOMKilled');
+        assert.equal(report.error, 'memory limit 64Mi exceeded (OOMKilled)');
+        assert.equal(lines.some((line) => line.line.startsWith('allocated')), false);
+        const cgroup = join(support.parent, `pontoon-${claimed.execution.id}-1`);
+        await eventually('the cgroup to be removed', () => (existsSync(cgroup) ? undefined : true), 5000);
+      } else {
+        assert.equal(report.status, 'succeeded');
+        const notice = lines.find((line) => line.stream === 'system');
+        assert.equal(notice?.line, `[pontoon] memory limit 64Mi not enforced: ${support.reason}`);
+      }
+    });
+
+    it('lets a program within its memory limit succeed', async () => {
+      const sink = new RecordingSink();
+      const executor = localExecutor(sink);
+      const claimed = claimedAttempt(shellFunction('echo small', { resources: { memory: '64Mi' } }));
+      await executor.start(claimed);
+      const report = await sink.report(refOf(claimed));
+      assert.equal(report.status, 'succeeded', report.error ?? '');
+      assert.ok(sink.linesOf(refOf(claimed)).some((line) => line.line === 'small'));
+    });
+
+    it('reports StartFailed for a missing program even when it would run in a cgroup', async () => {
+      const sink = new RecordingSink();
+      const executor = localExecutor(sink);
+      const claimed = claimedAttempt(functionVersion({ command: ['no-such-pontoon-program'], resources: { memory: '64Mi' } }));
+      await executor.start(claimed);
+      const report = await sink.report(refOf(claimed));
+      assert.equal(report.reason, 'StartFailed');
+      assert.match(report.error ?? '', /no-such-pontoon-program/);
+    });
+  });
+
+  describe('orphans', () => {
+    it('kills the process group of an attempt left running by a crashed executor and removes its work dir', async () => {
+      const workRoot = tempDir('work');
+      const claimed = claimedAttempt(shellFunction('sleep 300 & echo "child $!"; echo "leader $$"; wait'));
+      const moduleUrl = new URL('../../src/executors/local/local-executor.js', import.meta.url).href;
+      const registryUrl = new URL('../../src/runtimes/registry.js', import.meta.url).href;
+      // A real executor in a process of its own, killed with SIGKILL mid-attempt like a crashed server.
+      const script = `
+        const { LocalExecutor } = await import(${JSON.stringify(moduleUrl)});
+        const { createRuntimes } = await import(${JSON.stringify(registryUrl)});
+        const sink = { logs: (_ref, lines) => { for (const l of lines) console.log(l.line); }, finished: () => {} };
+        const executor = new LocalExecutor({ sink, runtimes: createRuntimes({ cacheDir: ${JSON.stringify(workRoot)} }),
+          workRoot: ${JSON.stringify(workRoot)}, graceMs: 300, logLimitBytes: 65536, resultLimitBytes: 65536 });
+        await executor.start(JSON.parse(process.argv[1]));
+        setInterval(() => {}, 1000);`;
+      const crashed = spawn(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(claimed)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let output = '';
+      crashed.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const pids = await eventually('the attempt to print its pids', () => {
+        const child = /child (\d+)/.exec(output)?.[1];
+        const leader = /leader (\d+)/.exec(output)?.[1];
+        return child && leader ? { child: Number(child), leader: Number(leader) } : undefined;
+      });
+      strayPids.push(pids.leader);
+      crashed.kill('SIGKILL');
+      await new Promise((resolve) => crashed.once('exit', resolve));
+      const dir = join(workRoot, `${claimed.execution.id}-1`);
+      assert.ok(existsSync(dir) && isRunning(pids.leader) && isRunning(pids.child), 'the attempt outlived its executor');
+
+      localExecutor(new RecordingSink(), workRoot);
+      assert.equal(existsSync(dir), false);
+      await eventually('the orphaned process group to die', () => (!isRunning(pids.leader) && !isRunning(pids.child) ? true : undefined), 5000);
+    });
+
+    it('never kills a process whose pid was reused by something else', async () => {
+      const workRoot = tempDir('work');
+      const bystander = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+      assert.ok(bystander.pid);
+      strayPids.push(bystander.pid);
+      const dir = join(workRoot, 'f2a1c9d0-0000-4000-8000-000000000000-1');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'pid'), String(bystander.pid));
+
+      localExecutor(new RecordingSink(), workRoot);
+      assert.equal(existsSync(dir), false);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.ok(isRunning(bystander.pid));
+    });
+  });
+});
