@@ -1,0 +1,3 @@
+module pontoon.dev/sdk/go
+
+go 1.21

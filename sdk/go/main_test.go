@@ -1,0 +1,65 @@
+package pontoon_test
+
+import (
+	"errors"
+	"os"
+	"testing"
+
+	pontoon "pontoon.dev/sdk/go"
+)
+
+// fixtureEnv names the scenario when the test binary is re-run as a function program.
+const fixtureEnv = "PONTOON_SDK_FIXTURE"
+
+// TestMain lets the exit tests run this same binary as a tiny function program.
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(fixtureEnv); mode != "" {
+		runFixture(mode)
+		os.Exit(3) // Done, Fail and Serve exit on their own; reaching here is a bug.
+	}
+	os.Exit(m.Run())
+}
+
+func runFixture(mode string) {
+	switch mode {
+	case "watcher-done":
+		bounds, err := pontoon.GetInputAsJSON[[2]int]()
+		if err != nil {
+			pontoon.Fail(err.Error())
+		}
+		ctx, err := pontoon.GetContext()
+		if err != nil {
+			pontoon.Fail(err.Error())
+		}
+		ctx.Logger.Infof("attempt %d of %s", ctx.Attempt, ctx.Function)
+		pontoon.Done(primesBetween(bounds[0], bounds[1]))
+	case "watcher-fail":
+		pontoon.Fail("no primes today")
+	case "serve":
+		pontoon.Serve(func(ctx *pontoon.Context, bounds [2]int) ([]int, error) {
+			if bounds[0] > bounds[1] {
+				return nil, errors.New("from > to")
+			}
+			return primesBetween(bounds[0], bounds[1]), nil
+		})
+	case "serve-panic":
+		pontoon.Serve(func(ctx *pontoon.Context, input any) (any, error) {
+			panic("out of primes")
+		})
+	}
+}
+
+// primesBetween is the prime finder the tests run, as in the README: the primes in [from, to].
+func primesBetween(from, to int) []int {
+	primes := []int{}
+	for n := max(2, from); n <= to; n++ {
+		prime := true
+		for d := 2; d*d <= n && prime; d++ {
+			prime = n%d != 0
+		}
+		if prime {
+			primes = append(primes, n)
+		}
+	}
+	return primes
+}

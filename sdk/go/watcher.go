@@ -1,0 +1,32 @@
+package pontoon
+
+// GetInput returns the input parsed from JSON (maps, slices, float64, string, bool or nil).
+func GetInput() (any, error) {
+	return GetInputAsJSON[any]()
+}
+
+// GetInputAsJSON returns the input decoded into T, e.g. GetInputAsJSON[[2]int]() or a struct.
+func GetInputAsJSON[T any]() (T, error) {
+	var input T
+	data, err := ContractFromEnv().ReadInputJSON()
+	if err != nil {
+		return input, err
+	}
+	err = decodeInput(data, &input)
+	return input, err
+}
+
+// Done writes the result as JSON and exits 0; a result that cannot be written is a failure
+// (exit 1). It does not return.
+func Done(result any) {
+	output, err := encodeResult(result)
+	if err != nil {
+		finish(ContractFromEnv(), Failed(err.Error()))
+	}
+	finish(ContractFromEnv(), Succeeded(output))
+}
+
+// Fail writes the failure message and exits 1. It does not return.
+func Fail(message string) {
+	finish(ContractFromEnv(), Failed(message))
+}
