@@ -56,3 +56,12 @@ export function sql(db: Db, text: string): Database.Statement {
 export function writeTransaction<T>(db: Db, work: () => T): T {
   return db.transaction(work).immediate();
 }
+
+/**
+ * Runs reads in one snapshot. Outside a transaction each statement sees the file as it is when
+ * it starts, so an execution and its attempts, read by two statements, could straddle another
+ * connection's commit.
+ */
+export function readTransaction<T>(db: Db, work: () => T): T {
+  return db.transaction(work).deferred();
+}

@@ -16,7 +16,7 @@ import type {
 import { cancelExecution } from './cancel-execution.js';
 import { claimExecutions } from './claim-executions.js';
 import { completeAttempt, recordLateReport } from './complete-attempt.js';
-import { openDatabase, type Db, type Synchronous } from './connection.js';
+import { openDatabase, readTransaction, type Db, type Synchronous } from './connection.js';
 import { deleteFunction } from './delete-function.js';
 import { enqueueExecutions } from './enqueue-executions.js';
 import { getFunction, listFunctions, putFunction } from './functions.js';
@@ -47,7 +47,7 @@ export class SqliteStore implements Store {
     return putFunction(this.db, document);
   }
   async getFunction(namespace: string, name: string, version?: number): Promise<FunctionVersion | undefined> {
-    return getFunction(this.db, namespace, name, version);
+    return readTransaction(this.db, () => getFunction(this.db, namespace, name, version));
   }
   async listFunctions(namespace?: string): Promise<FunctionVersion[]> {
     return listFunctions(this.db, namespace);
@@ -60,10 +60,10 @@ export class SqliteStore implements Store {
     return enqueueExecutions(this.db, requests, now);
   }
   async getExecution(id: string): Promise<Execution | undefined> {
-    return readExecution(this.db, id);
+    return readTransaction(this.db, () => readExecution(this.db, id));
   }
   async listExecutions(query: ExecutionQuery): Promise<ExecutionPage> {
-    return listExecutions(this.db, query);
+    return readTransaction(this.db, () => listExecutions(this.db, query));
   }
 
   async claimExecutions(options: { owner: string; now: string; leaseMs: number; limit: number }): Promise<ClaimedAttempt[]> {
@@ -73,7 +73,7 @@ export class SqliteStore implements Store {
     return renewLeases(this.db, owner, attempts, now, leaseMs);
   }
   async listExpiredAttempts(now: string, limit: number): Promise<(AttemptRef & { execution: Execution })[]> {
-    return listExpiredAttempts(this.db, now, limit);
+    return readTransaction(this.db, () => listExpiredAttempts(this.db, now, limit));
   }
   async completeAttempt(completion: AttemptCompletion): Promise<boolean> {
     return completeAttempt(this.db, completion);
