@@ -1,0 +1,81 @@
+import { Command, Option } from 'commander';
+import { CliError, asError } from '../cli-error.js';
+import { integerIn } from '../parse-args.js';
+
+interface UpOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  logLevel: string;
+  capacity: number;
+  lease: string;
+  grace: string;
+  logLimit: string;
+  payloadLimit: string;
+  resultLimit: string;
+  examples?: boolean;
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** `pontoon up`: runs the API, the engine and the embedded store in this process until stopped. */
+export function upCommand(): Command {
+  return new Command('up')
+    .description('run Pontoon here: the HTTP API, the engine and the embedded SQLite store, until Ctrl-C')
+    .addOption(new Option('--port <port>', 'TCP port to listen on (0 picks a free one)').env('PONTOON_PORT').default(7070).argParser(integerIn(0, 65535)))
+    .addOption(new Option('--host <host>', 'address to bind').env('PONTOON_HOST').default('127.0.0.1'))
+    .addOption(new Option('--data-dir <dir>', 'directory of the SQLite file, builds and attempt work dirs').env('PONTOON_DATA_DIR').default('.pontoon'))
+    .addOption(new Option('--log-level <level>', 'server log level').env('PONTOON_LOG_LEVEL').default('info').choices(logLevels))
+    .addOption(
+      new Option('--capacity <n>', 'most attempts running at once').env('PONTOON_CAPACITY').default(8).argParser(integerIn(1, 100_000)),
+    )
+    .addOption(new Option('--lease <duration>', 'lease of a running attempt: how soon the attempts of a dead controller count as lost').env('PONTOON_LEASE').default('15s'))
+    .addOption(new Option('--grace <duration>', 'time between TERM and KILL when an attempt is stopped').env('PONTOON_GRACE').default('10s'))
+    .addOption(new Option('--log-limit <size>', 'log bytes kept per attempt unless the function sets spec.limits.logs').env('PONTOON_LOG_LIMIT').default('1Mi'))
+    .addOption(new Option('--payload-limit <size>', 'largest invocation input').env('PONTOON_PAYLOAD_LIMIT').default('1Mi'))
+    .addOption(new Option('--result-limit <size>', 'largest result a function may write').env('PONTOON_RESULT_LIMIT').default('1Mi'))
+    .option('--examples', 'deploy the example functions at start')
+    .action(async (options: UpOptions) => {
+      // Loaded here, not at the top: every other command starts without the server's code.
+      const { startPontoon } = await import('../../app/start.js');
+      let running: Awaited<ReturnType<typeof startPontoon>>;
+      try {
+        running = await startPontoon({
+          port: options.port,
+          host: options.host,
+          dataDir: options.dataDir,
+          logLevel: options.logLevel,
+          capacity: options.capacity,
+          lease: options.lease,
+          grace: options.grace,
+          logLimit: options.logLimit,
+          payloadLimit: options.payloadLimit,
+          resultLimit: options.resultLimit,
+          examples: options.examples === true,
+        });
+      } catch (thrown) {
+        throw new CliError(`cannot start Pontoon: ${asError(thrown).message}`);
+      }
+      process.stdout.write(`Pontoon is up at ${running.url} (data in ${options.dataDir}); Ctrl-C stops it\n`);
+      stopOnSignal(running);
+    });
+}
+
+function stopOnSignal(running: { close(): Promise<void> }): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // A second signal while closing means the user wants out now.
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stderr.write(`${signal}: stopping Pontoon\n`);
+    running.close().then(
+      () => process.exit(0),
+      (thrown: unknown) => {
+        process.stderr.write(`error: Pontoon did not stop cleanly: ${asError(thrown).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
