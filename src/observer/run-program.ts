@@ -99,13 +99,17 @@ class ProgramRun implements ProgramHandle {
       ...contractEnv(options.identity, this.files, options.deadline),
     };
     const argv = this.withMemoryLimit(options.command, cwd, env);
-    if (!argv) {
+    let child: ChildProcess;
+    try {
+      if (!argv) throw Object.assign(new Error('not found'), { code: 'ENOENT' });
+      child = spawn(argv[0], argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (thrown) {
+      // Invalid arguments make spawn throw rather than emit 'error'; both are start failures.
       this.pid = undefined;
       this.child = undefined;
-      this.startFailed(`cannot start ${options.command[0]}: not found or not executable (ENOENT)`);
+      this.onError(asError(thrown), cwd);
       return;
     }
-    const child = spawn(argv[0], argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.pid = child.pid;
     child.on('error', (error) => this.onError(error, cwd));
