@@ -1,0 +1,78 @@
+import type { FunctionResource } from '../../client/index.js';
+import { formatAge } from '../age.js';
+import { briefJson, formatFields, formatTable } from '../output.js';
+
+/** The `get functions` table: one row per function, kubectl-like. */
+export function functionTable(functions: FunctionResource[], withNamespace: boolean, now = Date.now()): string {
+  const head = [...(withNamespace ? ['NAMESPACE'] : []), 'NAME', 'VERSION', 'RUNTIME', 'QUEUED', 'RUNNING', 'LAST EXECUTION', 'AGE'];
+  const rows = functions.map((fn) => [
+    ...(withNamespace ? [fn.metadata.namespace] : []),
+    fn.metadata.name,
+    fn.metadata.version,
+    fn.spec.runtime,
+    fn.status?.queued ?? 0,
+    fn.status?.running ?? 0,
+    fn.status?.lastExecution ? `${fn.status.lastExecution.status} ${formatAge(fn.status.lastExecution.createdAt, now)} ago` : '<none>',
+    formatAge(fn.metadata.createdAt, now),
+  ]);
+  return formatTable(head, rows);
+}
+
+/** The `describe function` text: metadata, how it runs, its limits and policies, its status. */
+export function describeFunction(fn: FunctionResource, now = Date.now()): string {
+  const { metadata, spec, status } = fn;
+  const retry = spec.retry;
+  const fields: Array<[string, string]> = [
+    ['Name', metadata.name],
+    ['Namespace', metadata.namespace],
+    ['Version', String(metadata.version)],
+    ['Created', `${metadata.createdAt} (${formatAge(metadata.createdAt, now)} ago)`],
+    ['Labels', keyValues(metadata.labels)],
+    ['Runtime', spec.runtime],
+  ];
+  if (spec.command) fields.push(['Command', spec.command.map(quoteArgument).join(' ')]);
+  if (spec.source) fields.push(['Source', spec.source]);
+  if (spec.handler) fields.push(['Handler', spec.handler]);
+  if (spec.image) fields.push(['Image', spec.image]);
+  fields.push(
+    ['Env', keyValues(spec.env)],
+    ['Timeout', spec.timeout],
+    ['Resources', keyValues(spec.resources as Record<string, string> | undefined)],
+    ['Parallelism', String(spec.parallelism)],
+    ['Priority', String(spec.priority)],
+  );
+  if (retry) {
+    const backoff = retry.backoff;
+    fields.push([
+      'Retry',
+      `limit ${retry.limit}, on ${retry.on.join('/') || 'nothing'}` +
+        (backoff ? `, backoff ${backoff.initial} x${backoff.factor} up to ${backoff.max}${backoff.jitter ? ' with jitter' : ''}` : '') +
+        (retry.nonRetryableExitCodes?.length ? `, never on exit ${retry.nonRetryableExitCodes.join(',')}` : ''),
+    ]);
+  }
+  fields.push(['Queued', String(status?.queued ?? 0)], ['Running', String(status?.running ?? 0)]);
+  const last = status?.lastExecution;
+  fields.push(['Last Execution', last ? `${last.id} ${last.status} (${formatAge(last.createdAt, now)} ago)` : '<none>']);
+  let text = formatFields(fields);
+  if (spec.schedules?.length) {
+    text += 'Schedules:\n';
+    text += formatTable(
+      ['  CRON', 'TIMEZONE', 'CONCURRENCY', 'SUSPENDED', 'INPUT'],
+      spec.schedules.map((schedule) => [`  ${schedule.cron}`, schedule.timezone, schedule.concurrencyPolicy, String(schedule.suspend ?? false), briefJson(schedule.input, 40)]),
+    );
+  }
+  if (spec.triggers?.length) {
+    text += 'Triggers:\n';
+    for (const trigger of spec.triggers) text += `  ${trigger.name ?? 'cloudevent'}: ${briefJson(trigger.cloudevent, 100)}\n`;
+  }
+  return text;
+}
+
+function keyValues(map: Record<string, string> | undefined): string {
+  const entries = Object.entries(map ?? {});
+  return entries.length === 0 ? '<none>' : entries.map(([key, value]) => `${key}=${value}`).join(', ');
+}
+
+function quoteArgument(argument: string): string {
+  return /^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replace(/'/g, `'\\''`)}'`;
+}

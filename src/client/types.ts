@@ -1,0 +1,108 @@
+import type { ExecutionStatus, Execution } from '../domain/execution.js';
+import type { FunctionSpec } from '../domain/function-spec.js';
+
+/** A Function as the API answers it: the stored document, its version and its observed status. */
+export interface FunctionResource {
+  apiVersion: 'pontoon.dev/v1';
+  kind: 'Function';
+  metadata: {
+    name: string;
+    namespace: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    version: number;
+    createdAt: string;
+  };
+  spec: FunctionSpec;
+  status: {
+    queued: number;
+    running: number;
+    lastExecution: { id: string; status: ExecutionStatus; createdAt: string } | null;
+  };
+}
+
+/** A Function document as a user sends it: the server validates it and applies defaults. */
+export interface FunctionDocumentInput {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; [key: string]: unknown };
+  spec?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** What a deploy answers: the new version, and whether the function did not exist before. */
+export interface DeployResult {
+  function: FunctionResource;
+  created: boolean;
+}
+
+/** Which stream a log line came from; `system` lines are written by Pontoon itself. */
+export type LogStreamName = 'stdout' | 'stderr' | 'system';
+
+/** One captured log line of an attempt, as the API answers it. */
+export interface LogLine {
+  /** Position in the execution's log; increases across attempts. */
+  seq: number;
+  attempt: number;
+  time: string;
+  stream: LogStreamName;
+  line: string;
+}
+
+/** One page of an execution's logs, with the execution's status when it was read. */
+export interface LogPage {
+  items: LogLine[];
+  status: ExecutionStatus;
+}
+
+/** One page of executions, newest first; `nextCursor` fetches the next (older) page. */
+export interface ExecutionPage {
+  items: Execution[];
+  nextCursor: string | null;
+}
+
+/** Filters for listing executions. */
+export interface ExecutionFilter {
+  function?: string;
+  status?: ExecutionStatus;
+  limit?: number;
+  cursor?: string;
+}
+
+/** Options of one invocation. */
+export interface InvokeOptions {
+  /** Server-side wait: a duration such as `30s`; the answer comes when the execution ends or the wait runs out. */
+  wait?: string;
+  /** Overrides the function's priority for this execution (-1000..1000). */
+  priority?: number;
+  /** A repeat with the same key returns the existing execution. */
+  idempotencyKey?: string;
+  /** Where Pontoon posts the execution when it ends. */
+  callbackUrl?: string;
+  /** Aborts the request (not the execution). */
+  signal?: AbortSignal;
+}
+
+/** What an invocation answers, with what the response headers said about it. */
+export interface InvokeResult {
+  execution: Execution;
+  /** True when a `wait` was asked for and ran out before the execution ended. */
+  waitExpired: boolean;
+  /** True when the idempotency key matched an existing execution. */
+  replay: boolean;
+}
+
+/** Options of a batch invocation. */
+export interface BatchOptions {
+  priority?: number;
+}
+
+/** What deleting a function answers. */
+export interface DeleteFunctionResult {
+  namespace: string;
+  name: string;
+  deleted: true;
+}
+
+/** Execution statuses that are never left; the CLI and dashboard stop waiting on these. */
+export const finalExecutionStatuses: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
