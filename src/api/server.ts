@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installBodyParsers } from './body-parsers.js';
 import type { ApiContext } from './context.js';
@@ -13,7 +13,10 @@ import { metricsRoutes } from './routes/metrics.js';
 
 /** Builds the HTTP API on an engine and a store; the caller listens. */
 export async function buildApi(context: ApiContext, logger: Logger): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: context.payloadLimit, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: context.payloadLimit,
+    // Per-request lines at info level would drown the engine's own; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   installBodyParsers(app);
   installErrorHandling(app, context.payloadLimit);
   await app.register(swagger, {

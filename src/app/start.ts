@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -9,6 +9,7 @@ import { asError } from '../domain/errors.js';
 import { Engine } from '../engine/engine.js';
 import { ExecutionEvents } from '../engine/execution-events.js';
 import { LocalExecutor } from '../executors/local/local-executor.js';
+import { defaultWorkRoot } from '../executors/local/work-root.js';
 import { createRuntimes } from '../runtimes/registry.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import { readExampleDocuments } from './examples.js';
@@ -44,7 +45,8 @@ export async function startPontoon(options: PontoonOptions = {}): Promise<Runnin
       finished: (ref, report) => engine?.finished(ref, report),
     },
     runtimes,
-    workRoot: join(config.dataDir, 'attempts'),
+    // Named after the data dir, so a restart on the same data finds what a crash left behind.
+    workRoot: defaultWorkRoot(createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12)),
     graceMs: config.graceMs,
     logLimitBytes: config.logLimitBytes,
     resultLimitBytes: config.resultLimitBytes,

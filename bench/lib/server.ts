@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/** A `pontoon up` child process on a fresh data dir, for benchmarks. */
+export interface BenchServer {
+  url: string;
+  pid: number;
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Resident memory of the server process, in MiB. */
+  rssMiB(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts `pontoon up` with extra flags and resolves once it prints its URL. */
+export async function startBenchServer(flags: string[] = []): Promise<BenchServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pontoon-bench-'));
+  const child: ChildProcess = spawn(process.execPath, [cli, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...flags], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(output);
+      if (match) resolve(match[0]);
+    });
+    child.once('exit', (code) => reject(new Error(`pontoon up exited with ${code}`)));
+  });
+  const call: BenchServer['call'] = (method, path, body) =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = request(url + path, { method, agent, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  return {
+    url,
+    pid: child.pid!,
+    call,
+    rssMiB() {
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return match ? Number(match[1]) / 1024 : NaN;
+    },
+    async stop() {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Deploys a `runtime: command` function. */
+export async function deployCommand(server: BenchServer, name: string, command: string[], spec: Record<string, unknown> = {}): Promise<void> {
+  const answer = await server.call('PUT', `/v1/namespaces/default/functions/${name}`, {
+    apiVersion: 'pontoon.dev/v1',
+    kind: 'Function',
+    metadata: { name },
+    spec: { runtime: 'command', command, ...spec },
+  });
+  if (answer.status >= 300) throw new Error(`deploy ${name}: ${JSON.stringify(answer.body)}`);
+}
+
+/** Enqueues `count` executions of a function in batches of up to 10,000. */
+export async function enqueue(server: BenchServer, name: string, count: number): Promise<void> {
+  for (let done = 0; done < count; ) {
+    const size = Math.min(10_000, count - done);
+    const answer = await server.call('POST', `/v1/namespaces/default/functions/${name}/batch`, { inputs: new Array(size).fill(null) });
+    if (answer.status !== 202) throw new Error(`batch: ${JSON.stringify(answer.body)}`);
+    done += size;
+  }
+}
+
+/** Executions of a function not yet ended (queued + running), from its status. */
+export async function pending(server: BenchServer, name: string): Promise<{ queued: number; running: number }> {
+  const answer = await server.call('GET', `/v1/namespaces/default/functions/${name}`);
+  return { queued: answer.body.status.queued, running: answer.body.status.running };
+}
+
+/** Percentile of sorted numbers. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Sleeps. */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

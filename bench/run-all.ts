@@ -1,0 +1,11 @@
+/** Runs the embedded core's benchmarks (issue 2) one after another and prints their figures. */
+import { coldPath } from './cold-path.js';
+import { invokeLatency } from './invoke-latency.js';
+import { queueScale } from './queue-scale.js';
+
+const results: Record<string, unknown> = {};
+for (const [name, run] of Object.entries({ coldPath, invokeLatency, queueScale })) {
+  results[name] = await run();
+  console.log(name, JSON.stringify(results[name]));
+}
+console.log(JSON.stringify(results, null, 2));
