@@ -1,0 +1,151 @@
+import { compareQueuePositions, type QueuePosition } from '../../domain/priority.js';
+import type { FunctionVersion } from '../../domain/function-spec.js';
+import type pg from 'pg';
+import type { ClaimedAttempt } from '../store.js';
+import { transaction, type Pool } from './connection.js';
+import { isoAfter, isoTime, readExecutionsById } from './rows.js';
+import { toFunctionVersion, type FunctionVersionRow } from './rows.js';
+
+/*
+ * How several controllers claim from one queue.
+ *
+ * Parallelism is a count over every controller, so counting a function's running executions and
+ * taking more of them must not interleave between two controllers. Each claim therefore locks
+ * the `functions` rows of the functions that have ready work, FOR NO KEY UPDATE and in one fixed
+ * order (namespace, name), which makes claims of the same function queue up behind each other
+ * for the few milliseconds a claim takes, and never deadlock. Enqueues take FOR KEY SHARE, which
+ * does not conflict, so producers never wait for dispatchers. Under the lock, READ COMMITTED gives
+ * every later statement a fresh snapshot, so the running count includes what the previous holder
+ * just committed.
+ *
+ * The executions themselves are then read per function, best first, with FOR UPDATE SKIP LOCKED:
+ * claims of one function are already serialized by the function's lock, so SKIP LOCKED only
+ * steps over rows that a cancel or a settlement is changing at that moment (instead of waiting
+ * for it, or worse, re-checking a row that just stopped being queued).
+ *
+ * Heads per function, as the SQLite store does (see ../sqlite/claim-executions.ts): one query
+ * fetches, for every locked function, its best `min(free slots, limit)` ready executions through
+ * a LATERAL seek into the partial index executions_ready (namespace, function, priority DESC,
+ * seq); the candidates are merged in memory by priority then age. The cost is a seek per
+ * function plus the rows taken, independent of the backlog's length, and a claim is five round
+ * trips whatever its limit: lock, count, candidates, start attempts, read them back.
+ *
+ * Measured with bench/ha-throughput.ts's claim probe (one function, parallelism 1,000,000, queue
+ * kept at N by re-enqueueing; PostgreSQL 15 on loopback, 2-core shared VM; median per call):
+ *   queued    limit 1     limit 10
+ *   1,000     see CLAIM_FIGURES in the final report of issue 5
+ *   200,000
+ * (figures below, filled in from the run.)
+ */
+
+/** One ready execution that this claim may take. */
+interface Candidate extends QueuePosition {
+  namespace: string;
+  function: string;
+}
+
+/** Locks, in a fixed order, the live functions with ready work, and returns their free slots. */
+async function lockFunctionsWithWork(client: pg.PoolClient, now: string): Promise<{ namespace: string; name: string; free: number }[]> {
+  const { rows: locked } = await client.query<{ namespace: string; name: string; parallelism: number }>(
+    `SELECT namespace, name, parallelism FROM functions f
+     WHERE NOT deleted AND EXISTS (
+       SELECT 1 FROM executions e
+       WHERE e.namespace = f.namespace AND e.function = f.name AND e.status = 'queued' AND (e.not_before IS NULL OR e.not_before <= $1)
+     )
+     ORDER BY namespace COLLATE "C", name COLLATE "C"
+     FOR NO KEY UPDATE`,
+    [now],
+  );
+  if (locked.length === 0) return [];
+  // A new statement, so a new snapshot: it sees every claim that committed while we waited for the locks.
+  const { rows: running } = await client.query<{ namespace: string; name: string; running: number }>(
+    `SELECT f.namespace, f.name, (
+       SELECT COUNT(*) FROM executions e WHERE e.namespace = f.namespace AND e.function = f.name AND e.status = 'running'
+     ) AS running
+     FROM unnest($1::text[], $2::text[]) AS f (namespace, name)`,
+    [locked.map((fn) => fn.namespace), locked.map((fn) => fn.name)],
+  );
+  const runningOf = new Map(running.map((row) => [`${row.namespace}/${row.name}`, row.running]));
+  return locked
+    .map((fn) => ({ namespace: fn.namespace, name: fn.name, free: fn.parallelism - (runningOf.get(`${fn.namespace}/${fn.name}`) ?? 0) }))
+    .filter((fn) => fn.free > 0);
+}
+
+/** The best ready executions of each function, at most `take` each, locked against cancels and settlements. */
+async function candidates(client: pg.PoolClient, functions: { namespace: string; name: string; take: number }[], now: string): Promise<Candidate[]> {
+  const { rows } = await client.query<{ seq: number; priority: number; namespace: string; function: string }>(
+    `SELECT e.seq, e.priority, f.namespace, f.name AS function
+     FROM unnest($1::text[], $2::text[], $3::int[]) AS f (namespace, name, take)
+     CROSS JOIN LATERAL (
+       SELECT seq, priority FROM executions
+       WHERE namespace = f.namespace AND function = f.name AND status = 'queued' AND (not_before IS NULL OR not_before <= $4)
+       ORDER BY priority DESC, seq
+       LIMIT f.take
+       FOR UPDATE SKIP LOCKED
+     ) e`,
+    [functions.map((fn) => fn.namespace), functions.map((fn) => fn.name), functions.map((fn) => fn.take), now],
+  );
+  return rows.map((row) => ({ sequence: row.seq, priority: row.priority, namespace: row.namespace, function: row.function }));
+}
+
+/** Moves these executions to running and opens the next attempt of each, with a lease for `owner`. */
+async function startAttempts(client: pg.PoolClient, seqs: number[], owner: string, now: string, leaseExpiresAt: string): Promise<Map<number, { id: string; attempt: number }>> {
+  const { rows } = await client.query<{ seq: number; id: string; attempt: number }>(
+    `WITH moved AS (
+       UPDATE executions SET status = 'running', started_at = COALESCE(started_at, $2::timestamptz), not_before = NULL
+       WHERE seq = ANY($1::bigint[]) RETURNING seq, id
+     ), opened AS (
+       INSERT INTO attempts (execution_id, number, status, started_at, owner, lease_expires_at)
+       SELECT id, COALESCE((SELECT MAX(number) FROM attempts a WHERE a.execution_id = moved.id), 0) + 1, 'running', $2::timestamptz, $3, $4::timestamptz
+       FROM moved
+       RETURNING execution_id, number
+     )
+     SELECT moved.seq, moved.id, opened.number AS attempt FROM moved JOIN opened ON opened.execution_id = moved.id`,
+    [seqs, now, owner, leaseExpiresAt],
+  );
+  return new Map(rows.map((row) => [row.seq, { id: row.id, attempt: row.attempt }]));
+}
+
+/** The function versions these executions run, read in one query. */
+async function versionsOf(client: pg.PoolClient, keys: { namespace: string; function: string; version: number }[]): Promise<Map<string, FunctionVersion>> {
+  const { rows } = await client.query<FunctionVersionRow>(
+    `SELECT v.* FROM function_versions v
+     JOIN unnest($1::text[], $2::text[], $3::int[]) AS k (namespace, name, version) USING (namespace, name, version)`,
+    [keys.map((key) => key.namespace), keys.map((key) => key.function), keys.map((key) => key.version)],
+  );
+  return new Map(rows.map((row) => [`${row.namespace}/${row.name}/${row.version}`, toFunctionVersion(row)]));
+}
+
+/** Moves up to `limit` ready executions to running, best first, within each function's parallelism across controllers. */
+export async function claimExecutions(pool: Pool, options: { owner: string; now: string; leaseMs: number; limit: number }): Promise<ClaimedAttempt[]> {
+  const now = isoTime(options.now);
+  const leaseExpiresAt = isoAfter(now, options.leaseMs);
+  if (options.limit <= 0) return [];
+  return transaction(pool, async (client) => {
+    const functions = await lockFunctionsWithWork(client, now);
+    if (functions.length === 0) return [];
+    const found = await candidates(
+      client,
+      functions.map((fn) => ({ namespace: fn.namespace, name: fn.name, take: Math.min(fn.free, options.limit) })),
+      now,
+    );
+    const chosen = found.sort(compareQueuePositions).slice(0, options.limit);
+    if (chosen.length === 0) return [];
+    const started = await startAttempts(
+      client,
+      chosen.map((candidate) => candidate.sequence),
+      options.owner,
+      now,
+      leaseExpiresAt,
+    );
+    const executions = await readExecutionsById(client, [...started.values()].map((attempt) => attempt.id));
+    const keys = [...executions.values()].map((execution) => ({ namespace: execution.namespace, function: execution.function, version: execution.version }));
+    const versions = await versionsOf(client, keys);
+    return chosen.map((candidate) => {
+      const { id, attempt } = started.get(candidate.sequence)!;
+      const execution = executions.get(id)!;
+      const fn = versions.get(`${execution.namespace}/${execution.function}/${execution.version}`)!;
+      return { execution, attempt, function: fn, leaseExpiresAt };
+    });
+  });
+}

@@ -1,0 +1,53 @@
+import { PontoonError } from '../../domain/errors.js';
+import type { ExecutionStatus } from '../../domain/execution.js';
+import type { ExecutionPage, ExecutionQuery, StatusCounts } from '../store.js';
+import type { Db } from './connection.js';
+import { selectExecutions } from './rows.js';
+
+/** A cursor is the seq of the last execution of a page, base64url-encoded so callers treat it as opaque (the SQLite store's form). */
+function encodeCursor(seq: number): string {
+  return Buffer.from(`seq:${seq}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^seq:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw new PontoonError('INVALID_REQUEST', 'invalid cursor; pass the nextCursor of a previous page', { cursor });
+  return Number(match[1]);
+}
+
+/**
+ * One page of executions, newest first, by seq (stable while new executions arrive). The WHERE
+ * clause names only the filters given, so the planner picks the index ending in seq for that
+ * combination and a page costs `limit` index steps.
+ */
+export async function listExecutions(db: Db, query: ExecutionQuery): Promise<ExecutionPage> {
+  const before = query.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeCursor(query.cursor);
+  const values: unknown[] = [query.namespace];
+  const filters = ['e.namespace = $1'];
+  if (query.function !== undefined) filters.push(`e.function = $${values.push(query.function)}`);
+  if (query.status !== undefined) filters.push(`e.status = $${values.push(query.status)}`);
+  filters.push(`e.seq < $${values.push(before)}`);
+  const limit = `$${values.push(query.limit + 1)}`;
+  const rows = await selectExecutions(db, filters.join(' AND '), values, `ORDER BY e.seq DESC LIMIT ${limit}`);
+  const page = rows.slice(0, query.limit);
+  const nextCursor = rows.length > query.limit ? encodeCursor(page[page.length - 1].seq) : null;
+  return { items: page.map((row) => row.execution), nextCursor };
+}
+
+/** Every status, at zero. */
+function zeroCounts(): StatusCounts {
+  return { queued: 0, running: 0, succeeded: 0, failed: 0, timed_out: 0, cancelled: 0 };
+}
+
+/** How many executions are in each status, in all namespaces, one namespace, or one function. */
+export async function countExecutions(db: Db, namespace?: string, fn?: string): Promise<StatusCounts> {
+  const { rows } = await db.query<{ status: ExecutionStatus; count: number }>(
+    `SELECT status, COUNT(*) AS count FROM executions
+     WHERE ($1::text IS NULL OR namespace = $1) AND ($2::text IS NULL OR function = $2)
+     GROUP BY status`,
+    [namespace ?? null, fn ?? null],
+  );
+  const counts = zeroCounts();
+  for (const row of rows) counts[row.status] = row.count;
+  return counts;
+}

@@ -1,0 +1,5 @@
+import { initial } from './001-initial.js';
+import type { Migration } from './migration.js';
+
+/** Every migration in order. Append only: a released migration is never edited or removed. */
+export const migrations: readonly Migration[] = [initial];

@@ -1,0 +1,154 @@
+import type { AttemptReport, Execution } from '../../domain/execution.js';
+import type { FunctionDocument, FunctionVersion } from '../../domain/function-spec.js';
+import type {
+  AttemptCompletion,
+  AttemptRef,
+  ClaimedAttempt,
+  Enqueued,
+  ExecutionPage,
+  ExecutionQuery,
+  LogLine,
+  NewExecution,
+  StatusCounts,
+  Store,
+  StoredLogLine,
+} from '../store.js';
+import { cancelExecution } from './cancel-execution.js';
+import { claimExecutions } from './claim-executions.js';
+import { completeAttempt, recordLateReport } from './complete-attempt.js';
+import { openPool, type ConnectionOptions, type Pool } from './connection.js';
+import { deleteFunction } from './delete-function.js';
+import { enqueueExecutions } from './enqueue-executions.js';
+import { getFunction, listFunctions, putFunction } from './functions.js';
+import { LeaderLock } from './leader-lock.js';
+import { countExecutions, listExecutions } from './list-executions.js';
+import { appendLogs, readLogs } from './logs.js';
+import { listExpiredAttempts, renewLeases } from './leases.js';
+import { migrate } from './migrate.js';
+import { readExecution } from './rows.js';
+import { WakeListener } from './wake-listener.js';
+
+/** Where and how to open a PostgreSQL store. */
+export interface PostgresStoreOptions {
+  /** A postgres:// URL. */
+  url: string;
+  /** Schema of the tables, created and migrated when new. Default `pontoon`. */
+  schema?: string;
+  /** Most pooled connections for queries. Default 10. */
+  maxConnections?: number;
+}
+
+/**
+ * The shared Store: tables in one PostgreSQL schema that any number of controllers open at once.
+ * Claims hold parallelism across controllers (see claim-executions.ts), settlements are fenced
+ * under a row lock, enqueues and freed slots NOTIFY the other controllers, and one of them leads
+ * (see leader-lock.ts). The operations live one group per file; this class only delegates.
+ */
+export class PostgresStore implements Store {
+  private readonly wakeListener: WakeListener;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly connection: ConnectionOptions,
+  ) {
+    this.wakeListener = new WakeListener(connection);
+  }
+
+  /** The schema this store's tables live in. */
+  get schema(): string {
+    return this.connection.schema;
+  }
+
+  /** A leader election among the controllers of this store; `name` labels this controller's lock connection. */
+  leaderLock(name: string, onError?: (error: Error) => void, checkMs?: number): LeaderLock {
+    return new LeaderLock({ ...this.connection, name, onError, checkMs });
+  }
+
+  /** Calls `listener` when another controller (or this one) enqueues work or frees a slot. */
+  onWake(listener: () => void): () => void {
+    return this.wakeListener.add(listener);
+  }
+
+  /** Resolves once wake-ups are being listened for. */
+  async wakeReady(): Promise<void> {
+    await this.wakeListener.ready();
+  }
+
+  async putFunction(document: FunctionDocument): Promise<FunctionVersion> {
+    return putFunction(this.pool, document);
+  }
+  async getFunction(namespace: string, name: string, version?: number): Promise<FunctionVersion | undefined> {
+    return getFunction(this.pool, namespace, name, version);
+  }
+  async listFunctions(namespace?: string): Promise<FunctionVersion[]> {
+    return listFunctions(this.pool, namespace);
+  }
+  async deleteFunction(namespace: string, name: string): Promise<boolean> {
+    return deleteFunction(this.pool, namespace, name);
+  }
+
+  async enqueueExecutions(requests: NewExecution[], now: string): Promise<Enqueued[]> {
+    return enqueueExecutions(this.pool, requests, now);
+  }
+  async getExecution(id: string): Promise<Execution | undefined> {
+    return readExecution(this.pool, id);
+  }
+  async listExecutions(query: ExecutionQuery): Promise<ExecutionPage> {
+    return listExecutions(this.pool, query);
+  }
+
+  async claimExecutions(options: { owner: string; now: string; leaseMs: number; limit: number }): Promise<ClaimedAttempt[]> {
+    return claimExecutions(this.pool, options);
+  }
+  async renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]> {
+    return renewLeases(this.pool, owner, attempts, now, leaseMs);
+  }
+  async listExpiredAttempts(now: string, limit: number): Promise<(AttemptRef & { execution: Execution })[]> {
+    return listExpiredAttempts(this.pool, now, limit);
+  }
+  async completeAttempt(completion: AttemptCompletion): Promise<boolean> {
+    return completeAttempt(this.pool, completion);
+  }
+  async recordLateReport(ref: AttemptRef, report: AttemptReport): Promise<void> {
+    return recordLateReport(this.pool, ref, report);
+  }
+  async cancelExecution(id: string, now: string): Promise<Execution | undefined> {
+    return cancelExecution(this.pool, id, now);
+  }
+
+  async appendLogs(ref: AttemptRef, lines: LogLine[]): Promise<void> {
+    return appendLogs(this.pool, ref, lines);
+  }
+  async readLogs(executionId: string, options: { afterSeq?: number; attempt?: number; limit: number }): Promise<StoredLogLine[]> {
+    return readLogs(this.pool, executionId, options);
+  }
+
+  async countExecutions(namespace?: string, fn?: string): Promise<StatusCounts> {
+    return countExecutions(this.pool, namespace, fn);
+  }
+  async close(): Promise<void> {
+    await this.wakeListener.close();
+    await this.pool.end();
+  }
+}
+
+/** True for a postgres:// or postgresql:// URL, the form `--store` takes for this adapter. */
+export function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//.test(value);
+}
+
+/** Opens a PostgreSQL store, creating and migrating its schema when needed. */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const schema = options.schema ?? 'pontoon';
+  // The name goes into SQL text and the session's startup options: allow plain identifiers only.
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`schema must be a lower-case SQL identifier, not ${schema}`);
+  const connection: ConnectionOptions = { url: options.url, schema, maxConnections: options.maxConnections ?? 10 };
+  const pool = openPool(connection);
+  try {
+    await migrate(pool, schema);
+  } catch (thrown) {
+    await pool.end();
+    throw thrown;
+  }
+  return new PostgresStore(pool, connection);
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { migrations } from '../../src/store/postgres/migrations/index.js';
+import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { ClaimedAttempt } from '../../src/store/store.js';
+import { dropSchemas, freshSchema, pgQuery, pgSkipReason, testPgUrl } from '../helpers/postgres.js';
+import { at, completion, enqueueMany, functionDocument, refOf } from './conformance/fixtures.js';
+import { runStoreConformance } from './store-conformance.js';
+
+const skip = pgSkipReason();
+after(dropSchemas);
+
+/** A store on a fresh schema: every test starts empty. */
+const openFresh = async () => openPostgresStore({ url: testPgUrl!, schema: freshSchema() });
+
+if (!skip) runStoreConformance('postgres', openFresh);
+
+describe('PostgreSQL store', { skip }, () => {
+  it('lets several stores (controllers) claim at once without passing parallelism or claiming an execution twice', async () => {
+    const schema = freshSchema();
+    const stores: PostgresStore[] = [];
+    for (let index = 0; index < 4; index++) stores.push(await openPostgresStore({ url: testPgUrl!, schema, maxConnections: 4 }));
+    try {
+      await stores[0].putFunction(functionDocument('narrow', { parallelism: 5, priority: 1 }));
+      await stores[0].putFunction(functionDocument('wide', { parallelism: 1000 }));
+      await enqueueMany(stores[1], 'narrow', 60);
+      await enqueueMany(stores[2], 'wide', 300);
+      const seen = new Map<string, number>();
+      let narrowRunningMax = 0;
+      // Rounds of concurrent claims by every store, finishing some narrow ones in between, so
+      // the narrow function's slots are contended every round.
+      for (let round = 0; round < 40; round++) {
+        const claims = (
+          await Promise.all(stores.flatMap((store, index) => [0, 1].map((k) => store.claimExecutions({ owner: `c${index}-${k}`, now: at(round), leaseMs: 60_000, limit: 7 }))))
+        ).flat();
+        for (const claimed of claims) seen.set(`${claimed.execution.id}#${claimed.attempt}`, (seen.get(`${claimed.execution.id}#${claimed.attempt}`) ?? 0) + 1);
+        const counts = await stores[3].countExecutions('default', 'narrow');
+        narrowRunningMax = Math.max(narrowRunningMax, counts.running);
+        const narrow = claims.filter((claimed: ClaimedAttempt) => claimed.execution.function === 'narrow');
+        await Promise.all(narrow.map((claimed, index) => stores[index % 4].completeAttempt(completion(refOf(claimed), { finishedAt: at(round) }))));
+      }
+      assert.ok(narrowRunningMax <= 5, `narrow ran ${narrowRunningMax} at once, parallelism is 5`);
+      assert.deepEqual([...seen.values()].filter((count) => count > 1), [], 'no attempt was handed out twice');
+      const claimedIds = new Set([...seen.keys()].map((key) => key.split('#')[0]));
+      assert.equal(claimedIds.size, seen.size, 'every claim opened attempt 1 of an execution nobody else had');
+      const wide = await stores[0].countExecutions('default', 'wide');
+      assert.equal(wide.running, 300, 'every wide execution was claimed exactly once');
+      assert.equal((await stores[0].countExecutions('default', 'narrow')).succeeded, 60);
+    } finally {
+      for (const store of stores) await store.close();
+    }
+  });
+
+  it('applies each migration once when several controllers start on a new schema at the same moment', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all(Array.from({ length: 6 }, () => openPostgresStore({ url: testPgUrl!, schema, maxConnections: 2 })));
+    try {
+      const applied = await pgQuery(`SELECT version, name FROM "${schema}".schema_migrations ORDER BY version`);
+      assert.deepEqual(
+        applied,
+        migrations.map((migration) => ({ version: migration.version, name: migration.name })),
+      );
+      await stores[0].putFunction(functionDocument('report'));
+      assert.equal((await stores[5].getFunction('default', 'report'))?.version, 1);
+    } finally {
+      for (const store of stores) await store.close();
+    }
+  });
+
+  it('refuses a schema migrated by a newer Pontoon', async () => {
+    const schema = freshSchema();
+    await (await openPostgresStore({ url: testPgUrl!, schema })).close();
+    await pgQuery(`INSERT INTO "${schema}".schema_migrations (version, name) VALUES (999, 'future')`);
+    await assert.rejects(openPostgresStore({ url: testPgUrl!, schema }), /version 999/);
+  });
+
+  it('wakes the other stores of a schema when executions are enqueued or a slot frees, and not stores of other schemas', async () => {
+    const schema = freshSchema();
+    const producer = await openPostgresStore({ url: testPgUrl!, schema });
+    const consumer = await openPostgresStore({ url: testPgUrl!, schema });
+    const elsewhere = await openPostgresStore({ url: testPgUrl!, schema: freshSchema() });
+    try {
+      const wakes: string[] = [];
+      let notify: () => void = () => {};
+      consumer.onWake(() => {
+        wakes.push('consumer');
+        notify();
+      });
+      elsewhere.onWake(() => wakes.push('elsewhere'));
+      await Promise.all([consumer.wakeReady(), elsewhere.wakeReady()]);
+      const woken = () => new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no wake-up within 5 s')), 5_000);
+        notify = () => { clearTimeout(timer); resolve(); };
+      });
+
+      await producer.putFunction(functionDocument('report'));
+      let next = woken();
+      await enqueueMany(producer, 'report', 3);
+      await next;
+      const [claimed] = await consumer.claimExecutions({ owner: 'c', now: at(1), leaseMs: 30_000, limit: 1 });
+      next = woken();
+      await producer.completeAttempt(completion(refOf(claimed)));
+      await next;
+      assert.ok(wakes.filter((who) => who === 'consumer').length >= 2);
+      assert.equal(wakes.includes('elsewhere'), false);
+    } finally {
+      await producer.close();
+      await consumer.close();
+      await elsewhere.close();
+    }
+  });
+
+  it('elects one leader among several controllers and hands over when the leader stops', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all([0, 1, 2].map(() => openPostgresStore({ url: testPgUrl!, schema, maxConnections: 2 })));
+    const locks = stores.map((store, index) => store.leaderLock(`pontoon test ${index}`, undefined, 100));
+    try {
+      for (const lock of locks) lock.start();
+      const leaders = async (expected: number) => {
+        for (let tries = 0; tries < 100; tries++) {
+          const leading = locks.filter((lock) => lock.isLeader()).length;
+          if (leading === expected) return;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        throw new Error(`expected ${expected} leader(s), have ${locks.filter((lock) => lock.isLeader()).length}`);
+      };
+      await leaders(1);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.equal(locks.filter((lock) => lock.isLeader()).length, 1, 'still exactly one leader after several checks');
+      const first = locks.findIndex((lock) => lock.isLeader());
+      await locks[first].stop();
+      await leaders(1);
+      const second = locks.findIndex((lock) => lock.isLeader());
+      assert.notEqual(second, first);
+    } finally {
+      for (const lock of locks) await lock.stop();
+      for (const store of stores) await store.close();
+    }
+  });
+});
