@@ -1,5 +1,5 @@
 import type { AttemptReason, AttemptReport, Execution, ExecutionStatus } from '../domain/execution.js';
-import type { FunctionDocument, FunctionVersion } from '../domain/function-spec.js';
+import type { AttributeMatch, FunctionDocument, FunctionVersion } from '../domain/function-spec.js';
 
 /** A request to create one execution. */
 export interface NewExecution {
@@ -86,8 +86,9 @@ export type StatusCounts = Record<ExecutionStatus, number>;
 /**
  * The store port: everything Pontoon keeps. Each operation is one atomic state change named after
  * the transition it makes. SQLite and PostgreSQL adapters both pass `test/store/*` conformance.
+ * Schedules, rules and completion deliveries are in TriggerStore.
  */
-export interface Store {
+export interface Store extends TriggerStore {
   /** Stores a new version of a function (version = previous + 1, starting at 1). */
   putFunction(document: FunctionDocument): Promise<FunctionVersion>;
   /** The latest version, or a given one, of a function that is not deleted. */
@@ -142,6 +143,154 @@ export interface Store {
 
   /** How many executions are in each status (optionally of one function). */
   countExecutions(namespace?: string, fn?: string): Promise<StatusCounts>;
+  /**
+   * Optional, for stores shared by several controllers: calls `listener` when work may have
+   * become claimable (enqueued, requeued, a slot freed), possibly by another controller. Only a
+   * hint to claim sooner; returns an unsubscribe.
+   */
+  onWake?(listener: () => void): () => void;
   /** Frees resources; the store is unusable afterwards. */
   close(): Promise<void>;
+}
+
+/** Identifies one schedule of one function: its `name`, or its index in `spec.schedules` when unnamed. */
+export interface ScheduleRef {
+  namespace: string;
+  function: string;
+  schedule: string;
+}
+
+/** What the store remembers of a schedule: the last tick it fired (or skipped) and when. */
+export interface ScheduleState extends ScheduleRef {
+  /** The newest tick accounted for; ticks up to it never fire again. */
+  lastTick: string;
+  /** The newest tick that started an execution (not skipped by policy); null until one did. */
+  lastFiredTick: string | null;
+  /** When the scheduler recorded lastTick. */
+  recordedAt: string;
+}
+
+/**
+ * One step of a schedule, decided by the scheduler from `expectedLastTick`: record `tick` as the
+ * newest accounted tick and start `executions`, all in one transaction, and only if the stored
+ * last tick is still `expectedLastTick` (compare and set), so two controllers deciding from the
+ * same state fire once between them.
+ */
+export interface ScheduleAdvance extends ScheduleRef {
+  /** The last tick the decision was made from; null when the schedule had none stored. */
+  expectedLastTick: string | null;
+  tick: string;
+  /** Executions of this schedule carry idempotency keys starting with this prefix. */
+  keyPrefix: string;
+  /**
+   * Allow: start them. Forbid: start nothing while an execution of this schedule is queued or
+   * running (the tick is still recorded). Replace: cancel those first, then start.
+   */
+  concurrencyPolicy: 'Allow' | 'Forbid' | 'Replace';
+  /** Each with an idempotency key under keyPrefix. */
+  executions: NewExecution[];
+}
+
+/** What an advance did. */
+export interface ScheduleAdvanced {
+  /** False when the stored last tick had moved on: nothing was written. */
+  applied: boolean;
+  started: Execution[];
+  /** Executions of this schedule cancelled by Replace. */
+  cancelled: string[];
+  /** True when Forbid held the executions back. */
+  forbidden: boolean;
+}
+
+/** A standalone rule: a CloudEvent match and the function it starts (as OpenWhisk's rules). */
+export interface Rule {
+  namespace: string;
+  name: string;
+  /** Attribute matches, as in a function's `spec.triggers[].cloudevent`. */
+  match: { type?: AttributeMatch; source?: AttributeMatch; subject?: AttributeMatch; extensions?: Record<string, AttributeMatch> };
+  function: string;
+  priority?: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * Where a completion event is delivered:
+ * - `pending`: waiting for its next try (or being tried: `nextAttemptAt` is then the claim's end);
+ * - `delivered`: an endpoint answered 2xx;
+ * - `failed`: every try failed; kept to be seen.
+ */
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One completion event to send to one URL. */
+export interface NewDelivery {
+  url: string;
+  /** `sink` (function or global) or `callback` (the invocation's X-Callback-Url). */
+  kind: 'sink' | 'callback';
+  /** The CloudEvent in structured JSON form. */
+  event: Record<string, unknown>;
+}
+
+/** A stored delivery of a completion event. */
+export interface Delivery extends NewDelivery {
+  id: string;
+  executionId: string;
+  namespace: string;
+  function: string;
+  status: DeliveryStatus;
+  /** Tries made so far. */
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+/** The deliveries decided for one ended execution. */
+export interface ExecutionNotification {
+  executionId: string;
+  deliveries: NewDelivery[];
+}
+
+/** How a try of a delivery ended. */
+export type DeliveryOutcome =
+  | { status: 'delivered'; at: string }
+  | { status: 'pending'; error: string; nextAttemptAt: string }
+  | { status: 'failed'; error: string; at: string };
+
+/**
+ * Store operations of triggers: schedule ticks, rules and the outbox of completion events. Kept
+ * apart from Store so that each group reads on its own; every adapter implements both.
+ */
+export interface TriggerStore {
+  /** Stored schedule states; of one namespace when given. */
+  listScheduleStates(namespace?: string): Promise<ScheduleState[]>;
+  /** Records a schedule's newest tick and starts its executions atomically (see ScheduleAdvance). */
+  advanceSchedule(advance: ScheduleAdvance, now: string): Promise<ScheduleAdvanced>;
+
+  /** Creates or replaces a rule; `createdAt` is kept on replace. */
+  putRule(rule: Omit<Rule, 'createdAt' | 'updatedAt'>, now: string): Promise<{ rule: Rule; created: boolean }>;
+  getRule(namespace: string, name: string): Promise<Rule | undefined>;
+  /** Rules by name; all namespaces when none is given. */
+  listRules(namespace?: string): Promise<Rule[]>;
+  /** False when absent. */
+  deleteRule(namespace: string, name: string): Promise<boolean>;
+
+  /** Ended executions whose completion events are not decided yet, oldest first. */
+  listUnnotifiedExecutions(limit: number): Promise<Execution[]>;
+  /**
+   * Stores the deliveries of ended executions and marks them notified, in one transaction; an
+   * execution already notified (by another controller) is skipped. Returns the deliveries created.
+   */
+  notifyExecutions(notifications: ExecutionNotification[], now: string): Promise<Delivery[]>;
+  /**
+   * Takes up to `limit` pending deliveries due at `now` and pushes their `nextAttemptAt` to
+   * `now + leaseMs`, so another controller does not send them meanwhile; a crash mid-send leaves
+   * them due again once the lease passes (at least once).
+   */
+  claimDeliveries(now: string, leaseMs: number, limit: number): Promise<Delivery[]>;
+  /** Records a try's outcome and counts it. */
+  settleDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
+  /** Deliveries newest first, filtered. */
+  listDeliveries(query: { namespace: string; executionId?: string; status?: DeliveryStatus; limit: number }): Promise<Delivery[]>;
 }

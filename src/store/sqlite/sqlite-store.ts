@@ -13,6 +13,19 @@ import type {
   Store,
   StoredLogLine,
 } from '../store.js';
+import type {
+  Delivery,
+  DeliveryOutcome,
+  DeliveryStatus,
+  ExecutionNotification,
+  Rule,
+  ScheduleAdvance,
+  ScheduleAdvanced,
+  ScheduleState,
+} from '../store.js';
+import { claimDeliveries, listDeliveries, listUnnotifiedExecutions, notifyExecutions, settleDelivery } from './deliveries.js';
+import { deleteRule, getRule, listRules, putRule } from './rules.js';
+import { advanceSchedule, listScheduleStates } from './schedules.js';
 import { cancelExecution } from './cancel-execution.js';
 import { claimExecutions } from './claim-executions.js';
 import { completeAttempt, recordLateReport } from './complete-attempt.js';
@@ -95,6 +108,42 @@ export class SqliteStore implements Store {
   async countExecutions(namespace?: string, fn?: string): Promise<StatusCounts> {
     return countExecutions(this.db, namespace, fn);
   }
+  async listScheduleStates(namespace?: string): Promise<ScheduleState[]> {
+    return listScheduleStates(this.db, namespace);
+  }
+  async advanceSchedule(advance: ScheduleAdvance, now: string): Promise<ScheduleAdvanced> {
+    return advanceSchedule(this.db, advance, now);
+  }
+
+  async putRule(rule: Omit<Rule, 'createdAt' | 'updatedAt'>, now: string): Promise<{ rule: Rule; created: boolean }> {
+    return putRule(this.db, rule, now);
+  }
+  async getRule(namespace: string, name: string): Promise<Rule | undefined> {
+    return getRule(this.db, namespace, name);
+  }
+  async listRules(namespace?: string): Promise<Rule[]> {
+    return listRules(this.db, namespace);
+  }
+  async deleteRule(namespace: string, name: string): Promise<boolean> {
+    return deleteRule(this.db, namespace, name);
+  }
+
+  async listUnnotifiedExecutions(limit: number): Promise<Execution[]> {
+    return readTransaction(this.db, () => listUnnotifiedExecutions(this.db, limit));
+  }
+  async notifyExecutions(notifications: ExecutionNotification[], now: string): Promise<Delivery[]> {
+    return notifyExecutions(this.db, notifications, now);
+  }
+  async claimDeliveries(now: string, leaseMs: number, limit: number): Promise<Delivery[]> {
+    return claimDeliveries(this.db, now, leaseMs, limit);
+  }
+  async settleDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {
+    settleDelivery(this.db, id, outcome);
+  }
+  async listDeliveries(query: { namespace: string; executionId?: string; status?: DeliveryStatus; limit: number }): Promise<Delivery[]> {
+    return listDeliveries(this.db, query);
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
