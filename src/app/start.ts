@@ -10,6 +10,7 @@ import { Engine } from '../engine/engine.js';
 import { ExecutionEvents } from '../engine/execution-events.js';
 import { LocalExecutor } from '../executors/local/local-executor.js';
 import { defaultWorkRoot } from '../executors/local/work-root.js';
+import { memoryLimitSupport } from '../observer/memory-limit.js';
 import { createRuntimes } from '../runtimes/registry.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import { readExampleDocuments } from './examples.js';
@@ -70,6 +71,8 @@ export async function startPontoon(options: PontoonOptions = {}): Promise<Runnin
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   engine.start();
   logger.info({ url, dataDir: config.dataDir, capacity: config.capacity }, 'pontoon is up');
+  const memory = memoryLimitSupport();
+  if (!memory.enforced) logger.warn(`memory limits (spec.resources.memory) will not be enforced here: ${memory.reason}`);
 
   if (config.examplesDir) {
     for (const { file, document } of await readExampleDocuments(config.examplesDir)) {
