@@ -1,37 +1,37 @@
 import { PontoonError } from '../domain/errors.js';
 import type { FunctionVersion, Runtime } from '../domain/function-spec.js';
+import { BuildCache } from './build-cache.js';
 import { commandRuntime } from './command.js';
+import { goRuntime } from './go.js';
+import { javaRuntime } from './java.js';
+import { nodeRuntime } from './node.js';
+import { pythonRuntime } from './python.js';
 import type { Runtimes } from './runtime.js';
+import { sdkLocations, type SdkLocations } from './sdk-sources.js';
 
-/**
- * What every runtime is made with. Each runtime file exports a factory taking this shape (typed
- * structurally there, so that no runtime imports the registry back).
- */
+/** What the runtimes are made with. Each runtime file exports a factory of (build cache, SDK locations). */
 export interface RuntimeOptions {
   /** Where compiled runtimes keep their builds. */
   cacheDir: string;
-}
-
-/** A runtime that cannot run functions here yet. */
-function unavailable(runtime: Runtime): Runtimes {
-  const fail = async (): Promise<never> => {
-    throw new PontoonError('BUILD_FAILED', `runtime ${runtime} is not available yet`);
-  };
-  return { prepare: fail, plan: fail };
+  /** Where the SDKs are; defaults to this installation's sdk/. */
+  sdk?: SdkLocations;
 }
 
 // One entry per runtime, each itself a Runtimes for its own functions: adding a runtime means
 // adding its file and its line here.
-const handlers: Record<Runtime, (options: RuntimeOptions) => Runtimes> = {
+const handlers: Record<Runtime, (cache: BuildCache, sdk: SdkLocations) => Runtimes> = {
   command: () => commandRuntime,
-  node: () => unavailable('node'),
-  python: () => unavailable('python'),
-  java: () => unavailable('java'),
-  go: () => unavailable('go'),
+  node: nodeRuntime,
+  python: pythonRuntime,
+  java: javaRuntime,
+  go: goRuntime,
 };
 
 /** The Runtimes port over every runtime Pontoon knows, dispatching on `spec.runtime`. */
 export function createRuntimes(options: RuntimeOptions): Runtimes {
+  // One cache for all runtimes, so that a build shared by several (the Java SDK) is made once.
+  const cache = new BuildCache(options.cacheDir);
+  const sdk = options.sdk ?? sdkLocations();
   const made = new Map<Runtime, Runtimes>();
   const handlerOf = (fn: FunctionVersion): Runtimes => {
     const runtime = fn.document.spec.runtime;
@@ -39,7 +39,7 @@ export function createRuntimes(options: RuntimeOptions): Runtimes {
     if (!handler) {
       const make = handlers[runtime];
       if (!make) throw new PontoonError('BUILD_FAILED', `unknown runtime ${runtime}`);
-      handler = make(options);
+      handler = make(cache, sdk);
       made.set(runtime, handler);
     }
     return handler;

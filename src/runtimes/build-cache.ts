@@ -1,0 +1,124 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { cp, lstat, readFile, readdir, readlink, rename, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+
+/**
+ * Directories never hashed nor copied into a build: tool caches and build outputs that the build
+ * itself recreates. node_modules is linked, not copied (see the node runtime).
+ */
+export const skippedDirs = new Set(['.git', 'node_modules', '__pycache__', '.venv', 'venv', 'target', '.gradle', '.pytest_cache', '.mypy_cache']);
+
+/** sha256 of a directory tree's content: relative paths, executable bits, file bytes and link targets. */
+export async function hashTree(root: string, skip: ReadonlySet<string> = skippedDirs): Promise<string> {
+  const hash = createHash('sha256');
+  const walk = async (dir: string): Promise<void> => {
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      const name = relative(root, path);
+      if (entry.isDirectory()) {
+        if (skip.has(entry.name)) continue;
+        hash.update(`d\0${name}\0`);
+        await walk(path);
+      } else if (entry.isSymbolicLink()) {
+        hash.update(`l\0${name}\0${await readlink(path)}\0`);
+      } else if (entry.isFile()) {
+        const mode = (await lstat(path)).mode & 0o111 ? 'x' : '-';
+        const content = await readFile(path);
+        hash.update(`f\0${name}\0${mode}\0${content.length}\0`);
+        hash.update(content);
+      }
+    }
+  };
+  await walk(root);
+  return hash.digest('hex');
+}
+
+/** sha256 of a list of strings, unambiguous about where each ends. */
+export function hashParts(parts: string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(`${part.length}:${part}\0`);
+  return hash.digest('hex');
+}
+
+/** Copies a source tree into a build, leaving out the skipped directories. */
+export async function copyTree(from: string, to: string, skip: ReadonlySet<string> = skippedDirs): Promise<void> {
+  await cp(from, to, {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: (path) => path === from || !skip.has(relative(from, path).split('/').pop() ?? ''),
+  });
+}
+
+// Temporary build dirs are named `<final>.tmp-<pid>-<random>` so a later process can tell a dead
+// builder's leftovers (pid gone) from a build in progress in another live process.
+const tmpPattern = /\.tmp-(\d+)-[0-9a-f]+$/;
+
+/**
+ * Builds once per key into `<cacheDir>/<key>/`, atomically: the build runs in a temporary directory
+ * that is renamed into place only when it succeeded, so a crash mid-build or two concurrent builds
+ * never leave a half build where a whole one is expected. Builds of one key in this process share
+ * one promise.
+ */
+export class BuildCache {
+  private readonly inProgress = new Map<string, Promise<string>>();
+  private swept = false;
+
+  constructor(readonly cacheDir: string) {}
+
+  /** The directory of the build of `key`, building it with `build(tmpDir)` if it is not there yet. */
+  ensure(key: string, build: (tmpDir: string) => Promise<void>): Promise<string> {
+    const dir = join(this.cacheDir, key);
+    if (existsSync(dir)) return Promise.resolve(dir);
+    let pending = this.inProgress.get(key);
+    if (!pending) {
+      pending = this.buildInto(dir, build).finally(() => this.inProgress.delete(key));
+      this.inProgress.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async buildInto(dir: string, build: (tmpDir: string) => Promise<void>): Promise<string> {
+    this.sweepOnce();
+    const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    mkdirSync(tmp, { recursive: true });
+    try {
+      await build(tmp);
+      try {
+        await rename(tmp, dir);
+      } catch (thrown) {
+        // Another process finished the same build first: its result is as good as ours.
+        const code = (thrown as NodeJS.ErrnoException).code;
+        if ((code === 'ENOTEMPTY' || code === 'EEXIST') && existsSync(dir)) await rm(tmp, { recursive: true, force: true });
+        else throw thrown;
+      }
+      return dir;
+    } catch (thrown) {
+      await rm(tmp, { recursive: true, force: true });
+      throw thrown;
+    }
+  }
+
+  /** Removes temporary build dirs left by builders that died (their pid no longer runs). */
+  private sweepOnce(): void {
+    if (this.swept) return;
+    this.swept = true;
+    mkdirSync(this.cacheDir, { recursive: true });
+    for (const name of readdirSync(this.cacheDir)) {
+      const match = tmpPattern.exec(name);
+      if (!match || isAlive(Number(match[1]))) continue;
+      rmSync(join(this.cacheDir, name), { recursive: true, force: true });
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (thrown) {
+    return (thrown as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,52 @@
+import { existsSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BuildCache } from './build-cache.js';
+import { runTool, ToolFailure, which } from './build-tools.js';
+import { builtRuntime, type BuildContext, type Launch } from './built-runtime.js';
+import type { Runtimes } from './runtime.js';
+import { sdkHash, type SdkLocations } from './sdk-sources.js';
+
+/** Bumped when what this file builds changes, so older builds are not reused. */
+const builderVersion = 'go-1';
+/** The SDK's module path, which a function imports. */
+const sdkModule = 'pontoon.dev/sdk/go';
+
+/**
+ * `runtime: go`: `go build` of the handler's package into one binary per build. The SDK module is
+ * replaced by the repo's sdk/go, so building a function never fetches the SDK from the network.
+ */
+export function goRuntime(cache: BuildCache, sdk: SdkLocations): Runtimes {
+  return builtRuntime(cache, {
+    runtime: 'go',
+    fingerprint: async () => `${builderVersion}\0${await sdkHash(sdk.go)}`,
+    build: (ctx) => buildGo(ctx, sdk),
+  });
+}
+
+async function buildGo(ctx: BuildContext, sdk: SdkLocations): Promise<Launch> {
+  const { app, dir } = ctx;
+  const go = which('go') ?? goMissing();
+  // GOTOOLCHAIN=local: a go.mod asking for a newer Go must fail here, not download a toolchain.
+  const env = { ...process.env, GOWORK: 'off', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' };
+  if (!existsSync(join(app, 'go.mod'))) {
+    await writeFile(join(app, 'go.mod'), `module pontoon.dev/functions/${ctx.fn.name.replace(/[^A-Za-z0-9._-]/g, '-')}\n\ngo 1.21\n`);
+  }
+  await runTool(go, ['mod', 'edit', `-require=${sdkModule}@v0.0.0`, `-replace=${sdkModule}=${sdk.go}`], { cwd: app, env });
+  // -trimpath keeps the temporary build path out of the binary and out of the build cache keys,
+  // so the Go build cache serves a rebuild of the same package from another build directory.
+  await runTool(go, ['build', '-trimpath', '-o', join(dir, 'function'), packageOf(app, ctx.fn.document.spec.handler)], { cwd: app, env, timeoutMs: 10 * 60_000 });
+  return { command: ['{build}/function'] };
+}
+
+/** The package to build: the source root unless the handler names a directory or an import path. */
+function packageOf(app: string, handler: string | undefined): string {
+  if (!handler || handler === '.' || handler === 'main') return '.';
+  const relative = handler.replace(/^\.\//, '');
+  if (existsSync(join(app, relative)) && statSync(join(app, relative)).isDirectory()) return `./${relative}`;
+  return handler;
+}
+
+function goMissing(): never {
+  throw new ToolFailure('go', 'go is not installed (not found on PATH)', null);
+}

@@ -1,0 +1,132 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { BuildCache } from './build-cache.js';
+import { runTool, ToolFailure } from './build-tools.js';
+import { sdkHash, type SdkLocations } from './sdk-sources.js';
+
+/** The class that starts a Java handler (a class implementing dev.pontoon.sdk.Handler). */
+export const handlerMainClass = 'dev.pontoon.runtime.HandlerMain';
+
+// Compiled with the SDK, once. A class with a static main is run as a program; otherwise it is
+// instantiated and served through the SDK's handler runner, its input converted to the type its
+// Handler<I, O> declares (Jackson reads getType(), which is overridden here).
+const handlerMainSource = `package dev.pontoon.runtime;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.pontoon.sdk.Handler;
+import dev.pontoon.sdk.Pontoon;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+
+public final class HandlerMain {
+  private HandlerMain() {}
+
+  @SuppressWarnings("unchecked")
+  public static void main(String[] args) throws Throwable {
+    Class<?> type = Class.forName(args[0]);
+    String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+    try {
+      Method main = type.getMethod("main", String[].class);
+      if (Modifier.isStatic(main.getModifiers())) {
+        try {
+          main.invoke(null, (Object) rest);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+          throw e.getCause();
+        }
+        return;
+      }
+    } catch (NoSuchMethodException e) {
+      // not a program: a handler
+    }
+    if (!Handler.class.isAssignableFrom(type)) {
+      Pontoon.fail("handler " + args[0] + " has no static main and does not implement dev.pontoon.sdk.Handler");
+      return;
+    }
+    Handler<Object, Object> handler;
+    try {
+      handler = (Handler<Object, Object>) type.getDeclaredConstructor().newInstance();
+    } catch (ReflectiveOperationException e) {
+      Pontoon.fail("cannot create handler " + args[0] + ": it needs a public no-argument constructor (" + e + ")");
+      return;
+    }
+    Type input = inputType(type);
+    Pontoon.serve(new TypeReference<Object>() {
+      @Override
+      public Type getType() {
+        return input;
+      }
+    }, handler);
+  }
+
+  /** The I of the Handler<I, O> a class implements, or Object when it is not spelled out. */
+  static Type inputType(Class<?> type) {
+    for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+      for (Type implemented : c.getGenericInterfaces()) {
+        if (implemented instanceof ParameterizedType p && p.getRawType() == Handler.class) {
+          Type argument = p.getActualTypeArguments()[0];
+          return argument instanceof Class<?> || argument instanceof ParameterizedType ? argument : Object.class;
+        }
+      }
+    }
+    return Object.class;
+  }
+}
+`;
+
+/** The Java SDK compiled for functions: its class path, and whether it is installed in Maven's repo. */
+export interface JavaSdk {
+  /** The SDK's classes (with HandlerMain) followed by its dependency jars. */
+  classPath: string[];
+  /** The SDK directory in the cache. */
+  dir: string;
+}
+
+/**
+ * Flags that make javac itself start faster: a compile of a few files is dominated by the JVM
+ * warming up, and C1 alone compiles javac's hot paths soon enough (MEASURE).
+ */
+export const fastJavac = ['-J-XX:TieredStopAtLevel=1', '-J-XX:+UseSerialGC', '-J-Xshare:auto'];
+
+/** Compiles the Java SDK once per SDK content hash into the build cache. */
+export async function javaSdk(cache: BuildCache, sdk: SdkLocations): Promise<JavaSdk> {
+  const jars = jacksonJars(sdk.java);
+  const key = `sdk-java-${(await sdkHash(sdk.java)).slice(0, 20)}`;
+  const dir = await cache.ensure(key, async (tmp) => {
+    const sources = listJava(join(sdk.java, 'src', 'main', 'java'));
+    const bootstrapDir = join(tmp, 'bootstrap', 'dev', 'pontoon', 'runtime');
+    await mkdir(bootstrapDir, { recursive: true });
+    await writeFile(join(bootstrapDir, 'HandlerMain.java'), handlerMainSource);
+    sources.push(join(bootstrapDir, 'HandlerMain.java'));
+    await runTool('javac', [...fastJavac, '-encoding', 'UTF-8', '-proc:none', '-d', join(tmp, 'classes'), '-cp', jars.join(':'), ...sources], { cwd: tmp });
+  });
+  return { classPath: [join(dir, 'classes'), ...jars], dir };
+}
+
+/**
+ * Jackson's jars, from the local Maven repository at the versions sdk/java/pom.xml names; fetched
+ * with Maven once when they are not there yet.
+ */
+function jacksonJars(sdkDir: string): string[] {
+  const pom = readFileSync(join(sdkDir, 'pom.xml'), 'utf8');
+  const version = /<jackson\.version>([^<]+)<\/jackson\.version>/.exec(pom)?.[1] ?? '2.17.2';
+  const repo = join(homedir(), '.m2', 'repository', 'com', 'fasterxml', 'jackson', 'core');
+  const jars = ['jackson-databind', 'jackson-core', 'jackson-annotations'].map((name) => join(repo, name, version, `${name}-${version}.jar`));
+  const absent = jars.filter((jar) => !existsSync(jar));
+  if (absent.length > 0) {
+    throw new ToolFailure('javac', `the Java SDK needs ${absent.join(', ')}; run \`mvn -q -B dependency:resolve\` in ${sdkDir} once to fetch them`, null);
+  }
+  return jars;
+}
+
+/** Every .java file under a directory. */
+export function listJava(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.java'))
+    .map((entry) => join(entry.parentPath ?? entry.path, entry.name))
+    .sort();
+}

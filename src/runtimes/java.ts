@@ -1,0 +1,146 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { BuildCache } from './build-cache.js';
+import { runTool, ToolFailure, which } from './build-tools.js';
+import { builtRuntime, type BuildContext, type Launch } from './built-runtime.js';
+import { fastJavac, handlerMainClass, javaSdk, listJava, type JavaSdk } from './java-sdk.js';
+import type { Runtimes } from './runtime.js';
+import { sdkHash, type SdkLocations } from './sdk-sources.js';
+
+/** Bumped when what this file builds changes, so older builds are not reused. */
+const builderVersion = 'java-1';
+
+/**
+ * `runtime: java`: Maven when the source has a pom.xml, Gradle when it has a build.gradle and
+ * gradle is installed, else one plain javac of all its sources against the SDK (the fast path: the
+ * SDK itself is compiled once per SDK version, not per function). `handler` is a class name: a
+ * class with a static main is run as is; a class implementing dev.pontoon.sdk.Handler goes through
+ * the SDK's handler runner.
+ */
+export function javaRuntime(cache: BuildCache, sdk: SdkLocations): Runtimes {
+  return builtRuntime(cache, {
+    runtime: 'java',
+    fingerprint: async () => `${builderVersion}\0${await sdkHash(sdk.java)}`,
+    build: (ctx) => buildJava(ctx, cache, sdk),
+  });
+}
+
+async function buildJava(ctx: BuildContext, cache: BuildCache, sdk: SdkLocations): Promise<Launch> {
+  const { app, dir } = ctx;
+  const handler = ctx.fn.document.spec.handler;
+  if (!handler) throw new ToolFailure('java', 'runtime java needs spec.handler: the class to run (such as com.example.Primes)', null);
+  const java = which('java') ?? toolMissing('java');
+  const runtimeSdk = await javaSdk(cache, sdk);
+
+  let classPath: string[];
+  let sourceRoot: string;
+  if (existsSync(join(app, 'pom.xml'))) {
+    classPath = await buildWithMaven(ctx, runtimeSdk, sdk);
+    sourceRoot = join(app, 'src', 'main', 'java');
+  } else if ((existsSync(join(app, 'build.gradle')) || existsSync(join(app, 'build.gradle.kts'))) && which('gradle')) {
+    classPath = await buildWithGradle(ctx);
+    sourceRoot = join(app, 'src', 'main', 'java');
+  } else {
+    sourceRoot = existsSync(join(app, 'src', 'main', 'java')) ? join(app, 'src', 'main', 'java') : app;
+    classPath = await buildWithJavac(ctx, sourceRoot, runtimeSdk);
+  }
+  // The handler's own runner comes first so a function's class path cannot shadow it.
+  const fullPath = [...classPath, ...runtimeSdk.classPath].map((entry) => entry.split(dir).join('{build}')).join(':');
+  const declaration = findClassSource(sourceRoot, handler);
+  if (declaration === undefined && !classPath.some((entry) => existsSync(join(entry, ...handler.split('.')) + '.class'))) {
+    throw new ToolFailure('java', `handler class ${handler} is not declared in the source (looked for ${handler.split('.').join('/')}.java)`, null);
+  }
+  // A class whose source declares a static main is started directly: no bootstrap class to load.
+  if (declaration !== undefined && /\bstatic\b[^;{(]*\bvoid\s+main\s*\(/.test(declaration)) return { command: [java, '-cp', fullPath, handler] };
+  return { command: [java, '-cp', fullPath, handlerMainClass, handler] };
+}
+
+/** Plain javac of every source file; resources next to the sources stay on the class path. */
+async function buildWithJavac(ctx: BuildContext, sourceRoot: string, runtimeSdk: JavaSdk): Promise<string[]> {
+  const sources = listJava(sourceRoot);
+  if (sources.length === 0) throw new ToolFailure('javac', 'the source has no .java files', null);
+  const classes = join(ctx.dir, 'classes');
+  // An argument file keeps a large source tree under the command-line length limit.
+  const argFile = join(ctx.dir, 'javac-sources.txt');
+  await writeFile(argFile, sources.map((file) => JSON.stringify(file)).join('\n'));
+  await runTool('javac', [...fastJavac, '-encoding', 'UTF-8', '-proc:none', '-d', classes, '-cp', runtimeSdk.classPath.join(':'), `@${argFile}`], { cwd: ctx.app });
+  const resources = join(ctx.app, 'src', 'main', 'resources');
+  return [classes, existsSync(resources) ? resources : ctx.app];
+}
+
+/**
+ * Maven, offline first (the local repository usually has everything), online if it lacks
+ * something. `compile` rather than `package`: the classes are all a launch needs, and a jar would
+ * need one more plugin in the repository. The SDK is put into the local repository first, so a pom
+ * may depend on dev.pontoon:pontoon-sdk.
+ */
+async function buildWithMaven(ctx: BuildContext, runtimeSdk: JavaSdk, sdk: SdkLocations): Promise<string[]> {
+  const mvn = which('mvn') ?? toolMissing('mvn');
+  await installSdkInLocalRepository(runtimeSdk, sdk);
+  const classPathFile = join(ctx.dir, 'maven-classpath.txt');
+  const args = ['-q', '-B', '-DskipTests', 'compile', 'dependency:build-classpath', `-Dmdep.outputFile=${classPathFile}`, '-Dmdep.includeScope=runtime'];
+  try {
+    await runTool(mvn, ['-o', ...args], { cwd: ctx.app });
+  } catch (thrown) {
+    const offlineMiss = thrown instanceof ToolFailure && /offline|Cannot access|could not be resolved|resolve/i.test(thrown.output);
+    if (!offlineMiss) throw thrown;
+    await runTool(mvn, args, { cwd: ctx.app });
+  }
+  const dependencies = (await readFile(classPathFile, 'utf8')).trim();
+  return [join(ctx.app, 'target', 'classes'), ...(dependencies ? dependencies.split(':') : [])];
+}
+
+/** Writes the SDK's jar and pom into ~/.m2 as `mvn install` would, once per SDK version. */
+async function installSdkInLocalRepository(runtimeSdk: JavaSdk, sdk: SdkLocations): Promise<void> {
+  const marker = join(runtimeSdk.dir, 'installed-in-m2');
+  if (existsSync(marker)) return;
+  const pom = readFileSync(join(sdk.java, 'pom.xml'), 'utf8');
+  const version = /<artifactId>pontoon-sdk<\/artifactId>\s*<version>([^<]+)<\/version>/.exec(pom)?.[1] ?? '0.1.0';
+  const target = join(homedir(), '.m2', 'repository', 'dev', 'pontoon', 'pontoon-sdk', version);
+  await mkdir(target, { recursive: true });
+  const jar = join(runtimeSdk.dir, 'pontoon-sdk.jar');
+  await runTool('jar', ['cf', jar, '-C', runtimeSdk.classPath[0], '.'], { cwd: runtimeSdk.dir });
+  await copyFile(jar, join(target, `pontoon-sdk-${version}.jar`));
+  await copyFile(join(sdk.java, 'pom.xml'), join(target, `pontoon-sdk-${version}.pom`));
+  await writeFile(marker, version);
+}
+
+// Asks Gradle for the main source set's runtime class path after compiling it.
+const gradleInit = `allprojects {
+  tasks.register('pontoonClasspath') {
+    dependsOn 'classes'
+    doLast { println 'PONTOON_CLASSPATH=' + project.sourceSets.main.runtimeClasspath.asPath }
+  }
+}
+`;
+
+/** Gradle: compiles the main source set and reports its runtime class path. */
+async function buildWithGradle(ctx: BuildContext): Promise<string[]> {
+  const init = join(ctx.dir, 'pontoon-init.gradle');
+  await writeFile(init, gradleInit);
+  const output = await runTool(which('gradle') ?? toolMissing('gradle'), ['-q', '--console=plain', '-I', init, 'pontoonClasspath'], { cwd: ctx.app });
+  const line = output.split('\n').find((text) => text.startsWith('PONTOON_CLASSPATH='));
+  if (!line) throw new ToolFailure('gradle', `gradle did not report the class path:\n${output}`, null);
+  return line.slice('PONTOON_CLASSPATH='.length).trim().split(':').filter(Boolean);
+}
+
+/** The source text of the file that declares a class (by package and simple name), if any. */
+function findClassSource(sourceRoot: string, className: string): string | undefined {
+  const parts = className.split('.');
+  const simple = parts[parts.length - 1];
+  const packageName = parts.slice(0, -1).join('.');
+  const conventional = join(sourceRoot, ...parts) + '.java';
+  const candidates = existsSync(conventional) ? [conventional] : listJava(sourceRoot);
+  for (const file of candidates) {
+    const text = readFileSync(file, 'utf8');
+    const declaredPackage = /^\s*package\s+([\w.]+)\s*;/m.exec(text)?.[1] ?? '';
+    if (declaredPackage === packageName && new RegExp(`\\b(class|record|enum)\\s+${simple}\\b`).test(text)) return text;
+  }
+  return undefined;
+}
+
+function toolMissing(tool: string): never {
+  throw new ToolFailure(tool, `${tool} is not installed (not found on PATH)`, null);
+}

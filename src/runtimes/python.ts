@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { cp, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BuildCache } from './build-cache.js';
+import { runTool, ToolFailure, which } from './build-tools.js';
+import { builtRuntime, type BuildContext, type Launch } from './built-runtime.js';
+import type { Runtimes } from './runtime.js';
+import { sdkHash, type SdkLocations } from './sdk-sources.js';
+
+/** Bumped when what this file builds changes, so older builds are not reused. */
+const builderVersion = 'python-1';
+
+// The handler runner for `module.function`: the SDK's serve(), with the input converted to the
+// type the handler's first parameter declares, when it declares one.
+const bootstrap = `import importlib
+import sys
+import typing
+
+from pontoon_sdk import fail, serve
+
+module_name, function_name = sys.argv[1], sys.argv[2]
+del sys.argv[1:3]
+handler = getattr(importlib.import_module(module_name), function_name, None)
+if not callable(handler):
+    fail(f"handler {module_name}.{function_name}: {module_name} has no function {function_name}")
+input_type = None
+try:
+    hints = typing.get_type_hints(handler)
+    params = [p for p in handler.__code__.co_varnames[: handler.__code__.co_argcount] if p != "self"]
+    if params and params[0] in hints:
+        input_type = hints[params[0]]
+except Exception:  # noqa: BLE001 - no usable annotation: the handler gets the parsed JSON
+    input_type = None
+serve(handler, input_type)
+`;
+
+/**
+ * `runtime: python`: the source runs as is (byte-compiled once per build, which also finds syntax
+ * errors at deploy); with a requirements.txt, a virtual environment per build gets them from pip.
+ * `pontoon_sdk` is copied into the build, so the function imports the SDK it was deployed with.
+ */
+export function pythonRuntime(cache: BuildCache, sdk: SdkLocations): Runtimes {
+  return builtRuntime(cache, {
+    runtime: 'python',
+    fingerprint: async () => `${builderVersion}\0${await sdkHash(sdk.python)}\0${await pythonExecutable()}`,
+    build: (ctx) => buildPython(ctx, sdk),
+  });
+}
+
+let interpreter: Promise<string> | undefined;
+
+/**
+ * The real interpreter behind `python3`, found once: launching a version manager's shim (pyenv's
+ * is a shell script) would cost every attempt tens of milliseconds.
+ */
+function pythonExecutable(): Promise<string> {
+  interpreter ??= (async () => {
+    const python = which('python3') ?? which('python');
+    if (!python) throw new ToolFailure('python3', 'python3 is not installed (not found on PATH)', null);
+    const real = (await runTool(python, ['-c', 'import sys; print(sys.executable)'], { cwd: '/' })).trim();
+    return real || python;
+  })();
+  interpreter.catch(() => (interpreter = undefined));
+  return interpreter;
+}
+
+async function buildPython(ctx: BuildContext, sdk: SdkLocations): Promise<Launch> {
+  const { app, dir } = ctx;
+  let python = await pythonExecutable();
+  const lib = join(dir, 'lib');
+  await cp(join(sdk.python, 'src', 'pontoon_sdk'), join(lib, 'pontoon_sdk'), { recursive: true, filter: (path) => !path.endsWith('__pycache__') });
+  if (existsSync(join(app, 'requirements.txt'))) {
+    const venv = join(dir, 'venv');
+    await runTool(python, ['-m', 'venv', venv], { cwd: dir });
+    await runTool(join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', join(app, 'requirements.txt')], { cwd: app });
+    python = '{build}/venv/bin/python';
+  }
+  // Byte-compiled now rather than by the first attempt: a syntax error fails the deploy, and no
+  // attempt pays for compiling.
+  await runTool(python.replace('{build}', dir), ['-m', 'compileall', '-q', app, lib], { cwd: dir });
+  await writeFile(join(dir, 'pontoon_bootstrap.py'), bootstrap);
+
+  const env = { PYTHONPATH: '{build}/app:{build}/lib', PYTHONUNBUFFERED: '1' };
+  const handler = ctx.fn.document.spec.handler;
+  if (!handler) {
+    for (const main of ['main.py', '__main__.py']) if (existsSync(join(app, main))) return { command: [python, `{build}/app/${main}`], env };
+    throw new ToolFailure('python', 'no handler is given and the source has no main.py or __main__.py to run', null);
+  }
+  if (isModule(app, handler, true)) return { command: [python, '-m', handler], env };
+  const dot = handler.lastIndexOf('.');
+  const moduleName = handler.slice(0, dot);
+  if (dot <= 0 || !isModule(app, moduleName, false)) {
+    throw new ToolFailure('python', `handler ${handler}: no module ${dot > 0 ? moduleName : handler} in the source (want module.function or a module to run)`, null);
+  }
+  return { command: [python, '{build}/pontoon_bootstrap.py', moduleName, handler.slice(dot + 1)], env };
+}
+
+/** True when a dotted name is a module file (or, for a program, a package with __main__) in the source. */
+function isModule(app: string, dotted: string, asProgram: boolean): boolean {
+  const path = join(app, ...dotted.split('.'));
+  return existsSync(`${path}.py`) || existsSync(join(path, asProgram ? '__main__.py' : '__init__.py'));
+}
