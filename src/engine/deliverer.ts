@@ -1,0 +1,99 @@
+import type { Logger } from 'pino';
+import { asError } from '../domain/errors.js';
+import type { Delivery, DeliveryOutcome, Store } from '../store/store.js';
+import { completionDeliveries } from '../triggers/completion-events.js';
+import { deliveryRequest, nextDeliveryTry, type DeliveryRetry } from '../triggers/delivery-policy.js';
+import { Loop } from './loop.js';
+
+/** What the deliverer is built from. */
+export interface DelivererOptions {
+  store: Store;
+  logger: Logger;
+  clock: () => Date;
+  /** Sinks every completion event goes to (`pontoon up --event-sink`). */
+  globalSinks: readonly string[];
+  retry: DeliveryRetry;
+  /** Longest a sink may take to answer one try. */
+  timeoutMs: number;
+  pollMs: number;
+}
+
+/** Executions decided per transaction; the loop goes on while a batch is full. */
+const decideBatch = 100;
+/** Deliveries sent at once by one pass. */
+const sendBatch = 16;
+
+/**
+ * Sends completion events, at least once. Each pass first decides the deliveries of every ended
+ * execution not yet notified (stored atomically with the notified mark, so a crash at any line
+ * loses none), then sends the due ones, each under a claim that lapses if this controller dies
+ * mid-send, and records each outcome with its backoff. Level-triggered like every loop.
+ */
+export class Deliverer {
+  private readonly loop: Loop;
+
+  constructor(private readonly options: DelivererOptions) {
+    this.loop = new Loop('deliverer', options.pollMs, () => this.pass(), (name, error) => options.logger.error({ err: error }, `${name} pass failed`));
+  }
+
+  /** Starts the loop with an immediate pass. */
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Asks for a pass now (an execution ended). */
+  wake(): void {
+    this.loop.wake();
+  }
+
+  /** Stops the loop after the pass under way; unsent deliveries stay pending in the store. */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+  }
+
+  private async pass(): Promise<void> {
+    while ((await this.decide()) === decideBatch);
+    const due = await this.options.store.claimDeliveries(this.options.clock().toISOString(), this.options.timeoutMs * 2, sendBatch);
+    await Promise.all(due.map((delivery) => this.send(delivery)));
+    if (due.length === sendBatch) this.loop.wake();
+  }
+
+  private async decide(): Promise<number> {
+    const ended = await this.options.store.listUnnotifiedExecutions(decideBatch);
+    if (ended.length === 0) return 0;
+    const notifications = [];
+    for (const execution of ended) {
+      const fn = await this.options.store.getFunction(execution.namespace, execution.function, execution.version);
+      notifications.push({ executionId: execution.id, deliveries: completionDeliveries(execution, fn, this.options.globalSinks) });
+    }
+    await this.options.store.notifyExecutions(notifications, this.options.clock().toISOString());
+    return ended.length;
+  }
+
+  private async send(delivery: Delivery): Promise<void> {
+    let outcome: DeliveryOutcome;
+    try {
+      const { headers, body } = deliveryRequest(delivery.event);
+      const response = await fetch(delivery.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.options.timeoutMs) });
+      await response.arrayBuffer().catch(() => undefined);
+      if (response.ok) outcome = { status: 'delivered', at: this.options.clock().toISOString() };
+      else outcome = this.failed(delivery, `${delivery.url} answered ${response.status} ${response.statusText}`);
+    } catch (thrown) {
+      outcome = this.failed(delivery, `${delivery.url}: ${describeFetchError(thrown)}`);
+    }
+    if (outcome.status === 'failed') this.options.logger.warn({ delivery: delivery.id, url: delivery.url, error: outcome.error }, 'completion event not delivered: giving up');
+    await this.options.store.settleDelivery(delivery.id, outcome);
+  }
+
+  private failed(delivery: Delivery, error: string): DeliveryOutcome {
+    const now = this.options.clock();
+    const next = nextDeliveryTry(delivery.attempts + 1, this.options.retry, now);
+    return next ? { status: 'pending', error, nextAttemptAt: next.toISOString() } : { status: 'failed', error, at: now.toISOString() };
+  }
+}
+
+function describeFetchError(thrown: unknown): string {
+  const error = asError(thrown) as Error & { cause?: unknown };
+  const cause = error.cause === undefined ? '' : `: ${asError(error.cause).message}`;
+  return `${error.message}${cause}`;
+}
