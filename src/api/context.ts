@@ -1,6 +1,7 @@
 import type { Engine } from '../engine/engine.js';
 import type { ExecutionEvents } from '../engine/execution-events.js';
 import type { Store } from '../store/store.js';
+import type { EventIntake } from '../triggers/event-intake.js';
 
 /** What every route module is given. */
 export interface ApiContext {
@@ -11,4 +12,6 @@ export interface ApiContext {
   payloadLimit: number;
   /** True once the engine runs; /readyz answers from it. */
   isReady(): boolean;
+  /** CloudEvents intake and the clock of schedules; without it, /events is not served. */
+  triggers?: { intake: EventIntake; clock: () => Date };
 }

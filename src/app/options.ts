@@ -28,6 +28,8 @@ export interface PontoonOptions {
   examples?: boolean;
   /** Directory of the examples. Default: the examples/ folder of this installation. */
   examplesDir?: string;
+  /** URLs that receive the completion CloudEvent of every execution (besides each function's spec.sinks). */
+  eventSinks?: string[];
 }
 
 /** Options with every default applied and units converted. */
@@ -43,6 +45,7 @@ export interface ResolvedOptions {
   payloadLimitBytes: number;
   resultLimitBytes: number;
   examplesDir: string | undefined;
+  eventSinks: string[];
 }
 
 function bytes(text: string, field: string): number {
@@ -57,6 +60,16 @@ function milliseconds(text: string, field: string): number {
   } catch {
     throw new Error(`${field} must be a duration such as 15s, not ${text}`);
   }
+}
+
+function httpUrl(text: string, field: string): string {
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.toString();
+  } catch {
+    // fall through to the error below
+  }
+  throw new Error(`${field} must be http(s) URLs, not ${text}`);
 }
 
 /** Applies defaults and checks units; throws an Error naming the bad option. */
@@ -77,5 +90,6 @@ export function resolveOptions(options: PontoonOptions, installDir: string): Res
     payloadLimitBytes: bytes(options.payloadLimit ?? '1Mi', 'payloadLimit'),
     resultLimitBytes: bytes(options.resultLimit ?? '1Mi', 'resultLimit'),
     examplesDir: options.examples ? resolve(options.examplesDir ?? resolve(installDir, 'examples')) : undefined,
+    eventSinks: (options.eventSinks ?? []).map((url) => httpUrl(url, 'eventSinks')),
   };
 }

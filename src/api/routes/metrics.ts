@@ -25,6 +25,8 @@ export async function metricsRoutes(app: FastifyInstance, context: ApiContext): 
     },
   });
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['health'] } }, async (_request, reply) => {
-    return reply.type(registry.contentType).send(await registry.metrics());
+    const triggerMetrics = context.triggers?.intake.metrics.registry;
+    const merged = triggerMetrics ? Registry.merge([registry, triggerMetrics]) : registry;
+    return reply.type(registry.contentType).send(await merged.metrics());
   });
 }
