@@ -14,6 +14,8 @@ interface UpOptions {
   payloadLimit: string;
   resultLimit: string;
   examples?: boolean;
+  eventSink: string[];
+  store: string;
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -34,6 +36,17 @@ export function upCommand(): Command {
     .addOption(new Option('--log-limit <size>', 'log bytes kept per attempt unless the function sets spec.limits.logs').env('PONTOON_LOG_LIMIT').default('1Mi'))
     .addOption(new Option('--payload-limit <size>', 'largest invocation input').env('PONTOON_PAYLOAD_LIMIT').default('1Mi'))
     .addOption(new Option('--result-limit <size>', 'largest result a function may write').env('PONTOON_RESULT_LIMIT').default('1Mi'))
+    .addOption(
+      new Option('--store <store>', 'sqlite (the file in the data dir) or a postgres:// URL that several controllers share')
+        .env('PONTOON_STORE')
+        .default('sqlite'),
+    )
+    .addOption(
+      new Option('--event-sink <url>', 'send the completion CloudEvent of every execution to this URL (repeatable)')
+        .env('PONTOON_EVENT_SINK')
+        .default([])
+        .argParser((url: string, previous: string[]) => [...previous, url]),
+    )
     .option('--examples', 'deploy the example functions at start')
     .action(async (options: UpOptions) => {
       // Loaded here, not at the top: every other command starts without the server's code.
@@ -52,6 +65,8 @@ export function upCommand(): Command {
           payloadLimit: options.payloadLimit,
           resultLimit: options.resultLimit,
           examples: options.examples === true,
+          eventSinks: options.eventSink,
+          store: options.store,
         });
       } catch (thrown) {
         throw new CliError(`cannot start Pontoon: ${asError(thrown).message}`);
