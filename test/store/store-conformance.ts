@@ -8,6 +8,7 @@ import { functionSpecs } from './conformance/functions.js';
 import { leaseSpecs } from './conformance/leases.js';
 import { listingSpecs } from './conformance/listing.js';
 import { logSpecs } from './conformance/logs.js';
+import { triggerSpecs } from './conformance/triggers.js';
 
 /**
  * The behaviour every Store adapter must show, written against the Store interface only.
@@ -23,5 +24,6 @@ export function runStoreConformance(adapterName: string, open: () => Promise<Sto
     cancelSpecs(open);
     logSpecs(open);
     listingSpecs(open);
+    triggerSpecs(open);
   });
 }
