@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { PontoonError } from '../domain/errors.js';
 
 /** Most compiler output kept in a BUILD_FAILED message: enough for the first errors, not a flood. */
@@ -24,6 +24,8 @@ export interface ToolOptions {
   env?: NodeJS.ProcessEnv;
   /** A build that hangs (a tool waiting on the network) is stopped after this long. */
   timeoutMs?: number;
+  /** The tool's name in messages, when the program is only its interpreter (node for tsc). */
+  name?: string;
 }
 
 /**
@@ -31,6 +33,7 @@ export interface ToolOptions {
  * carrying stdout and stderr interleaved as printed, which is the compiler's own message.
  */
 export function runTool(command: string, args: string[], options: ToolOptions): Promise<string> {
+  const tool = options.name ?? basename(command);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let combined = '';
@@ -46,12 +49,12 @@ export function runTool(command: string, args: string[], options: ToolOptions): 
     child.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       const why = error.code === 'ENOENT' ? `${command} is not installed (not found on PATH)` : `cannot start ${command}: ${error.message}`;
-      reject(new ToolFailure(command, why, null));
+      reject(new ToolFailure(tool, why, null));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(stdout);
-      else reject(new ToolFailure(command, signal ? `${combined}\n${command} was stopped by ${signal}` : combined, code));
+      else reject(new ToolFailure(tool, signal ? `${combined}\n${tool} was stopped by ${signal}` : combined, code));
     });
   });
 }
@@ -75,12 +78,12 @@ export function which(program: string, path = process.env.PATH): string | undefi
  * The BUILD_FAILED error of a function whose build failed: the tool's own output, with the build's
  * temporary paths turned back into the user's source paths so the file names point at their files.
  */
-export function buildFailed(functionName: string, failure: Error, paths: { from: string; to: string }[]): PontoonError {
+export function buildFailed(functionName: string, source: string, failure: Error, paths: { from: string; to: string }[]): PontoonError {
   let output = failure instanceof ToolFailure ? failure.output.trim() || failure.message : failure.message;
   for (const { from, to } of paths) output = output.split(from).join(to);
   if (output.length > outputLimit) output = `${output.slice(0, outputLimit)}\n… (${output.length - outputLimit} more characters)`;
   const how = failure instanceof ToolFailure ? ` (${failure.tool}${failure.exitCode === null ? '' : ` exited with code ${failure.exitCode}`})` : '';
-  return new PontoonError('BUILD_FAILED', `build of ${functionName} failed${how}:\n${output}`, {
+  return new PontoonError('BUILD_FAILED', `build of ${functionName} from ${source} failed${how}:\n${output}`, {
     tool: failure instanceof ToolFailure ? failure.tool : undefined,
     exitCode: failure instanceof ToolFailure ? failure.exitCode : undefined,
   });

@@ -78,7 +78,7 @@ export function builtRuntime(cache: BuildCache, recipe: BuildRecipe): Runtimes {
         try {
           launch = await recipe.build({ fn, source, dir, app });
         } catch (thrown) {
-          throw buildFailed(name, asError(thrown), [
+          throw buildFailed(name, source, asError(thrown), [
             { from: `${app}/`, to: `${source}/` },
             { from: app, to: source },
             { from: dir, to: finalDir },

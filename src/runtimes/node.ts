@@ -71,7 +71,7 @@ async function installSdk(target: string, sdk: SdkLocations): Promise<void> {
   }
   const tsc = repoTsc(sdk.root);
   if (!tsc) throw new ToolFailure('tsc', `the node SDK in ${sdk.node} is not built and no TypeScript compiler is installed to build it`, null);
-  await runTool(process.execPath, [tsc, '-p', join(sdk.node, 'tsconfig.json'), '--outDir', join(target, 'dist')], { cwd: sdk.node });
+  await runTool(process.execPath, [tsc, '-p', join(sdk.node, 'tsconfig.json'), '--outDir', join(target, 'dist')], { cwd: sdk.node, name: 'tsc' });
 }
 
 function hasTypeScript(dir: string): boolean {
@@ -88,13 +88,13 @@ async function compileTypeScript(app: string, sdk: SdkLocations): Promise<string
   const types = ['--typeRoots', join(sdk.root, 'node_modules', '@types'), '--types', 'node'];
   const tsconfig = join(app, 'tsconfig.json');
   if (existsSync(tsconfig)) {
-    await runTool(process.execPath, [tsc, '-p', tsconfig, ...types], { cwd: app });
+    await runTool(process.execPath, [tsc, '-p', tsconfig, ...types], { cwd: app, name: 'tsc' });
     const outDir = ((await readJson(tsconfig)) as { compilerOptions?: { outDir?: string } } | undefined)?.compilerOptions?.outDir;
     return outDir ? join(app, outDir) : app;
   }
   const files = listFiles(app).filter((file) => typeScriptExtensions.some((ext) => file.endsWith(ext)) && !/\.d\.[mc]?ts$/.test(file));
   const options = ['--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--strict', '--skipLibCheck', '--esModuleInterop', '--pretty', 'false', '--rootDir', app, '--outDir', app];
-  await runTool(process.execPath, [tsc, ...options, ...types, ...files], { cwd: app });
+  await runTool(process.execPath, [tsc, ...options, ...types, ...files], { cwd: app, name: 'tsc' });
   return app;
 }
 

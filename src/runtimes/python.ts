@@ -71,8 +71,10 @@ async function buildPython(ctx: BuildContext, sdk: SdkLocations): Promise<Launch
   await cp(join(sdk.python, 'src', 'pontoon_sdk'), join(lib, 'pontoon_sdk'), { recursive: true, filter: (path) => !path.endsWith('__pycache__') });
   if (existsSync(join(app, 'requirements.txt'))) {
     const venv = join(dir, 'venv');
-    await runTool(python, ['-m', 'venv', venv], { cwd: dir });
-    await runTool(join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', join(app, 'requirements.txt')], { cwd: app });
+    // Without its own pip, and filled by the interpreter's pip through --python: seeding pip into
+    // every environment took most of the 15 s a venv build measured here.
+    await runTool(python, ['-m', 'venv', '--without-pip', venv], { cwd: dir });
+    await runTool(python, ['-m', 'pip', '--python', join(venv, 'bin', 'python'), 'install', '--quiet', '--disable-pip-version-check', '-r', join(app, 'requirements.txt')], { cwd: app });
     python = '{build}/venv/bin/python';
   }
   // Byte-compiled now rather than by the first attempt: a syntax error fails the deploy, and no
