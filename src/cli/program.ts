@@ -4,6 +4,7 @@ import { deleteCommand } from './commands/delete.js';
 import { deployCommand } from './commands/deploy.js';
 import { describeCommand } from './commands/describe.js';
 import { getCommand } from './commands/get.js';
+import { getRulesCommand, getSchedulesCommand } from './commands/get-triggers.js';
 import { invokeCommand } from './commands/invoke.js';
 import { logsCommand } from './commands/logs.js';
 import { upCommand } from './commands/up.js';
@@ -15,7 +16,7 @@ export function buildProgram(): Command {
     .description('Pontoon runs functions: finite programs started on demand, queued by priority, retried by policy and watched until they end.')
     .helpCommand(true);
   addGlobalOptions(program);
-  for (const command of [upCommand(), deployCommand(), invokeCommand(), getCommand(), describeCommand(), logsCommand(), cancelCommand(), deleteCommand()]) {
+  for (const command of [upCommand(), deployCommand(), invokeCommand(), getCommand().addCommand(getSchedulesCommand()).addCommand(getRulesCommand()), describeCommand(), logsCommand(), cancelCommand(), deleteCommand()]) {
     program.addCommand(command);
   }
   program.addHelpText(
