@@ -6,17 +6,35 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildApi } from '../api/server.js';
 import { asError } from '../domain/errors.js';
+import { Deliverer } from '../engine/deliverer.js';
 import { Engine } from '../engine/engine.js';
 import { ExecutionEvents } from '../engine/execution-events.js';
+import { Scheduler } from '../engine/scheduler.js';
 import { LocalExecutor } from '../executors/local/local-executor.js';
 import { defaultWorkRoot } from '../executors/local/work-root.js';
 import { memoryLimitSupport } from '../observer/memory-limit.js';
 import { createRuntimes } from '../runtimes/registry.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { defaultDeliveryRetry, type DeliveryRetry } from '../triggers/delivery-policy.js';
+import { EventIntake } from '../triggers/event-intake.js';
 import { readExampleDocuments } from './examples.js';
 import { resolveOptions, type PontoonOptions } from './options.js';
 
 export type { PontoonOptions } from './options.js';
+
+/** Hooks for embedding and tests; `pontoon up` uses none. */
+export interface StartHooks {
+  /** The clock of schedules (cron ticks and their listing). Default: the system clock. */
+  clock?: () => Date;
+  /** Whether this controller fires schedules. Default: always (embedded, one controller). */
+  isLeader?: () => boolean;
+  /** How often the scheduler looks when no tick is near. Default 1s. */
+  schedulerPollMs?: number;
+  /** How late a tick may be and still count as on time. Default 30s. */
+  scheduleToleranceMs?: number;
+  /** Retries of completion events. Default: 12 tries, 1s doubling to 5m. */
+  deliveryRetry?: DeliveryRetry;
+}
 
 /** A running Pontoon: its URL and how to stop it. */
 export interface RunningPontoon {
@@ -31,7 +49,7 @@ const installDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
  * Starts embedded Pontoon: the SQLite store in the data directory, the local process executor,
  * the engine and the HTTP API, then deploys the examples if asked.
  */
-export async function startPontoon(options: PontoonOptions = {}): Promise<RunningPontoon> {
+export async function startPontoon(options: PontoonOptions = {}, hooks: StartHooks = {}): Promise<RunningPontoon> {
   const config = resolveOptions(options, installDir);
   const logger = pino({ level: config.logLevel });
   mkdirSync(config.dataDir, { recursive: true });
@@ -64,12 +82,40 @@ export async function startPontoon(options: PontoonOptions = {}): Promise<Runnin
     pollMs: 200,
   });
   const running = engine;
-  const api = await buildApi({ store, engine, events, payloadLimit: config.payloadLimitBytes, isReady: () => true }, logger);
+  const clock = hooks.clock ?? (() => new Date());
+  const scheduler = new Scheduler({
+    store,
+    logger,
+    clock,
+    isLeader: hooks.isLeader ?? (() => true),
+    pollMs: hooks.schedulerPollMs ?? 1000,
+    toleranceMs: hooks.scheduleToleranceMs ?? 30_000,
+    started: () => running.wake(),
+    cancelled: async (ids) => {
+      for (const id of ids) await running.cancel(id);
+    },
+  });
+  const deliverer = new Deliverer({
+    store,
+    logger,
+    clock: () => new Date(),
+    globalSinks: config.eventSinks,
+    retry: hooks.deliveryRetry ?? defaultDeliveryRetry,
+    timeoutMs: 10_000,
+    pollMs: 250,
+  });
+  const intake = new EventIntake(store, (requests) => running.invoke(requests));
+  const api = await buildApi(
+    { store, engine, events, payloadLimit: config.payloadLimitBytes, isReady: () => true, triggers: { intake, clock } },
+    logger,
+  );
   await api.listen({ port: config.port, host: config.host });
   const address = api.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   engine.start();
+  scheduler.start();
+  deliverer.start();
   logger.info({ url, dataDir: config.dataDir, capacity: config.capacity }, 'pontoon is up');
   const memory = memoryLimitSupport();
   if (!memory.enforced) logger.warn(`memory limits (spec.resources.memory) will not be enforced here: ${memory.reason}`);
@@ -89,7 +135,11 @@ export async function startPontoon(options: PontoonOptions = {}): Promise<Runnin
     url,
     async close() {
       await api.close();
+      await scheduler.stop();
       await running.stop();
+      // After the engine: the attempts it settles as it stops end executions whose events are
+      // then decided; whatever is left stays pending in the store for the next start.
+      await deliverer.stop();
       await store.close();
     },
   };

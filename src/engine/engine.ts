@@ -4,6 +4,7 @@ import { isTerminal, type AttemptReport, type Execution } from '../domain/execut
 import type { FunctionDocument, FunctionVersion } from '../domain/function-spec.js';
 import { hasAbsoluteSource } from '../domain/source-path.js';
 import { validateFunctionDocument } from '../domain/validate-spec.js';
+import { validateSchedules } from '../triggers/schedule-ticks.js';
 import type { AttemptSink, Executor } from '../executors/executor.js';
 import type { Runtimes } from '../runtimes/runtime.js';
 import type { AttemptRef, ClaimedAttempt, Enqueued, LogLine, NewExecution, Store } from '../store/store.js';
@@ -83,6 +84,7 @@ export class Engine implements AttemptSink {
   /** Validates, builds and stores a new version of a function. */
   async deploy(input: unknown): Promise<{ fn: FunctionVersion; created: boolean }> {
     const document = validateFunctionDocument(input);
+    validateSchedules(document);
     if (!hasAbsoluteSource(document)) {
       throw new PontoonError('INVALID_SPEC', 'spec.source must be an absolute path on the server; the CLI resolves relative paths against the spec file', {
         problems: [{ field: 'spec.source', message: 'must be an absolute path' }],
@@ -99,6 +101,11 @@ export class Engine implements AttemptSink {
     const enqueued = await this.options.store.enqueueExecutions(requests, this.clock().toISOString());
     this.dispatcher.wake();
     return enqueued;
+  }
+
+  /** Wakes the dispatcher: another part of this controller (the scheduler) stored executions. */
+  wake(): void {
+    this.dispatcher.wake();
   }
 
   /** Cancels an execution; a running attempt of this controller is stopped at once. */
