@@ -87,7 +87,7 @@ export interface JavaSdk {
 
 /**
  * Flags that make javac itself start faster: a compile of a few files is dominated by the JVM
- * warming up, and C1 alone compiles javac's hot paths soon enough (MEASURE).
+ * warming up, and C1 alone compiles javac's hot paths soon enough (not yet measured here).
  */
 export const fastJavac = ['-J-XX:TieredStopAtLevel=1', '-J-XX:+UseSerialGC', '-J-Xshare:auto'];
 

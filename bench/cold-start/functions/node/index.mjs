@@ -1,0 +1,2 @@
+// No-op program: its first statement is the line the benchmark times.
+console.log('first line');

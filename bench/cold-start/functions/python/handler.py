@@ -1,0 +1,6 @@
+"""No-op handler, started through the SDK's handler runner."""
+
+
+def handle(data, ctx):
+    print("first line")
+    return None
