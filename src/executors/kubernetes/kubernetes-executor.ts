@@ -1,0 +1,329 @@
+import { asError } from '../../domain/errors.js';
+import { parseMemory } from '../../domain/quantity.js';
+import { isKubeStatus, type KubeApi } from '../../kubernetes/kube-api.js';
+import { WatchedObjects } from '../../kubernetes/watched-objects.js';
+import type { AttemptRef, ClaimedAttempt } from '../../store/store.js';
+import type { AttemptSink, Executor, StopReason } from '../executor.js';
+import { judgeAttempt } from './attempt-report.js';
+import { AttemptTokens } from './attempt-token.js';
+import { attemptJob, type JobSettings } from './job-manifest.js';
+import { controllerSelector, jobName, labels } from './labels.js';
+import { ObserverEndpoint, type ObserverReport } from './observer-endpoint.js';
+import { PodLogFollower } from './pod-logs.js';
+import { deletedPodEnd, functionState, jobEnd, jobFinished, podEnd, podFinished, type Job, type Pod, type PodEnd } from './pod-status.js';
+
+/** What a Kubernetes executor is made with. */
+export interface KubernetesExecutorOptions {
+  sink: AttemptSink;
+  api: KubeApi;
+  /** Stable across restarts of the same controller (its pod name): labels its Jobs for the orphan sweep. */
+  controllerId: string;
+  /** Image of the observer containers. */
+  observerImage: string;
+  /** Secret under which attempt tokens are issued; shared by the replicas of one deployment. */
+  tokenSecret: string;
+  /** Where the observer endpoint listens (port 0 picks one) and the URL pods reach it at. */
+  observerListen: { host: string; port: number };
+  /** Base URL pods use for the observer endpoint; default http://<host>:<port> of the listener. */
+  observerUrl?: string;
+  graceMs: number;
+  logLimitBytes: number;
+  resultLimitBytes: number;
+  /** Seconds a finished Job stays before Kubernetes collects it. Default 600. */
+  ttlSecondsAfterFinished?: number;
+  /** How long after the function's container ended the observer's report is awaited. Default 15s. */
+  observerWaitMs?: number;
+  /** Milliseconds between the in-pod observer's heartbeats. Default 5000. */
+  heartbeatMs?: number;
+  now?: () => Date;
+}
+
+/** One attempt this executor runs, from start() until its report is sent. */
+interface PodAttempt {
+  ref: AttemptRef;
+  claimed: ClaimedAttempt;
+  namespace: string;
+  jobName: string;
+  logs: PodLogFollower;
+  podName?: string;
+  podDone: boolean;
+  end?: PodEnd;
+  endSeenAt?: number;
+  observer?: ObserverReport;
+  lastHeartbeat?: number;
+  finalizing: boolean;
+  recheck?: NodeJS.Timeout;
+}
+
+const keyOf = (ref: AttemptRef) => `${ref.executionId}#${ref.attempt}`;
+
+/**
+ * The executor port on Kubernetes: each on-demand attempt is a batch/v1 Job (see job-manifest.ts)
+ * whose pod runs the user's image beside Pontoon's observer. Jobs and pods are watched with
+ * informers (a list, then a watch; a re-list when the watch expires), never polled. An attempt
+ * ends when its pod or Job says so (exit, deadline, OOMKilled, image pull error, eviction, node
+ * loss); its log is followed while it runs, and the observer's report supplies the result.
+ *
+ * Warm replicas (a later issue) fit beside this as Deployments whose pods take attempts from the
+ * same observer endpoint; start() is where an attempt would be routed to a warm pool.
+ */
+export class KubernetesExecutor implements Executor {
+  readonly kind = 'kubernetes';
+  private readonly attempts = new Map<string, PodAttempt>();
+  private readonly tokens: AttemptTokens;
+  private readonly endpoint: ObserverEndpoint;
+  private readonly jobs: WatchedObjects<Job>;
+  private readonly pods: WatchedObjects<Pod>;
+  private readonly now: () => Date;
+  private settings!: JobSettings;
+  private closed = false;
+
+  private constructor(private readonly options: KubernetesExecutorOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.tokens = new AttemptTokens(options.tokenSecret);
+    this.endpoint = new ObserverEndpoint(this.tokens, {
+      input: (ref) => {
+        const attempt = this.attempts.get(keyOf(ref));
+        return attempt ? (attempt.claimed.execution.input ?? null) : undefined;
+      },
+      heartbeat: (ref) => {
+        const attempt = this.attempts.get(keyOf(ref));
+        if (attempt) attempt.lastHeartbeat = Date.now();
+        return attempt !== undefined;
+      },
+      report: (ref, report) => {
+        const attempt = this.attempts.get(keyOf(ref));
+        if (!attempt) return false;
+        attempt.observer = report;
+        this.advance(attempt);
+        return true;
+      },
+    });
+    const selector = controllerSelector(options.controllerId);
+    const warn = (what: string) => (error: Error) => process.emitWarning(`${what} watch failed, restarting: ${error.message}`);
+    this.jobs = new WatchedObjects<Job>(options.api, '/apis/batch/v1/jobs', { changed: (job) => this.onJob(job), deleted: (job) => this.onJobDeleted(job), failed: warn('Job') }, selector);
+    this.pods = new WatchedObjects<Pod>(options.api, '/api/v1/pods', { changed: (pod) => this.onPod(pod), deleted: (pod) => this.onPodDeleted(pod), failed: warn('pod') }, selector);
+  }
+
+  /**
+   * Starts the observer endpoint and the watches, then deletes the unfinished Jobs a previous run
+   * of this controller left behind: their attempts' leases belong to a process that is gone, so
+   * they are lost and retried by policy.
+   */
+  static async create(options: KubernetesExecutorOptions): Promise<KubernetesExecutor> {
+    const executor = new KubernetesExecutor(options);
+    const port = await executor.endpoint.listen(options.observerListen.port, options.observerListen.host);
+    executor.settings = {
+      observerImage: options.observerImage,
+      controllerUrl: options.observerUrl ?? `http://${options.observerListen.host}:${port}`,
+      controllerId: options.controllerId,
+      ttlSecondsAfterFinished: options.ttlSecondsAfterFinished ?? 600,
+      graceSeconds: Math.max(1, Math.ceil(options.graceMs / 1000)),
+      resultLimitBytes: options.resultLimitBytes,
+      heartbeatMs: options.heartbeatMs ?? 5000,
+      inlineInputLimitBytes: 128 * 1024,
+    };
+    try {
+      await Promise.all([executor.jobs.start(), executor.pods.start()]);
+      await executor.sweepOrphans();
+    } catch (thrown) {
+      await executor.close();
+      throw asError(thrown);
+    }
+    return executor;
+  }
+
+  /** URL of the observer endpoint as pods are told it. */
+  get observerUrl(): string {
+    return this.settings.controllerUrl;
+  }
+
+  /** Creates the attempt's Job; resolves once the API server has it. */
+  async start(claimed: ClaimedAttempt): Promise<void> {
+    if (this.closed) throw new Error('the kubernetes executor is closed');
+    const spec = claimed.function.document.spec;
+    if (!spec.image) throw new Error(`spec.image is required to run function ${claimed.function.namespace}/${claimed.function.name} on Kubernetes`);
+    const ref: AttemptRef = { executionId: claimed.execution.id, attempt: claimed.attempt };
+    const key = keyOf(ref);
+    if (this.attempts.has(key)) throw new Error(`attempt ${ref.attempt} of execution ${ref.executionId} is already running`);
+    const namespace = claimed.function.namespace;
+    const attempt: PodAttempt = {
+      ref,
+      claimed,
+      namespace,
+      jobName: jobName(ref.executionId, ref.attempt),
+      logs: new PodLogFollower({
+        api: this.options.api,
+        namespace,
+        limitBytes: limitOf(spec.limits?.logs, this.options.logLimitBytes),
+        onLines: (lines) => this.deliver(() => this.options.sink.logs(ref, lines)),
+      }),
+      podDone: false,
+      finalizing: false,
+    };
+    // Registered before the create: the watch may deliver the pod before the create answers.
+    this.attempts.set(key, attempt);
+    const job = attemptJob(claimed, this.tokens.issue(ref), this.settings, this.now());
+    try {
+      await this.options.api.create(`/apis/batch/v1/namespaces/${namespace}/jobs`, job);
+    } catch (thrown) {
+      // A Job of this very attempt already exists: an earlier create got through.
+      if (isKubeStatus(thrown, 409)) return;
+      this.attempts.delete(key);
+      throw new Error(`cannot create Job ${namespace}/${job.metadata.name}: ${asError(thrown).message}`);
+    }
+  }
+
+  /** Deletes the attempt's Job (and so its pod); the attempt reports nothing. */
+  async stop(ref: AttemptRef, _reason: StopReason): Promise<void> {
+    const attempt = this.attempts.get(keyOf(ref));
+    if (!attempt) return;
+    this.forget(attempt);
+    attempt.logs.cancel();
+    await this.options.api.delete(`/apis/batch/v1/namespaces/${attempt.namespace}/jobs/${attempt.jobName}`);
+  }
+
+  running(): AttemptRef[] {
+    return [...this.attempts.values()].map((attempt) => attempt.ref);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const stopping = [...this.attempts.values()].map((attempt) =>
+      this.stop(attempt.ref, 'shutdown').catch((thrown) => process.emitWarning(`cannot delete Job ${attempt.jobName}: ${asError(thrown).message}`)),
+    );
+    await Promise.all(stopping);
+    await Promise.all([this.jobs.stop(), this.pods.stop(), this.endpoint.close()]);
+  }
+
+  private async sweepOrphans(): Promise<void> {
+    for (const job of this.jobs.list()) {
+      const name = job.metadata?.name;
+      if (!name || jobFinished(job) || job.metadata?.deletionTimestamp) continue;
+      if (this.attemptOf(job)) continue;
+      await this.options.api.delete(`/apis/batch/v1/namespaces/${job.metadata?.namespace}/jobs/${name}`);
+    }
+  }
+
+  private attemptOf(object: Job | Pod): PodAttempt | undefined {
+    const objectLabels = object.metadata?.labels ?? {};
+    const executionId = objectLabels[labels.execution];
+    const number = Number(objectLabels[labels.attempt]);
+    if (!executionId || !Number.isInteger(number)) return undefined;
+    // Label values are the execution ids themselves (UUIDs fit a label value unchanged).
+    return this.attempts.get(keyOf({ executionId, attempt: number }));
+  }
+
+  private onPod(pod: Pod): void {
+    const attempt = this.attemptOf(pod);
+    if (!attempt || attempt.finalizing) return;
+    attempt.podName = pod.metadata?.name;
+    const state = functionState(pod);
+    if (attempt.podName && (state?.running || state?.terminated)) attempt.logs.follow(attempt.podName);
+    attempt.podDone = podFinished(pod);
+    this.noteEnd(attempt, podEnd(pod));
+    this.advance(attempt);
+  }
+
+  private onPodDeleted(pod: Pod): void {
+    const attempt = this.attemptOf(pod);
+    if (!attempt || attempt.finalizing) return;
+    attempt.podDone = true;
+    if (attempt.end) return this.advance(attempt);
+    // A Job past its deadline deletes its pod, and the Job's condition may arrive just after.
+    setTimeout(() => {
+      if (attempt.finalizing || !this.attempts.has(keyOf(attempt.ref))) return;
+      this.noteEnd(attempt, deletedPodEnd(pod));
+      this.advance(attempt);
+    }, 2000).unref();
+  }
+
+  private onJob(job: Job): void {
+    const attempt = this.attemptOf(job);
+    if (!attempt || attempt.finalizing) return;
+    const end = jobEnd(job);
+    // The Job's deadline explains a container stopped by it better than its exit code does.
+    if (end?.kind === 'deadline') attempt.end = undefined;
+    this.noteEnd(attempt, end);
+    this.advance(attempt);
+  }
+
+  private onJobDeleted(job: Job): void {
+    const attempt = this.attemptOf(job);
+    if (!attempt || attempt.finalizing) return;
+    this.noteEnd(attempt, { kind: 'vanished', message: 'the attempt’s Job was deleted before its program ended' });
+    attempt.podDone = true;
+    this.advance(attempt);
+  }
+
+  private noteEnd(attempt: PodAttempt, end: PodEnd | undefined): void {
+    if (!end || attempt.end) return;
+    attempt.end = end;
+    attempt.endSeenAt = Date.now();
+  }
+
+  /**
+   * Reports the attempt once its end is known and, for a program that exited, the observer's
+   * report has arrived (or the pod is finished, or the wait ran out). Logs come first, so they are
+   * stored before the report settles the attempt.
+   */
+  private advance(attempt: PodAttempt): void {
+    const end = attempt.end;
+    if (!end || attempt.finalizing) return;
+    if (end.kind === 'exited' && !attempt.observer && !attempt.podDone) {
+      const waitMs = this.options.observerWaitMs ?? 15_000;
+      const left = (attempt.endSeenAt ?? Date.now()) + waitMs - Date.now();
+      if (left > 0) {
+        clearTimeout(attempt.recheck);
+        attempt.recheck = setTimeout(() => this.advance(attempt), left + 10);
+        attempt.recheck.unref();
+        return;
+      }
+    }
+    attempt.finalizing = true;
+    clearTimeout(attempt.recheck);
+    void this.finalize(attempt, end);
+  }
+
+  private async finalize(attempt: PodAttempt, end: PodEnd): Promise<void> {
+    const spec = attempt.claimed.function.document.spec;
+    if (end.kind === 'image' || end.kind === 'vanished' || end.kind === 'node-lost') attempt.logs.system(`[pontoon] ${end.message}`);
+    await attempt.logs.finish(5000);
+    if (!this.attempts.has(keyOf(attempt.ref))) return; // stopped meanwhile
+    const report = judgeAttempt({
+      end,
+      observer: attempt.observer,
+      timeout: spec.timeout,
+      memory: spec.resources?.memory,
+      image: spec.image,
+      resultLimitBytes: limitOf(spec.limits?.result, this.options.resultLimitBytes),
+      lastLine: attempt.logs.lastLine,
+    });
+    this.forget(attempt);
+    this.deliver(() => this.options.sink.finished(attempt.ref, report));
+    // A pod that cannot pull its image would wait forever: its Job goes now. Others stay for
+    // their TTL, so that `kubectl describe` still shows them.
+    if (end.kind === 'image') {
+      await this.options.api.delete(`/apis/batch/v1/namespaces/${attempt.namespace}/jobs/${attempt.jobName}`).catch((thrown) => {
+        process.emitWarning(`cannot delete Job ${attempt.jobName}: ${asError(thrown).message}`);
+      });
+    }
+  }
+
+  private forget(attempt: PodAttempt): void {
+    clearTimeout(attempt.recheck);
+    if (this.attempts.get(keyOf(attempt.ref)) === attempt) this.attempts.delete(keyOf(attempt.ref));
+  }
+
+  private deliver(call: () => void): void {
+    try {
+      call();
+    } catch (thrown) {
+      process.emitWarning(`attempt sink failed: ${asError(thrown).message}`);
+    }
+  }
+}
+
+function limitOf(declared: string | undefined, fallback: number): number {
+  return (declared === undefined ? undefined : parseMemory(declared)) ?? fallback;
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/**
+ * The observer inside an attempt's pod (the observer image's entry point):
+ * - `input`: the init container; writes the input file to the shared volume, then exits;
+ * - `sidecar`: the native sidecar; heartbeats, and on SIGTERM (the function's container has ended)
+ *   reports the output and error files to the controller, then exits.
+ */
+import { asError } from '../../domain/errors.js';
+import { startSidecar } from './sidecar.js';
+import { writeInput } from './write-input.js';
+
+const log = (line: string) => process.stderr.write(`[pontoon-observer] ${line}\n`);
+
+async function main(mode: string | undefined): Promise<number> {
+  if (mode === 'input') {
+    await writeInput(process.env);
+    return 0;
+  }
+  if (mode === 'sidecar') {
+    const sidecar = startSidecar(process.env, log);
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', resolve);
+      process.once('SIGINT', resolve);
+    });
+    await sidecar.report();
+    return 0;
+  }
+  log('usage: pontoon-observer input|sidecar');
+  return 2;
+}
+
+main(process.argv[2]).then(
+  (code) => process.exit(code),
+  (thrown: unknown) => {
+    log(`error: ${asError(thrown).message}`);
+    process.exit(1);
+  },
+);
