@@ -29,7 +29,10 @@ export function describeError(thrown: unknown): string[] {
     return [`cannot reach Pontoon at ${error.url} (${error.reason}): is \`pontoon up\` running?`];
   }
   if (error instanceof PontoonApiError) {
-    return [`${error.code}: ${error.message}`, ...problemLines(error.details)];
+    const problems = problemLines(error.details);
+    // The server's message repeats every problem in one line; the list below reads better alone.
+    const summary = problems.length > 0 ? error.message.split(': ')[0] : error.message;
+    return [`${error.code}: ${summary}`, ...problems];
   }
   return [error.message];
 }

@@ -229,8 +229,8 @@ describe('pontoon CLI against a running Pontoon', () => {
     const run = await cli(['deploy', '-f', '-'], spec);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /function\/wrong \(stdin\): INVALID_SPEC: /);
-    assert.match(run.stderr, /spec\.runtime/);
-    assert.match(run.stderr, /spec\.timeout/);
+    assert.match(run.stderr, /^ {2}- spec\.runtime: /m);
+    assert.match(run.stderr, /^ {2}- spec\.timeout: /m);
     assert.match(run.stderr, /1 of 1 function\(s\) were not deployed/);
   });
 

@@ -59,7 +59,7 @@ function getExecutionsCommand(): Command {
       let cursor: string | undefined;
       let more = false;
       // Bounded by the limit: each page brings at least one item or ends the loop.
-      do {
+      for (;;) {
         const page = await client.listExecutions({
           function: options.function,
           status: options.status,
@@ -69,7 +69,8 @@ function getExecutionsCommand(): Command {
         items.push(...page.items);
         cursor = page.nextCursor ?? undefined;
         more = cursor !== undefined;
-      } while (more && items.length < options.limit && items.length > 0);
+        if (!more || page.items.length === 0 || items.length >= options.limit) break;
+      }
       if (output) return printStructured({ items }, output);
       if (items.length === 0) return void process.stderr.write('No executions found.\n');
       process.stdout.write(executionTable(items));
