@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Execution } from '../../domain/execution.js';
 import { transaction, type Pool } from './connection.js';
 import { notifyWake } from './notify.js';
@@ -11,8 +12,13 @@ import { isoTime, readExecution } from './rows.js';
  * returned unchanged.
  */
 export async function cancelExecution(pool: Pool, id: string, now: string): Promise<Execution | undefined> {
+  return transaction(pool, (client) => cancelIn(client, id, now));
+}
+
+/** cancelExecution inside a transaction the caller holds (a schedule's Replace cancels with it). */
+export async function cancelIn(client: pg.PoolClient, id: string, now: string): Promise<Execution | undefined> {
   const at = isoTime(now);
-  return transaction(pool, async (client) => {
+  {
     const { rows } = await client.query<{ status: string }>('SELECT status FROM executions WHERE id = $1 FOR UPDATE', [id]);
     if (rows.length === 0) return undefined;
     if (rows[0].status === 'queued' || rows[0].status === 'running') {
@@ -25,5 +31,5 @@ export async function cancelExecution(pool: Pool, id: string, now: string): Prom
       if (rows[0].status === 'running') await notifyWake(client, 'freed');
     }
     return readExecution(client, id);
-  });
+  }
 }

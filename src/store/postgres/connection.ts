@@ -101,4 +101,5 @@ export const lockClass = {
   migrate: 7_001,
   leader: 7_002,
   logs: 7_003,
+  schedule: 7_004,
 } as const;

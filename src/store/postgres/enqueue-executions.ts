@@ -67,9 +67,15 @@ async function insertAll(client: pg.PoolClient, requests: NewExecution[], functi
  * wait for the first and then read its row.
  */
 export async function enqueueExecutions(pool: Pool, requests: NewExecution[], now: string): Promise<Enqueued[]> {
+  if (requests.length === 0) return [];
+  return transaction(pool, (client) => enqueueIn(client, requests, now));
+}
+
+/** enqueueExecutions inside a transaction the caller holds (a schedule's tick enqueues with it). */
+export async function enqueueIn(client: pg.PoolClient, requests: NewExecution[], now: string): Promise<Enqueued[]> {
   const createdAt = isoTime(now);
   if (requests.length === 0) return [];
-  return transaction(pool, async (client) => {
+  {
     const functions = await lockFunctions(client, requests);
     if (requests.every((request) => request.idempotencyKey === undefined)) {
       const results = await insertAll(client, requests, functions, createdAt);
@@ -110,5 +116,5 @@ export async function enqueueExecutions(pool: Pool, requests: NewExecution[], no
     }
     if (results.some((result) => result.created)) await notifyWake(client, 'ready');
     return results;
-  });
+  }
 }

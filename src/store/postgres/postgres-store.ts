@@ -7,8 +7,16 @@ import type {
   Enqueued,
   ExecutionPage,
   ExecutionQuery,
+  Delivery,
+  DeliveryOutcome,
+  DeliveryStatus,
+  ExecutionNotification,
   LogLine,
   NewExecution,
+  Rule,
+  ScheduleAdvance,
+  ScheduleAdvanced,
+  ScheduleState,
   StatusCounts,
   Store,
   StoredLogLine,
@@ -17,6 +25,7 @@ import { cancelExecution } from './cancel-execution.js';
 import { claimExecutions } from './claim-executions.js';
 import { completeAttempt, recordLateReport } from './complete-attempt.js';
 import { openPool, type ConnectionOptions, type Pool } from './connection.js';
+import { claimDeliveries, listDeliveries, listUnnotifiedExecutions, notifyExecutions, settleDelivery } from './deliveries.js';
 import { deleteFunction } from './delete-function.js';
 import { enqueueExecutions } from './enqueue-executions.js';
 import { getFunction, listFunctions, putFunction } from './functions.js';
@@ -26,13 +35,15 @@ import { appendLogs, readLogs } from './logs.js';
 import { listExpiredAttempts, renewLeases } from './leases.js';
 import { migrate } from './migrate.js';
 import { readExecution } from './rows.js';
+import { deleteRule, getRule, listRules, putRule } from './rules.js';
+import { advanceSchedule, listScheduleStates } from './schedules.js';
 import { WakeListener } from './wake-listener.js';
 
 /** Where and how to open a PostgreSQL store. */
 export interface PostgresStoreOptions {
-  /** A postgres:// URL. */
+  /** A postgres:// URL; `?schema=name` on it picks the schema. */
   url: string;
-  /** Schema of the tables, created and migrated when new. Default `pontoon`. */
+  /** Schema of the tables, created and migrated when new; overrides the URL's. Default `pontoon`. */
   schema?: string;
   /** Most pooled connections for queries. Default 10. */
   maxConnections?: number;
@@ -126,6 +137,41 @@ export class PostgresStore implements Store {
   async countExecutions(namespace?: string, fn?: string): Promise<StatusCounts> {
     return countExecutions(this.pool, namespace, fn);
   }
+
+  async listScheduleStates(namespace?: string): Promise<ScheduleState[]> {
+    return listScheduleStates(this.pool, namespace);
+  }
+  async advanceSchedule(advance: ScheduleAdvance, now: string): Promise<ScheduleAdvanced> {
+    return advanceSchedule(this.pool, advance, now);
+  }
+  async putRule(rule: Omit<Rule, 'createdAt' | 'updatedAt'>, now: string): Promise<{ rule: Rule; created: boolean }> {
+    return putRule(this.pool, rule, now);
+  }
+  async getRule(namespace: string, name: string): Promise<Rule | undefined> {
+    return getRule(this.pool, namespace, name);
+  }
+  async listRules(namespace?: string): Promise<Rule[]> {
+    return listRules(this.pool, namespace);
+  }
+  async deleteRule(namespace: string, name: string): Promise<boolean> {
+    return deleteRule(this.pool, namespace, name);
+  }
+  async listUnnotifiedExecutions(limit: number): Promise<Execution[]> {
+    return listUnnotifiedExecutions(this.pool, limit);
+  }
+  async notifyExecutions(notifications: ExecutionNotification[], now: string): Promise<Delivery[]> {
+    return notifyExecutions(this.pool, notifications, now);
+  }
+  async claimDeliveries(now: string, leaseMs: number, limit: number): Promise<Delivery[]> {
+    return claimDeliveries(this.pool, now, leaseMs, limit);
+  }
+  async settleDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {
+    return settleDelivery(this.pool, id, outcome);
+  }
+  async listDeliveries(query: { namespace: string; executionId?: string; status?: DeliveryStatus; limit: number }): Promise<Delivery[]> {
+    return listDeliveries(this.pool, query);
+  }
+
   async close(): Promise<void> {
     await this.wakeListener.close();
     await this.pool.end();
@@ -139,10 +185,13 @@ export function isPostgresUrl(value: string): boolean {
 
 /** Opens a PostgreSQL store, creating and migrating its schema when needed. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
-  const schema = options.schema ?? 'pontoon';
+  // `?schema=name` on the URL picks the schema, so one flag (--store) says everything.
+  const url = new URL(options.url);
+  const schema = options.schema ?? url.searchParams.get('schema') ?? 'pontoon';
+  url.searchParams.delete('schema');
   // The name goes into SQL text and the session's startup options: allow plain identifiers only.
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`schema must be a lower-case SQL identifier, not ${schema}`);
-  const connection: ConnectionOptions = { url: options.url, schema, maxConnections: options.maxConnections ?? 10 };
+  const connection: ConnectionOptions = { url: url.toString(), schema, maxConnections: options.maxConnections ?? 10 };
   const pool = openPool(connection);
   try {
     await migrate(pool, schema);
