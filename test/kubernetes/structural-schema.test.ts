@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { functionCrd } from '../../src/kubernetes/function-crd.js';
 import { toStructuralSchema } from '../../src/kubernetes/structural-schema.js';
+import { crdFiles, crdYaml } from '../../src/kubernetes/write-crd.js';
+
+const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../..');
 
 /** Walks every node of a schema, with its path. */
 function* nodes(schema: Record<string, any>, path = '$'): Generator<[string, Record<string, any>]> {
@@ -61,5 +67,9 @@ describe('the structural schema of the Function CRD', () => {
       ['Version', '.status.version'],
       ['Last', '.status.lastExecution.status'],
     ]);
+  });
+
+  it('is the CRD committed under deploy/ (regenerate with node dist/src/kubernetes/write-crd.js)', () => {
+    for (const file of crdFiles) assert.equal(readFileSync(join(repoRoot, file), 'utf8'), crdYaml(), file);
   });
 });

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { LeaseLeadership } from '../../src/kubernetes/leader-lease.js';
+import { freshSchema, pgSkipReason, testPgUrl, dropSchemas } from '../helpers/postgres.js';
+import { controlPlaneMissing, eventually, repoRoot, startCluster, type TestCluster } from './control-plane.js';
+import { clusterOptions, dataDir, removeDir, startControllerProcess, type ControllerProcess } from './controller.js';
+import { attemptJob, containerEnv, endPod, podVolume, runningPod, startObserver } from './pods.js';
+
+const skip = controlPlaneMissing();
+
+describe('Pontoon’s cluster pieces on a real Kubernetes API server', { skip }, () => {
+  let cluster: TestCluster;
+  const dirs: string[] = [];
+
+  before(async () => {
+    cluster = await startCluster();
+  });
+  after(async () => {
+    await cluster?.stop();
+    dirs.forEach(removeDir);
+    await dropSchemas();
+  });
+
+  const lease = (name: string) => cluster.api.get<any>(`/apis/coordination.k8s.io/v1/namespaces/default/leases/${name}`);
+
+  describe('leader election with a coordination.k8s.io Lease', () => {
+    it('gives the Lease to one controller and hands it over at once when the leader steps down', async () => {
+      const make = (identity: string) => new LeaseLeadership({ api: cluster.api, namespace: 'default', name: 'handover', identity, leaseDurationMs: 3000, retryMs: 200 });
+      const a = make('replica-a');
+      const b = make('replica-b');
+      try {
+        a.start();
+        await eventually('a leads', () => (a.isLeader() ? true : undefined));
+        b.start();
+        await new Promise((r) => setTimeout(r, 1000));
+        assert.equal(b.isLeader(), false, 'one leader at a time');
+        assert.equal((await lease('handover')).spec.holderIdentity, 'replica-a');
+        await a.stop();
+        assert.equal(a.isLeader(), false);
+        await eventually('b leads', () => (b.isLeader() ? true : undefined), 5000);
+        const held = await lease('handover');
+        assert.equal(held.spec.holderIdentity, 'replica-b');
+        assert.equal(held.spec.leaseTransitions, 1);
+      } finally {
+        await a.stop();
+        await b.stop();
+      }
+    });
+
+    it('takes the Lease over from a holder that stopped renewing, only after a whole lease duration', async () => {
+      const now = new Date().toISOString().replace('Z', '000Z');
+      await cluster.api.create('/apis/coordination.k8s.io/v1/namespaces/default/leases', {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: 'takeover', namespace: 'default' },
+        spec: { holderIdentity: 'dead-replica', leaseDurationSeconds: 3, acquireTime: now, renewTime: now, leaseTransitions: 4 },
+      });
+      const b = new LeaseLeadership({ api: cluster.api, namespace: 'default', name: 'takeover', identity: 'replica-b', leaseDurationMs: 3000, retryMs: 200 });
+      const started = Date.now();
+      try {
+        b.start();
+        await eventually('b leads', () => (b.isLeader() ? true : undefined), 10_000);
+        assert.ok(Date.now() - started >= 2900, 'it waited out the dead holder’s lease');
+        const held = await lease('takeover');
+        assert.equal(held.spec.holderIdentity, 'replica-b');
+        assert.equal(held.spec.leaseTransitions, 5);
+      } finally {
+        await b.stop();
+      }
+    });
+
+    it('with several controllers on one PostgreSQL store, a new leader takes over when the leader dies, and work goes on', { skip: pgSkipReason() }, async () => {
+      const store = `${testPgUrl}${testPgUrl!.includes('?') ? '&' : '?'}schema=${freshSchema('k8s')}`;
+      const replica = (id: string) => {
+        const dir = dataDir();
+        dirs.push(dir);
+        return clusterOptions(cluster.kubeconfig, dir, { store, kubernetes: { controllerId: id, leaderElection: true, leaderLeaseMs: 3000, leaseNamespace: 'default', installCrd: true } });
+      };
+      const replicas = new Map<string, ControllerProcess>();
+      try {
+        replicas.set('replica-a', await startControllerProcess(replica('replica-a')));
+        replicas.set('replica-b', await startControllerProcess(replica('replica-b')));
+        const first = await eventually('a leader', async () => (await lease('pontoon-controller').catch(() => undefined))?.spec?.holderIdentity || undefined);
+        assert.ok(replicas.has(first));
+        await replicas.get(first)!.kill();
+        replicas.delete(first);
+        const [survivorId, survivor] = [...replicas.entries()][0];
+        const next = await eventually('the survivor to lead', async () => {
+          const holder = (await lease('pontoon-controller')).spec.holderIdentity;
+          return holder === survivorId ? holder : undefined;
+        }, 20_000);
+        assert.equal(next, survivorId);
+        // The survivor runs work: deploy, invoke, the Job's pod succeeds.
+        const deployed = await survivor.request('PUT', '/v1/namespaces/default/functions/after-failover', {
+          apiVersion: 'pontoon.dev/v1',
+          kind: 'Function',
+          metadata: { name: 'after-failover' },
+          spec: { runtime: 'command', image: 'registry.example/x:1', command: ['true'], retry: { limit: 0 } },
+        });
+        assert.ok(deployed.status < 300, JSON.stringify(deployed.body));
+        const id = await survivor.invoke('default', 'after-failover', 5);
+        const job = await attemptJob(cluster.api, 'default', id, 1);
+        const pod = await runningPod(cluster.api, 'default', id, 1);
+        const volume = podVolume();
+        dirs.push(volume);
+        const sidecar = startObserver('sidecar', containerEnv(job, 'pontoon-observer', volume));
+        writeFileSync(containerEnv(job, 'function', volume).PONTOON_OUTPUT, '25');
+        await endPod(cluster.api, pod, 0);
+        sidecar.child.kill('SIGTERM');
+        await sidecar.exited;
+        const execution = await survivor.waitFor(id, 'default', (e) => e.status === 'succeeded' || e.status === 'failed');
+        assert.equal(execution.status, 'succeeded', JSON.stringify(execution));
+        assert.equal(execution.result, 25);
+      } finally {
+        for (const controller of replicas.values()) await controller.close();
+      }
+    });
+  });
+
+  describe('the Helm chart', () => {
+    it('renders with our helm and is accepted by the API server on a server-side dry run', async () => {
+      await cluster.api.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pontoon-system' } });
+      await cluster.api.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'reports' } });
+      const rendered = await cluster.helm([
+        'template', 'pontoon', join(repoRoot, 'deploy/helm/pontoon'), '--namespace', 'pontoon-system', '--include-crds', '--kube-version', '1.34.4',
+        '--set', 'replicas=2', '--set', 'store.postgres.enabled=true', '--set', 'store.postgres.url=postgres://pontoon@db:5432/pontoon',
+        '--set', 'functionServiceAccounts[0].name=report-writer', '--set', 'functionServiceAccounts[0].namespace=reports',
+        '--set', 'functionServiceAccounts[0].rules[0].apiGroups[0]=', '--set', 'functionServiceAccounts[0].rules[0].resources[0]=configmaps',
+        '--set', 'functionServiceAccounts[0].rules[0].verbs[0]=get',
+      ]);
+      assert.equal(rendered.code, 0, rendered.stderr);
+      const kinds = [...rendered.stdout.matchAll(/^kind: (\w+)/gm)].map((match) => match[1]).sort();
+      assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Secret', 'Secret', 'Service', 'ServiceAccount', 'ServiceAccount']);
+      const applied = await cluster.kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=chart-test', '-f', '-'], rendered.stdout);
+      assert.equal(applied.code, 0, applied.stderr);
+      assert.match(applied.stdout, /deployment.apps\/pontoon serverside-applied \(server dry run\)/);
+      assert.match(applied.stdout, /customresourcedefinition.apiextensions.k8s.io\/functions.pontoon.dev serverside-applied \(server dry run\)/);
+    });
+
+    it('refuses several replicas on the SQLite store', async () => {
+      const rendered = await cluster.helm(['template', 'pontoon', join(repoRoot, 'deploy/helm/pontoon'), '--kube-version', '1.34.4', '--set', 'replicas=2']);
+      assert.notEqual(rendered.code, 0);
+      assert.match(rendered.stderr, /replicas > 1 needs store.postgres.enabled/);
+    });
+  });
+});
+

@@ -1,0 +1,289 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { KubeList } from '../../src/kubernetes/kube-api.js';
+import { controlPlaneMissing, eventually, startCluster, type TestCluster } from './control-plane.js';
+import { clusterOptions, dataDir, removeDir, startController, startControllerProcess, type TestController } from './controller.js';
+import { attemptJob, containerEnv, endPod, podVolume, runningPod, startObserver, waitingPod } from './pods.js';
+
+const skip = controlPlaneMissing();
+const terminal = (execution: any) => ['succeeded', 'failed', 'timed_out', 'cancelled'].includes(execution.status);
+
+function functionDocument(name: string, spec: Record<string, unknown>, namespace = 'default') {
+  return {
+    apiVersion: 'pontoon.dev/v1',
+    kind: 'Function',
+    metadata: { name, namespace },
+    spec: { runtime: 'command', image: 'registry.example/primes:1.0', command: ['/bin/sh', '-c', 'echo working'], timeout: '1m', retry: { limit: 0 }, ...spec },
+  };
+}
+
+describe('Pontoon on a real Kubernetes API server', { skip }, () => {
+  let cluster: TestCluster;
+  let controller: TestController;
+  const dirs: string[] = [];
+
+  async function deploy(name: string, spec: Record<string, unknown>, namespace = 'default') {
+    const answer = await controller.request('PUT', `/v1/namespaces/${namespace}/functions/${name}`, functionDocument(name, spec, namespace));
+    assert.ok(answer.status === 200 || answer.status === 201, JSON.stringify(answer.body));
+    return answer.body;
+  }
+
+  /** Plays the kubelet and the containers of a successful attempt: input, program, observer report, exit 0. */
+  async function succeedAttempt(namespace: string, id: string, attempt: number, result: unknown): Promise<{ input: unknown }> {
+    const job = await attemptJob(cluster.api, namespace, id, attempt);
+    const pod = await runningPod(cluster.api, namespace, id, attempt);
+    const volume = podVolume();
+    dirs.push(volume);
+    const input = startObserver('input', containerEnv(job, 'pontoon-input', volume));
+    assert.equal(await input.exited, 0, input.stderr());
+    const sidecar = startObserver('sidecar', containerEnv(job, 'pontoon-observer', volume));
+    // The function container: it reads PONTOON_INPUT and writes PONTOON_OUTPUT on the shared volume.
+    const functionEnv = containerEnv(job, 'function', volume);
+    const given = JSON.parse(readFileSync(functionEnv.PONTOON_INPUT, 'utf8'));
+    writeFileSync(functionEnv.PONTOON_OUTPUT, JSON.stringify(result));
+    await endPod(cluster.api, pod, 0);
+    sidecar.child.kill('SIGTERM');
+    assert.equal(await sidecar.exited, 0, sidecar.stderr());
+    return { input: given };
+  }
+
+  before(async () => {
+    cluster = await startCluster();
+    const dir = dataDir();
+    dirs.push(dir);
+    controller = await startController(clusterOptions(cluster.kubeconfig, dir));
+  });
+
+  after(async () => {
+    await controller?.close();
+    await cluster?.stop();
+    dirs.forEach(removeDir);
+  });
+
+  describe('the Function resource', () => {
+    it('is accepted by the API server as generated from the spec schema, and kubectl applies a function into the registry', async () => {
+      const crd = await cluster.kubectl(['get', 'crd', 'functions.pontoon.dev', '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']);
+      assert.equal(crd.stdout, 'True', crd.stderr);
+      const manifest = JSON.stringify(functionDocument('primes', { schedules: [{ cron: '*/5 * * * *', input: [1, 1000] }], warm: { min: 1, max: 3 } }));
+      const applied = await cluster.kubectl(['apply', '-f', '-'], manifest);
+      assert.equal(applied.code, 0, applied.stderr);
+      const fn = await eventually('the function in the registry', async () => {
+        const answer = await controller.request('GET', '/v1/namespaces/default/functions/primes');
+        return answer.status === 200 ? answer.body : undefined;
+      });
+      assert.equal(fn.metadata.version, 1);
+      assert.equal(fn.spec.image, 'registry.example/primes:1.0');
+      assert.deepEqual(fn.spec.schedules[0].input, [1, 1000]);
+    });
+
+    it('is listed by kubectl get functions with runtime, schedule, warm replicas, version and last status', async () => {
+      await eventually('the status version', async () => {
+        const version = await cluster.kubectl(['get', 'function', 'primes', '-o', 'jsonpath={.status.version}']);
+        return version.stdout === '1' ? true : undefined;
+      });
+      const listed = await cluster.kubectl(['get', 'functions']);
+      assert.equal(listed.code, 0, listed.stderr);
+      const [header, row] = listed.stdout.trim().split('\n');
+      assert.match(header, /NAME\s+RUNTIME\s+SCHEDULE\s+WARM\s+VERSION\s+LAST\s+AGE/);
+      assert.match(row, /^primes\s+command\s+\*\/5 \* \* \* \*\s+1\s+1\s+/);
+    });
+
+    it('applied again with a changed spec becomes a new version; unchanged, it does not', async () => {
+      const changed = JSON.stringify(functionDocument('primes', { timeout: '2m', schedules: [{ cron: '*/5 * * * *', input: [1, 1000] }], warm: { min: 1, max: 3 } }));
+      assert.equal((await cluster.kubectl(['apply', '-f', '-'], changed)).code, 0);
+      const fn = await eventually('version 2', async () => {
+        const answer = await controller.request('GET', '/v1/namespaces/default/functions/primes');
+        return answer.body.metadata?.version === 2 ? answer.body : undefined;
+      });
+      assert.equal(fn.spec.timeout, '2m');
+      assert.equal((await cluster.kubectl(['apply', '-f', '-'], changed)).code, 0);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal((await controller.request('GET', '/v1/namespaces/default/functions/primes')).body.metadata.version, 2);
+    });
+
+    it('marks a spec Pontoon rejects as Invalid with the reason, keeping the last good version', async () => {
+      const bad = JSON.stringify(functionDocument('primes', { timeout: '2m', schedules: [{ cron: 'not a cron' }] }));
+      assert.equal((await cluster.kubectl(['apply', '-f', '-'], bad)).code, 0);
+      const status = await eventually('the Invalid phase', async () => {
+        const answer = await cluster.kubectl(['get', 'function', 'primes', '-o', 'json']);
+        const object = JSON.parse(answer.stdout);
+        return object.status?.phase === 'Invalid' ? object.status : undefined;
+      });
+      assert.match(status.message, /cron/);
+      assert.equal((await controller.request('GET', '/v1/namespaces/default/functions/primes')).body.metadata.version, 2);
+    });
+
+    it('is written when a function is deployed through Pontoon’s API, and deleting the resource deletes the function', async () => {
+      await deploy('mirrored', { env: { LIMIT: '10' } });
+      const object = await eventually('the resource', async () => {
+        const answer = await cluster.kubectl(['get', 'function', 'mirrored', '-o', 'json']);
+        return answer.code === 0 ? JSON.parse(answer.stdout) : undefined;
+      });
+      assert.deepEqual(object.spec.env, { LIMIT: '10' });
+      await eventually('the Ready status', async () => {
+        const answer = await cluster.kubectl(['get', 'function', 'mirrored', '-o', 'jsonpath={.status.phase}/{.status.version}']);
+        return answer.stdout === 'Ready/1' ? true : undefined;
+      });
+      assert.equal((await cluster.kubectl(['delete', 'function', 'mirrored', '--wait=true'])).code, 0);
+      await eventually('the function gone from the registry', async () => ((await controller.request('GET', '/v1/namespaces/default/functions/mirrored')).status === 404 ? true : undefined));
+    });
+
+    it('is deleted when the function is deleted through Pontoon’s API', async () => {
+      await deploy('short-lived', {});
+      await eventually('the Ready status', async () => {
+        const answer = await cluster.kubectl(['get', 'function', 'short-lived', '-o', 'jsonpath={.status.phase}']);
+        return answer.stdout === 'Ready' ? true : undefined;
+      });
+      assert.equal((await controller.request('DELETE', '/v1/namespaces/default/functions/short-lived')).status, 200);
+      await eventually('the resource gone', async () => {
+        const answer = await cluster.kubectl(['get', 'function', 'short-lived']);
+        return answer.code !== 0 && /NotFound/.test(answer.stderr) ? true : undefined;
+      });
+    });
+  });
+
+  describe('an invocation', () => {
+    it('becomes a Job with the attempt’s labels, no retries of its own, the deadline, resources, a TTL and the observer beside the function', async () => {
+      await deploy('shaped', { timeout: '90s', resources: { memory: '64Mi', cpu: '250m' }, serviceAccountName: 'default', env: { LIMIT: '1000' } });
+      const id = await controller.invoke('default', 'shaped', { n: 7 });
+      const job = await attemptJob(cluster.api, 'default', id, 1);
+      assert.equal(job.metadata?.labels?.['pontoon.dev/function'], 'shaped');
+      assert.equal(job.metadata?.labels?.['pontoon.dev/execution'], id);
+      assert.equal(job.metadata?.labels?.['pontoon.dev/attempt'], '1');
+      assert.equal(job.spec.backoffLimit, 0);
+      assert.equal(job.spec.activeDeadlineSeconds, 90);
+      assert.equal(job.spec.ttlSecondsAfterFinished, 600);
+      const pod = job.spec.template.spec;
+      assert.equal(pod.restartPolicy, 'Never');
+      assert.equal(pod.serviceAccountName, 'default');
+      assert.deepEqual(pod.containers.map((c: any) => c.name), ['function']);
+      assert.deepEqual(pod.containers[0].resources, { limits: { memory: '64Mi', cpu: '250m' }, requests: { memory: '64Mi', cpu: '250m' } });
+      assert.deepEqual(pod.containers[0].command, ['/bin/sh', '-c', 'echo working']);
+      assert.deepEqual(pod.initContainers.map((c: any) => [c.name, c.restartPolicy ?? null]), [['pontoon-input', null], ['pontoon-observer', 'Always']]);
+      const env = Object.fromEntries(pod.containers[0].env.map((v: any) => [v.name, v.value]));
+      assert.equal(env.LIMIT, '1000');
+      assert.equal(env.PONTOON_INPUT, '/pontoon/input.json');
+      assert.equal(env.PONTOON_EXECUTION_ID, id);
+      // The API server's own view: the pod it made from the template is scheduled on the fake node and runs.
+      const running = await runningPod(cluster.api, 'default', id, 1);
+      assert.equal(running.spec?.nodeName, 'kwok-node-0');
+      const { input } = await succeedAttempt('default', id, 1, { ok: true });
+      assert.deepEqual(input, { n: 7 });
+      const execution = await controller.waitFor(id, 'default', terminal);
+      assert.equal(execution.status, 'succeeded', JSON.stringify(execution));
+      assert.deepEqual(execution.result, { ok: true });
+    });
+
+    it('fails with the program’s own message when its container exits non-zero', async () => {
+      await deploy('failing', {});
+      const id = await controller.invoke('default', 'failing', null);
+      const job = await attemptJob(cluster.api, 'default', id, 1);
+      const pod = await runningPod(cluster.api, 'default', id, 1);
+      const volume = podVolume();
+      dirs.push(volume);
+      const sidecar = startObserver('sidecar', containerEnv(job, 'pontoon-observer', volume));
+      writeFileSync(containerEnv(job, 'function', volume).PONTOON_ERROR, 'input must be a list');
+      await endPod(cluster.api, pod, 3);
+      sidecar.child.kill('SIGTERM');
+      await sidecar.exited;
+      const execution = await controller.waitFor(id, 'default', terminal);
+      assert.equal(execution.status, 'failed');
+      assert.deepEqual(
+        execution.attempts.map((a: any) => [a.status, a.exitCode, a.reason, a.error]),
+        [['failed', 3, 'Error', 'input must be a list']],
+      );
+    });
+
+    it('turns an OOMKilled container into an OOMKilled attempt error, and the retry policy starts another Job', async () => {
+      await deploy('hungry', { resources: { memory: '32Mi' }, retry: { limit: 1, on: ['failure'], backoff: { initial: '100ms', jitter: false } } });
+      const id = await controller.invoke('default', 'hungry', null);
+      const pod = await runningPod(cluster.api, 'default', id, 1);
+      await endPod(cluster.api, pod, 137, 'OOMKilled');
+      await succeedAttempt('default', id, 2, 'second time lucky');
+      const execution = await controller.waitFor(id, 'default', terminal);
+      assert.equal(execution.status, 'succeeded');
+      assert.deepEqual(
+        execution.attempts.map((a: any) => [a.number, a.status, a.reason]),
+        [
+          [1, 'failed', 'OOMKilled'],
+          [2, 'succeeded', null],
+        ],
+      );
+      assert.equal(execution.attempts[0].error, 'memory limit 32Mi exceeded (OOMKilled)');
+    });
+
+    it('times out when the Job passes its deadline, and is retried by policy', async () => {
+      await deploy('slow', { timeout: '2s', retry: { limit: 1, on: ['timeout'], backoff: { initial: '100ms', jitter: false } } });
+      const id = await controller.invoke('default', 'slow', null);
+      const execution = await controller.waitFor(id, 'default', terminal, 90_000);
+      assert.equal(execution.status, 'timed_out');
+      assert.deepEqual(
+        execution.attempts.map((a: any) => [a.number, a.status, a.reason]),
+        [
+          [1, 'timed_out', 'DeadlineExceeded'],
+          [2, 'timed_out', 'DeadlineExceeded'],
+        ],
+      );
+      const jobs = await cluster.api.get<KubeList<any>>('/apis/batch/v1/namespaces/default/jobs', { labelSelector: `pontoon.dev/execution=${id}` });
+      assert.ok(jobs.items.every((job) => job.status.conditions.some((c: any) => c.type === 'Failed' && c.reason === 'DeadlineExceeded')));
+    });
+
+    it('fails an image that cannot be pulled as ImagePullError and deletes its Job', async () => {
+      await deploy('no-image', { image: 'registry.example/does-not-exist:0' });
+      const id = await controller.invoke('default', 'no-image', null);
+      const pod = await runningPod(cluster.api, 'default', id, 1);
+      await waitingPod(cluster.api, pod, 'ImagePullBackOff', 'Back-off pulling image "registry.example/does-not-exist:0"');
+      const execution = await controller.waitFor(id, 'default', terminal);
+      assert.equal(execution.attempts[0].reason, 'ImagePullError');
+      assert.match(execution.attempts[0].error, /does-not-exist/);
+      await eventually('the Job deleted', async () => {
+        const jobs = await cluster.api.get<KubeList<any>>('/apis/batch/v1/namespaces/default/jobs', { labelSelector: `pontoon.dev/execution=${id}` });
+        return jobs.items.every((job) => job.metadata.deletionTimestamp) ? true : undefined;
+      });
+    });
+
+    it('keeps the pod’s log with the attempt, read through the API server before the pod is collected', async () => {
+      // kwok serves a fixed container log for pods in this namespace (scripts/k8s/control-plane.sh).
+      await cluster.api.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'function-logs' } });
+      await eventually('the namespace’s service account', () => cluster.api.get('/api/v1/namespaces/function-logs/serviceaccounts/default'));
+      await deploy('chatty', {}, 'function-logs');
+      const id = await controller.invoke('function-logs', 'chatty', null);
+      await succeedAttempt('function-logs', id, 1, 42);
+      await controller.waitFor(id, 'function-logs', terminal);
+      const logs = await controller.request('GET', `/v1/namespaces/function-logs/executions/${id}/logs`);
+      const lines = logs.body.items.filter((line: any) => line.stream !== 'system').map((line: any) => line.line);
+      assert.deepEqual(lines, ['hello from the function', 'result computed', 'a warning on stderr']);
+    });
+
+    it('is not lost when its controller is killed mid-run: the restarted controller retries it', async () => {
+      const dir = dataDir();
+      dirs.push(dir);
+      const options = clusterOptions(cluster.kubeconfig, dir, { kubernetes: { controllerId: 'restarting-controller' } });
+      let first = await startControllerProcess(options);
+      try {
+        const deployed = await first.request('PUT', '/v1/namespaces/default/functions/durable', functionDocument('durable', { retry: { limit: 2, on: ['lost'], backoff: { initial: '100ms' } } }));
+        assert.ok(deployed.status < 300, JSON.stringify(deployed.body));
+        const id = await first.invoke('default', 'durable', { keep: 'me' });
+        await runningPod(cluster.api, 'default', id, 1);
+        await first.kill();
+        first = await startControllerProcess(options);
+        // The first attempt's lease runs out; the new controller's reaper retries it as attempt 2.
+        const { input } = await succeedAttempt('default', id, 2, 'done');
+        assert.deepEqual(input, { keep: 'me' });
+        const execution = await first.waitFor(id, 'default', terminal);
+        assert.equal(execution.status, 'succeeded');
+        assert.deepEqual(execution.attempts.map((a: any) => [a.number, a.status, a.reason]), [
+          [1, 'lost', 'LeaseExpired'],
+          [2, 'succeeded', null],
+        ]);
+        // The old attempt's Job was swept by the restarted controller.
+        const oldJob = await cluster.api.get<KubeList<any>>('/apis/batch/v1/namespaces/default/jobs', { labelSelector: `pontoon.dev/execution=${id},pontoon.dev/attempt=1` });
+        assert.ok(oldJob.items.every((job) => job.metadata.deletionTimestamp));
+      } finally {
+        await first.close();
+      }
+    });
+  });
+});
