@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { buildApi } from '../api/server.js';
 import { asError } from '../domain/errors.js';
 import { Deliverer } from '../engine/deliverer.js';
@@ -14,13 +14,33 @@ import { LocalExecutor } from '../executors/local/local-executor.js';
 import { defaultWorkRoot } from '../executors/local/work-root.js';
 import { memoryLimitSupport } from '../observer/memory-limit.js';
 import { createRuntimes } from '../runtimes/registry.js';
+import { soleLeader, type Leadership } from '../engine/leader.js';
+import { isPostgresUrl, openPostgresStore } from '../store/postgres/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
 import { defaultDeliveryRetry, type DeliveryRetry } from '../triggers/delivery-policy.js';
 import { EventIntake } from '../triggers/event-intake.js';
 import { readExampleDocuments } from './examples.js';
 import { resolveOptions, type PontoonOptions } from './options.js';
 
 export type { PontoonOptions } from './options.js';
+
+/** PontoonOptions and the choice of store. */
+export interface StartOptions extends PontoonOptions {
+  /** `sqlite` (default: the file in the data dir) or a postgres:// URL shared by several controllers. */
+  store?: string;
+}
+
+/** The store, its leader election, and how often the dispatcher polls when nothing wakes it. */
+async function openStore(choice: string, dataDir: string, owner: string, logger: Logger): Promise<{ store: Store; leadership: Leadership; pollMs: number }> {
+  if (choice === 'sqlite') return { store: openSqliteStore({ file: join(dataDir, 'pontoon.db') }), leadership: soleLeader(), pollMs: 200 };
+  if (!isPostgresUrl(choice)) throw new Error(`store must be sqlite or a postgres:// URL, not ${choice}`);
+  const store = await openPostgresStore({ url: choice });
+  const leadership = store.leaderLock(`pontoon leader ${process.pid}`, (error) => logger.warn({ err: error }, 'leader lock connection failed'));
+  leadership.onChange((leading) => logger.info({ owner }, leading ? 'this controller leads' : 'this controller no longer leads'));
+  // Enqueues and freed slots arrive by NOTIFY; the poll only catches retries whose backoff ended.
+  return { store, leadership, pollMs: 1000 };
+}
 
 /** Hooks for embedding and tests; `pontoon up` uses none. */
 export interface StartHooks {
@@ -46,15 +66,16 @@ export interface RunningPontoon {
 const installDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /**
- * Starts embedded Pontoon: the SQLite store in the data directory, the local process executor,
+ * Starts Pontoon: the store (SQLite in the data directory, or a shared PostgreSQL), the local process executor,
  * the engine and the HTTP API, then deploys the examples if asked.
  */
-export async function startPontoon(options: PontoonOptions = {}, hooks: StartHooks = {}): Promise<RunningPontoon> {
+export async function startPontoon(options: StartOptions = {}, hooks: StartHooks = {}): Promise<RunningPontoon> {
   const config = resolveOptions(options, installDir);
   const logger = pino({ level: config.logLevel });
   mkdirSync(config.dataDir, { recursive: true });
 
-  const store = openSqliteStore({ file: join(config.dataDir, 'pontoon.db') });
+  const owner = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
+  const { store, leadership, pollMs } = await openStore(options.store ?? 'sqlite', config.dataDir, owner, logger);
   const events = new ExecutionEvents();
   const runtimes = createRuntimes({ cacheDir: join(config.dataDir, 'builds') });
   let engine: Engine | undefined;
@@ -76,10 +97,11 @@ export async function startPontoon(options: PontoonOptions = {}, hooks: StartHoo
     runtimes,
     events,
     logger,
-    owner: `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`,
+    owner,
     capacity: config.capacity,
     leaseMs: config.leaseMs,
-    pollMs: 200,
+    pollMs,
+    leadership,
   });
   const running = engine;
   const clock = hooks.clock ?? (() => new Date());
@@ -87,7 +109,7 @@ export async function startPontoon(options: PontoonOptions = {}, hooks: StartHoo
     store,
     logger,
     clock,
-    isLeader: hooks.isLeader ?? (() => true),
+    isLeader: hooks.isLeader ?? (() => running.isLeader()),
     pollMs: hooks.schedulerPollMs ?? 1000,
     toleranceMs: hooks.scheduleToleranceMs ?? 30_000,
     started: () => running.wake(),

@@ -10,6 +10,7 @@ import type { Runtimes } from '../runtimes/runtime.js';
 import type { AttemptRef, ClaimedAttempt, Enqueued, LogLine, NewExecution, Store } from '../store/store.js';
 import { settleAttempt, type AttemptOutcome } from './attempt-settlement.js';
 import type { ExecutionEvents } from './execution-events.js';
+import { soleLeader, type Leadership } from './leader.js';
 import { Loop } from './loop.js';
 
 /** What the engine is built from. */
@@ -27,6 +28,8 @@ export interface EngineOptions {
   leaseMs: number;
   /** How often the dispatcher looks for ready work when nothing wakes it (delayed retries, other controllers). */
   pollMs: number;
+  /** Who reaps expired leases (and fires schedules) among controllers sharing the store; default: this one alone. */
+  leadership?: Leadership;
   clock?: () => Date;
   random?: () => number;
 }
@@ -47,10 +50,13 @@ export class Engine implements AttemptSink {
   private readonly clock: () => Date;
   private readonly random: () => number;
   private accepting = false;
+  private readonly leadership: Leadership;
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly options: EngineOptions) {
     this.clock = options.clock ?? (() => new Date());
     this.random = options.random ?? Math.random;
+    this.leadership = options.leadership ?? soleLeader();
     const onError = (name: string, error: Error) => options.logger.error({ err: error }, `${name} pass failed`);
     this.dispatcher = new Loop('dispatcher', options.pollMs, () => this.dispatch(), onError);
     this.leaseKeeper = new Loop('lease keeper', Math.max(50, Math.floor(options.leaseMs / 3)), () => this.renewLeases(), onError);
@@ -63,6 +69,16 @@ export class Engine implements AttemptSink {
     this.dispatcher.start();
     this.leaseKeeper.start();
     this.reaper.start();
+    // Another controller's enqueue or freed slot is work for this one too; a new leader reaps at once.
+    const unwake = this.options.store.onWake?.(() => this.dispatcher.wake());
+    if (unwake) this.unsubscribe.push(unwake);
+    this.unsubscribe.push(this.leadership.onChange((leading) => leading && this.reaper.wake()));
+    this.leadership.start();
+  }
+
+  /** True while this controller leads: only the leader reaps leases and fires schedules. */
+  isLeader(): boolean {
+    return this.leadership.isLeader();
   }
 
   /**
@@ -71,7 +87,9 @@ export class Engine implements AttemptSink {
    */
   async stop(): Promise<void> {
     this.accepting = false;
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     await Promise.all([this.dispatcher.stop(), this.leaseKeeper.stop(), this.reaper.stop()]);
+    await this.leadership.stop();
     const interrupted = [...this.inFlight.values()];
     this.inFlight.clear();
     await this.options.executor.close();
@@ -211,6 +229,7 @@ export class Engine implements AttemptSink {
   }
 
   private async reapExpired(): Promise<void> {
+    if (!this.leadership.isLeader()) return;
     const expired = await this.options.store.listExpiredAttempts(this.clock().toISOString(), 100);
     for (const { execution, ...ref } of expired) {
       const fn = await this.options.store.getFunction(execution.namespace, execution.function, execution.version);

@@ -14,6 +14,7 @@ interface UpOptions {
   payloadLimit: string;
   resultLimit: string;
   examples?: boolean;
+  store: string;
   eventSink: string[];
   store: string;
 }
@@ -47,6 +48,11 @@ export function upCommand(): Command {
         .default([])
         .argParser((url: string, previous: string[]) => [...previous, url]),
     )
+    .addOption(
+      new Option('--store <store>', 'sqlite (the file in the data dir) or a postgres:// URL that several controllers share')
+        .env('PONTOON_STORE')
+        .default('sqlite'),
+    )
     .option('--examples', 'deploy the example functions at start')
     .action(async (options: UpOptions) => {
       // Loaded here, not at the top: every other command starts without the server's code.
@@ -65,6 +71,7 @@ export function upCommand(): Command {
           payloadLimit: options.payloadLimit,
           resultLimit: options.resultLimit,
           examples: options.examples === true,
+          store: options.store,
           eventSinks: options.eventSink,
           store: options.store,
         });
