@@ -52,7 +52,7 @@ export interface KubernetesMode {
   leadership?: Leadership;
   /** Starts reconciling Function resources into the registry; call once the engine runs. */
   startReconciler(store: Store, engine: Engine): Promise<void>;
-  /** Stops the reconciler and closes connections (the executor is closed by the engine). */
+  /** Stops the reconciler (the engine closes the executor, which closes the connections last). */
   close(): Promise<void>;
 }
 
@@ -106,7 +106,6 @@ export async function openKubernetesMode(options: KubernetesModeOptions, context
     },
     async close() {
       await reconciler?.stop().catch((thrown) => context.logger.warn({ err: asError(thrown) }, 'stopping the reconciler failed'));
-      api.close();
     },
   };
 }

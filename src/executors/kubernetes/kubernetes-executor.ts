@@ -172,6 +172,8 @@ export class KubernetesExecutor implements Executor {
       this.attempts.delete(key);
       throw new Error(`cannot create Job ${namespace}/${job.metadata.name}: ${asError(thrown).message}`);
     }
+    // Stopped while the create was on its way: stop()'s delete may have come first.
+    if (this.attempts.get(key) !== attempt) await this.options.api.delete(`/apis/batch/v1/namespaces/${namespace}/jobs/${attempt.jobName}`);
   }
 
   /** Deletes the attempt's Job (and so its pod); the attempt reports nothing. */
@@ -194,6 +196,8 @@ export class KubernetesExecutor implements Executor {
     );
     await Promise.all(stopping);
     await Promise.all([this.jobs.stop(), this.pods.stop(), this.endpoint.close()]);
+    // Last user of the connection: the reconciler and the leader election stop before the engine closes us.
+    this.options.api.close();
   }
 
   private async sweepOrphans(): Promise<void> {
