@@ -34,11 +34,12 @@ subjectAltName = IP:127.0.0.1, IP:10.0.0.1, DNS:localhost, DNS:kubernetes, DNS:k
 extendedKeyUsage = serverAuth
 EXT
     issue apiserver "/CN=kube-apiserver" apiserver.ext
-    # One client identity per component; admin is in system:masters for the tests and tools.
+    # One client identity per component, all in system:masters: a test control plane, and the
+    # controller-manager then runs every controller under its own name (no per-controller accounts).
     printf 'extendedKeyUsage = clientAuth\n' > client.ext
     issue admin "/O=system:masters/CN=pontoon-admin" client.ext
-    issue controller-manager "/CN=system:kube-controller-manager" client.ext
-    issue scheduler "/CN=system:kube-scheduler" client.ext
+    issue controller-manager "/O=system:masters/CN=system:kube-controller-manager" client.ext
+    issue scheduler "/O=system:masters/CN=system:kube-scheduler" client.ext
     issue kwok "/O=system:masters/CN=kwok" client.ext
     # kwok serves the kubelet API (logs) over TLS; the API server does not verify kubelet certs here.
     printf 'subjectAltName = IP:127.0.0.1\nextendedKeyUsage = serverAuth\n' > kubelet.ext
@@ -248,7 +249,7 @@ start() {
     --authentication-kubeconfig "$dir/controller-manager.kubeconfig" --authorization-kubeconfig "$dir/controller-manager.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port "$(cat "$dir/ports/controller-manager")" --leader-elect=false \
     --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
-    --use-service-account-credentials=false --controllers '*,-nodeipam,-cloud-node-lifecycle' \
+    --use-service-account-credentials=false --controllers '*' \
     --node-monitor-grace-period 40s --profiling=false
   start_process kube-scheduler "$K8S_BIN/kube-scheduler" \
     --kubeconfig "$dir/scheduler.kubeconfig" \

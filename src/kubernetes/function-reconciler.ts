@@ -23,6 +23,11 @@ export interface FunctionReconcilerOptions {
   resyncMs?: number;
   /** Install (server-side apply) the CRD at start. Default true. */
   installCrd?: boolean;
+  /**
+   * True while this controller leads. Only the leader deploys resources and writes their status,
+   * so replicas sharing a store never deploy the same change twice. Default: always.
+   */
+  isLeader?: () => boolean;
 }
 
 /** Field manager of everything the controller writes. */
@@ -30,10 +35,11 @@ export const fieldManager = 'pontoon-controller';
 
 /**
  * Keeps the Function custom resources and Pontoon's registry one: the resources are the source of
- * truth. A resource applied with kubectl is deployed (a new version when its spec changed); a
- * function deployed through Pontoon's API is written as a resource (`mirror`); deleting the
- * resource deletes the function (a finalizer makes that happen even if the controller was down);
- * a function deleted through the API has its resource deleted. Status (version, phase, queued,
+ * truth. A resource applied with kubectl is deployed (a new version when its spec changed), also
+ * into a registry that lacks it (a fresh store); a function deployed through Pontoon's API is
+ * written as a resource (`mirror`); deleting the resource deletes the function (a finalizer makes
+ * that happen even if the controller was down); a function deleted through the API has its
+ * resource deleted (`deleted`). Status (version, phase, queued,
  * running, last execution) is written back for `kubectl get functions`. Level-triggered: each
  * pass reads both sides and closes the gap, so a restart at any line is safe.
  */
@@ -72,6 +78,11 @@ export class FunctionReconciler {
   /** Resolves once every queued reconcile is done (tests). */
   async idle(): Promise<void> {
     while (this.draining) await this.draining;
+  }
+
+  /** Deletes the resource of a function deleted through Pontoon's API (its finalizer then runs). */
+  async deleted(namespace: string, name: string): Promise<void> {
+    await this.options.api.delete(`${functionsPath(namespace)}/${name}`);
   }
 
   /**
@@ -133,6 +144,8 @@ export class FunctionReconciler {
   }
 
   private async reconcile(namespace: string, name: string): Promise<void> {
+    // A follower keeps its cache warm; the leader's resync covers what it skips.
+    if (this.options.isLeader && !this.options.isLeader()) return;
     const { api, store } = this.options;
     const path = `${functionsPath(namespace)}/${name}`;
     let object: FunctionObject;
@@ -152,13 +165,6 @@ export class FunctionReconciler {
       return;
     }
     const generation = object.metadata.generation ?? 0;
-    const reconciledBefore = object.status?.observedGeneration === generation && object.status.version !== undefined;
-    if (!stored && reconciledBefore && object.status?.phase === 'Ready') {
-      // Deployed before and gone from the registry: deleted through the API.
-      await this.removeFinalizer(object);
-      await api.delete(path);
-      return;
-    }
     if (!(object.metadata.finalizers as string[] | undefined)?.includes(functionFinalizer)) {
       object = await api.patch<FunctionObject>(path, 'merge', { metadata: { finalizers: [...((object.metadata.finalizers as string[]) ?? []), functionFinalizer], resourceVersion: object.metadata.resourceVersion } });
     }

@@ -52,6 +52,11 @@ export interface KubernetesMode {
   leadership?: Leadership;
   /** Starts reconciling Function resources into the registry; call once the engine runs. */
   startReconciler(store: Store, engine: Engine): Promise<void>;
+  /**
+   * The store as the HTTP API should see it: deleting a function there also deletes its Function
+   * resource, so that the resources stay the one source of truth.
+   */
+  apiStore(store: Store): Store;
   /** Stops the reconciler (the engine closes the executor, which closes the connections last). */
   close(): Promise<void>;
 }
@@ -100,9 +105,32 @@ export async function openKubernetesMode(options: KubernetesModeOptions, context
     executor,
     leadership,
     async startReconciler(store, engine) {
-      reconciler = new FunctionReconciler({ api, store, deployer: engine, logger: context.logger, installCrd: options.installCrd, resyncMs: options.resyncMs });
+      reconciler = new FunctionReconciler({
+        api,
+        store,
+        deployer: engine,
+        logger: context.logger,
+        installCrd: options.installCrd,
+        resyncMs: options.resyncMs,
+        isLeader: () => engine.isLeader(),
+      });
       if (engine instanceof MirroringEngine) engine.mirror = (fn) => reconciler!.mirror(fn);
       await reconciler.start();
+    },
+    apiStore(store) {
+      return new Proxy(store, {
+        get(target, property, receiver) {
+          if (property === 'deleteFunction') {
+            return async (namespace: string, name: string) => {
+              const deleted = await target.deleteFunction(namespace, name);
+              if (deleted) await reconciler?.deleted(namespace, name);
+              return deleted;
+            };
+          }
+          const value = Reflect.get(target, property, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
     },
     async close() {
       await reconciler?.stop().catch((thrown) => context.logger.warn({ err: asError(thrown) }, 'stopping the reconciler failed'));

@@ -26,13 +26,14 @@ export class WatchedObjects<T extends KubeObject> {
   private restartDelayMs = 200;
   private restartTimer: NodeJS.Timeout | undefined;
   private synced!: () => void;
+  private lastError: Error | undefined;
   /** Settles after the first list has been delivered. */
   readonly ready: Promise<void>;
 
   constructor(
     api: KubeApi,
     /** Collection path such as `/apis/batch/v1/jobs` (all namespaces). */
-    path: string,
+    private readonly path: string,
     private readonly handlers: WatchHandlers<T>,
     labelSelector?: string,
   ) {
@@ -51,11 +52,22 @@ export class WatchedObjects<T extends KubeObject> {
     this.informer.on('error', (error) => this.restart(asError(error)));
   }
 
-  /** Starts listing and watching; resolves once the first list is delivered. */
-  async start(): Promise<void> {
+  /**
+   * Starts listing and watching; resolves once the first list is delivered, or rejects with the
+   * last error when that has not happened within `timeoutMs` (the watch keeps trying regardless).
+   */
+  async start(timeoutMs = 30_000): Promise<void> {
     this.stopped = false;
     void this.informer.start().catch((thrown) => this.restart(asError(thrown)));
-    await this.ready;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`cannot list ${this.path}${this.lastError ? `: ${this.lastError.message}` : ''}`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.ready, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Objects currently known, from the informer's cache. */
@@ -71,6 +83,7 @@ export class WatchedObjects<T extends KubeObject> {
 
   private restart(error: Error): void {
     if (this.stopped) return;
+    this.lastError = error;
     this.handlers.failed?.(error);
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
