@@ -1,7 +1,8 @@
 /**
  * Invocations turned into Jobs per second against a real API server (the test control plane of
  * scripts/k8s), as a ratio to creating the same Jobs with @kubernetes/client-node directly, in
- * the same run. Both sides are timed the same way: from the first request until a watch on the
+ * the same run (and to creating them with Pontoon's own keep-alive transport, which isolates the
+ * engine's overhead from the client's). Both sides are timed the same way: from the first request until a watch on the
  * namespace has seen every Job. Rounds alternate (direct, Pontoon, direct, Pontoon, …) so that
  * the API server's warm-up and the Job controller's backlog weigh on both; the median of each is
  * reported. Run: `node dist/bench/k8s-jobs.js [jobs=200] [rounds=3]` (starts its own control
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { startPontoon } from '../src/app/start.js';
 import { attemptJob, type JobSettings } from '../src/executors/kubernetes/job-manifest.js';
 import { validateFunctionDocument } from '../src/domain/validate-spec.js';
-import { KubeApi, loadKubeConfig } from '../src/kubernetes/kube-api.js';
+import { KubeApi, loadKubeConfig, type KubeObject } from '../src/kubernetes/kube-api.js';
 import { WatchedObjects } from '../src/kubernetes/watched-objects.js';
 import { controlPlaneMissing, startCluster, type TestCluster } from '../test/kubernetes/control-plane.js';
 
@@ -55,9 +56,15 @@ async function namespace(api: KubeApi, name: string): Promise<void> {
   }
 }
 
-/** Creates `jobs` Jobs shaped like Pontoon's with the generated client, `concurrency` at a time. */
-async function direct(api: KubeApi, ns: string): Promise<number> {
+/**
+ * Creates `jobs` Jobs shaped like Pontoon's, `concurrency` at a time: with the generated client
+ * (`client`), or with the same keep-alive JSON transport Pontoon uses (`transport`), which tells
+ * Pontoon's own overhead apart from the client's.
+ */
+async function direct(api: KubeApi, ns: string, via: 'client' | 'transport'): Promise<number> {
   const batch = api.config.makeApiClient(BatchV1Api);
+  const create = (manifest: KubeObject) =>
+    via === 'client' ? batch.createNamespacedJob({ namespace: ns, body: manifest as never }) : api.create(`/apis/batch/v1/namespaces/${ns}/jobs`, manifest);
   const document = validateFunctionDocument({ apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name: 'bench', namespace: ns }, spec });
   const settings: JobSettings = {
     observerImage: 'ghcr.io/pontoon-dev/pontoon-observer:0.1.0',
@@ -87,7 +94,7 @@ async function direct(api: KubeApi, ns: string): Promise<number> {
     Array.from({ length: concurrency }, async () => {
       while (next < manifests.length) {
         const manifest = manifests[next++];
-        await batch.createNamespacedJob({ namespace: ns, body: manifest as never });
+        await create(manifest);
       }
     }),
   );
@@ -149,27 +156,27 @@ export async function k8sJobs(): Promise<Record<string, unknown>> {
   }
   const api = new KubeApi(loadKubeConfig(kubeconfig));
   try {
-    const directRates: number[] = [];
-    const pontoonRates: number[] = [];
+    const rates = { client: [] as number[], transport: [] as number[], pontoon: [] as number[] };
     for (let round = 1; round <= rounds; round++) {
       const suffix = randomUUID().slice(0, 6);
-      await namespace(api, `bench-direct-${suffix}`);
-      directRates.push(await direct(api, `bench-direct-${suffix}`));
-      await namespace(api, `bench-pontoon-${suffix}`);
-      pontoonRates.push(await throughPontoon(api, kubeconfig, `bench-pontoon-${suffix}`));
-      // Each round's Jobs go with their namespaces, so the next round starts from an equal backlog.
-      await api.delete(`/api/v1/namespaces/bench-direct-${suffix}`);
-      await api.delete(`/api/v1/namespaces/bench-pontoon-${suffix}`);
-      console.error(`round ${round}: direct ${directRates.at(-1)!.toFixed(1)} Jobs/s, Pontoon ${pontoonRates.at(-1)!.toFixed(1)} Jobs/s`);
+      for (const side of ['client', 'transport', 'pontoon'] as const) {
+        const ns = `bench-${side}-${suffix}`;
+        await namespace(api, ns);
+        rates[side].push(side === 'pontoon' ? await throughPontoon(api, kubeconfig, ns) : await direct(api, ns, side));
+        // Each side's Jobs go with their namespace, so the next starts from an equal backlog.
+        await api.delete(`/api/v1/namespaces/${ns}`);
+      }
+      console.error(`round ${round}: client ${rates.client.at(-1)!.toFixed(1)}, transport ${rates.transport.at(-1)!.toFixed(1)}, Pontoon ${rates.pontoon.at(-1)!.toFixed(1)} Jobs/s`);
     }
-    const directPerSecond = median(directRates);
-    const pontoonPerSecond = median(pontoonRates);
+    const [client, transport, pontoon] = [median(rates.client), median(rates.transport), median(rates.pontoon)];
     return {
       jobs,
       rounds,
-      directJobsPerSecond: Number(directPerSecond.toFixed(1)),
-      pontoonJobsPerSecond: Number(pontoonPerSecond.toFixed(1)),
-      ratio: Number((pontoonPerSecond / directPerSecond).toFixed(2)),
+      clientJobsPerSecond: Number(client.toFixed(1)),
+      transportJobsPerSecond: Number(transport.toFixed(1)),
+      pontoonJobsPerSecond: Number(pontoon.toFixed(1)),
+      ratioToClient: Number((pontoon / client).toFixed(2)),
+      ratioToTransport: Number((pontoon / transport).toFixed(2)),
       target: 0.8,
     };
   } finally {
