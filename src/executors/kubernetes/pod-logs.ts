@@ -15,6 +15,8 @@ export interface PodLogOptions {
 /** How often a follow is retried while the container is still being created. */
 const retryDelayMs = 500;
 const maxRetries = 40;
+/** What the kubelet says of a container that has no log yet, as opposed to one that has none at all. */
+const notStartedYet = /waiting to start|ContainerCreating|PodInitializing/;
 
 /**
  * Follows the function container's log through the API server while the attempt runs, so its
@@ -80,7 +82,7 @@ export class PodLogFollower {
         return;
       } catch (thrown) {
         // 400 while the container is still being created: it will have a log soon.
-        if (isKubeStatus(thrown, 400) && attempt + 1 < maxRetries) {
+        if (isKubeStatus(thrown, 400) && notStartedYet.test(asError(thrown).message) && attempt + 1 < maxRetries) {
           await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
           continue;
         }
