@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { asError } from '../../domain/errors.js';
 import { isTerminal } from '../../domain/execution.js';
 import type { StoredLogLine } from '../../store/store.js';
 import type { ApiContext } from '../context.js';
@@ -9,6 +10,8 @@ type LogQuery = { attempt?: number; after?: number; limit: number; follow?: bool
 
 /** How long a follower sleeps when nothing wakes it: bounds how late a change by another controller is seen. */
 const followPollMs = 1000;
+/** A quiet stream gets a comment this often, so clients and proxies can tell it from a dead one. */
+const heartbeatMs = 15_000;
 const pageSize = 1000;
 
 const logLineSchema = {
@@ -27,29 +30,47 @@ function sseEvent(event: string, data: unknown, id?: number): string {
 }
 
 /** Streams an execution's lines as server-sent events until it ends and every line is sent. */
-async function follow(context: ApiContext, reply: FastifyReply, executionId: string, query: LogQuery, lastEventId: number | undefined) {
+async function follow(context: ApiContext, reply: FastifyReply, executionId: string, query: LogQuery, lastEventId: number | undefined, shutdown: AbortSignal) {
   const abort = new AbortController();
   reply.raw.once('close', () => abort.abort());
+  const signal = AbortSignal.any([abort.signal, shutdown]);
   reply.hijack();
   reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   let after = lastEventId ?? query.after ?? 0;
-  while (!abort.signal.aborted) {
-    // Read the status before the lines: if it is terminal, every line was stored before it.
-    const execution = await context.store.getExecution(executionId);
-    const lines: StoredLogLine[] = await context.store.readLogs(executionId, { afterSeq: after, attempt: query.attempt, limit: pageSize });
-    for (const line of lines) reply.raw.write(sseEvent('log', line, line.seq));
-    if (lines.length > 0) after = lines[lines.length - 1].seq;
-    if (lines.length === pageSize) continue;
-    if (!execution || isTerminal(execution.status)) {
-      reply.raw.end(sseEvent('end', { status: execution?.status ?? null }));
-      return;
+  let lastWrite = Date.now();
+  try {
+    while (!signal.aborted) {
+      // Read the status before the lines: if it is terminal, every line was stored before it.
+      const execution = await context.store.getExecution(executionId);
+      const lines: StoredLogLine[] = await context.store.readLogs(executionId, { afterSeq: after, attempt: query.attempt, limit: pageSize });
+      for (const line of lines) reply.raw.write(sseEvent('log', line, line.seq));
+      if (lines.length > 0) {
+        after = lines[lines.length - 1].seq;
+        lastWrite = Date.now();
+      }
+      if (lines.length === pageSize) continue;
+      if (!execution || isTerminal(execution.status)) {
+        reply.raw.end(sseEvent('end', { status: execution?.status ?? null }));
+        return;
+      }
+      if (Date.now() - lastWrite >= heartbeatMs) {
+        reply.raw.write(': ping\n\n');
+        lastWrite = Date.now();
+      }
+      await context.events.next(executionId, followPollMs, signal);
     }
-    await context.events.next(executionId, followPollMs, abort.signal);
+    // The server is stopping (or the client left): the client resumes elsewhere with Last-Event-ID.
+    reply.raw.end();
+  } catch (thrown) {
+    reply.raw.end(sseEvent('error', { message: `log stream failed: ${asError(thrown).message}` }));
   }
 }
 
 /** The route that reads an execution's logs, or follows them live. */
 export async function logRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
+  // Live streams never end on their own while an execution runs; closing the server ends them.
+  const shutdown = new AbortController();
+  app.addHook('preClose', async () => shutdown.abort());
   app.get<{ Params: { ns: string; id: string }; Querystring: LogQuery; Headers: { 'last-event-id'?: string } }>(
     '/v1/namespaces/:ns/executions/:id/logs',
     {
@@ -78,7 +99,7 @@ export async function logRoutes(app: FastifyInstance, context: ApiContext): Prom
       const execution = await findExecution(context, ns, id);
       if (request.query.follow) {
         const lastEventId = Number(request.headers['last-event-id']);
-        return follow(context, reply, id, request.query, Number.isInteger(lastEventId) ? lastEventId : undefined);
+        return follow(context, reply, id, request.query, Number.isInteger(lastEventId) ? lastEventId : undefined, shutdown.signal);
       }
       const items = await context.store.readLogs(id, { afterSeq: request.query.after, attempt: request.query.attempt, limit: request.query.limit });
       return { items, status: execution.status };
