@@ -91,8 +91,12 @@ describe('local executor', () => {
 
   it('refuses to start a function whose runtime cannot make a launch plan', async () => {
     const executor = localExecutor(new RecordingSink());
-    const claimed = claimedAttempt(functionVersion({ runtime: 'python', source: '/tmp', handler: 'main.handler' }));
-    await assert.rejects(executor.start(claimed), { code: 'BUILD_FAILED', message: 'runtime python is not available yet' });
+    const claimed = claimedAttempt(functionVersion({ runtime: 'python', source: '/nonexistent/pontoon-source', handler: 'main.handler' }));
+    await assert.rejects(executor.start(claimed), (thrown: { code?: string; message?: string }) => {
+      assert.equal(thrown.code, 'BUILD_FAILED');
+      assert.match(thrown.message ?? '', /nonexistent\/pontoon-source/);
+      return true;
+    });
     assert.deepEqual(executor.running(), []);
   });
 
