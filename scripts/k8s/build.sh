@@ -83,6 +83,19 @@ build_go_install() { # name module@version
   CGO_ENABLED=0 GOBIN="$K8S_BIN" "${GO[@]}" install -trimpath -ldflags "-s -w" "$2"
 }
 
+# etcd_new_enough VERSION: true for 3.4.31+ within 3.4, and 3.5.13+ from 3.5 on.
+etcd_new_enough() {
+  local major minor patch
+  IFS=. read -r major minor patch <<<"${1:-0.0.0}"
+  patch=${patch%%[^0-9]*}
+  ((major > 3)) && return 0
+  ((major < 3)) && return 1
+  ((minor == 4)) && ((patch >= 31)) && return 0
+  ((minor == 5)) && ((patch >= 13)) && return 0
+  ((minor > 5)) && return 0
+  return 1
+}
+
 get_etcd() {
   [[ -x "$K8S_BIN/etcd" ]] && return 0
   local policy=""
@@ -93,9 +106,16 @@ get_etcd() {
     log "fetching Debian's etcd-server"
     if (cd "$dl" && apt-get download etcd-server >/dev/null 2>&1); then
       dpkg-deb -x "$dl"/etcd-server_*.deb "$dl/root"
-      cp "$dl/root/usr/bin/etcd" "$K8S_BIN/etcd"
-      rm -rf "$dl"
-      return 0
+      local version
+      version=$("$dl/root/usr/bin/etcd" --version 2>/dev/null | sed -n 's/^etcd Version: //p')
+      # The API server streams watch lists only on etcd with progress notifications (3.4.31+ or
+      # 3.5.13+); without them kwok's watches fail and back off, and pods start many seconds late.
+      if etcd_new_enough "$version"; then
+        cp "$dl/root/usr/bin/etcd" "$K8S_BIN/etcd"
+        rm -rf "$dl"
+        return 0
+      fi
+      log "Debian's etcd $version is older than 3.4.31/3.5.13: building etcd instead"
     fi
     rm -rf "$dl"
   fi

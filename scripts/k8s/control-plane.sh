@@ -255,7 +255,10 @@ start() {
     --kubeconfig "$dir/scheduler.kubeconfig" \
     --authentication-kubeconfig "$dir/scheduler.kubeconfig" --authorization-kubeconfig "$dir/scheduler.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port "$(cat "$dir/ports/scheduler")" --leader-elect=false --profiling=false
-  start_process kwok "$K8S_BIN/kwok" --kubeconfig "$dir/kwok.kubeconfig" --config "$dir/kwok/config.yaml"
+  # kwok's client-go streams its initial lists (WatchListClient), which needs etcd's progress
+  # notifications; Debian's etcd 3.4.23 predates them, and every failed stream backs the watch off
+  # for seconds (pods then took 20 s to start). Plain list-and-watch is immediate.
+  start_process kwok env KUBE_FEATURE_WatchListClient=false "$K8S_BIN/kwok" --kubeconfig "$dir/kwok.kubeconfig" --config "$dir/kwok/config.yaml"
 
   fake_node | kubectl apply -f - >/dev/null
   wait_for "the fake node to be Ready" 60 bash -c "'$K8S_BIN/kubectl' --kubeconfig '$dir/kubeconfig' get node kwok-node-0 -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -q True"

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { KubeList } from '../../src/kubernetes/kube-api.js';
 import { controlPlaneMissing, eventually, startCluster, type TestCluster } from './control-plane.js';
 import { clusterOptions, dataDir, removeDir, startController, startControllerProcess, type TestController } from './controller.js';
-import { attemptJob, containerEnv, endPod, podVolume, runningPod, startObserver, waitingPod } from './pods.js';
+import { attemptJob, containerEnv, endFunction, endPod, finishPod, podVolume, runningPod, startObserver, waitingPod } from './pods.js';
 
 const skip = controlPlaneMissing();
 const terminal = (execution: any) => ['succeeded', 'failed', 'timed_out', 'cancelled'].includes(execution.status);
@@ -39,13 +39,15 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
     const input = startObserver('input', containerEnv(job, 'pontoon-input', volume));
     assert.equal(await input.exited, 0, input.stderr());
     const sidecar = startObserver('sidecar', containerEnv(job, 'pontoon-observer', volume));
+    await sidecar.ready;
     // The function container: it reads PONTOON_INPUT and writes PONTOON_OUTPUT on the shared volume.
     const functionEnv = containerEnv(job, 'function', volume);
     const given = JSON.parse(readFileSync(functionEnv.PONTOON_INPUT, 'utf8'));
     writeFileSync(functionEnv.PONTOON_OUTPUT, JSON.stringify(result));
-    await endPod(cluster.api, pod, 0);
+    await endFunction(cluster.api, pod, 0);
     sidecar.child.kill('SIGTERM');
     assert.equal(await sidecar.exited, 0, sidecar.stderr());
+    await finishPod(cluster.api, pod, 'Succeeded');
     return { input: given };
   }
 
@@ -184,10 +186,12 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
       const volume = podVolume();
       dirs.push(volume);
       const sidecar = startObserver('sidecar', containerEnv(job, 'pontoon-observer', volume));
+      await sidecar.ready;
       writeFileSync(containerEnv(job, 'function', volume).PONTOON_ERROR, 'input must be a list');
-      await endPod(cluster.api, pod, 3);
+      await endFunction(cluster.api, pod, 3);
       sidecar.child.kill('SIGTERM');
-      await sidecar.exited;
+      assert.equal(await sidecar.exited, 0, sidecar.stderr());
+      await finishPod(cluster.api, pod, 'Failed');
       const execution = await controller.waitFor(id, 'default', terminal);
       assert.equal(execution.status, 'failed');
       assert.deepEqual(
@@ -227,7 +231,11 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
         ],
       );
       const jobs = await cluster.api.get<KubeList<any>>('/apis/batch/v1/namespaces/default/jobs', { labelSelector: `pontoon.dev/execution=${id}` });
-      assert.ok(jobs.items.every((job) => job.status.conditions.some((c: any) => c.type === 'Failed' && c.reason === 'DeadlineExceeded')));
+      // The Job controller's own verdict on both Jobs: their deadline passed.
+      assert.equal(jobs.items.length, 2);
+      for (const job of jobs.items) {
+        assert.ok(job.status.conditions.some((c: any) => ['Failed', 'FailureTarget'].includes(c.type) && c.reason === 'DeadlineExceeded'), JSON.stringify(job.status));
+      }
     });
 
     it('fails an image that cannot be pulled as ImagePullError and deletes its Job', async () => {

@@ -25,21 +25,43 @@ export function attemptJob(api: KubeApi, namespace: string, executionId: string,
   });
 }
 
-/**
- * Reports the function container's end as a kubelet would: the container terminated with
- * `exitCode` (and `reason`), the observer sidecar stopped, the pod in its final phase.
- */
-export async function endPod(api: KubeApi, pod: Pod, exitCode: number, reason = exitCode === 0 ? 'Completed' : 'Error'): Promise<void> {
+type PodSpec = { containers: { name: string; image: string }[]; initContainers: { name: string; image: string; restartPolicy?: string }[] };
+
+const terminated = (exitCode: number, reason: string) => {
   const now = new Date().toISOString();
-  const spec = pod.spec as { containers: { name: string; image: string }[]; initContainers: { name: string; image: string }[] };
-  const terminated = (code: number, why: string) => ({ terminated: { exitCode: code, reason: why, startedAt: now, finishedAt: now } });
+  return { terminated: { exitCode, reason, startedAt: now, finishedAt: now } };
+};
+
+/**
+ * Reports the function container's end as a kubelet would: that container terminated with
+ * `exitCode` (and `reason`), the observer sidecar still running, the pod still Running. The
+ * kubelet then stops the sidecar (TERM), and only once it has exited is the pod finished
+ * (`finishPod`).
+ */
+export async function endFunction(api: KubeApi, pod: Pod, exitCode: number, reason = exitCode === 0 ? 'Completed' : 'Error'): Promise<void> {
+  const spec = pod.spec as unknown as PodSpec;
   await api.patch(`/api/v1/namespaces/${pod.metadata?.namespace}/pods/${pod.metadata?.name}/status`, 'merge', {
     status: {
-      phase: exitCode === 0 ? 'Succeeded' : 'Failed',
       containerStatuses: spec.containers.map((container) => ({ name: container.name, image: container.image, ready: false, restartCount: 0, started: false, state: terminated(exitCode, reason) })),
+    },
+  });
+}
+
+/** The pod's last status: every container terminated, the phase final (after endFunction). */
+export async function finishPod(api: KubeApi, pod: Pod, phase: 'Succeeded' | 'Failed'): Promise<void> {
+  const spec = pod.spec as unknown as PodSpec;
+  await api.patch(`/api/v1/namespaces/${pod.metadata?.namespace}/pods/${pod.metadata?.name}/status`, 'merge', {
+    status: {
+      phase,
       initContainerStatuses: spec.initContainers.map((container) => ({ name: container.name, image: container.image, ready: false, restartCount: 0, started: false, state: terminated(0, 'Completed') })),
     },
   });
+}
+
+/** A function container's end and its pod's, with no observer in between (as when the sidecar died). */
+export async function endPod(api: KubeApi, pod: Pod, exitCode: number, reason?: string): Promise<void> {
+  await endFunction(api, pod, exitCode, reason);
+  await finishPod(api, pod, exitCode === 0 ? 'Succeeded' : 'Failed');
 }
 
 /** Puts a container of the pod in a waiting state, as a kubelet that cannot pull its image does. */
@@ -67,10 +89,26 @@ export function podVolume(): string {
   return mkdtempSync(join(tmpdir(), 'pontoon-pod-'));
 }
 
+/** A running observer process. */
+export interface ObserverProcess {
+  child: ChildProcess;
+  /** Exit code, or the signal's name when a signal ended it. */
+  exited: Promise<number | string | null>;
+  /** Resolves once a sidecar says it is ready (it has its TERM handler): a kubelet stops it only later. */
+  ready: Promise<void>;
+  stderr(): string;
+}
+
 /** Starts the real observer (`input` or `sidecar`) as a process with a container's environment. */
-export function startObserver(mode: 'input' | 'sidecar', env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; stderr(): string } {
+export function startObserver(mode: 'input' | 'sidecar', env: Record<string, string>): ObserverProcess {
   const child = spawn(process.execPath, [observerMain, mode], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (chunk) => (stderr += chunk));
-  return { child, exited: new Promise((r) => child.on('exit', (code) => r(code))), stderr: () => stderr };
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => (markReady = r));
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+    if (stderr.includes('ready:')) markReady();
+  });
+  const exited = new Promise<number | string | null>((r) => child.on('exit', (code, signal) => r(code ?? signal)));
+  return { child, exited, ready, stderr: () => stderr };
 }

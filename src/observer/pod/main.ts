@@ -17,11 +17,13 @@ async function main(mode: string | undefined): Promise<number> {
     return 0;
   }
   if (mode === 'sidecar') {
-    const sidecar = startSidecar(process.env, log);
-    await new Promise<void>((resolve) => {
+    const stopped = new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);
     });
+    const sidecar = startSidecar(process.env, log);
+    log('ready: heartbeating until TERM, then reporting the output');
+    await stopped;
     await sidecar.report();
     return 0;
   }
