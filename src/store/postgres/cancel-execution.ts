@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import type { Execution } from '../../domain/execution.js';
+import { isoTime } from '../shared/stored-values.js';
 import { transaction, type Pool } from './connection.js';
 import { notifyWake } from './notify.js';
-import { isoTime, readExecution } from './rows.js';
+import { readExecution } from './rows.js';
 
 /**
  * Cancels a queued execution at once, or a running one together with its running attempt; the

@@ -2,8 +2,9 @@ import { compareQueuePositions, type QueuePosition } from '../../domain/priority
 import type { FunctionVersion } from '../../domain/function-spec.js';
 import type pg from 'pg';
 import type { ClaimedAttempt } from '../store.js';
+import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { transaction, type Pool } from './connection.js';
-import { isoAfter, isoTime, readExecutionsById } from './rows.js';
+import { readExecutionsById } from './rows.js';
 import { toFunctionVersion, type FunctionVersionRow } from './rows.js';
 
 /*

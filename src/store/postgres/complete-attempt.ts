@@ -1,15 +1,12 @@
-import { PontoonError } from '../../domain/errors.js';
 import type { AttemptReport } from '../../domain/execution.js';
 import type pg from 'pg';
 import type { AttemptCompletion, AttemptRef } from '../store.js';
+import { isCurrentAttempt, lateReportOf, storedResult } from '../shared/attempt-settlement.js';
+import { attemptNotFound, deletedFunctionError } from '../shared/errors.js';
+import { isoTime } from '../shared/stored-values.js';
 import { transaction, type Pool } from './connection.js';
-import { deletedFunctionError } from './delete-function.js';
 import { notifyWake } from './notify.js';
-import { isoTime, toJson, type AttemptRow, type ExecutionRow } from './rows.js';
-
-function attemptNotFound(ref: AttemptRef): PontoonError {
-  return new PontoonError('EXECUTION_NOT_FOUND', `attempt ${ref.attempt} of execution ${ref.executionId} not found`, { ...ref });
-}
+import type { AttemptRow, ExecutionRow } from './rows.js';
 
 /** Keeps a report on an attempt that was already settled, without applying it. */
 async function storeLateReport(client: pg.PoolClient, ref: AttemptRef, report: AttemptReport): Promise<void> {
@@ -41,12 +38,10 @@ export async function completeAttempt(pool: Pool, completion: AttemptCompletion)
     );
     const attempt = attempts[0];
     if (!attempt || !execution) throw attemptNotFound(completion);
-    const current = attempt.number === attempt.latest && attempt.status === 'running' && execution.status === 'running';
+    const current = isCurrentAttempt(attempt, attempt.latest, execution);
     if (!current) {
-      if (completion.status !== 'lost') {
-        const { status, exitCode, reason, error, result } = completion;
-        await storeLateReport(client, completion, { status, exitCode, reason, error, result: result ?? null });
-      }
+      const lateReport = lateReportOf(completion);
+      if (lateReport) await storeLateReport(client, completion, lateReport);
       return false;
     }
 
@@ -76,7 +71,7 @@ export async function completeAttempt(pool: Pool, completion: AttemptCompletion)
     } else {
       await client.query('UPDATE executions SET status = $1, result = $2::json, error = $3, finished_at = $4, not_before = NULL WHERE id = $5', [
         settlement.status,
-        completion.result === undefined || completion.result === null ? null : toJson(completion.result),
+        storedResult(completion),
         completion.error,
         finishedAt,
         execution.id,

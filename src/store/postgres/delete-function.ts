@@ -1,9 +1,5 @@
+import { deletedFunctionError } from '../shared/errors.js';
 import { transaction, type Pool } from './connection.js';
-
-/** Why the queued executions of a deleted function ended. */
-export function deletedFunctionError(namespace: string, name: string): string {
-  return `cancelled: function ${namespace}/${name} was deleted`;
-}
 
 /**
  * Marks a function deleted and cancels its queued executions (they could never be claimed

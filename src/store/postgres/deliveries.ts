@@ -1,49 +1,15 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Execution } from '../../domain/execution.js';
 import type { Delivery, DeliveryOutcome, DeliveryStatus, ExecutionNotification } from '../store.js';
+import { endedStatusList } from '../shared/sql-fragments.js';
+import { fromParsedJson, isoAfter, isoTime } from '../shared/stored-values.js';
+import { toDelivery, type DeliveryRow } from '../shared/trigger-rows.js';
 import { transaction, type Db, type Pool } from './connection.js';
-import { isoAfter, isoTime, selectExecutions } from './rows.js';
-
-interface DeliveryRow {
-  seq: number;
-  id: string;
-  execution_id: string;
-  namespace: string;
-  function: string;
-  kind: 'sink' | 'callback';
-  url: string;
-  event: Record<string, unknown>;
-  status: DeliveryStatus;
-  attempts: number;
-  last_error: string | null;
-  next_attempt_at: string | null;
-  created_at: string;
-  delivered_at: string | null;
-}
-
-function toDelivery(row: DeliveryRow): Delivery {
-  return {
-    id: row.id,
-    executionId: row.execution_id,
-    namespace: row.namespace,
-    function: row.function,
-    kind: row.kind,
-    url: row.url,
-    event: row.event,
-    status: row.status,
-    attempts: row.attempts,
-    lastError: row.last_error,
-    nextAttemptAt: row.next_attempt_at,
-    createdAt: row.created_at,
-    deliveredAt: row.delivered_at,
-  };
-}
-
-const ended = `('succeeded', 'failed', 'timed_out', 'cancelled')`;
+import { selectExecutions } from './rows.js';
 
 /** Ended executions whose completion events are not decided yet, oldest first. */
 export async function listUnnotifiedExecutions(db: Db, limit: number): Promise<Execution[]> {
-  const rows = await selectExecutions(db, `NOT e.notified AND e.status IN ${ended}`, [limit], 'ORDER BY e.seq LIMIT $1');
+  const rows = await selectExecutions(db, `NOT e.notified AND e.status IN ${endedStatusList}`, [limit], 'ORDER BY e.seq LIMIT $1');
   return rows.map((row) => row.execution);
 }
 
@@ -58,18 +24,18 @@ export async function notifyExecutions(pool: Pool, notifications: ExecutionNotif
     const created: Delivery[] = [];
     for (const notification of notifications) {
       const { rows } = await client.query<{ id: string; namespace: string; function: string }>(
-        `UPDATE executions SET notified = true WHERE id = $1 AND NOT notified AND status IN ${ended} RETURNING id, namespace, function`,
+        `UPDATE executions SET notified = true WHERE id = $1 AND NOT notified AND status IN ${endedStatusList} RETURNING id, namespace, function`,
         [notification.executionId],
       );
       const execution = rows[0];
       if (!execution) continue;
       for (const delivery of notification.deliveries) {
-        const inserted = await client.query<DeliveryRow>(
+        const inserted = await client.query<DeliveryRow<unknown>>(
           `INSERT INTO deliveries (id, execution_id, namespace, function, kind, url, event, status, next_attempt_at, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7::json, 'pending', $8, $8) RETURNING *`,
           [uuidv7(), execution.id, execution.namespace, execution.function, delivery.kind, delivery.url, JSON.stringify(delivery.event), at],
         );
-        created.push(toDelivery(inserted.rows[0]));
+        created.push(toDelivery(inserted.rows[0], fromParsedJson));
       }
     }
     return created;
@@ -82,7 +48,7 @@ export async function notifyExecutions(pool: Pool, notifications: ExecutionNotif
  */
 export async function claimDeliveries(pool: Pool, now: string, leaseMs: number, limit: number): Promise<Delivery[]> {
   const at = isoTime(now);
-  const { rows } = await pool.query<DeliveryRow>(
+  const { rows } = await pool.query<DeliveryRow<unknown>>(
     `WITH due AS (
        SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $1
        ORDER BY next_attempt_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED
@@ -91,7 +57,7 @@ export async function claimDeliveries(pool: Pool, now: string, leaseMs: number, 
      RETURNING d.*`,
     [at, isoAfter(at, leaseMs), limit],
   );
-  return rows.sort((a, b) => a.seq - b.seq).map(toDelivery);
+  return rows.sort((a, b) => a.seq - b.seq).map((row) => toDelivery(row, fromParsedJson));
 }
 
 /** Records one try of a delivery. A delivery already settled for good stays as it is. */
@@ -117,10 +83,10 @@ export async function settleDelivery(db: Db, id: string, outcome: DeliveryOutcom
 
 /** Deliveries newest first, of a namespace, optionally of one execution or status. */
 export async function listDeliveries(db: Db, query: { namespace: string; executionId?: string; status?: DeliveryStatus; limit: number }): Promise<Delivery[]> {
-  const { rows } = await db.query<DeliveryRow>(
+  const { rows } = await db.query<DeliveryRow<unknown>>(
     `SELECT * FROM deliveries WHERE namespace = $1 AND ($2::text IS NULL OR execution_id = $2) AND ($3::text IS NULL OR status = $3)
      ORDER BY seq DESC LIMIT $4`,
     [query.namespace, query.executionId ?? null, query.status ?? null, query.limit],
   );
-  return rows.map(toDelivery);
+  return rows.map((row) => toDelivery(row, fromParsedJson));
 }

@@ -1,29 +1,23 @@
-import { v7 as uuidv7 } from 'uuid';
-import { PontoonError } from '../../domain/errors.js';
-import { effectivePriority } from '../../domain/priority.js';
 import type { Enqueued, NewExecution } from '../store.js';
 import type pg from 'pg';
+import { functionKey, newExecutionValues, requireLiveFunction, type NewExecutionValues } from '../shared/new-execution.js';
+import { isoTime } from '../shared/stored-values.js';
 import { transaction, type Pool } from './connection.js';
 import type { FunctionRow } from './functions.js';
 import { notifyWake } from './notify.js';
-import { isoTime, readExecution, toExecution, toJson, type ExecutionRow } from './rows.js';
-
-function functionNotFound(namespace: string, name: string): PontoonError {
-  return new PontoonError('FUNCTION_NOT_FOUND', `function ${namespace}/${name} not found; deploy it first`, { namespace, name });
-}
+import { readExecution, toExecution, type ExecutionRow } from './rows.js';
 
 /** The live functions the requests name, each row locked FOR KEY SHARE; throws for an unknown one. */
 async function lockFunctions(client: pg.PoolClient, requests: NewExecution[]): Promise<Map<string, FunctionRow>> {
   const functions = new Map<string, FunctionRow>();
   for (const request of requests) {
-    const key = `${request.namespace}/${request.function}`;
+    const key = functionKey(request);
     if (functions.has(key)) continue;
     const { rows } = await client.query<FunctionRow>('SELECT * FROM functions WHERE namespace = $1 AND name = $2 FOR KEY SHARE', [
       request.namespace,
       request.function,
     ]);
-    if (!rows[0] || rows[0].deleted) throw functionNotFound(request.namespace, request.function);
-    functions.set(key, rows[0]);
+    functions.set(key, requireLiveFunction(rows[0], request));
   }
   return functions;
 }
@@ -33,18 +27,8 @@ async function lockFunctions(client: pg.PoolClient, requests: NewExecution[]): P
  * make a 1,000-execution batch cost 1,000 round trips. Rows are inserted in request order, so
  * seqs (the age order) follow the batch.
  */
-async function insertAll(client: pg.PoolClient, requests: NewExecution[], functions: Map<string, FunctionRow>, createdAt: string): Promise<Enqueued[]> {
-  const columns = { id: [] as string[], namespace: [] as string[], fn: [] as string[], version: [] as number[], priority: [] as number[], input: [] as string[], callback: [] as (string | null)[] };
-  for (const request of requests) {
-    const fn = functions.get(`${request.namespace}/${request.function}`)!;
-    columns.id.push(uuidv7());
-    columns.namespace.push(request.namespace);
-    columns.fn.push(request.function);
-    columns.version.push(fn.latest_version);
-    columns.priority.push(effectivePriority(fn.priority, request.priority));
-    columns.input.push(toJson(request.input));
-    columns.callback.push(request.callbackUrl ?? null);
-  }
+async function insertAll(client: pg.PoolClient, batch: NewExecutionValues[], createdAt: string): Promise<Enqueued[]> {
+  const column = <K extends keyof NewExecutionValues>(name: K) => batch.map((values) => values[name]);
   const { rows } = await client.query<ExecutionRow>(
     `INSERT INTO executions (id, namespace, function, version, status, priority, input, callback_url, created_at)
      SELECT id, namespace, function, version, 'queued', priority, input::json, callback_url, $8
@@ -52,10 +36,10 @@ async function insertAll(client: pg.PoolClient, requests: NewExecution[], functi
        WITH ORDINALITY AS r (id, namespace, function, version, priority, input, callback_url, position)
      ORDER BY position
      RETURNING *`,
-    [columns.id, columns.namespace, columns.fn, columns.version, columns.priority, columns.input, columns.callback, createdAt],
+    [column('id'), column('namespace'), column('function'), column('version'), column('priority'), column('input'), column('callbackUrl'), createdAt],
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
-  return columns.id.map((id) => ({ execution: toExecution(byId.get(id)!, []), created: true }));
+  return batch.map(({ id }) => ({ execution: toExecution(byId.get(id)!, []), created: true }));
 }
 
 /**
@@ -78,30 +62,20 @@ export async function enqueueIn(client: pg.PoolClient, requests: NewExecution[],
   {
     const functions = await lockFunctions(client, requests);
     if (requests.every((request) => request.idempotencyKey === undefined)) {
-      const results = await insertAll(client, requests, functions, createdAt);
+      const batch = requests.map((request) => newExecutionValues(request, functions.get(functionKey(request))!));
+      const results = await insertAll(client, batch, createdAt);
       await notifyWake(client, 'ready');
       return results;
     }
     const results: Enqueued[] = [];
     for (const request of requests) {
-      const fn = functions.get(`${request.namespace}/${request.function}`)!;
-
+      const values = newExecutionValues(request, functions.get(functionKey(request))!);
       const { rows } = await client.query<ExecutionRow>(
         `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, callback_url, created_at)
          VALUES ($1, $2, $3, $4, 'queued', $5, $6::json, $7, $8, $9)
          ON CONFLICT (namespace, function, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING *`,
-        [
-          uuidv7(),
-          request.namespace,
-          request.function,
-          fn.latest_version,
-          effectivePriority(fn.priority, request.priority),
-          toJson(request.input),
-          request.idempotencyKey ?? null,
-          request.callbackUrl ?? null,
-          createdAt,
-        ],
+        [values.id, values.namespace, values.function, values.version, values.priority, values.input, values.idempotencyKey, values.callbackUrl, createdAt],
       );
       if (rows[0]) {
         results.push({ execution: toExecution(rows[0], []), created: true });

@@ -1,16 +1,10 @@
 import type { FunctionDocument, FunctionVersion } from '../../domain/function-spec.js';
+import type { FunctionRow as SharedFunctionRow } from '../shared/execution-rows.js';
 import { transaction, type Db, type Pool } from './connection.js';
 import { toFunctionVersion, type FunctionVersionRow } from './rows.js';
 
-/** The `functions` row: the latest version and what a claim needs of it. */
-export interface FunctionRow {
-  namespace: string;
-  name: string;
-  latest_version: number;
-  deleted: boolean;
-  parallelism: number;
-  priority: number;
-}
+/** The `functions` row, `deleted` as the dialect stores a boolean. */
+export type FunctionRow = SharedFunctionRow<boolean>;
 
 /** One stored version of a function, deleted or not (executions keep running their version). */
 export async function selectFunctionVersion(db: Db, namespace: string, name: string, version: number): Promise<FunctionVersion | undefined> {

@@ -1,7 +1,8 @@
 import type { Execution } from '../../domain/execution.js';
 import type { AttemptRef } from '../store.js';
+import { isoAfter, isoTime } from '../shared/stored-values.js';
 import type { Pool } from './connection.js';
-import { isoAfter, isoTime, readExecutionsById } from './rows.js';
+import { readExecutionsById } from './rows.js';
 
 /**
  * Extends the leases `owner` still holds, in one statement, and returns the attempts it must

@@ -1,4 +1,4 @@
-import { PontoonError } from '../../domain/errors.js';
+import { attemptNotFound } from '../shared/errors.js';
 import type { AttemptRef, LogLine, StoredLogLine } from '../store.js';
 import { lockClass, transaction, type Db, type Pool } from './connection.js';
 
@@ -18,9 +18,7 @@ export async function appendLogs(pool: Pool, ref: AttemptRef, lines: LogLine[]):
               (SELECT MAX(seq) FROM logs WHERE execution_id = $1) AS last`,
       [ref.executionId, ref.attempt],
     );
-    if (!rows[0].exists) {
-      throw new PontoonError('EXECUTION_NOT_FOUND', `attempt ${ref.attempt} of execution ${ref.executionId} not found`, { ...ref });
-    }
+    if (!rows[0].exists) throw attemptNotFound(ref);
     await client.query(
       `INSERT INTO logs (execution_id, seq, attempt, time, stream, line)
        SELECT $1, $2::int + position, $3, time, stream, line

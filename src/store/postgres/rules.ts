@@ -1,27 +1,12 @@
 import type { Rule } from '../store.js';
+import { fromParsedJson, isoTime } from '../shared/stored-values.js';
+import { toRule, type RuleRow } from '../shared/trigger-rows.js';
 import type { Db } from './connection.js';
-import { isoTime } from './rows.js';
-
-interface RuleRow {
-  namespace: string;
-  name: string;
-  match: Rule['match'];
-  function: string;
-  priority: number | null;
-  created_at: string;
-  updated_at: string;
-}
-
-function toRule(row: RuleRow): Rule {
-  const rule: Rule = { namespace: row.namespace, name: row.name, match: row.match, function: row.function, createdAt: row.created_at, updatedAt: row.updated_at };
-  if (row.priority !== null) rule.priority = row.priority;
-  return rule;
-}
 
 /** Creates or replaces a rule in one statement, keeping its creation time; `created` tells which. */
 export async function putRule(db: Db, rule: Omit<Rule, 'createdAt' | 'updatedAt'>, now: string): Promise<{ rule: Rule; created: boolean }> {
   const at = isoTime(now);
-  const { rows } = await db.query<RuleRow & { inserted: boolean }>(
+  const { rows } = await db.query<RuleRow<unknown> & { inserted: boolean }>(
     `INSERT INTO rules AS r (namespace, name, match, function, priority, created_at, updated_at) VALUES ($1, $2, $3::json, $4, $5, $6, $6)
      ON CONFLICT (namespace, name) DO UPDATE SET match = excluded.match, function = excluded.function,
        priority = excluded.priority, updated_at = excluded.updated_at
@@ -30,22 +15,22 @@ export async function putRule(db: Db, rule: Omit<Rule, 'createdAt' | 'updatedAt'
   );
   // xmax is 0 on a freshly inserted row and set on one the upsert updated.
   const { inserted, ...row } = rows[0];
-  return { rule: toRule(row), created: inserted };
+  return { rule: toRule(row, fromParsedJson), created: inserted };
 }
 
 /** One rule. */
 export async function getRule(db: Db, namespace: string, name: string): Promise<Rule | undefined> {
-  const { rows } = await db.query<RuleRow>('SELECT * FROM rules WHERE namespace = $1 AND name = $2', [namespace, name]);
-  return rows[0] && toRule(rows[0]);
+  const { rows } = await db.query<RuleRow<unknown>>('SELECT * FROM rules WHERE namespace = $1 AND name = $2', [namespace, name]);
+  return rows[0] && toRule(rows[0], fromParsedJson);
 }
 
 /** Rules by name, of one namespace or all. */
 export async function listRules(db: Db, namespace?: string): Promise<Rule[]> {
-  const { rows } = await db.query<RuleRow>(
+  const { rows } = await db.query<RuleRow<unknown>>(
     'SELECT * FROM rules WHERE ($1::text IS NULL OR namespace = $1) ORDER BY namespace COLLATE "C", name COLLATE "C"',
     [namespace ?? null],
   );
-  return rows.map(toRule);
+  return rows.map((row) => toRule(row, fromParsedJson));
 }
 
 /** Deletes a rule; false when absent. */

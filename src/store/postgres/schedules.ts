@@ -1,21 +1,11 @@
+import type pg from 'pg';
 import type { ScheduleAdvance, ScheduleAdvanced, ScheduleState } from '../store.js';
+import { isExpectedTick, needsLiveExecutions, notApplied, planConcurrency } from '../shared/schedule-advance.js';
+import { isoTime } from '../shared/stored-values.js';
+import { toScheduleState, type ScheduleStateRow } from '../shared/trigger-rows.js';
 import { cancelIn } from './cancel-execution.js';
 import { lockClass, transaction, type Db, type Pool } from './connection.js';
 import { enqueueIn } from './enqueue-executions.js';
-import { isoTime } from './rows.js';
-
-interface ScheduleStateRow {
-  namespace: string;
-  function: string;
-  schedule: string;
-  last_tick: string;
-  last_fired_tick: string | null;
-  recorded_at: string;
-}
-
-function toScheduleState(row: ScheduleStateRow): ScheduleState {
-  return { namespace: row.namespace, function: row.function, schedule: row.schedule, lastTick: row.last_tick, lastFiredTick: row.last_fired_tick, recordedAt: row.recorded_at };
-}
 
 /** Stored schedule states, of one namespace or all. */
 export async function listScheduleStates(db: Db, namespace?: string): Promise<ScheduleState[]> {
@@ -25,6 +15,18 @@ export async function listScheduleStates(db: Db, namespace?: string): Promise<Sc
     [namespace ?? null],
   );
   return rows.map(toScheduleState);
+}
+
+/** Ids of this schedule's executions still queued or running (keys are `keyPrefix…`), oldest first. */
+async function liveExecutionIds(client: pg.PoolClient, advance: ScheduleAdvance): Promise<string[]> {
+  const { rows } = await client.query<{ id: string }>(
+    `SELECT id FROM executions
+     WHERE namespace = $1 AND function = $2 AND idempotency_key IS NOT NULL AND status IN ('queued', 'running')
+       AND starts_with(idempotency_key, $3)
+     ORDER BY seq`,
+    [advance.namespace, advance.function, advance.keyPrefix],
+  );
+  return rows.map((row) => row.id);
 }
 
 /**
@@ -44,26 +46,10 @@ export async function advanceSchedule(pool: Pool, advance: ScheduleAdvance, now:
       advance.function,
       advance.schedule,
     ]);
-    const expected = advance.expectedLastTick === null ? null : isoTime(advance.expectedLastTick);
-    if ((rows[0]?.last_tick ?? null) !== expected) return { applied: false, started: [], cancelled: [], forbidden: false };
+    if (!isExpectedTick(rows[0]?.last_tick, advance)) return notApplied();
 
-    let cancelled: string[] = [];
-    let forbidden = false;
-    if (advance.executions.length > 0 && advance.concurrencyPolicy !== 'Allow') {
-      const { rows: live } = await client.query<{ id: string }>(
-        `SELECT id FROM executions
-         WHERE namespace = $1 AND function = $2 AND idempotency_key IS NOT NULL AND status IN ('queued', 'running')
-           AND starts_with(idempotency_key, $3)
-         ORDER BY seq`,
-        [advance.namespace, advance.function, advance.keyPrefix],
-      );
-      const ids = live.map((row) => row.id);
-      if (advance.concurrencyPolicy === 'Forbid') forbidden = ids.length > 0;
-      else {
-        for (const id of ids) await cancelIn(client, id, at);
-        cancelled = ids;
-      }
-    }
+    const { forbidden, cancel } = planConcurrency(advance, needsLiveExecutions(advance) ? await liveExecutionIds(client, advance) : []);
+    for (const id of cancel) await cancelIn(client, id, at);
     const started = forbidden ? [] : (await enqueueIn(client, advance.executions, at)).filter((entry) => entry.created).map((entry) => entry.execution);
     await client.query(
       `INSERT INTO schedule_states AS s (namespace, function, schedule, last_tick, last_fired_tick, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)
@@ -71,6 +57,6 @@ export async function advanceSchedule(pool: Pool, advance: ScheduleAdvance, now:
          last_fired_tick = COALESCE(excluded.last_fired_tick, s.last_fired_tick), recorded_at = excluded.recorded_at`,
       [advance.namespace, advance.function, advance.schedule, tick, started.length > 0 ? tick : null, at],
     );
-    return { applied: true, started, cancelled, forbidden };
+    return { applied: true, started, cancelled: cancel, forbidden };
   });
 }

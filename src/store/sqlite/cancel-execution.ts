@@ -1,6 +1,7 @@
 import type { Execution } from '../../domain/execution.js';
+import { isoTime } from '../shared/stored-values.js';
 import { sql, writeTransaction, type Db } from './connection.js';
-import { isoTime, readExecution, selectExecutionRow } from './rows.js';
+import { readExecution, selectExecutionRow } from './rows.js';
 
 /**
  * Cancels a queued execution at once, or a running one together with its running attempt; the

@@ -1,9 +1,10 @@
 import { compareQueuePositions, type QueuePosition } from '../../domain/priority.js';
 import type { FunctionVersion } from '../../domain/function-spec.js';
 import type { ClaimedAttempt } from '../store.js';
+import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { selectFunctionVersion } from './functions.js';
-import { isoAfter, isoTime, readExecution, type ExecutionRow } from './rows.js';
+import { readExecution, type ExecutionRow } from './rows.js';
 
 /*
  * Why heads per function.

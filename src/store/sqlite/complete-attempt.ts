@@ -1,17 +1,14 @@
-import { PontoonError } from '../../domain/errors.js';
 import type { AttemptReport } from '../../domain/execution.js';
 import type { AttemptCompletion, AttemptRef } from '../store.js';
+import { isCurrentAttempt, lateReportOf, storedResult } from '../shared/attempt-settlement.js';
+import { attemptNotFound, deletedFunctionError } from '../shared/errors.js';
+import { isoTime } from '../shared/stored-values.js';
 import { sql, writeTransaction, type Db } from './connection.js';
-import { deletedFunctionError } from './delete-function.js';
 import { selectFunctionRow } from './functions.js';
-import { isoTime, selectExecutionRow, toJson, type AttemptRow } from './rows.js';
+import { selectExecutionRow, type AttemptRow } from './rows.js';
 
 function selectAttemptRow(db: Db, ref: AttemptRef): AttemptRow | undefined {
   return sql(db, 'SELECT * FROM attempts WHERE execution_id = ? AND number = ?').get(ref.executionId, ref.attempt) as AttemptRow | undefined;
-}
-
-function attemptNotFound(ref: AttemptRef): PontoonError {
-  return new PontoonError('EXECUTION_NOT_FOUND', `attempt ${ref.attempt} of execution ${ref.executionId} not found`, { ...ref });
 }
 
 /** Keeps a report on an attempt that was already settled, without applying it. */
@@ -39,12 +36,10 @@ export function completeAttempt(db: Db, completion: AttemptCompletion): boolean 
     const { latest } = sql(db, 'SELECT MAX(number) AS latest FROM attempts WHERE execution_id = ?').get(completion.executionId) as {
       latest: number;
     };
-    const current = attempt.number === latest && attempt.status === 'running' && execution.status === 'running';
+    const current = isCurrentAttempt(attempt, latest, execution);
     if (!current) {
-      if (completion.status !== 'lost') {
-        const { status, exitCode, reason, error, result } = completion;
-        storeLateReport(db, completion, { status, exitCode, reason, error, result: result ?? null });
-      }
+      const lateReport = lateReportOf(completion);
+      if (lateReport) storeLateReport(db, completion, lateReport);
       return false;
     }
 
@@ -68,7 +63,7 @@ export function completeAttempt(db: Db, completion: AttemptCompletion): boolean 
     } else {
       sql(db, 'UPDATE executions SET status = ?, result = ?, error = ?, finished_at = ?, not_before = NULL WHERE id = ?').run(
         settlement.status,
-        completion.result === undefined || completion.result === null ? null : toJson(completion.result),
+        storedResult(completion),
         completion.error,
         finishedAt,
         execution.id,

@@ -1,10 +1,6 @@
+import { deletedFunctionError } from '../shared/errors.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { selectFunctionRow } from './functions.js';
-
-/** Why the queued executions of a deleted function ended. */
-export function deletedFunctionError(namespace: string, name: string): string {
-  return `cancelled: function ${namespace}/${name} was deleted`;
-}
 
 /**
  * Marks a function deleted and cancels its queued executions (they could never be claimed

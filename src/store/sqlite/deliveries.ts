@@ -1,49 +1,17 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Execution } from '../../domain/execution.js';
 import type { Delivery, DeliveryOutcome, DeliveryStatus, ExecutionNotification } from '../store.js';
+import { endedStatusList } from '../shared/sql-fragments.js';
+import { fromJsonText, isoAfter, isoTime } from '../shared/stored-values.js';
+import { toDelivery, type DeliveryRow } from '../shared/trigger-rows.js';
 import { sql, writeTransaction, type Db } from './connection.js';
-import { isoAfter, isoTime, readExecutions, selectExecutionRow, type ExecutionRow } from './rows.js';
-
-interface DeliveryRow {
-  seq: number;
-  id: string;
-  execution_id: string;
-  namespace: string;
-  function: string;
-  kind: 'sink' | 'callback';
-  url: string;
-  event: string;
-  status: DeliveryStatus;
-  attempts: number;
-  last_error: string | null;
-  next_attempt_at: string | null;
-  created_at: string;
-  delivered_at: string | null;
-}
-
-function toDelivery(row: DeliveryRow): Delivery {
-  return {
-    id: row.id,
-    executionId: row.execution_id,
-    namespace: row.namespace,
-    function: row.function,
-    kind: row.kind,
-    url: row.url,
-    event: JSON.parse(row.event) as Record<string, unknown>,
-    status: row.status,
-    attempts: row.attempts,
-    lastError: row.last_error,
-    nextAttemptAt: row.next_attempt_at,
-    createdAt: row.created_at,
-    deliveredAt: row.delivered_at,
-  };
-}
+import { readExecutions, selectExecutionRow, type ExecutionRow } from './rows.js';
 
 /** Ended executions whose completion events are not decided yet, oldest first. */
 export function listUnnotifiedExecutions(db: Db, limit: number): Execution[] {
   const rows = sql(
     db,
-    `SELECT * FROM executions WHERE notified = 0 AND status IN ('succeeded', 'failed', 'timed_out', 'cancelled') ORDER BY seq LIMIT ?`,
+    `SELECT * FROM executions WHERE notified = 0 AND status IN ${endedStatusList} ORDER BY seq LIMIT ?`,
   ).all(limit) as ExecutionRow[];
   return readExecutions(db, rows);
 }
@@ -62,7 +30,7 @@ export function notifyExecutions(db: Db, notifications: ExecutionNotification[],
       const marked = sql(
         db,
         `UPDATE executions SET notified = 1
-         WHERE id = ? AND notified = 0 AND status IN ('succeeded', 'failed', 'timed_out', 'cancelled')`,
+         WHERE id = ? AND notified = 0 AND status IN ${endedStatusList}`,
       ).run(notification.executionId);
       if (!execution || marked.changes === 0) continue;
       for (const delivery of notification.deliveries) {
@@ -70,8 +38,8 @@ export function notifyExecutions(db: Db, notifications: ExecutionNotification[],
           db,
           `INSERT INTO deliveries (id, execution_id, namespace, function, kind, url, event, status, next_attempt_at, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *`,
-        ).get(uuidv7(), execution.id, execution.namespace, execution.function, delivery.kind, delivery.url, JSON.stringify(delivery.event), at, at) as DeliveryRow;
-        created.push(toDelivery(row));
+        ).get(uuidv7(), execution.id, execution.namespace, execution.function, delivery.kind, delivery.url, JSON.stringify(delivery.event), at, at) as DeliveryRow<string>;
+        created.push(toDelivery(row, fromJsonText));
       }
     }
     return created;
@@ -85,13 +53,13 @@ export function claimDeliveries(db: Db, now: string, leaseMs: number, limit: num
     const rows = sql(db, `SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?`).all(
       at,
       limit,
-    ) as DeliveryRow[];
+    ) as DeliveryRow<string>[];
     const until = isoAfter(at, leaseMs);
     for (const row of rows) {
       sql(db, 'UPDATE deliveries SET next_attempt_at = ? WHERE id = ?').run(until, row.id);
       row.next_attempt_at = until;
     }
-    return rows.map(toDelivery);
+    return rows.map((row) => toDelivery(row, fromJsonText));
   });
 }
 
@@ -124,6 +92,6 @@ export function listDeliveries(db: Db, query: { namespace: string; executionId?:
     db,
     `SELECT * FROM deliveries WHERE namespace = ? AND (? IS NULL OR execution_id = ?) AND (? IS NULL OR status = ?)
      ORDER BY seq DESC LIMIT ?`,
-  ).all(query.namespace, query.executionId ?? null, query.executionId ?? null, query.status ?? null, query.status ?? null, query.limit) as DeliveryRow[];
-  return rows.map(toDelivery);
+  ).all(query.namespace, query.executionId ?? null, query.executionId ?? null, query.status ?? null, query.status ?? null, query.limit) as DeliveryRow<string>[];
+  return rows.map((row) => toDelivery(row, fromJsonText));
 }

@@ -1,16 +1,10 @@
 import type { FunctionDocument, FunctionVersion } from '../../domain/function-spec.js';
+import type { FunctionRow as SharedFunctionRow } from '../shared/execution-rows.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { toFunctionVersion, type FunctionVersionRow } from './rows.js';
 
-/** The `functions` row: the latest version and what a claim needs of it. */
-export interface FunctionRow {
-  namespace: string;
-  name: string;
-  latest_version: number;
-  deleted: 0 | 1;
-  parallelism: number;
-  priority: number;
-}
+/** The `functions` row, `deleted` as the dialect stores a boolean. */
+export type FunctionRow = SharedFunctionRow<0 | 1>;
 
 /** The `functions` row of a function, deleted or not. */
 export function selectFunctionRow(db: Db, namespace: string, name: string): FunctionRow | undefined {

@@ -1,7 +1,8 @@
 import type { Execution } from '../../domain/execution.js';
 import type { AttemptRef } from '../store.js';
+import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { sql, writeTransaction, type Db } from './connection.js';
-import { isoAfter, isoTime, readExecution } from './rows.js';
+import { readExecution } from './rows.js';
 
 /**
  * Extends the leases `owner` still holds and returns the attempts it must stop. A lease that has

@@ -1,19 +1,8 @@
-import { PontoonError } from '../../domain/errors.js';
 import type { ExecutionStatus } from '../../domain/execution.js';
+import { decodeCursor, encodeCursor, zeroCounts } from '../shared/execution-listing.js';
 import type { ExecutionPage, ExecutionQuery, StatusCounts } from '../store.js';
 import { sql, type Db } from './connection.js';
 import { readExecutions, type ExecutionRow } from './rows.js';
-
-/** A cursor is the seq of the last execution of a page, base64url-encoded so callers treat it as opaque. */
-function encodeCursor(seq: number): string {
-  return Buffer.from(`seq:${seq}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const match = /^seq:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new PontoonError('INVALID_REQUEST', 'invalid cursor; pass the nextCursor of a previous page', { cursor });
-  return Number(match[1]);
-}
 
 /**
  * One page of executions, newest first. Paging by seq (not offset) keeps pages stable while new
@@ -33,11 +22,6 @@ export function listExecutions(db: Db, query: ExecutionQuery): ExecutionPage {
   const page = rows.slice(0, query.limit);
   const nextCursor = rows.length > query.limit ? encodeCursor(page[page.length - 1].seq) : null;
   return { items: readExecutions(db, page), nextCursor };
-}
-
-/** Every status, at zero. */
-function zeroCounts(): StatusCounts {
-  return { queued: 0, running: 0, succeeded: 0, failed: 0, timed_out: 0, cancelled: 0 };
 }
 
 /** How many executions are in each status, in all namespaces, one namespace, or one function. */

@@ -1,4 +1,4 @@
-import { PontoonError } from '../../domain/errors.js';
+import { attemptNotFound } from '../shared/errors.js';
 import type { AttemptRef, LogLine, StoredLogLine } from '../store.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 
@@ -11,9 +11,7 @@ export function appendLogs(db: Db, ref: AttemptRef, lines: LogLine[]): void {
   if (lines.length === 0) return;
   writeTransaction(db, () => {
     const exists = sql(db, 'SELECT 1 FROM attempts WHERE execution_id = ? AND number = ?').get(ref.executionId, ref.attempt);
-    if (!exists) {
-      throw new PontoonError('EXECUTION_NOT_FOUND', `attempt ${ref.attempt} of execution ${ref.executionId} not found`, { ...ref });
-    }
+    if (!exists) throw attemptNotFound(ref);
     const { last } = sql(db, 'SELECT COALESCE(MAX(seq), 0) AS last FROM logs WHERE execution_id = ?').get(ref.executionId) as { last: number };
     const insert = sql(db, 'INSERT INTO logs (execution_id, seq, attempt, time, stream, line) VALUES (?, ?, ?, ?, ?, ?)');
     lines.forEach((line, index) => insert.run(ref.executionId, last + index + 1, ref.attempt, line.time, line.stream, line.line));

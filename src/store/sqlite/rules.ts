@@ -1,29 +1,7 @@
 import type { Rule } from '../store.js';
+import { fromJsonText, isoTime } from '../shared/stored-values.js';
+import { toRule, type RuleRow } from '../shared/trigger-rows.js';
 import { sql, writeTransaction, type Db } from './connection.js';
-import { isoTime } from './rows.js';
-
-interface RuleRow {
-  namespace: string;
-  name: string;
-  match: string;
-  function: string;
-  priority: number | null;
-  created_at: string;
-  updated_at: string;
-}
-
-function toRule(row: RuleRow): Rule {
-  const rule: Rule = {
-    namespace: row.namespace,
-    name: row.name,
-    match: JSON.parse(row.match) as Rule['match'],
-    function: row.function,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-  if (row.priority !== null) rule.priority = row.priority;
-  return rule;
-}
 
 /** Creates or replaces a rule, keeping its creation time. */
 export function putRule(db: Db, rule: Omit<Rule, 'createdAt' | 'updatedAt'>, now: string): { rule: Rule; created: boolean } {
@@ -38,23 +16,23 @@ export function putRule(db: Db, rule: Omit<Rule, 'createdAt' | 'updatedAt'>, now
        ON CONFLICT (namespace, name) DO UPDATE SET match = excluded.match, function = excluded.function,
          priority = excluded.priority, updated_at = excluded.updated_at
        RETURNING *`,
-    ).get(rule.namespace, rule.name, JSON.stringify(rule.match), rule.function, rule.priority ?? null, existing?.created_at ?? at, at) as RuleRow;
-    return { rule: toRule(row), created: existing === undefined };
+    ).get(rule.namespace, rule.name, JSON.stringify(rule.match), rule.function, rule.priority ?? null, existing?.created_at ?? at, at) as RuleRow<string>;
+    return { rule: toRule(row, fromJsonText), created: existing === undefined };
   });
 }
 
 /** One rule. */
 export function getRule(db: Db, namespace: string, name: string): Rule | undefined {
-  const row = sql(db, 'SELECT * FROM rules WHERE namespace = ? AND name = ?').get(namespace, name) as RuleRow | undefined;
-  return row && toRule(row);
+  const row = sql(db, 'SELECT * FROM rules WHERE namespace = ? AND name = ?').get(namespace, name) as RuleRow<string> | undefined;
+  return row && toRule(row, fromJsonText);
 }
 
 /** Rules by name, of one namespace or all. */
 export function listRules(db: Db, namespace?: string): Rule[] {
   const rows = namespace === undefined
-    ? (sql(db, 'SELECT * FROM rules ORDER BY namespace, name').all() as RuleRow[])
-    : (sql(db, 'SELECT * FROM rules WHERE namespace = ? ORDER BY name').all(namespace) as RuleRow[]);
-  return rows.map(toRule);
+    ? (sql(db, 'SELECT * FROM rules ORDER BY namespace, name').all() as RuleRow<string>[])
+    : (sql(db, 'SELECT * FROM rules WHERE namespace = ? ORDER BY name').all(namespace) as RuleRow<string>[]);
+  return rows.map((row) => toRule(row, fromJsonText));
 }
 
 /** Deletes a rule; false when absent. */

@@ -1,21 +1,10 @@
 import type { ScheduleAdvance, ScheduleAdvanced, ScheduleState } from '../store.js';
+import { isExpectedTick, needsLiveExecutions, notApplied, planConcurrency } from '../shared/schedule-advance.js';
+import { isoTime } from '../shared/stored-values.js';
+import { toScheduleState, type ScheduleStateRow } from '../shared/trigger-rows.js';
 import { cancelExecution } from './cancel-execution.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { enqueueExecutions } from './enqueue-executions.js';
-import { isoTime } from './rows.js';
-
-interface ScheduleStateRow {
-  namespace: string;
-  function: string;
-  schedule: string;
-  last_tick: string;
-  last_fired_tick: string | null;
-  recorded_at: string;
-}
-
-function toScheduleState(row: ScheduleStateRow): ScheduleState {
-  return { namespace: row.namespace, function: row.function, schedule: row.schedule, lastTick: row.last_tick, lastFiredTick: row.last_fired_tick, recordedAt: row.recorded_at };
-}
 
 /** Stored schedule states, of one namespace or all. */
 export function listScheduleStates(db: Db, namespace?: string): ScheduleState[] {
@@ -52,19 +41,10 @@ export function advanceSchedule(db: Db, advance: ScheduleAdvance, now: string): 
       advance.function,
       advance.schedule,
     ) as { last_tick: string } | undefined;
-    const expected = advance.expectedLastTick === null ? null : isoTime(advance.expectedLastTick);
-    if ((stored?.last_tick ?? null) !== expected) return { applied: false, started: [], cancelled: [], forbidden: false };
+    if (!isExpectedTick(stored?.last_tick, advance)) return notApplied();
 
-    let cancelled: string[] = [];
-    let forbidden = false;
-    if (advance.executions.length > 0 && advance.concurrencyPolicy !== 'Allow') {
-      const live = liveExecutionIds(db, advance);
-      if (advance.concurrencyPolicy === 'Forbid') forbidden = live.length > 0;
-      else {
-        for (const id of live) cancelExecution(db, id, at);
-        cancelled = live;
-      }
-    }
+    const { forbidden, cancel } = planConcurrency(advance, needsLiveExecutions(advance) ? liveExecutionIds(db, advance) : []);
+    for (const id of cancel) cancelExecution(db, id, at);
     const started = forbidden ? [] : enqueueExecutions(db, advance.executions, at).filter((entry) => entry.created).map((entry) => entry.execution);
     const fired = started.length > 0 ? tick : null;
     sql(
@@ -73,6 +53,6 @@ export function advanceSchedule(db: Db, advance: ScheduleAdvance, now: string): 
        ON CONFLICT (namespace, function, schedule) DO UPDATE SET last_tick = excluded.last_tick,
          last_fired_tick = COALESCE(excluded.last_fired_tick, schedule_states.last_fired_tick), recorded_at = excluded.recorded_at`,
     ).run(advance.namespace, advance.function, advance.schedule, tick, fired, at);
-    return { applied: true, started, cancelled, forbidden };
+    return { applied: true, started, cancelled: cancel, forbidden };
   });
 }

@@ -1,0 +1,45 @@
+import { v7 as uuidv7 } from 'uuid';
+import { effectivePriority } from '../../domain/priority.js';
+import type { NewExecution } from '../store.js';
+import { functionNotFound } from './errors.js';
+import type { FunctionRow } from './execution-rows.js';
+import { toJson } from './stored-values.js';
+
+/** How a batch looks up the function of a request: `namespace/name`. */
+export function functionKey(request: Pick<NewExecution, 'namespace' | 'function'>): string {
+  return `${request.namespace}/${request.function}`;
+}
+
+/** The function a request runs, when it is deployed and not deleted; FUNCTION_NOT_FOUND otherwise. */
+export function requireLiveFunction<Flag>(fn: FunctionRow<Flag> | undefined, request: NewExecution): FunctionRow<Flag> {
+  if (!fn || fn.deleted) throw functionNotFound(request.namespace, request.function);
+  return fn;
+}
+
+/** The values a request stores in its new `executions` row (status `queued`, created now). */
+export interface NewExecutionValues {
+  id: string;
+  namespace: string;
+  function: string;
+  /** The function's latest version: an execution runs the version current at its enqueue. */
+  version: number;
+  priority: number;
+  /** JSON text of the input. */
+  input: string;
+  idempotencyKey: string | null;
+  callbackUrl: string | null;
+}
+
+/** Resolves a request against its function: a fresh id, the latest version, the effective priority. */
+export function newExecutionValues(request: NewExecution, fn: Pick<FunctionRow<unknown>, 'latest_version' | 'priority'>): NewExecutionValues {
+  return {
+    id: uuidv7(),
+    namespace: request.namespace,
+    function: request.function,
+    version: fn.latest_version,
+    priority: effectivePriority(fn.priority, request.priority),
+    input: toJson(request.input),
+    idempotencyKey: request.idempotencyKey ?? null,
+    callbackUrl: request.callbackUrl ?? null,
+  };
+}
