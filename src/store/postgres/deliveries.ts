@@ -2,10 +2,10 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Execution } from '../../domain/execution.js';
 import type { Delivery, DeliveryOutcome, DeliveryStatus, ExecutionNotification } from '../store.js';
 import { endedStatusList } from '../shared/sql-fragments.js';
-import { fromParsedJson, isoAfter, isoTime } from '../shared/stored-values.js';
-import { toDelivery, type DeliveryRow } from '../shared/trigger-rows.js';
+import { isoAfter, isoTime } from '../shared/stored-values.js';
+import type { DeliveryRow } from '../shared/trigger-rows.js';
 import { transaction, type Db, type Pool } from './connection.js';
-import { selectExecutions } from './rows.js';
+import { selectExecutions, toDelivery } from './rows.js';
 
 /** Ended executions whose completion events are not decided yet, oldest first. */
 export async function listUnnotifiedExecutions(db: Db, limit: number): Promise<Execution[]> {
@@ -35,7 +35,7 @@ export async function notifyExecutions(pool: Pool, notifications: ExecutionNotif
            VALUES ($1, $2, $3, $4, $5, $6, $7::json, 'pending', $8, $8) RETURNING *`,
           [uuidv7(), execution.id, execution.namespace, execution.function, delivery.kind, delivery.url, JSON.stringify(delivery.event), at],
         );
-        created.push(toDelivery(inserted.rows[0], fromParsedJson));
+        created.push(toDelivery(inserted.rows[0]));
       }
     }
     return created;
@@ -57,7 +57,7 @@ export async function claimDeliveries(pool: Pool, now: string, leaseMs: number, 
      RETURNING d.*`,
     [at, isoAfter(at, leaseMs), limit],
   );
-  return rows.sort((a, b) => a.seq - b.seq).map((row) => toDelivery(row, fromParsedJson));
+  return rows.sort((a, b) => a.seq - b.seq).map(toDelivery);
 }
 
 /** Records one try of a delivery. A delivery already settled for good stays as it is. */
@@ -88,5 +88,5 @@ export async function listDeliveries(db: Db, query: { namespace: string; executi
      ORDER BY seq DESC LIMIT $4`,
     [query.namespace, query.executionId ?? null, query.status ?? null, query.limit],
   );
-  return rows.map((row) => toDelivery(row, fromParsedJson));
+  return rows.map(toDelivery);
 }

@@ -1,6 +1,6 @@
 import type { Execution } from '../../domain/execution.js';
-import type { FunctionVersion } from '../../domain/function-spec.js';
-import * as shared from '../shared/execution-rows.js';
+import type * as shared from '../shared/execution-rows.js';
+import { rowMappers } from '../shared/row-mappers.js';
 import { fromParsedJson, isoTime } from '../shared/stored-values.js';
 import type { Db } from './connection.js';
 
@@ -11,15 +11,8 @@ export type AttemptRow = shared.AttemptRow<unknown>;
 /** A row of `function_versions`, the document parsed. */
 export type FunctionVersionRow = shared.FunctionVersionRow<unknown>;
 
-/** The Execution shape of an execution row and its attempt rows. */
-export function toExecution(row: ExecutionRow, attempts: AttemptRow[]): Execution {
-  return shared.toExecution(row, attempts, fromParsedJson);
-}
-
-/** The FunctionVersion shape of a version row. */
-export function toFunctionVersion(row: FunctionVersionRow): FunctionVersion {
-  return shared.toFunctionVersion(row, fromParsedJson);
-}
+/** This dialect's row mappers: json columns come back parsed. */
+export const { toExecution, toFunctionVersion, toRule, toDelivery } = rowMappers(fromParsedJson);
 
 /**
  * An attempt row read through json, its timestamps in the port's form: json carries

@@ -1,7 +1,8 @@
 import type { Rule } from '../store.js';
-import { fromParsedJson, isoTime } from '../shared/stored-values.js';
-import { toRule, type RuleRow } from '../shared/trigger-rows.js';
+import { isoTime } from '../shared/stored-values.js';
+import type { RuleRow } from '../shared/trigger-rows.js';
 import type { Db } from './connection.js';
+import { toRule } from './rows.js';
 
 /** Creates or replaces a rule in one statement, keeping its creation time; `created` tells which. */
 export async function putRule(db: Db, rule: Omit<Rule, 'createdAt' | 'updatedAt'>, now: string): Promise<{ rule: Rule; created: boolean }> {
@@ -15,13 +16,13 @@ export async function putRule(db: Db, rule: Omit<Rule, 'createdAt' | 'updatedAt'
   );
   // xmax is 0 on a freshly inserted row and set on one the upsert updated.
   const { inserted, ...row } = rows[0];
-  return { rule: toRule(row, fromParsedJson), created: inserted };
+  return { rule: toRule(row), created: inserted };
 }
 
 /** One rule. */
 export async function getRule(db: Db, namespace: string, name: string): Promise<Rule | undefined> {
   const { rows } = await db.query<RuleRow<unknown>>('SELECT * FROM rules WHERE namespace = $1 AND name = $2', [namespace, name]);
-  return rows[0] && toRule(rows[0], fromParsedJson);
+  return rows[0] && toRule(rows[0]);
 }
 
 /** Rules by name, of one namespace or all. */
@@ -30,7 +31,7 @@ export async function listRules(db: Db, namespace?: string): Promise<Rule[]> {
     'SELECT * FROM rules WHERE ($1::text IS NULL OR namespace = $1) ORDER BY namespace COLLATE "C", name COLLATE "C"',
     [namespace ?? null],
   );
-  return rows.map((row) => toRule(row, fromParsedJson));
+  return rows.map(toRule);
 }
 
 /** Deletes a rule; false when absent. */

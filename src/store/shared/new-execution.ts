@@ -1,4 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
+import type { Execution } from '../../domain/execution.js';
 import { effectivePriority } from '../../domain/priority.js';
 import type { NewExecution } from '../store.js';
 import { functionNotFound } from './errors.js';
@@ -16,18 +17,13 @@ export function requireLiveFunction<Flag>(fn: FunctionRow<Flag> | undefined, req
   return fn;
 }
 
-/** The values a request stores in its new `executions` row (status `queued`, created now). */
-export interface NewExecutionValues {
-  id: string;
-  namespace: string;
-  function: string;
-  /** The function's latest version: an execution runs the version current at its enqueue. */
-  version: number;
-  priority: number;
+/**
+ * The values a request stores in its new `executions` row (status `queued`, created now). The
+ * version is the function's latest: an execution runs the version current at its enqueue.
+ */
+export interface NewExecutionValues extends Pick<Execution, 'id' | 'namespace' | 'function' | 'version' | 'priority' | 'idempotencyKey' | 'callbackUrl'> {
   /** JSON text of the input. */
   input: string;
-  idempotencyKey: string | null;
-  callbackUrl: string | null;
 }
 
 /** Resolves a request against its function: a fresh id, the latest version, the effective priority. */

@@ -2,10 +2,10 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Execution } from '../../domain/execution.js';
 import type { Delivery, DeliveryOutcome, DeliveryStatus, ExecutionNotification } from '../store.js';
 import { endedStatusList } from '../shared/sql-fragments.js';
-import { fromJsonText, isoAfter, isoTime } from '../shared/stored-values.js';
-import { toDelivery, type DeliveryRow } from '../shared/trigger-rows.js';
+import { isoAfter, isoTime } from '../shared/stored-values.js';
+import type { DeliveryRow } from '../shared/trigger-rows.js';
 import { sql, writeTransaction, type Db } from './connection.js';
-import { readExecutions, selectExecutionRow, type ExecutionRow } from './rows.js';
+import { type ExecutionRow, readExecutions, selectExecutionRow, toDelivery } from './rows.js';
 
 /** Ended executions whose completion events are not decided yet, oldest first. */
 export function listUnnotifiedExecutions(db: Db, limit: number): Execution[] {
@@ -39,7 +39,7 @@ export function notifyExecutions(db: Db, notifications: ExecutionNotification[],
           `INSERT INTO deliveries (id, execution_id, namespace, function, kind, url, event, status, next_attempt_at, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *`,
         ).get(uuidv7(), execution.id, execution.namespace, execution.function, delivery.kind, delivery.url, JSON.stringify(delivery.event), at, at) as DeliveryRow<string>;
-        created.push(toDelivery(row, fromJsonText));
+        created.push(toDelivery(row));
       }
     }
     return created;
@@ -59,7 +59,7 @@ export function claimDeliveries(db: Db, now: string, leaseMs: number, limit: num
       sql(db, 'UPDATE deliveries SET next_attempt_at = ? WHERE id = ?').run(until, row.id);
       row.next_attempt_at = until;
     }
-    return rows.map((row) => toDelivery(row, fromJsonText));
+    return rows.map(toDelivery);
   });
 }
 
@@ -93,5 +93,5 @@ export function listDeliveries(db: Db, query: { namespace: string; executionId?:
     `SELECT * FROM deliveries WHERE namespace = ? AND (? IS NULL OR execution_id = ?) AND (? IS NULL OR status = ?)
      ORDER BY seq DESC LIMIT ?`,
   ).all(query.namespace, query.executionId ?? null, query.executionId ?? null, query.status ?? null, query.status ?? null, query.limit) as DeliveryRow<string>[];
-  return rows.map((row) => toDelivery(row, fromJsonText));
+  return rows.map(toDelivery);
 }

@@ -1,6 +1,6 @@
 import type { Execution } from '../../domain/execution.js';
-import type { FunctionVersion } from '../../domain/function-spec.js';
-import * as shared from '../shared/execution-rows.js';
+import type * as shared from '../shared/execution-rows.js';
+import { rowMappers } from '../shared/row-mappers.js';
 import { fromJsonText } from '../shared/stored-values.js';
 import { sql, type Db } from './connection.js';
 
@@ -11,15 +11,8 @@ export type AttemptRow = shared.AttemptRow<string>;
 /** A row of `function_versions`, the document as text. */
 export type FunctionVersionRow = shared.FunctionVersionRow<string>;
 
-/** The Execution shape of an execution row and its attempt rows. */
-export function toExecution(row: ExecutionRow, attempts: AttemptRow[]): Execution {
-  return shared.toExecution(row, attempts, fromJsonText);
-}
-
-/** The FunctionVersion shape of a version row. */
-export function toFunctionVersion(row: FunctionVersionRow): FunctionVersion {
-  return shared.toFunctionVersion(row, fromJsonText);
-}
+/** This dialect's row mappers: json columns come back as the stored text. */
+export const { toExecution, toFunctionVersion, toRule, toDelivery } = rowMappers(fromJsonText);
 
 /** An execution row by id. */
 export function selectExecutionRow(db: Db, id: string): ExecutionRow | undefined {

@@ -1,7 +1,8 @@
 import type { Rule } from '../store.js';
-import { fromJsonText, isoTime } from '../shared/stored-values.js';
-import { toRule, type RuleRow } from '../shared/trigger-rows.js';
+import { isoTime } from '../shared/stored-values.js';
+import type { RuleRow } from '../shared/trigger-rows.js';
 import { sql, writeTransaction, type Db } from './connection.js';
+import { toRule } from './rows.js';
 
 /** Creates or replaces a rule, keeping its creation time. */
 export function putRule(db: Db, rule: Omit<Rule, 'createdAt' | 'updatedAt'>, now: string): { rule: Rule; created: boolean } {
@@ -17,14 +18,14 @@ export function putRule(db: Db, rule: Omit<Rule, 'createdAt' | 'updatedAt'>, now
          priority = excluded.priority, updated_at = excluded.updated_at
        RETURNING *`,
     ).get(rule.namespace, rule.name, JSON.stringify(rule.match), rule.function, rule.priority ?? null, existing?.created_at ?? at, at) as RuleRow<string>;
-    return { rule: toRule(row, fromJsonText), created: existing === undefined };
+    return { rule: toRule(row), created: existing === undefined };
   });
 }
 
 /** One rule. */
 export function getRule(db: Db, namespace: string, name: string): Rule | undefined {
   const row = sql(db, 'SELECT * FROM rules WHERE namespace = ? AND name = ?').get(namespace, name) as RuleRow<string> | undefined;
-  return row && toRule(row, fromJsonText);
+  return row && toRule(row);
 }
 
 /** Rules by name, of one namespace or all. */
@@ -32,7 +33,7 @@ export function listRules(db: Db, namespace?: string): Rule[] {
   const rows = namespace === undefined
     ? (sql(db, 'SELECT * FROM rules ORDER BY namespace, name').all() as RuleRow<string>[])
     : (sql(db, 'SELECT * FROM rules WHERE namespace = ? ORDER BY name').all(namespace) as RuleRow<string>[]);
-  return rows.map((row) => toRule(row, fromJsonText));
+  return rows.map(toRule);
 }
 
 /** Deletes a rule; false when absent. */
