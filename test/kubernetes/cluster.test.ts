@@ -135,7 +135,8 @@ describe('Pontoon’s cluster pieces on a real Kubernetes API server', { skip },
       assert.equal(rendered.code, 0, rendered.stderr);
       const kinds = [...rendered.stdout.matchAll(/^kind: (\w+)/gm)].map((match) => match[1]).sort();
       assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Secret', 'Secret', 'Service', 'ServiceAccount', 'ServiceAccount']);
-      const applied = await cluster.kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=chart-test', '-f', '-'], rendered.stdout);
+      // --force-conflicts: an earlier test's controller installed the CRD under its own field manager.
+      const applied = await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '--dry-run=server', '--field-manager=chart-test', '-f', '-'], rendered.stdout);
       assert.equal(applied.code, 0, applied.stderr);
       assert.match(applied.stdout, /deployment.apps\/pontoon serverside-applied \(server dry run\)/);
       assert.match(applied.stdout, /customresourcedefinition.apiextensions.k8s.io\/functions.pontoon.dev serverside-applied \(server dry run\)/);
