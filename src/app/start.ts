@@ -15,11 +15,14 @@ import { defaultWorkRoot } from '../executors/local/work-root.js';
 import { memoryLimitSupport } from '../observer/memory-limit.js';
 import { createRuntimes } from '../runtimes/registry.js';
 import { soleLeader, type Leadership } from '../engine/leader.js';
-import { isPostgresUrl, openPostgresStore } from '../store/postgres/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
-import type { Store } from '../store/store.js';
 import { defaultDeliveryRetry, type DeliveryRetry } from '../triggers/delivery-policy.js';
 import { EventIntake } from '../triggers/event-intake.js';
+import type { AttemptRef, LogLine, Store } from '../store/store.js';
+import type { AttemptReport } from '../domain/execution.js';
+// The PostgreSQL driver and the Kubernetes client are loaded only when asked for: the Kubernetes
+// client alone added 66 MiB of RSS, and a larger controller forks its local attempts slower.
+import type { KubernetesMode, KubernetesModeOptions } from '../kubernetes/kubernetes-mode.js';
 import { readExampleDocuments } from './examples.js';
 import { resolveOptions, type PontoonOptions } from './options.js';
 
@@ -29,11 +32,16 @@ export type { PontoonOptions } from './options.js';
 export interface StartOptions extends PontoonOptions {
   /** `sqlite` (default: the file in the data dir) or a postgres:// URL shared by several controllers. */
   store?: string;
+  /** Where attempts run: `local` child processes (default) or `kubernetes` Jobs. */
+  executor?: 'local' | 'kubernetes';
+  /** Cluster settings of the kubernetes executor. */
+  kubernetes?: KubernetesModeOptions;
 }
 
 /** The store, its leader election, and how often the dispatcher polls when nothing wakes it. */
 async function openStore(choice: string, dataDir: string, owner: string, logger: Logger): Promise<{ store: Store; leadership: Leadership; pollMs: number }> {
   if (choice === 'sqlite') return { store: openSqliteStore({ file: join(dataDir, 'pontoon.db') }), leadership: soleLeader(), pollMs: 200 };
+  const { isPostgresUrl, openPostgresStore } = await import('../store/postgres/postgres-store.js');
   if (!isPostgresUrl(choice)) throw new Error(`store must be sqlite or a postgres:// URL, not ${choice}`);
   const store = await openPostgresStore({ url: choice });
   const leadership = store.leaderLock(`pontoon leader ${process.pid}`, (error) => logger.warn({ err: error }, 'leader lock connection failed'));
@@ -79,11 +87,20 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
   const events = new ExecutionEvents();
   const runtimes = createRuntimes({ cacheDir: join(config.dataDir, 'builds') });
   let engine: Engine | undefined;
-  const executor = new LocalExecutor({
-    sink: {
-      logs: (ref, lines) => engine?.logs(ref, lines),
-      finished: (ref, report) => engine?.finished(ref, report),
-    },
+  const sink = {
+    logs: (ref: AttemptRef, lines: LogLine[]) => engine?.logs(ref, lines),
+    finished: (ref: AttemptRef, report: AttemptReport) => engine?.finished(ref, report),
+  };
+  let kubernetes: KubernetesMode | undefined;
+  let engineClass = Engine;
+  if (options.executor === 'kubernetes') {
+    const { graceMs, logLimitBytes, resultLimitBytes } = config;
+    const { openKubernetesMode, MirroringEngine } = await import('../kubernetes/kubernetes-mode.js');
+    engineClass = MirroringEngine;
+    kubernetes = await openKubernetesMode(options.kubernetes ?? {}, { sink, logger, graceMs, logLimitBytes, resultLimitBytes });
+  }
+  const executor = kubernetes?.executor ?? new LocalExecutor({
+    sink,
     runtimes,
     // Named after the data dir, so a restart on the same data finds what a crash left behind.
     workRoot: defaultWorkRoot(createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12)),
@@ -91,7 +108,7 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
     logLimitBytes: config.logLimitBytes,
     resultLimitBytes: config.resultLimitBytes,
   });
-  engine = new Engine({
+  engine = new engineClass({
     store,
     executor,
     runtimes,
@@ -101,7 +118,7 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
     capacity: config.capacity,
     leaseMs: config.leaseMs,
     pollMs,
-    leadership,
+    leadership: kubernetes?.leadership ?? leadership,
   });
   const running = engine;
   const clock = hooks.clock ?? (() => new Date());
@@ -128,7 +145,7 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
   });
   const intake = new EventIntake(store, (requests) => running.invoke(requests));
   const api = await buildApi(
-    { store, engine, events, payloadLimit: config.payloadLimitBytes, isReady: () => true, triggers: { intake, clock } },
+    { store: kubernetes?.apiStore(store) ?? store, engine, events, payloadLimit: config.payloadLimitBytes, isReady: () => true, triggers: { intake, clock } },
     logger,
   );
   await api.listen({ port: config.port, host: config.host });
@@ -136,6 +153,7 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   engine.start();
+  await kubernetes?.startReconciler(store, engine);
   scheduler.start();
   deliverer.start();
   logger.info({ url, dataDir: config.dataDir, capacity: config.capacity }, 'pontoon is up');
@@ -157,6 +175,7 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
     url,
     async close() {
       await api.close();
+      await kubernetes?.close();
       await scheduler.stop();
       await running.stop();
       // After the engine: the attempts it settles as it stops end executions whose events are

@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
 import { CliError, asError } from '../cli-error.js';
 import { integerIn } from '../parse-args.js';
+import { addKubernetesFlags, kubernetesStartOptions, type KubernetesFlags } from '../../kubernetes/up-flags.js';
 
-interface UpOptions {
+interface UpOptions extends KubernetesFlags {
   port: number;
   host: string;
   dataDir: string;
@@ -14,7 +15,6 @@ interface UpOptions {
   payloadLimit: string;
   resultLimit: string;
   examples?: boolean;
-  store: string;
   eventSink: string[];
   store: string;
 }
@@ -23,7 +23,7 @@ const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /** `pontoon up`: runs the API, the engine and the embedded store in this process until stopped. */
 export function upCommand(): Command {
-  return new Command('up')
+  return addKubernetesFlags(new Command('up'))
     .description('run Pontoon here: the HTTP API, the engine and the embedded SQLite store, until Ctrl-C')
     .addOption(new Option('--port <port>', 'TCP port to listen on (0 picks a free one)').env('PONTOON_PORT').default(7070).argParser(integerIn(0, 65535)))
     .addOption(new Option('--host <host>', 'address to bind').env('PONTOON_HOST').default('127.0.0.1'))
@@ -48,11 +48,6 @@ export function upCommand(): Command {
         .default([])
         .argParser((url: string, previous: string[]) => [...previous, url]),
     )
-    .addOption(
-      new Option('--store <store>', 'sqlite (the file in the data dir) or a postgres:// URL that several controllers share')
-        .env('PONTOON_STORE')
-        .default('sqlite'),
-    )
     .option('--examples', 'deploy the example functions at start')
     .action(async (options: UpOptions) => {
       // Loaded here, not at the top: every other command starts without the server's code.
@@ -71,9 +66,9 @@ export function upCommand(): Command {
           payloadLimit: options.payloadLimit,
           resultLimit: options.resultLimit,
           examples: options.examples === true,
-          store: options.store,
           eventSinks: options.eventSink,
           store: options.store,
+          ...kubernetesStartOptions(options),
         });
       } catch (thrown) {
         throw new CliError(`cannot start Pontoon: ${asError(thrown).message}`);
