@@ -42,6 +42,12 @@ const statusSchema: StructuralSchema = {
  */
 export function functionCrd(): Record<string, unknown> {
   const spec = toStructuralSchema(functionSchema.properties.spec);
+  // kubectl reads manifests as YAML 1.1, where an unquoted `on:` key is the boolean true: the
+  // design's own `retry: {on: [failure]}` arrives as `retry: {"true": [...]}`. Accepted here and
+  // renamed back by the reconciler (function-resource.ts), so the manifest works as written.
+  const retry = (spec.properties as Record<string, StructuralSchema>).retry.properties as Record<string, StructuralSchema>;
+  retry['true'] = { ...retry.on, description: 'retry.on as YAML 1.1 (kubectl) reads an unquoted `on:` key; prefer "on"' };
+  delete retry['true'].default;
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',

@@ -38,7 +38,16 @@ export function documentOf(object: FunctionObject): Record<string, unknown> {
   const metadata: Record<string, unknown> = { name: object.metadata.name, namespace: object.metadata.namespace };
   if (object.metadata.labels && Object.keys(object.metadata.labels).length > 0) metadata.labels = object.metadata.labels;
   if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
-  return { apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata, spec: object.spec };
+  return { apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata, spec: withRetryOn(object.spec) };
+}
+
+/** `retry.on` back from the key YAML 1.1 made of it (`true`, see function-crd.ts). */
+function withRetryOn(spec: Record<string, unknown>): Record<string, unknown> {
+  const retry = spec.retry as Record<string, unknown> | undefined;
+  if (!retry || !('true' in retry)) return spec;
+  const { true: on, ...rest } = retry;
+  // The API server has defaulted `on` meanwhile: what the user wrote is under `true`.
+  return { ...spec, retry: { ...rest, on } };
 }
 
 /** The Function resource that mirrors a stored version (what a deploy through the API writes). */

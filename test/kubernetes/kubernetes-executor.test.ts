@@ -68,7 +68,20 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
     it('is accepted by the API server as generated from the spec schema, and kubectl applies a function into the registry', async () => {
       const crd = await cluster.kubectl(['get', 'crd', 'functions.pontoon.dev', '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']);
       assert.equal(crd.stdout, 'True', crd.stderr);
-      const manifest = JSON.stringify(functionDocument('primes', { schedules: [{ cron: '*/5 * * * *', input: [1, 1000] }], warm: { min: 1, max: 3 } }));
+      // As a user writes it, in YAML: kubectl reads the unquoted `on:` key as YAML 1.1's true.
+      const manifest = [
+        'apiVersion: pontoon.dev/v1',
+        'kind: Function',
+        'metadata: { name: primes, labels: { team: cost } }',
+        'spec:',
+        '  runtime: command',
+        '  image: registry.example/primes:1.0',
+        "  command: [/bin/sh, -c, 'echo working']",
+        '  timeout: 1m',
+        '  retry: { limit: 0, on: [failure, timeout] }',
+        '  warm: { min: 1, max: 3 }',
+        '  schedules: [ { cron: "*/5 * * * *", input: [1, 1000] } ]',
+      ].join('\n');
       const applied = await cluster.kubectl(['apply', '-f', '-'], manifest);
       assert.equal(applied.code, 0, applied.stderr);
       const fn = await eventually('the function in the registry', async () => {
@@ -78,6 +91,8 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
       assert.equal(fn.metadata.version, 1);
       assert.equal(fn.spec.image, 'registry.example/primes:1.0');
       assert.deepEqual(fn.spec.schedules[0].input, [1, 1000]);
+      assert.deepEqual(fn.spec.retry.on, ['failure', 'timeout']);
+      assert.deepEqual(fn.metadata.labels, { team: 'cost' });
     });
 
     it('is listed by kubectl get functions with runtime, schedule, warm replicas, version and last status', async () => {
@@ -93,7 +108,7 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
     });
 
     it('applied again with a changed spec becomes a new version; unchanged, it does not', async () => {
-      const changed = JSON.stringify(functionDocument('primes', { timeout: '2m', schedules: [{ cron: '*/5 * * * *', input: [1, 1000] }], warm: { min: 1, max: 3 } }));
+      const changed = JSON.stringify(functionDocument('primes', { timeout: '2m', retry: { limit: 0, on: ['failure', 'timeout'] }, schedules: [{ cron: '*/5 * * * *', input: [1, 1000] }], warm: { min: 1, max: 3 } }));
       assert.equal((await cluster.kubectl(['apply', '-f', '-'], changed)).code, 0);
       const fn = await eventually('version 2', async () => {
         const answer = await controller.request('GET', '/v1/namespaces/default/functions/primes');
