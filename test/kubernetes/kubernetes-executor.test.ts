@@ -267,6 +267,20 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
       });
     });
 
+    it('fails an evicted pod as Evicted, with the kubelet’s message', async () => {
+      await deploy('evicted', {});
+      const id = await controller.invoke('default', 'evicted', null);
+      const pod = await runningPod(cluster.api, 'default', id, 1);
+      await cluster.api.patch(`/api/v1/namespaces/default/pods/${pod.metadata?.name}/status`, 'merge', {
+        status: { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' },
+      });
+      const execution = await controller.waitFor(id, 'default', terminal);
+      assert.deepEqual(
+        execution.attempts.map((a: any) => [a.status, a.reason, a.error]),
+        [['failed', 'Evicted', 'the pod was evicted: The node was low on resource: memory.']],
+      );
+    });
+
     it('keeps the pod’s log with the attempt, read through the API server before the pod is collected', async () => {
       // kwok serves a fixed container log for pods in this namespace (scripts/k8s/control-plane.sh).
       await cluster.api.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'function-logs' } });
