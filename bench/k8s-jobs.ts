@@ -130,6 +130,7 @@ async function throughPontoon(api: KubeApi, kubeconfig: string, ns: string): Pro
       body: JSON.stringify({ inputs: Array.from({ length: jobs }, (_, i) => i) }),
     });
     if (answer.status !== 202) throw new Error(`batch answered ${answer.status}: ${await answer.text()}`);
+    if (process.env.PONTOON_BENCH_DEBUG) console.error(`batch stored after ${(performance.now() - started).toFixed(0)} ms`);
     const ended = await watch.done;
     await watch.stop();
     return jobs / ((ended - started) / 1000);

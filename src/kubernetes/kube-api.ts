@@ -70,6 +70,8 @@ export function loadKubeConfig(file?: string): KubeConfig {
  */
 export class KubeApi {
   private agent: Agent | undefined;
+  /** Long-lived streams (log follows) get their own sockets, so they never queue short requests. */
+  private streamAgent: Agent | undefined;
   readonly server: URL;
 
   constructor(readonly config: KubeConfig) {
@@ -117,7 +119,7 @@ export class KubeApi {
    * `signal` aborts; resolves when it ends, rejects with KubeError on an error status.
    */
   async stream(path: string, query: Record<string, string | number | boolean | undefined>, onData: (chunk: Buffer) => void, signal: AbortSignal): Promise<void> {
-    const { options, url } = await this.prepare('GET', path, query, true);
+    const { options, url } = await this.prepare('GET', path, query, true, true);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     await new Promise<void>((resolve, reject) => {
       const req = send({ ...options, signal }, (res) => {
@@ -142,10 +144,18 @@ export class KubeApi {
   close(): void {
     this.agent?.destroy();
     this.agent = undefined;
+    this.streamAgent?.destroy();
+    this.streamAgent = undefined;
   }
 
   /** Request options with credentials and the shared keep-alive agent. */
-  private async prepare(method: string, path: string, query: Record<string, string | number | boolean | undefined> | undefined, raw: boolean): Promise<{ options: RequestOptions; url: URL }> {
+  private async prepare(
+    method: string,
+    path: string,
+    query: Record<string, string | number | boolean | undefined> | undefined,
+    raw: boolean,
+    streaming = false,
+  ): Promise<{ options: RequestOptions; url: URL }> {
     const url = new URL(path, this.server);
     for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     const options: RequestOptions = {
@@ -158,8 +168,14 @@ export class KubeApi {
     };
     await this.config.applyToHTTPSOptions(options);
     if (url.protocol === 'https:') {
-      this.agent ??= new Agent({ keepAlive: true, maxSockets: 32, ca: options.ca, cert: options.cert, key: options.key, rejectUnauthorized: options.rejectUnauthorized });
-      options.agent = this.agent;
+      const tls = { ca: options.ca, cert: options.cert, key: options.key, rejectUnauthorized: options.rejectUnauthorized };
+      if (streaming) {
+        this.streamAgent ??= new Agent({ keepAlive: false, ...tls });
+        options.agent = this.streamAgent;
+      } else {
+        this.agent ??= new Agent({ keepAlive: true, maxSockets: 32, ...tls });
+        options.agent = this.agent;
+      }
     } else {
       delete options.agent;
     }
