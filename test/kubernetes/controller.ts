@@ -117,6 +117,7 @@ export function dataDir(): string {
   return mkdtempSync(join(tmpdir(), 'pontoon-k8s-data-'));
 }
 
+/** Removes a directory made by dataDir or podVolume. */
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
