@@ -28,8 +28,11 @@ export const contractVariables = [
 /** One variable of the function contract. */
 export type ContractVariable = (typeof contractVariables)[number];
 
-/** File names inside an attempt's work dir (`cgroup` holds the path of its memory cgroup, if any). */
-export const workDirFiles = { input: 'input.json', output: 'output.json', error: 'error.txt', cgroup: 'cgroup' } as const;
+/**
+ * File names inside an attempt's work dir (`cgroup` holds the path of its memory cgroup, if any;
+ * `pid` the program's pid, which is also its process group id, for the orphan sweep).
+ */
+export const workDirFiles = { input: 'input.json', output: 'output.json', error: 'error.txt', cgroup: 'cgroup', pid: 'pid' } as const;
 
 /** Who an attempt is: the identity its program sees through the contract. */
 export interface AttemptIdentity {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { claimedAttempt, eventually, functionVersion, nodeFunction, RecordingSin
 const roots: string[] = [];
 const executors: LocalExecutor[] = [];
 const strayPids: number[] = [];
+const strayProcesses: ChildProcess[] = [];
 
 function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `pontoon-${prefix}-`));
@@ -43,8 +44,59 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** The parent pid of a live process. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pids an attempt of `sleep 300 & echo "child $!"; echo "leader $$"; wait` prints. */
+function attemptPids(sink: RecordingSink, claimed: ReturnType<typeof claimedAttempt>): Promise<{ leader: number; child: number }> {
+  return eventually('the attempt to print its pids', () => {
+    const lines = sink.linesOf(refOf(claimed)).map((line) => line.line);
+    const child = lines.find((line) => line.startsWith('child '))?.slice(6);
+    const leader = lines.find((line) => line.startsWith('leader '))?.slice(7);
+    return child && leader ? { child: Number(child), leader: Number(leader) } : undefined;
+  });
+}
+
+/**
+ * A real executor in a process of its own (to be killed with SIGKILL like a crashed server),
+ * running one attempt whose log lines it prints. `ownGroup` makes it lead a process group.
+ */
+function crashingExecutor(workRoot: string, claimed: ReturnType<typeof claimedAttempt>, ownGroup: boolean) {
+  const moduleUrl = new URL('../../src/executors/local/local-executor.js', import.meta.url).href;
+  const registryUrl = new URL('../../src/runtimes/registry.js', import.meta.url).href;
+  const script = `
+    const { LocalExecutor } = await import(${JSON.stringify(moduleUrl)});
+    const { createRuntimes } = await import(${JSON.stringify(registryUrl)});
+    const sink = { logs: (_ref, lines) => { for (const l of lines) console.log(l.line); }, finished: () => {} };
+    const executor = new LocalExecutor({ sink, runtimes: createRuntimes({ cacheDir: ${JSON.stringify(workRoot)} }),
+      workRoot: ${JSON.stringify(workRoot)}, graceMs: 300, logLimitBytes: 65536, resultLimitBytes: 65536 });
+    await executor.start(JSON.parse(process.argv[1]));
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(claimed)], { stdio: ['ignore', 'pipe', 'inherit'], detached: ownGroup });
+  strayProcesses.push(child);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const pids = eventually('the attempt to print its pids', () => {
+    const childPid = /child (\d+)/.exec(output)?.[1];
+    const leader = /leader (\d+)/.exec(output)?.[1];
+    return childPid && leader ? { child: Number(childPid), leader: Number(leader) } : undefined;
+  });
+  return { process: child, pids };
+}
+
 afterEach(async () => {
   await Promise.all(executors.splice(0).map((executor) => executor.close()));
+  for (const stray of strayProcesses.splice(0)) {
+    // A crashing executor that a failed test left alive, with its observer host.
+    if (stray.exitCode === null && stray.signalCode === null) stray.kill('SIGKILL');
+  }
   for (const pid of strayPids.splice(0)) {
     try {
       process.kill(-pid, 'SIGKILL');
@@ -200,32 +252,62 @@ describe('local executor', () => {
     });
   });
 
-  describe('orphans', () => {
-    it('kills the process group of an attempt left running by a crashed executor and removes its work dir', async () => {
+  describe('the observer host', () => {
+    it('runs programs in a host process of its own, and after the host dies fails its attempts, kills them and starts a new host', async () => {
+      const sink = new RecordingSink();
+      const workRoot = tempDir('work');
+      const executor = localExecutor(sink, workRoot);
+      const claimed = claimedAttempt(shellFunction('sleep 300 & echo "child $!"; echo "leader $$"; wait'));
+      await executor.start(claimed);
+      const pids = await attemptPids(sink, claimed);
+      strayPids.push(pids.leader);
+      const host = parentOf(pids.leader);
+      assert.ok(host !== undefined && host !== process.pid, 'the program is not a child of the executor’s own process');
+
+      process.kill(host, 'SIGKILL');
+      const report = await sink.report(refOf(claimed));
+      assert.equal(report.status, 'failed');
+      assert.equal(report.reason, 'Error');
+      assert.match(report.error ?? '', /the observer host exited \(killed by SIGKILL\) while the attempt ran/);
+      assert.deepEqual(executor.running(), []);
+      await eventually('the attempt’s process group to die', () => (!isRunning(pids.leader) && !isRunning(pids.child) ? true : undefined), 5000);
+      assert.equal(existsSync(join(workRoot, `${claimed.execution.id}-1`)), false);
+
+      const next = claimedAttempt(shellFunction('echo "leader $$"'));
+      await executor.start(next);
+      assert.equal((await sink.report(refOf(next))).status, 'succeeded');
+      const nextLeader = Number((await sink.line(refOf(next), (line) => line.line.startsWith('leader '))).line.slice(7));
+      assert.ok(nextLeader > 0);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(sink.reportsOf(refOf(claimed)).length, 1, 'the lost attempt is reported once');
+    });
+
+    it('kills the attempts and exits when the executor’s process is killed, leaving nothing behind', async () => {
       const workRoot = tempDir('work');
       const claimed = claimedAttempt(shellFunction('sleep 300 & echo "child $!"; echo "leader $$"; wait'));
-      const moduleUrl = new URL('../../src/executors/local/local-executor.js', import.meta.url).href;
-      const registryUrl = new URL('../../src/runtimes/registry.js', import.meta.url).href;
-      // A real executor in a process of its own, killed with SIGKILL mid-attempt like a crashed server.
-      const script = `
-        const { LocalExecutor } = await import(${JSON.stringify(moduleUrl)});
-        const { createRuntimes } = await import(${JSON.stringify(registryUrl)});
-        const sink = { logs: (_ref, lines) => { for (const l of lines) console.log(l.line); }, finished: () => {} };
-        const executor = new LocalExecutor({ sink, runtimes: createRuntimes({ cacheDir: ${JSON.stringify(workRoot)} }),
-          workRoot: ${JSON.stringify(workRoot)}, graceMs: 300, logLimitBytes: 65536, resultLimitBytes: 65536 });
-        await executor.start(JSON.parse(process.argv[1]));
-        setInterval(() => {}, 1000);`;
-      const crashed = spawn(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(claimed)], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let output = '';
-      crashed.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const pids = await eventually('the attempt to print its pids', () => {
-        const child = /child (\d+)/.exec(output)?.[1];
-        const leader = /leader (\d+)/.exec(output)?.[1];
-        return child && leader ? { child: Number(child), leader: Number(leader) } : undefined;
-      });
+      const crashed = crashingExecutor(workRoot, claimed, false);
+      const pids = await crashed.pids;
       strayPids.push(pids.leader);
-      crashed.kill('SIGKILL');
-      await new Promise((resolve) => crashed.once('exit', resolve));
+      const host = parentOf(pids.leader);
+      assert.ok(host !== undefined && host !== crashed.process.pid);
+      crashed.process.kill('SIGKILL');
+      await eventually('the attempt’s process group and the host to end', () =>
+        !isRunning(pids.leader) && !isRunning(pids.child) && !isRunning(host) ? true : undefined, 5000);
+      await eventually('the work dir to be removed', () => (existsSync(join(workRoot, `${claimed.execution.id}-1`)) ? undefined : true), 5000);
+    });
+  });
+
+  describe('orphans', () => {
+    it('kills the process group of an attempt left running by an executor that crashed with its host, and removes its work dir', async () => {
+      const workRoot = tempDir('work');
+      const claimed = claimedAttempt(shellFunction('sleep 300 & echo "child $!"; echo "leader $$"; wait'));
+      // Killing the executor's whole process group takes its observer host down at the same instant,
+      // before the host can clean up: the program (in a group of its own) is left behind.
+      const crashed = crashingExecutor(workRoot, claimed, true);
+      const pids = await crashed.pids;
+      strayPids.push(pids.leader);
+      process.kill(-crashed.process.pid!, 'SIGKILL');
+      await new Promise((resolve) => crashed.process.once('exit', resolve));
       const dir = join(workRoot, `${claimed.execution.id}-1`);
       assert.ok(existsSync(dir) && isRunning(pids.leader) && isRunning(pids.child), 'the attempt outlived its executor');
 

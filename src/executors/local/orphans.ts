@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { workDirFiles } from '../../observer/contract.js';
 import { removeCgroupSoon } from '../../observer/memory-limit.js';
 
@@ -9,7 +9,7 @@ export function workDirName(executionId: string, attempt: number): string {
 }
 
 /** The file in a work dir holding the program's pid (which is also its process group id). */
-export const pidFile = 'pid';
+export const pidFile = workDirFiles.pid;
 
 /** What an orphan sweep found and did. */
 export interface OrphanSweep {
@@ -20,10 +20,9 @@ export interface OrphanSweep {
 }
 
 /**
- * Cleans up after an executor that died without stopping its attempts (`kill -9` of the server):
- * every directory left under the work root is an attempt nobody watches any more. Its process
- * group is killed, but only when the pid still runs that attempt: pids are reused, and the
- * program's environment (`PONTOON_EXECUTION_ID`, `PONTOON_ATTEMPT`) tells ours apart.
+ * Cleans up after an executor that died without stopping its attempts (`kill -9` of the server
+ * together with its observer host): every directory left under the work root is an attempt nobody
+ * watches any more.
  */
 export function sweepOrphans(workRoot: string): OrphanSweep {
   const sweep: OrphanSweep = { removed: [], killed: [] };
@@ -34,25 +33,37 @@ export function sweepOrphans(workRoot: string): OrphanSweep {
     return sweep;
   }
   for (const name of names) {
-    const dir = join(workRoot, name);
-    const match = /^(.+)-(\d+)$/.exec(name);
-    if (match) {
-      const pid = Number(readOptional(join(dir, pidFile))?.trim());
-      if (Number.isInteger(pid) && pid > 0 && runsAttempt(pid, match[1], match[2])) {
-        try {
-          process.kill(-pid, 'SIGKILL');
-          sweep.killed.push(pid);
-        } catch {
-          // Gone in the meantime.
-        }
-      }
-      const cgroup = readOptional(join(dir, workDirFiles.cgroup))?.trim();
-      if (cgroup) removeCgroupSoon(cgroup);
-    }
-    rmSync(dir, { recursive: true, force: true });
-    sweep.removed.push(dir);
+    const killed = sweepWorkDir(join(workRoot, name));
+    if (killed !== undefined) sweep.killed.push(killed);
+    sweep.removed.push(join(workRoot, name));
   }
   return sweep;
+}
+
+/**
+ * Ends one attempt nobody watches any more: its process group is killed, but only when the pid
+ * still runs that attempt (pids are reused, and the program's environment, `PONTOON_EXECUTION_ID`
+ * and `PONTOON_ATTEMPT`, tells ours apart); its memory cgroup and work dir are removed. Returns
+ * the process group killed, if any.
+ */
+export function sweepWorkDir(dir: string): number | undefined {
+  let killed: number | undefined;
+  const match = /^(.+)-(\d+)$/.exec(basename(dir));
+  if (match) {
+    const pid = Number(readOptional(join(dir, pidFile))?.trim());
+    if (Number.isInteger(pid) && pid > 0 && runsAttempt(pid, match[1], match[2])) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+        killed = pid;
+      } catch {
+        // Gone in the meantime.
+      }
+    }
+    const cgroup = readOptional(join(dir, workDirFiles.cgroup))?.trim();
+    if (cgroup) removeCgroupSoon(cgroup);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return killed;
 }
 
 /** True when process `pid` was started for this attempt (read from its initial environment). */
