@@ -1,5 +1,5 @@
 import { asError } from '../../domain/errors.js';
-import { parseMemory } from '../../domain/quantity.js';
+import { byteLimit, deliverToSink } from '../attempt-helpers.js';
 import { isKubeStatus, type KubeApi } from '../../kubernetes/kube-api.js';
 import { WatchedObjects } from '../../kubernetes/watched-objects.js';
 import type { AttemptRef, ClaimedAttempt } from '../../store/store.js';
@@ -155,8 +155,8 @@ export class KubernetesExecutor implements Executor {
       logs: new PodLogFollower({
         api: this.options.api,
         namespace,
-        limitBytes: limitOf(spec.limits?.logs, this.options.logLimitBytes),
-        onLines: (lines) => this.deliver(() => this.options.sink.logs(ref, lines)),
+        limitBytes: byteLimit(spec.limits?.logs, this.options.logLimitBytes),
+        onLines: (lines) => deliverToSink(() => this.options.sink.logs(ref, lines)),
       }),
       podDone: false,
       finalizing: false,
@@ -300,11 +300,11 @@ export class KubernetesExecutor implements Executor {
       timeout: spec.timeout,
       memory: spec.resources?.memory,
       image: spec.image,
-      resultLimitBytes: limitOf(spec.limits?.result, this.options.resultLimitBytes),
+      resultLimitBytes: byteLimit(spec.limits?.result, this.options.resultLimitBytes),
       lastLine: attempt.logs.lastLine,
     });
     this.forget(attempt);
-    this.deliver(() => this.options.sink.finished(attempt.ref, report));
+    deliverToSink(() => this.options.sink.finished(attempt.ref, report));
     // A pod that cannot pull its image would wait forever: its Job goes now. Others stay for
     // their TTL, so that `kubectl describe` still shows them.
     if (end.kind === 'image') {
@@ -319,15 +319,4 @@ export class KubernetesExecutor implements Executor {
     if (this.attempts.get(keyOf(attempt.ref)) === attempt) this.attempts.delete(keyOf(attempt.ref));
   }
 
-  private deliver(call: () => void): void {
-    try {
-      call();
-    } catch (thrown) {
-      process.emitWarning(`attempt sink failed: ${asError(thrown).message}`);
-    }
-  }
-}
-
-function limitOf(declared: string | undefined, fallback: number): number {
-  return (declared === undefined ? undefined : parseMemory(declared)) ?? fallback;
 }

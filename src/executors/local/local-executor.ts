@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
+import { byteLimit, deliverToSink } from '../attempt-helpers.js';
 import { join } from 'node:path';
 import { durationMs } from '../../domain/duration.js';
 import { asError } from '../../domain/errors.js';
 import type { AttemptReport } from '../../domain/execution.js';
-import { parseMemory } from '../../domain/quantity.js';
 import type { HostEvent } from '../../observer/host/protocol.js';
 import type { Runtimes } from '../../runtimes/runtime.js';
 import type { AttemptRef, ClaimedAttempt } from '../../store/store.js';
@@ -118,8 +118,8 @@ export class LocalExecutor implements Executor {
           deadlineMs: Date.now() + durationMs(spec.timeout),
           timeout: spec.timeout,
           graceMs: this.options.graceMs,
-          logLimitBytes: limitOf(spec.limits?.logs, this.options.logLimitBytes),
-          resultLimitBytes: limitOf(spec.limits?.result, this.options.resultLimitBytes),
+          logLimitBytes: byteLimit(spec.limits?.logs, this.options.logLimitBytes),
+          resultLimitBytes: byteLimit(spec.limits?.result, this.options.resultLimitBytes),
           memory: spec.resources?.memory,
         },
       });
@@ -165,11 +165,11 @@ export class LocalExecutor implements Executor {
     const entry = this.attempts.get(event.key);
     if (!entry || entry.host !== host) return;
     if (event.type === 'logs') {
-      this.deliver(() => this.options.sink.logs(entry.ref, event.lines));
+      deliverToSink(() => this.options.sink.logs(entry.ref, event.lines));
       return;
     }
     this.forget(event.key, entry);
-    if (event.report && !entry.stopped) this.deliver(() => this.options.sink.finished(entry.ref, event.report as AttemptReport));
+    if (event.report && !entry.stopped) deliverToSink(() => this.options.sink.finished(entry.ref, event.report as AttemptReport));
   }
 
   /**
@@ -188,7 +188,7 @@ export class LocalExecutor implements Executor {
       }
       this.forget(key, entry);
       const error = `the observer host exited (${why}) while the attempt ran`;
-      if (!entry.stopped) this.deliver(() => this.options.sink.finished(entry.ref, { status: 'failed', exitCode: null, reason: 'Error', error, result: null }));
+      if (!entry.stopped) deliverToSink(() => this.options.sink.finished(entry.ref, { status: 'failed', exitCode: null, reason: 'Error', error, result: null }));
     }
   }
 
@@ -199,16 +199,4 @@ export class LocalExecutor implements Executor {
     if (this.host && ![...this.attempts.values()].some((other) => other.host === this.host)) this.host.idle(true);
   }
 
-  /** Calls the sink without letting its failure break the observer's bookkeeping. */
-  private deliver(call: () => void): void {
-    try {
-      call();
-    } catch (thrown) {
-      process.emitWarning(`attempt sink failed: ${asError(thrown).message}`);
-    }
-  }
-}
-
-function limitOf(declared: string | undefined, fallback: number): number {
-  return (declared === undefined ? undefined : parseMemory(declared)) ?? fallback;
 }
