@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { KubeList } from '../../src/kubernetes/kube-api.js';
 import { controlPlaneMissing, eventually, startCluster, type TestCluster } from './control-plane.js';
