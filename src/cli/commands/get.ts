@@ -14,7 +14,7 @@ const maxPage = 1000;
 /** `pontoon get functions|executions`: lists resources as a table, JSON or YAML. */
 export function getCommand(): Command {
   return new Command('get')
-    .description('list functions or executions')
+    .description('list functions, executions, schedules or rules')
     .addCommand(getFunctionsCommand())
     .addCommand(getExecutionsCommand());
 }

@@ -24,7 +24,7 @@ const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 /** `pontoon up`: runs the API, the engine and the embedded store in this process until stopped. */
 export function upCommand(): Command {
   return addKubernetesFlags(new Command('up'))
-    .description('run Pontoon here: the HTTP API, the engine and the embedded SQLite store, until Ctrl-C')
+    .description('run Pontoon here: the HTTP API and the engine, with the embedded SQLite store (or --store postgres://…) and local processes (or --executor kubernetes), until Ctrl-C')
     .addOption(new Option('--port <port>', 'TCP port to listen on (0 picks a free one)').env('PONTOON_PORT').default(7070).argParser(integerIn(0, 65535)))
     .addOption(new Option('--host <host>', 'address to bind').env('PONTOON_HOST').default('127.0.0.1'))
     .addOption(new Option('--data-dir <dir>', 'directory of the SQLite file, builds and attempt work dirs').env('PONTOON_DATA_DIR').default('.pontoon'))
