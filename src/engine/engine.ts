@@ -163,7 +163,12 @@ export class Engine implements AttemptSink {
     const next = previous
       .then(() => this.options.store.appendLogs(ref, lines))
       .then(() => this.options.events.logged(ref.executionId))
-      .catch((thrown) => this.options.logger.error({ err: asError(thrown), ...ref }, 'storing logs failed'));
+      .catch((thrown) => this.options.logger.error({ err: asError(thrown), ...ref }, 'storing logs failed'))
+      // Forgotten once written, so attempts that end without a report (cancelled, superseded)
+      // leave nothing behind.
+      .then(() => {
+        if (this.logChains.get(key) === next) this.logChains.delete(key);
+      });
     this.logChains.set(key, next);
   }
 
@@ -174,7 +179,6 @@ export class Engine implements AttemptSink {
     if (!claimed) return; // stopped on purpose (cancelled or superseded): its report does not count
     this.inFlight.delete(key);
     const logsStored = this.logChains.get(key) ?? Promise.resolve();
-    this.logChains.delete(key);
     logsStored
       .then(() => this.settle(ref, report, claimed.function))
       .catch((thrown) => this.options.logger.error({ err: asError(thrown), ...ref }, 'settling attempt failed'))
