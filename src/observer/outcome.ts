@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { AttemptReport } from '../domain/execution.js';
 
 /** How the program's process ended, as the observer saw it. */
@@ -60,6 +60,8 @@ function readErrorFile(path: string): string | undefined {
 
 /** The result of a program that exited 0: its output file as JSON, or null when it wrote none. */
 function readResult(path: string, limitBytes: number): AttemptReport {
+  // Most programs write no result: asking first spares the exception a failed open would throw.
+  if (!statSync(path, { throwIfNoEntry: false })) return succeeded(null);
   let text: string;
   try {
     const fd = openSync(path, 'r');

@@ -21,7 +21,7 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-function localExecutor(sink: RecordingSink | { logs(): void; finished(): void }, workRoot = tempDir('work'), graceMs = 300): LocalExecutor {
+function localExecutor(sink: RecordingSink | { logs(): void; finished(): void }, workRoot = tempDir('work'), graceMs = 300, hosts?: number): LocalExecutor {
   const executor = new LocalExecutor({
     sink: sink as RecordingSink,
     runtimes: createRuntimes({ cacheDir: tempDir('cache') }),
@@ -29,6 +29,7 @@ function localExecutor(sink: RecordingSink | { logs(): void; finished(): void },
     graceMs,
     logLimitBytes: 1024 * 1024,
     resultLimitBytes: 1024 * 1024,
+    hosts,
   });
   executors.push(executor);
   return executor;
@@ -280,6 +281,29 @@ describe('local executor', () => {
       assert.ok(nextLeader > 0);
       await new Promise((resolve) => setTimeout(resolve, 100));
       assert.equal(sink.reportsOf(refOf(claimed)).length, 1, 'the lost attempt is reported once');
+    });
+
+    it('spreads attempts over its hosts, and the death of one host fails only the attempts it ran', async () => {
+      const sink = new RecordingSink();
+      const executor = localExecutor(sink, tempDir('work'), 300, 2);
+      const first = claimedAttempt(shellFunction('echo "leader $$"; sleep 1; echo done'));
+      const second = claimedAttempt(shellFunction('echo "leader $$"; sleep 300 & wait'));
+      await executor.start(first);
+      await executor.start(second);
+      const leaderOf = async (claimed: typeof first) => Number((await sink.line(refOf(claimed), (line) => line.line.startsWith('leader '))).line.slice(7));
+      const [firstLeader, secondLeader] = await Promise.all([leaderOf(first), leaderOf(second)]);
+      strayPids.push(firstLeader, secondLeader);
+      const [firstHost, secondHost] = [parentOf(firstLeader), parentOf(secondLeader)];
+      assert.ok(firstHost !== undefined && secondHost !== undefined);
+      assert.notEqual(firstHost, secondHost, 'two attempts at once run in two hosts');
+
+      process.kill(secondHost, 'SIGKILL');
+      const lost = await sink.report(refOf(second));
+      assert.equal(lost.status, 'failed');
+      assert.match(lost.error ?? '', /the observer host exited/);
+      const survived = await sink.report(refOf(first));
+      assert.equal(survived.status, 'succeeded', 'the other host’s attempt runs to its end');
+      assert.ok(sink.linesOf(refOf(first)).some((line) => line.line === 'done'));
     });
 
     it('kills the attempts and exits when the executor’s process is killed, leaving nothing behind', async () => {

@@ -12,7 +12,7 @@
  *   covered by the next executor's orphan sweep (pid files).
  * - the host dies: the executor sees it exit, fails the attempts it had and forks a new one.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asError } from '../../domain/errors.js';
 import type { AttemptReport } from '../../domain/execution.js';
@@ -91,12 +91,27 @@ function startFailed(error: string): AttemptReport {
   return { status: 'failed', exitCode: null, reason: 'StartFailed', error, result: null };
 }
 
-/** Synchronously: rmSync took 0.15 ms per attempt where fs.promises.rm took 1 ms of round trips. */
+/**
+ * Synchronously: rmSync took 0.15 ms per attempt where fs.promises.rm took 1 ms of round trips.
+ * A work dir usually holds a few plain files, which are unlinked by name: rmSync's walk tries
+ * rmdir first (an ENOTEMPTY exception) and lstats every entry, and took 0.18 ms of the host's
+ * ~2 ms per attempt. Anything else (a program's own subdirectories) goes through rmSync.
+ */
 function removeWorkDir(dir: string): void {
   try {
-    rmSync(dir, { recursive: true, force: true });
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) rmSync(path, { recursive: true, force: true });
+      else unlinkSync(path);
+    }
+    rmdirSync(dir);
   } catch (thrown) {
-    process.emitWarning(`cannot remove attempt work dir ${dir}: ${asError(thrown).message}`);
+    if ((thrown as NodeJS.ErrnoException).code === 'ENOENT') return;
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch (again) {
+      process.emitWarning(`cannot remove attempt work dir ${dir}: ${asError(again).message}`);
+    }
   }
 }
 
