@@ -77,9 +77,51 @@ public final class HandlerMain {
 }
 `;
 
+/** The class the CDS warm-up runs as a handler (SDK code only: no function's code runs at build time). */
+export const warmupClass = 'dev.pontoon.runtime.Warmup';
+
+// The CDS warm-up: run through HandlerMain like a function's handler, it reads a plain input, then
+// converts typed inputs (a record, a bean, a generic list) and writes typed results, so the archive
+// holds the classes both the plain JSON path and jackson-databind load. Measured on the dev VM: a
+// typed handler 390 -> 170 ms with databind in the archive, while a plain one is no slower for it.
+const warmupSource = `package dev.pontoon.runtime;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.pontoon.sdk.Context;
+import dev.pontoon.sdk.Handler;
+import dev.pontoon.sdk.Pontoon;
+import java.util.List;
+import java.util.Map;
+
+public final class Warmup implements Handler<Object, Object> {
+  record Range(int from, long to, double step, String name, List<String> tags, boolean open) {}
+
+  public static final class Bean {
+    public int count;
+    public String label;
+    public Map<String, Object> extra;
+  }
+
+  @Override
+  public Object handle(Object input, Context ctx) {
+    Pontoon.invoke(Range.class, (range, c) -> range, "{\\"from\\":1,\\"to\\":2,\\"step\\":0.5,\\"name\\":\\"n\\",\\"tags\\":[\\"t\\"],\\"open\\":true}", ctx);
+    Pontoon.invoke(Bean.class, (bean, c) -> bean, "{\\"count\\":1,\\"label\\":\\"l\\",\\"extra\\":{\\"k\\":[1]},\\"unknown\\":null}", ctx);
+    Pontoon.invoke(new TypeReference<List<Integer>>() {}, (list, c) -> list.size(), "[1,2,3]", ctx);
+    Pontoon.invoke(int[].class, (array, c) -> array, "[1,2]", ctx);
+    return Map.of("input", input == null ? "null" : input, "list", List.of(1, 2.5, "x", true));
+  }
+}
+`;
+
+/** The SDK's jar in its cache directory. */
+const sdkJar = 'pontoon-sdk.jar';
+
 /** The Java SDK compiled for functions: its class path, and whether it is installed in Maven's repo. */
 export interface JavaSdk {
-  /** The SDK's classes (with HandlerMain) followed by its dependency jars. */
+  /**
+   * The SDK's jar (with HandlerMain) followed by its dependency jars: all jars, because a CDS
+   * archive can only be dumped from a class path without (non-empty) directories.
+   */
   classPath: string[];
   /** The SDK directory in the cache. */
   dir: string;
@@ -101,9 +143,12 @@ export async function javaSdk(cache: BuildCache, sdk: SdkLocations): Promise<Jav
     await mkdir(bootstrapDir, { recursive: true });
     await writeFile(join(bootstrapDir, 'HandlerMain.java'), handlerMainSource);
     sources.push(join(bootstrapDir, 'HandlerMain.java'));
+    await writeFile(join(bootstrapDir, 'Warmup.java'), warmupSource);
+    sources.push(join(bootstrapDir, 'Warmup.java'));
     await runTool('javac', [...fastJavac, '-encoding', 'UTF-8', '-proc:none', '-d', join(tmp, 'classes'), '-cp', jars.join(':'), ...sources], { cwd: tmp });
+    await runTool('jar', ['cf', join(tmp, sdkJar), '-C', join(tmp, 'classes'), '.'], { cwd: tmp });
   });
-  return { classPath: [join(dir, 'classes'), ...jars], dir };
+  return { classPath: [join(dir, sdkJar), ...jars], dir };
 }
 
 /**

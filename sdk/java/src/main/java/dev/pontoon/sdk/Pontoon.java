@@ -1,7 +1,6 @@
 package dev.pontoon.sdk;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JavaType;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.Type;
@@ -87,7 +86,7 @@ public final class Pontoon {
     return invoke(Json.type(inputType), handler, inputJson, ctx);
   }
 
-  private static <I, O> void serve(JavaType inputType, Handler<I, O> handler) {
+  private static <I, O> void serve(Json.Target inputType, Handler<I, O> handler) {
     Contract contract = Contract.fromEnv();
     Outcome outcome;
     try {
@@ -98,7 +97,7 @@ public final class Pontoon {
     finish(contract, outcome);
   }
 
-  private static <I, O> Outcome invoke(JavaType inputType, Handler<I, O> handler, String inputJson, Context ctx) {
+  private static <I, O> Outcome invoke(Json.Target inputType, Handler<I, O> handler, String inputJson, Context ctx) {
     I input;
     try {
       input = Json.parse(inputJson, inputType);
