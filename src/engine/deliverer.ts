@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { asError } from '../domain/errors.js';
+import type { FunctionVersion } from '../domain/function-spec.js';
 import type { Delivery, DeliveryOutcome, Store } from '../store/store.js';
 import { completionDeliveries } from '../triggers/completion-events.js';
 import { deliveryRequest, nextDeliveryTry, type DeliveryRetry } from '../triggers/delivery-policy.js';
@@ -62,9 +63,13 @@ export class Deliverer {
     const ended = await this.options.store.listUnnotifiedExecutions(decideBatch);
     if (ended.length === 0) return 0;
     const notifications = [];
+    // Most ended executions of a batch share a few function versions, which never change.
+    const versions = new Map<string, Promise<FunctionVersion | undefined>>();
     for (const execution of ended) {
-      const fn = await this.options.store.getFunction(execution.namespace, execution.function, execution.version);
-      notifications.push({ executionId: execution.id, deliveries: completionDeliveries(execution, fn, this.options.globalSinks) });
+      const key = `${execution.namespace}/${execution.function}/${execution.version}`;
+      let version = versions.get(key);
+      if (!version) versions.set(key, (version = this.options.store.getFunction(execution.namespace, execution.function, execution.version)));
+      notifications.push({ executionId: execution.id, deliveries: completionDeliveries(execution, await version, this.options.globalSinks) });
     }
     await this.options.store.notifyExecutions(notifications, this.options.clock().toISOString());
     return ended.length;
