@@ -253,6 +253,18 @@ describe('local executor', () => {
     });
   });
 
+  it('removes its empty work root when it closes', async () => {
+    const sink = new RecordingSink();
+    const workRoot = join(tempDir('root'), 'work');
+    const executor = localExecutor(sink, workRoot);
+    const claimed = claimedAttempt(shellFunction('echo hello'));
+    await executor.start(claimed);
+    assert.equal((await sink.report(refOf(claimed))).status, 'succeeded');
+    assert.equal(existsSync(workRoot), true);
+    await executor.close();
+    assert.equal(existsSync(workRoot), false);
+  });
+
   describe('the observer host', () => {
     it('runs programs in a host process of its own, and after the host dies fails its attempts, kills them and starts a new host', async () => {
       const sink = new RecordingSink();

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmdirSync } from 'node:fs';
 import { byteLimit, deliverToSink } from '../attempt-helpers.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -155,6 +155,12 @@ export class LocalExecutor implements Executor {
     await Promise.all([...this.attempts.values()].map((entry) => this.stop(entry.ref, 'shutdown')));
     const hosts = this.hosts.splice(0, this.hosts.length, ...this.hosts.map(() => undefined));
     await Promise.all(hosts.map((host) => host?.close()));
+    // An empty work root is left by every clean stop; on tmpfs they would pile up in memory.
+    try {
+      rmdirSync(this.options.workRoot);
+    } catch {
+      // Not empty (an attempt's dir a sweep will find) or already gone.
+    }
   }
 
   /**
