@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass, field
+import re  # free: json, which every attempt needs, imports it too
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Mapping, Optional
 
 from ._contract import ATTEMPT, DEADLINE, EXECUTION_ID, FUNCTION, NAMESPACE, VERSION, ContractError
 from ._logger import Logger
+from ._value import Value
+
+# typing is imported for type checkers only: it costs ~4 ms at run time where nothing else loads it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Mapping, Optional
 
 UNBOUNDED = timedelta.max
 """What :meth:`Context.remaining` returns when the attempt has no deadline."""
@@ -19,18 +23,47 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-@dataclass(frozen=True)
-class Context:
-    """The context of one attempt; a warm replica builds one per execution."""
+class Context(Value):
+    """The context of one attempt; a warm replica builds one per execution.
 
-    execution_id: str = ""
-    attempt: int = 1
-    function: str = ""
-    namespace: str = ""
-    version: str = ""
-    deadline: Optional[datetime] = None
-    logger: Logger = field(default_factory=Logger)
-    clock: Callable[[], datetime] = field(default=_utc_now, repr=False, compare=False)
+    Immutable (assigning raises :class:`FrozenInstanceError`, an AttributeError); equal, hashed and
+    shown by every attribute but ``clock``. A plain class rather than a frozen dataclass, so that
+    importing the SDK does not import ``dataclasses`` (see _value.py).
+    """
+
+    __slots__ = ("execution_id", "attempt", "function", "namespace", "version", "deadline", "logger", "clock")
+    _compared = ("execution_id", "attempt", "function", "namespace", "version", "deadline", "logger")
+    __match_args__ = __slots__  # positional patterns, as the dataclass allowed
+
+    execution_id: str
+    attempt: int
+    function: str
+    namespace: str
+    version: str
+    deadline: Optional[datetime]
+    logger: Logger
+    clock: Callable[[], datetime]
+
+    def __init__(
+        self,
+        execution_id: str = "",
+        attempt: int = 1,
+        function: str = "",
+        namespace: str = "",
+        version: str = "",
+        deadline: Optional[datetime] = None,
+        logger: Optional[Logger] = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        """A context; without a logger it gets a new :class:`Logger` to stdout and stderr."""
+        self._set("execution_id", execution_id)
+        self._set("attempt", attempt)
+        self._set("function", function)
+        self._set("namespace", namespace)
+        self._set("version", version)
+        self._set("deadline", deadline)
+        self._set("logger", Logger() if logger is None else logger)
+        self._set("clock", clock)
 
     @classmethod
     def from_env(

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Callable, Mapping, Optional
+
+# typing for type checkers only: importing the SDK must not import it (see _handler.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Mapping, Optional
 
 INPUT = "PONTOON_INPUT"
 """Path of the file that holds the input as JSON."""

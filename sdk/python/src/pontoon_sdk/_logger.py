@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Optional
+
+# typing for type checkers only: importing the SDK must not import it (see _handler.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional
 
 
 class Logger:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn, Type, TypeVar
-
 from ._context import Context
 from ._contract import Contract, ContractError, parse_input_json, stringify_result
-from ._convert import convert
 from ._handler import Outcome, finish
 
-T = TypeVar("T")
+# typing for type checkers only: importing the SDK must not import it (see _handler.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn, Type, TypeVar
+
+    T = TypeVar("T")
 
 
 def get_input() -> Any:
@@ -19,6 +21,8 @@ def get_input() -> Any:
 
 def get_input_as_json(type_: Type[T]) -> T:
     """The input converted to ``type_`` (a dataclass, ``list[int]``, ``tuple[int, int]``, a pydantic model...)."""
+    from ._convert import convert
+
     return convert(get_input(), type_)
 
 
