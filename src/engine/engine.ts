@@ -7,7 +7,7 @@ import { validateFunctionDocument } from '../domain/validate-spec.js';
 import { validateSchedules } from '../triggers/schedule-ticks.js';
 import type { AttemptSink, Executor } from '../executors/executor.js';
 import type { Runtimes } from '../runtimes/runtime.js';
-import type { AttemptRef, ClaimedAttempt, Enqueued, LogLine, NewExecution, Store } from '../store/store.js';
+import type { AttemptRef, ClaimedAttempt, ClaimOptions, Enqueued, LogLine, NewExecution, Store } from '../store/store.js';
 import { settleAttempt, type AttemptOutcome } from './attempt-settlement.js';
 import type { ExecutionEvents } from './execution-events.js';
 import { soleLeader, type Leadership } from './leader.js';
@@ -43,6 +43,10 @@ const refKey = (ref: AttemptRef) => `${ref.executionId}#${ref.attempt}`;
  */
 export class Engine implements AttemptSink {
   private readonly inFlight = new Map<string, ClaimedAttempt>();
+  /** Slots promised to claims under way outside the dispatcher (see settleAndClaim). */
+  private reserved = 0;
+  /** Settlements under way, which stop() lets finish: they may claim attempts. */
+  private readonly settling = new Set<Promise<void>>();
   private readonly logChains = new Map<string, Promise<void>>();
   private readonly dispatcher: Loop;
   private readonly leaseKeeper: Loop;
@@ -90,6 +94,7 @@ export class Engine implements AttemptSink {
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     await Promise.all([this.dispatcher.stop(), this.leaseKeeper.stop(), this.reaper.stop()]);
     await this.leadership.stop();
+    await Promise.all([...this.settling]);
     const interrupted = [...this.inFlight.values()];
     this.inFlight.clear();
     await this.options.executor.close();
@@ -179,37 +184,87 @@ export class Engine implements AttemptSink {
     if (!claimed) return; // stopped on purpose (cancelled or superseded): its report does not count
     this.inFlight.delete(key);
     const logsStored = this.logChains.get(key) ?? Promise.resolve();
-    logsStored
-      .then(() => this.settle(ref, report, claimed.function))
-      .catch((thrown) => this.options.logger.error({ err: asError(thrown), ...ref }, 'settling attempt failed'))
-      .finally(() => this.dispatcher.wake());
+    const settling: Promise<void> = logsStored
+      .then(() => this.settleAndClaim(ref, report, claimed.function))
+      .catch((thrown) => {
+        this.options.logger.error({ err: asError(thrown), ...ref }, 'settling attempt failed');
+        this.dispatcher.wake();
+      })
+      .finally(() => this.settling.delete(settling));
+    this.settling.add(settling);
   }
 
   private async settle(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined): Promise<void> {
     const completion = settleAttempt(ref, outcome, fn?.document.spec.retry, this.clock(), this.random);
-    const applied = await this.options.store.completeAttempt(completion);
-    if (!applied) this.options.logger.warn({ ...ref, status: outcome.status }, 'late report from a superseded attempt kept, not applied');
+    this.settled(completion, await this.options.store.completeAttempt(completion));
+  }
+
+  /**
+   * Settles an attempt and, in the same store step, claims work for the slot it freed: one
+   * transaction per attempt instead of a completion and then a dispatcher pass. The slots it
+   * claims for are reserved meanwhile, so a dispatcher pass running at the same time cannot
+   * also fill them.
+   */
+  private async settleAndClaim(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined): Promise<void> {
+    const free = this.accepting ? this.freeSlots() : 0;
+    if (free <= 0) {
+      await this.settle(ref, outcome, fn);
+      this.dispatcher.wake();
+      return;
+    }
+    const completion = settleAttempt(ref, outcome, fn?.document.spec.retry, this.clock(), this.random);
+    this.reserved += free;
+    let claims: ClaimedAttempt[];
+    try {
+      const { applied, claimed } = await this.options.store.completeAndClaim(completion, this.claimOptions(free));
+      this.settled(completion, applied);
+      claims = claimed;
+    } finally {
+      this.reserved -= free;
+    }
+    this.launchAll(claims);
+    // A full batch means more may be ready; fewer means nothing else is until a retry's backoff
+    // ends, which the dispatcher's poll finds.
+    if (claims.length === free) this.dispatcher.wake();
+  }
+
+  private settled(completion: ReturnType<typeof settleAttempt>, applied: boolean): void {
+    if (!applied) this.options.logger.warn({ executionId: completion.executionId, attempt: completion.attempt, status: completion.status }, 'late report from a superseded attempt kept, not applied');
     const status = completion.settlement.next === 'retry' ? 'queued' : completion.settlement.status;
-    this.options.events.changed(ref.executionId, status);
+    this.options.events.changed(completion.executionId, status);
+  }
+
+  private freeSlots(): number {
+    return this.options.capacity - this.inFlight.size - this.reserved;
+  }
+
+  private claimOptions(limit: number): ClaimOptions {
+    return { owner: this.options.owner, now: this.clock().toISOString(), leaseMs: this.options.leaseMs, limit };
   }
 
   private async dispatch(): Promise<void> {
     if (!this.accepting) return;
-    const free = this.options.capacity - this.inFlight.size;
+    const free = this.freeSlots();
     if (free <= 0) return;
-    const claims = await this.options.store.claimExecutions({
-      owner: this.options.owner,
-      now: this.clock().toISOString(),
-      leaseMs: this.options.leaseMs,
-      limit: free,
-    });
+    this.reserved += free;
+    let claims: ClaimedAttempt[];
+    try {
+      claims = await this.options.store.claimExecutions(this.claimOptions(free));
+    } finally {
+      this.reserved -= free;
+    }
+    this.launchAll(claims);
+    // A full batch means more may be ready: look again at once rather than after pollMs.
+    if (claims.length === free) this.dispatcher.wake();
+  }
+
+  /** Starts claimed attempts; once stopping, they are only kept for stop() to settle as interrupted. */
+  private launchAll(claims: ClaimedAttempt[]): void {
     for (const claimed of claims) {
       this.inFlight.set(refKey({ executionId: claimed.execution.id, attempt: claimed.attempt }), claimed);
       this.options.events.changed(claimed.execution.id, 'running');
-      void this.launch(claimed);
+      if (this.accepting) void this.launch(claimed);
     }
-    // A full batch means more may be ready: look again at once rather than after pollMs.
-    if (claims.length === free) this.dispatcher.wake();
   }
 
   private async launch(claimed: ClaimedAttempt): Promise<void> {

@@ -64,6 +64,14 @@ export interface StoredLogLine extends LogLine {
   seq: number;
 }
 
+/** Who claims, when, for how long, and how many executions at most (see Store.claimExecutions). */
+export interface ClaimOptions {
+  owner: string;
+  now: string;
+  leaseMs: number;
+  limit: number;
+}
+
 /** How a settled attempt leaves its execution. */
 export type AttemptSettlement =
   | { next: 'retry'; notBefore: string }
@@ -113,7 +121,7 @@ export interface Store extends TriggerStore {
    * past a function's `parallelism` (counted over every controller), and opens an attempt with a
    * lease for `owner` on each.
    */
-  claimExecutions(options: { owner: string; now: string; leaseMs: number; limit: number }): Promise<ClaimedAttempt[]>;
+  claimExecutions(options: ClaimOptions): Promise<ClaimedAttempt[]>;
   /**
    * Extends the leases of these attempts if `owner` still holds them and they still run. Returns
    * the attempts that are no longer current (cancelled, reaped or superseded): stop them.
@@ -127,6 +135,12 @@ export interface Store extends TriggerStore {
    * attempt as `lateReport` and nothing else changes; returns false then.
    */
   completeAttempt(completion: AttemptCompletion): Promise<boolean>;
+  /**
+   * completeAttempt, then claimExecutions, as one step: the slot an attempt frees is taken again
+   * at once. A store may do both in one transaction (SQLite: one commit per attempt instead of
+   * two) or one after the other; either way it answers as the two calls would.
+   */
+  completeAndClaim(completion: AttemptCompletion, claim: ClaimOptions): Promise<{ applied: boolean; claimed: ClaimedAttempt[] }>;
   /** Keeps a report that arrived too late to apply (see completeAttempt). */
   recordLateReport(ref: AttemptRef, report: AttemptReport): Promise<void>;
   /**

@@ -4,6 +4,7 @@ import type {
   AttemptCompletion,
   AttemptRef,
   ClaimedAttempt,
+  ClaimOptions,
   Enqueued,
   ExecutionPage,
   ExecutionQuery,
@@ -108,7 +109,7 @@ export class PostgresStore implements Store {
     return listExecutions(this.pool, query);
   }
 
-  async claimExecutions(options: { owner: string; now: string; leaseMs: number; limit: number }): Promise<ClaimedAttempt[]> {
+  async claimExecutions(options: ClaimOptions): Promise<ClaimedAttempt[]> {
     return claimExecutions(this.pool, options);
   }
   async renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]> {
@@ -119,6 +120,12 @@ export class PostgresStore implements Store {
   }
   async completeAttempt(completion: AttemptCompletion): Promise<boolean> {
     return completeAttempt(this.pool, completion);
+  }
+  async completeAndClaim(completion: AttemptCompletion, claim: ClaimOptions): Promise<{ applied: boolean; claimed: ClaimedAttempt[] }> {
+    // Two transactions: one would hold the execution's row lock while the claim locks function
+    // rows, an order other controllers' claims do not follow.
+    const applied = await completeAttempt(this.pool, completion);
+    return { applied, claimed: await claimExecutions(this.pool, claim) };
   }
   async recordLateReport(ref: AttemptRef, report: AttemptReport): Promise<void> {
     return recordLateReport(this.pool, ref, report);

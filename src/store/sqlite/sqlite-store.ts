@@ -4,6 +4,7 @@ import type {
   AttemptCompletion,
   AttemptRef,
   ClaimedAttempt,
+  ClaimOptions,
   Enqueued,
   ExecutionPage,
   ExecutionQuery,
@@ -29,7 +30,7 @@ import { advanceSchedule, listScheduleStates } from './schedules.js';
 import { cancelExecution } from './cancel-execution.js';
 import { claimExecutions } from './claim-executions.js';
 import { completeAttempt, recordLateReport } from './complete-attempt.js';
-import { openDatabase, readTransaction, type Db, type Synchronous } from './connection.js';
+import { openDatabase, readTransaction, writeTransaction, type Db, type Synchronous } from './connection.js';
 import { deleteFunction } from './delete-function.js';
 import { enqueueExecutions } from './enqueue-executions.js';
 import { getFunction, listFunctions, putFunction } from './functions.js';
@@ -79,7 +80,7 @@ export class SqliteStore implements Store {
     return readTransaction(this.db, () => listExecutions(this.db, query));
   }
 
-  async claimExecutions(options: { owner: string; now: string; leaseMs: number; limit: number }): Promise<ClaimedAttempt[]> {
+  async claimExecutions(options: ClaimOptions): Promise<ClaimedAttempt[]> {
     return claimExecutions(this.db, options);
   }
   async renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]> {
@@ -90,6 +91,10 @@ export class SqliteStore implements Store {
   }
   async completeAttempt(completion: AttemptCompletion): Promise<boolean> {
     return completeAttempt(this.db, completion);
+  }
+  async completeAndClaim(completion: AttemptCompletion, claim: ClaimOptions): Promise<{ applied: boolean; claimed: ClaimedAttempt[] }> {
+    // The inner transactions become savepoints of this one: one commit, one WAL write.
+    return writeTransaction(this.db, () => ({ applied: completeAttempt(this.db, completion), claimed: claimExecutions(this.db, claim) }));
   }
   async recordLateReport(ref: AttemptRef, report: AttemptReport): Promise<void> {
     recordLateReport(this.db, ref, report);

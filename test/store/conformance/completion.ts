@@ -121,5 +121,30 @@ export function completionSpecs(open: OpenStore): void {
         assert.equal(execution?.status, 'failed');
       }),
     );
+
+    it(
+      'settles an attempt and claims the slot it freed in one step, and still claims when the report was late',
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('report', { parallelism: 1 }));
+        const first = await enqueueOne(store, { function: 'report', input: 'first' }, at(0));
+        const second = await enqueueOne(store, { function: 'report', input: 'second' }, at(1));
+        const third = await enqueueOne(store, { function: 'report', input: 'third' }, at(2));
+        const [running] = await store.claimExecutions({ owner: 'a', now: at(10), leaseMs: 30_000, limit: 5 });
+        assert.equal(running.execution.id, first.execution.id);
+
+        const step = await store.completeAndClaim(completion(refOf(running), { finishedAt: at(11) }), { owner: 'a', now: at(11), leaseMs: 30_000, limit: 5 });
+        assert.equal(step.applied, true);
+        assert.equal((await store.getExecution(first.execution.id))?.status, 'succeeded');
+        assert.deepEqual(step.claimed.map((claimed) => claimed.execution.id), [second.execution.id], 'only the freed slot is taken: parallelism 1');
+        assert.equal(step.claimed[0].attempt, 1);
+        assert.equal(step.claimed[0].leaseExpiresAt, at(41));
+
+        await store.cancelExecution(second.execution.id, at(12));
+        const late = await store.completeAndClaim(completion(refOf(step.claimed[0]), { finishedAt: at(13) }), { owner: 'a', now: at(13), leaseMs: 30_000, limit: 5 });
+        assert.equal(late.applied, false, 'a cancelled execution keeps its status');
+        assert.equal((await store.getExecution(second.execution.id))?.status, 'cancelled');
+        assert.deepEqual(late.claimed.map((claimed) => claimed.execution.id), [third.execution.id]);
+      }),
+    );
   });
 }
