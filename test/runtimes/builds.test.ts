@@ -111,6 +111,41 @@ describe('runtime builds', () => {
     assert.equal(run.body.result, true);
   });
 
+  it('python: a handler gets its input as the type its first parameter declares, and the parsed JSON without one', async () => {
+    const dir = source({
+      'shapes.py': [
+        'from __future__ import annotations',
+        'from dataclasses import dataclass',
+        '',
+        '@dataclass',
+        'class Range:',
+        '    start: int',
+        '    end: int',
+        '',
+        'def typed(r: Range, ctx) -> list:',
+        '    return [type(r).__name__, r.end - r.start]',
+        '',
+        'def untyped(data, ctx: object):',
+        '    return type(data).__name__',
+        '',
+      ].join('\n'),
+    });
+    for (const name of ['typed', 'untyped']) {
+      const answer = await pontoon.deploy(`py-${name}`, { runtime: 'python', source: dir, handler: `shapes.${name}` });
+      assert.equal(answer.status, 201, JSON.stringify(answer.body));
+    }
+    const invoke = (name: string, input: unknown) => pontoon.request('POST', `/v1/namespaces/default/functions/${name}/invoke?wait=30s`, input);
+    const typed = await invoke('py-typed', { start: 3, end: 10 });
+    assert.equal(typed.body.status, 'succeeded', JSON.stringify(typed.body));
+    assert.deepEqual(typed.body.result, ['Range', 7]);
+    const misfit = await invoke('py-typed', { start: '3', end: 10 });
+    assert.equal(misfit.body.status, 'failed', JSON.stringify(misfit.body));
+    assert.match(JSON.stringify(misfit.body), /input does not match at \$\.start: expected an integer/);
+    const untyped = await invoke('py-untyped', { start: 3 });
+    assert.equal(untyped.body.status, 'succeeded', JSON.stringify(untyped.body));
+    assert.equal(untyped.body.result, 'dict');
+  });
+
   it('node: a JavaScript file runs as a program when no handler is named, and imports the SDK', async () => {
     const dir = source({ 'index.js': "import { done, getInput } from '@pontoon/sdk';\ndone({ got: getInput() });\n" });
     assert.equal((await pontoon.deploy('plain-js', { runtime: 'node', source: dir })).status, 201);
