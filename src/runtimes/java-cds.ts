@@ -1,9 +1,9 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { hashParts, type BuildCache } from './build-cache.js';
 import { runTool } from './build-tools.js';
-import { handlerMainClass, warmupClass, type JavaSdk } from './java-sdk.js';
+import { functionClassPathProperty, handlerMainClass, warmupClass, type JavaSdk } from './java-sdk.js';
 
 /** The archive's file name in its cache directory; absent when the JVM could not make a usable one. */
 const archiveName = 'sdk.jsa';
@@ -51,7 +51,10 @@ export async function javaCdsArchive(cache: BuildCache, sdk: JavaSdk, java: stri
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PONTOON_INPUT: input, PONTOON_OUTPUT: join(tmp, 'warmup-output.json'), PONTOON_ERROR: join(tmp, 'warmup-error.txt') };
     const classPath = sdk.classPath.join(':');
     try {
-      await runTool(java, [`-XX:ArchiveClassesAtExit=${archive}`, '-cp', classPath, handlerMainClass, warmupClass], { cwd: tmp, env, timeoutMs: 120_000 });
+      // Through a function class loader over an empty directory, so that its classes are archived too.
+      const noFunction = join(tmp, 'no-function-classes');
+      await mkdir(noFunction);
+      await runTool(java, [`-XX:ArchiveClassesAtExit=${archive}`, '-cp', classPath, `-D${functionClassPathProperty}=${noFunction}`, handlerMainClass, warmupClass], { cwd: tmp, env, timeoutMs: 120_000 });
       // A JVM that died while dumping can leave a partial archive, and mapping one can crash the
       // JVM (SIGBUS seen with a truncated file): only an archive that -Xshare:on accepts is kept.
       await runTool(java, ['-Xshare:on', `-XX:SharedArchiveFile=${archive}`, '-cp', classPath, '-version'], { cwd: tmp, env, timeoutMs: 60_000 });

@@ -9,6 +9,9 @@ import { sdkHash, type SdkLocations } from './sdk-sources.js';
 /** The class that starts a Java handler (a class implementing dev.pontoon.sdk.Handler). */
 export const handlerMainClass = 'dev.pontoon.runtime.HandlerMain';
 
+/** The system property through which HandlerMain is given a function's own class path. */
+export const functionClassPathProperty = 'pontoon.function.classpath';
+
 // Compiled with the SDK, once. A class with a static main is run as a program; otherwise it is
 // instantiated and served through the SDK's handler runner, its input converted to the type its
 // Handler<I, O> declares (Jackson reads getType(), which is overridden here).
@@ -17,17 +20,23 @@ const handlerMainSource = `package dev.pontoon.runtime;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.pontoon.sdk.Handler;
 import dev.pontoon.sdk.Pontoon;
+import java.io.File;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
+import java.net.URL;
+import java.net.URLClassLoader;
 
 public final class HandlerMain {
+  /** The system property naming the function's own class path (when the JVM's holds only the SDK). */
+  static final String FUNCTION_CLASS_PATH = "pontoon.function.classpath";
+
   private HandlerMain() {}
 
   @SuppressWarnings("unchecked")
   public static void main(String[] args) throws Throwable {
-    Class<?> type = Class.forName(args[0]);
+    Class<?> type = Class.forName(args[0], true, functionLoader());
     String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
     Method main = staticMain(type);
     if (main != null) {
@@ -56,6 +65,58 @@ public final class HandlerMain {
         return input;
       }
     }, handler);
+  }
+
+  /**
+   * The loader of the function's classes. When they are named by FUNCTION_CLASS_PATH rather than
+   * on the JVM's class path (which then holds the SDK and Jackson, the classes its CDS archive
+   * has), they are found there first: looking them up through the class path would open every
+   * jar ahead of them, ~17 ms of a handler's start. The SDK, Jackson and the JDK still come
+   * from the parent, so they are the archive's and a function's classes see the SDK's types.
+   */
+  static ClassLoader functionLoader() throws Exception {
+    ClassLoader parent = HandlerMain.class.getClassLoader();
+    String path = System.getProperty(FUNCTION_CLASS_PATH, "");
+    if (path.isEmpty()) return parent;
+    String[] entries = path.split(File.pathSeparator);
+    URL[] urls = new URL[entries.length];
+    for (int i = 0; i < entries.length; i++) urls[i] = new File(entries[i]).toURI().toURL();
+    ClassLoader loader = new FunctionClassLoader(urls, parent);
+    Thread.currentThread().setContextClassLoader(loader);
+    return loader;
+  }
+
+  /** Child-first for a function's own classes, parent-first for the platform, the SDK and Jackson. */
+  static final class FunctionClassLoader extends URLClassLoader {
+    static {
+      ClassLoader.registerAsParallelCapable();
+    }
+
+    FunctionClassLoader(URL[] urls, ClassLoader parent) {
+      super("pontoon-function", urls, parent);
+    }
+
+    @Override
+    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+      if (sharedWithParent(name)) return super.loadClass(name, resolve);
+      synchronized (getClassLoadingLock(name)) {
+        Class<?> loaded = findLoadedClass(name);
+        if (loaded == null) {
+          try {
+            loaded = findClass(name);
+          } catch (ClassNotFoundException notOurs) {
+            return super.loadClass(name, resolve);
+          }
+        }
+        if (resolve) resolveClass(loaded);
+        return loaded;
+      }
+    }
+
+    private static boolean sharedWithParent(String name) {
+      return name.startsWith("java.") || name.startsWith("javax.") || name.startsWith("jdk.") || name.startsWith("sun.")
+          || name.startsWith("com.sun.") || name.startsWith("dev.pontoon.") || name.startsWith("com.fasterxml.jackson.");
+    }
   }
 
   /**

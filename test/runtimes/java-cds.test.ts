@@ -65,9 +65,12 @@ describe('java runtime: the SDK’s class-data-sharing (CDS) archive', () => {
     assert.ok(existsSync(archive), 'the archive file exists');
     const { command } = launchOf('Greet');
     assert.ok(command.includes(`-XX:SharedArchiveFile=${archive}`), command.join(' '));
-    // The archive is used only when the launch's class path starts with the one it was dumped with.
+    // The archive is used only when the launch's class path starts with the one it was dumped with;
+    // the function's own entries are handed to HandlerMain's loader instead.
     const classPath = command[command.indexOf('-cp') + 1].split(':');
     assert.match(classPath[0], /pontoon-sdk\.jar$/);
+    assert.ok(classPath.every((entry) => entry.endsWith('.jar')), classPath.join(':'));
+    assert.ok(command.some((arg) => arg.startsWith('-Dpontoon.function.classpath=') && arg.includes('/classes')), command.join(' '));
 
     const { execution, lines } = await invoke('cds-greet', { name: 'ada', lucky: [3, 4] });
     assert.equal(execution.status, 'succeeded', JSON.stringify(execution));
@@ -90,6 +93,40 @@ describe('java runtime: the SDK’s class-data-sharing (CDS) archive', () => {
     const { execution } = await invoke('cds-greet', { name: 'nobody', lucky: [] });
     assert.equal(execution.status, 'failed');
     assert.equal(execution.error, 'nobody is not a name');
+  });
+
+  it('a handler’s classes load through their own loader: its nested types, resources and the context class loader work', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'pontoon-cds-src-'));
+    try {
+      writeFileSync(join(own, 'greeting.txt'), 'salut');
+      writeFileSync(
+        join(own, 'Lookup.java'),
+        `import dev.pontoon.sdk.Context;
+import dev.pontoon.sdk.Handler;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+public final class Lookup implements Handler<Lookup.Ask, String> {
+  public record Ask(String name) {}
+
+  @Override
+  public String handle(Ask ask, Context ctx) throws Exception {
+    try (InputStream in = Lookup.class.getResourceAsStream("/greeting.txt")) {
+      String greeting = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      Class<?> self = Class.forName("Lookup$Ask", false, Thread.currentThread().getContextClassLoader());
+      return greeting + " " + ask.name() + " " + (self == Ask.class);
+    }
+  }
+}
+`,
+      );
+      assert.equal((await pontoon.deploy('cds-lookup', { runtime: 'java', source: own, handler: 'Lookup', retry: { limit: 0 } })).status, 201);
+      const { execution } = await invoke('cds-lookup', { name: 'ada' });
+      assert.equal(execution.status, 'succeeded', JSON.stringify(execution));
+      assert.equal(execution.result, 'salut ada true');
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 
   it('a program with a static main is launched without the archive', async () => {
