@@ -1,7 +1,7 @@
 import { mkdirSync, rmdirSync } from 'node:fs';
-import { byteLimit, deliverToSink } from '../attempt-helpers.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { byteLimit, deliverToSink } from '../attempt-helpers.js';
 import { durationMs } from '../../domain/duration.js';
 import { asError } from '../../domain/errors.js';
 import type { AttemptReport } from '../../domain/execution.js';
