@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { durationMs } from '../domain/duration.js';
 import { parseMemory } from '../domain/quantity.js';
+import { environmentVariableName } from '../observer/inherited-env.js';
 
 /** How `pontoon up` runs; every field has a flag and an environment variable. */
 export interface PontoonOptions {
@@ -30,6 +31,8 @@ export interface PontoonOptions {
   examplesDir?: string;
   /** URLs that receive the completion CloudEvent of every execution (besides each function's spec.sinks). */
   eventSinks?: string[];
+  /** Variables of the server's environment that local programs inherit, besides PATH, HOME and the like. */
+  passEnv?: string[];
 }
 
 /** Options with every default applied and units converted. */
@@ -46,6 +49,7 @@ export interface ResolvedOptions {
   resultLimitBytes: number;
   examplesDir: string | undefined;
   eventSinks: string[];
+  passEnv: string[];
 }
 
 function bytes(text: string, field: string): number {
@@ -72,6 +76,11 @@ function httpUrl(text: string, field: string): string {
   throw new Error(`${field} must be http(s) URLs, not ${text}`);
 }
 
+function variableName(text: string, field: string): string {
+  if (environmentVariableName.test(text)) return text;
+  throw new Error(`${field} must be environment variable names (letters, digits and _), not ${JSON.stringify(text)}`);
+}
+
 /** Applies defaults and checks units; throws an Error naming the bad option. */
 export function resolveOptions(options: PontoonOptions, installDir: string): ResolvedOptions {
   const capacity = options.capacity ?? 8;
@@ -91,5 +100,6 @@ export function resolveOptions(options: PontoonOptions, installDir: string): Res
     resultLimitBytes: bytes(options.resultLimit ?? '1Mi', 'resultLimit'),
     examplesDir: options.examples ? resolve(options.examplesDir ?? resolve(installDir, 'examples')) : undefined,
     eventSinks: (options.eventSinks ?? []).map((url) => httpUrl(url, 'eventSinks')),
+    passEnv: (options.passEnv ?? []).map((name) => variableName(name, 'passEnv')),
   };
 }

@@ -107,6 +107,7 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
     graceMs: config.graceMs,
     logLimitBytes: config.logLimitBytes,
     resultLimitBytes: config.resultLimitBytes,
+    passEnv: config.passEnv,
   });
   engine = new engineClass({
     store,

@@ -55,6 +55,12 @@ describe('pontoon up', () => {
     assert.match(run.stderr, /--port.*must be an integer from 0 to 65535/);
   });
 
+  it('refuses a --pass-env that is not a variable name, naming it', async () => {
+    const run = await runCli(['up', '--port', '0', '--pass-env', 'GOOD,NOT-A-NAME', '--data-dir', join(dir, 'pass-env'), '--log-level', 'silent']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^error: cannot start Pontoon: passEnv must be environment variable names .*"NOT-A-NAME"/);
+  });
+
   it('says why it cannot start when the port is taken', async () => {
     const blocker = spawn(process.execPath, ['-e', "require('net').createServer().listen(0,'127.0.0.1',function(){console.log(this.address().port)})"], {
       stdio: ['ignore', 'pipe', 'ignore'],

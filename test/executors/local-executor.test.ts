@@ -21,7 +21,13 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-function localExecutor(sink: RecordingSink | { logs(): void; finished(): void }, workRoot = tempDir('work'), graceMs = 300, hosts?: number): LocalExecutor {
+function localExecutor(
+  sink: RecordingSink | { logs(): void; finished(): void },
+  workRoot = tempDir('work'),
+  graceMs = 300,
+  hosts?: number,
+  passEnv?: string[],
+): LocalExecutor {
   const executor = new LocalExecutor({
     sink: sink as RecordingSink,
     runtimes: createRuntimes({ cacheDir: tempDir('cache') }),
@@ -30,6 +36,7 @@ function localExecutor(sink: RecordingSink | { logs(): void; finished(): void },
     logLimitBytes: 1024 * 1024,
     resultLimitBytes: 1024 * 1024,
     hosts,
+    passEnv,
   });
   executors.push(executor);
   return executor;
@@ -251,6 +258,22 @@ describe('local executor', () => {
       assert.equal(report.reason, 'StartFailed');
       assert.match(report.error ?? '', /no-such-pontoon-program/);
     });
+  });
+
+  it('gives programs PATH and HOME but not the rest of its process’s environment, unless passed on by name', async () => {
+    process.env.PONTOON_TEST_SECRET = 'not for functions';
+    process.env.PONTOON_TEST_SHARED = 'for functions';
+    try {
+      const sink = new RecordingSink();
+      const executor = localExecutor(sink, tempDir('work'), 300, 1, ['PONTOON_TEST_SHARED']);
+      const claimed = claimedAttempt(shellFunction('echo "secret=${PONTOON_TEST_SECRET:-none} shared=${PONTOON_TEST_SHARED:-none} path=${PATH:+set} home=${HOME:+set}"'));
+      await executor.start(claimed);
+      assert.equal((await sink.report(refOf(claimed))).status, 'succeeded');
+      assert.deepEqual(sink.linesOf(refOf(claimed)).map((line) => line.line), ['secret=none shared=for functions path=set home=set']);
+    } finally {
+      delete process.env.PONTOON_TEST_SECRET;
+      delete process.env.PONTOON_TEST_SHARED;
+    }
   });
 
   it('removes its empty work root when it closes', async () => {

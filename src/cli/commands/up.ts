@@ -16,6 +16,7 @@ interface UpOptions extends KubernetesFlags {
   resultLimit: string;
   examples?: boolean;
   eventSink: string[];
+  passEnv: string[];
   store: string;
 }
 
@@ -48,6 +49,12 @@ export function upCommand(): Command {
         .default([])
         .argParser((url: string, previous: string[]) => [...previous, url]),
     )
+    .addOption(
+      new Option('--pass-env <names>', 'variables of this environment that local programs inherit besides PATH, HOME, USER, SHELL, LANG, LC_*, TZ, TMPDIR and TERM (comma-separated, repeatable)')
+        .env('PONTOON_PASS_ENV')
+        .default([])
+        .argParser((names: string, previous: string[]) => [...previous, ...names.split(',').map((name) => name.trim()).filter(Boolean)]),
+    )
     .option('--examples', 'deploy the example functions at start')
     .action(async (options: UpOptions) => {
       // Loaded here, not at the top: every other command starts without the server's code.
@@ -67,6 +74,7 @@ export function upCommand(): Command {
           resultLimit: options.resultLimit,
           examples: options.examples === true,
           eventSinks: options.eventSink,
+          passEnv: options.passEnv,
           store: options.store,
           ...kubernetesStartOptions(options),
         });

@@ -6,6 +6,7 @@ import { durationMs } from '../../domain/duration.js';
 import { asError } from '../../domain/errors.js';
 import type { AttemptReport } from '../../domain/execution.js';
 import type { HostEvent } from '../../observer/host/protocol.js';
+import { inheritedEnv } from '../../observer/inherited-env.js';
 import type { Runtimes } from '../../runtimes/runtime.js';
 import type { AttemptRef, ClaimedAttempt } from '../../store/store.js';
 import type { AttemptSink, Executor, StopReason } from '../executor.js';
@@ -26,6 +27,8 @@ export interface LocalExecutorOptions {
   resultLimitBytes: number;
   /** How many observer hosts share the attempts (default: one per CPU, at most 4). */
   hosts?: number;
+  /** Variables of this process's environment that programs inherit besides PATH, HOME and the like. */
+  passEnv?: readonly string[];
 }
 
 /** One attempt this executor is responsible for, from start() until its end is known. */
@@ -176,10 +179,13 @@ export class LocalExecutor implements Executor {
     }
     const existing = this.hosts[best];
     if (existing) return existing;
-    const host: ObserverHost = new ObserverHost({
-      event: (event) => this.onHostEvent(host, event),
-      exited: (why) => this.onHostExit(host, why),
-    });
+    const host: ObserverHost = new ObserverHost(
+      {
+        event: (event) => this.onHostEvent(host, event),
+        exited: (why) => this.onHostExit(host, why),
+      },
+      inheritedEnv(process.env, this.options.passEnv),
+    );
     this.hosts[best] = host;
     return host;
   }

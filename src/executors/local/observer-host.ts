@@ -28,10 +28,14 @@ export class ObserverHost {
   private gone = false;
   private readonly exit: Promise<void>;
 
-  constructor(private readonly listener: ObserverHostListener) {
+  /** `env` is the host's environment, which the programs it starts inherit. */
+  constructor(
+    private readonly listener: ObserverHostListener,
+    env: NodeJS.ProcessEnv,
+  ) {
     // No execArgv: the controller's own flags (`-e script`, `--test`) would run in the host too.
     // JSON: its messages are small, and it measured faster than 'advanced' (see LocalExecutor).
-    this.child = fork(hostEntry, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    this.child = fork(hostEntry, [], { env, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     this.exit = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.leave(signal ? `killed by ${signal}` : `exit code ${code}`);

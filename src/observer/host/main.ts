@@ -30,7 +30,8 @@ interface HostedAttempt {
 const orphanReapMs = 2000;
 
 const attempts = new Map<string, HostedAttempt>();
-// A plain copy taken once: spreading process.env (an exotic object) per attempt costs more.
+// The executor forks the host with what programs may inherit (see inherited-env.ts). A plain
+// copy taken once: spreading process.env (an exotic object) per attempt costs more.
 const baseEnv: NodeJS.ProcessEnv = { ...process.env };
 let outbox: HostEvent[] = [];
 
