@@ -45,6 +45,8 @@ export class Engine implements AttemptSink {
   private readonly inFlight = new Map<string, ClaimedAttempt>();
   /** Slots promised to claims under way outside the dispatcher (see settleAndClaim). */
   private reserved = 0;
+  /** A dispatcher pass found every free slot reserved: it must look again once they are released. */
+  private passSkipped = false;
   /** Settlements under way, which stop() lets finish: they may claim attempts. */
   private readonly settling = new Set<Promise<void>>();
   private readonly logChains = new Map<string, Promise<void>>();
@@ -220,7 +222,7 @@ export class Engine implements AttemptSink {
       this.settled(completion, applied);
       claims = claimed;
     } finally {
-      this.reserved -= free;
+      this.release(free);
     }
     this.launchAll(claims);
     // A full batch means more may be ready; fewer means nothing else is until a retry's backoff
@@ -238,6 +240,18 @@ export class Engine implements AttemptSink {
     return this.options.capacity - this.inFlight.size - this.reserved;
   }
 
+  /**
+   * Gives back reserved slots. Work stored while they were reserved (an invoke during a
+   * PostgreSQL claim) may not have been seen by that claim: a pass skipped meanwhile runs now.
+   */
+  private release(slots: number): void {
+    this.reserved -= slots;
+    if (this.reserved === 0 && this.passSkipped) {
+      this.passSkipped = false;
+      this.dispatcher.wake();
+    }
+  }
+
   private claimOptions(limit: number): ClaimOptions {
     return { owner: this.options.owner, now: this.clock().toISOString(), leaseMs: this.options.leaseMs, limit };
   }
@@ -245,13 +259,16 @@ export class Engine implements AttemptSink {
   private async dispatch(): Promise<void> {
     if (!this.accepting) return;
     const free = this.freeSlots();
-    if (free <= 0) return;
+    if (free <= 0) {
+      if (this.reserved > 0) this.passSkipped = true;
+      return;
+    }
     this.reserved += free;
     let claims: ClaimedAttempt[];
     try {
       claims = await this.options.store.claimExecutions(this.claimOptions(free));
     } finally {
-      this.reserved -= free;
+      this.release(free);
     }
     this.launchAll(claims);
     // A full batch means more may be ready: look again at once rather than after pollMs.
