@@ -196,7 +196,7 @@ export class FunctionReconciler {
     if (problem) status.message = problem;
     if (!fn) return status;
     const [counts, last] = await Promise.all([
-      this.options.store.countExecutions(fn.namespace, fn.name),
+      this.options.store.countExecutions(fn.namespace, fn.name, ['queued', 'running']),
       this.options.store.listExecutions({ namespace: fn.namespace, function: fn.name, limit: 1 }),
     ]);
     const newest = last.items[0];

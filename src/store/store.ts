@@ -155,8 +155,12 @@ export interface Store extends TriggerStore {
   /** Lines of an execution after `afterSeq`, oldest first; optionally of one attempt. */
   readLogs(executionId: string, options: { afterSeq?: number; attempt?: number; limit: number }): Promise<StoredLogLine[]>;
 
-  /** How many executions are in each status (optionally of one function). */
-  countExecutions(namespace?: string, fn?: string): Promise<StatusCounts>;
+  /**
+   * How many executions are in each status (optionally of one function). With `statuses`, only
+   * those are counted (the others read 0): counting the live ones of a function then costs as
+   * many index steps as it has queued and running, however long its history.
+   */
+  countExecutions(namespace?: string, fn?: string, statuses?: readonly ExecutionStatus[]): Promise<StatusCounts>;
   /**
    * Optional, for stores shared by several controllers: calls `listener` when work may have
    * become claimable (enqueued, requeued, a slot freed), possibly by another controller. Only a

@@ -11,7 +11,8 @@ type FunctionPath = { ns: string; name: string };
 /** The API's view of a function version: the document, its version, and what its executions are doing. */
 async function toResource(store: Store, fn: FunctionVersion) {
   const [counts, last] = await Promise.all([
-    store.countExecutions(fn.namespace, fn.name),
+    // Only the live statuses: a function's history can be millions of executions long.
+    store.countExecutions(fn.namespace, fn.name, ['queued', 'running']),
     store.listExecutions({ namespace: fn.namespace, function: fn.name, limit: 1 }),
   ]);
   const lastExecution = last.items[0];

@@ -24,12 +24,13 @@ export async function listExecutions(db: Db, query: ExecutionQuery): Promise<Exe
 }
 
 /** How many executions are in each status, in all namespaces, one namespace, or one function. */
-export async function countExecutions(db: Db, namespace?: string, fn?: string): Promise<StatusCounts> {
+export async function countExecutions(db: Db, namespace?: string, fn?: string, statuses?: readonly ExecutionStatus[]): Promise<StatusCounts> {
   const { rows } = await db.query<{ status: ExecutionStatus; count: number }>(
     `SELECT status, COUNT(*) AS count FROM executions
      WHERE ($1::text IS NULL OR namespace = $1) AND ($2::text IS NULL OR function = $2)
+       AND ($3::text[] IS NULL OR status = ANY($3))
      GROUP BY status`,
-    [namespace ?? null, fn ?? null],
+    [namespace ?? null, fn ?? null, statuses ?? null],
   );
   const counts = zeroCounts();
   for (const row of rows) counts[row.status] = row.count;

@@ -1,4 +1,4 @@
-import type { AttemptReport, Execution } from '../../domain/execution.js';
+import type { AttemptReport, Execution, ExecutionStatus } from '../../domain/execution.js';
 import type { FunctionDocument, FunctionVersion } from '../../domain/function-spec.js';
 import type {
   AttemptCompletion,
@@ -141,8 +141,8 @@ export class PostgresStore implements Store {
     return readLogs(this.pool, executionId, options);
   }
 
-  async countExecutions(namespace?: string, fn?: string): Promise<StatusCounts> {
-    return countExecutions(this.pool, namespace, fn);
+  async countExecutions(namespace?: string, fn?: string, statuses?: readonly ExecutionStatus[]): Promise<StatusCounts> {
+    return countExecutions(this.pool, namespace, fn, statuses);
   }
 
   async listScheduleStates(namespace?: string): Promise<ScheduleState[]> {

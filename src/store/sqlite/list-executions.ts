@@ -25,10 +25,11 @@ export function listExecutions(db: Db, query: ExecutionQuery): ExecutionPage {
 }
 
 /** How many executions are in each status, in all namespaces, one namespace, or one function. */
-export function countExecutions(db: Db, namespace?: string, fn?: string): StatusCounts {
-  const filters = [namespace !== undefined && 'namespace = ?', fn !== undefined && 'function = ?'].filter(Boolean);
+export function countExecutions(db: Db, namespace?: string, fn?: string, statuses?: readonly ExecutionStatus[]): StatusCounts {
+  const only = statuses && `status IN (${statuses.map(() => '?').join(', ')})`;
+  const filters = [namespace !== undefined && 'namespace = ?', fn !== undefined && 'function = ?', only].filter(Boolean);
   const where = filters.length > 0 ? `WHERE ${filters.join(' AND ')}` : '';
-  const values = [namespace, fn].filter((value) => value !== undefined);
+  const values = [namespace, fn, ...(statuses ?? [])].filter((value) => value !== undefined);
   const rows = sql(db, `SELECT status, COUNT(*) AS count FROM executions ${where} GROUP BY status`).all(...values) as {
     status: ExecutionStatus;
     count: number;

@@ -94,6 +94,8 @@ export function listingSpecs(open: OpenStore): void {
         assert.deepEqual(await store.countExecutions('default'), { ...ofReport, running: 2 });
         assert.deepEqual(await store.countExecutions(), { ...ofReport, running: 2, queued: 5 });
         assert.deepEqual(await store.countExecutions('nobody'), zero);
+        assert.deepEqual(await store.countExecutions('default', 'report', ['queued', 'running']), { ...zero, queued: 2, running: 1 }, 'only the statuses asked for');
+        assert.deepEqual(await store.countExecutions(undefined, undefined, ['cancelled']), { ...zero, cancelled: 1 });
       }),
     );
   });
