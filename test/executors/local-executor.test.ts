@@ -276,6 +276,17 @@ describe('local executor', () => {
     }
   });
 
+  it('runs programs nicer than the executor’s own process, so the controller keeps the CPU first', async () => {
+    const sink = new RecordingSink();
+    const executor = localExecutor(sink);
+    const claimed = claimedAttempt(shellFunction('read -r stat < /proc/$$/stat; echo "$stat"'));
+    await executor.start(claimed);
+    assert.equal((await sink.report(refOf(claimed))).status, 'succeeded');
+    const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    const own = niceOf(readFileSync('/proc/self/stat', 'utf8'));
+    assert.equal(niceOf(sink.linesOf(refOf(claimed))[0].line), Math.min(19, own + 5));
+  });
+
   it('removes its empty work root when it closes', async () => {
     const sink = new RecordingSink();
     const workRoot = join(tempDir('root'), 'work');

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { asError } from '../../domain/errors.js';
 import type { HostCommand, HostEvent, HostEventBatch } from '../../observer/host/protocol.js';
@@ -8,6 +9,15 @@ const hostEntry = fileURLToPath(new URL('../../observer/host/main.js', import.me
 
 /** How long close() waits for the host to leave after disconnecting before it kills it. */
 const closeWaitMs = 5000;
+
+/**
+ * How much nicer than the controller the host, and so every program it starts, runs. When the
+ * programs saturate the CPU, the controller (API, dispatch, settlement) still gets it first, so
+ * invocations stay fast and freed slots are refilled at once; a machine that is not saturated
+ * runs the programs as fast as before. On the cold-path benchmark (2 cores, saturated) the ratio
+ * to the bare loop went from 0.70 to 0.74 (means of 15 rounds each, alternated).
+ */
+const hostNiceness = 5;
 
 /** What an observer host tells its executor. */
 export interface ObserverHostListener {
@@ -36,6 +46,7 @@ export class ObserverHost {
     // No execArgv: the controller's own flags (`-e script`, `--test`) would run in the host too.
     // JSON: its messages are small, and it measured faster than 'advanced' (see LocalExecutor).
     this.child = fork(hostEntry, [], { env, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    if (this.child.pid !== undefined) lowerPriority(this.child.pid);
     this.exit = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.leave(signal ? `killed by ${signal}` : `exit code ${code}`);
@@ -101,5 +112,14 @@ export class ObserverHost {
     this.gone = true;
     this.queued.length = 0;
     this.listener.exited(why);
+  }
+}
+
+/** Makes a host nicer than this process by hostNiceness (raising niceness needs no privilege). */
+function lowerPriority(pid: number): void {
+  try {
+    setPriority(pid, Math.min(19, getPriority() + hostNiceness));
+  } catch (thrown) {
+    process.emitWarning(`observer host: cannot lower its priority: ${asError(thrown).message}`);
   }
 }
