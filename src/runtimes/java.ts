@@ -101,7 +101,9 @@ async function buildWithMaven(ctx: BuildContext, runtimeSdk: JavaSdk, sdk: SdkLo
   try {
     await runTool(mvn, ['-o', ...args], { cwd: ctx.app });
   } catch (thrown) {
-    const offlineMiss = thrown instanceof ToolFailure && /offline|Cannot access|could not be resolved|resolve/i.test(thrown.output);
+    // What the local repository lacks (a dependency, or a plugin such as maven-dependency-plugin
+    // on a fresh machine) is fetched online; a compile error is reported as it is.
+    const offlineMiss = thrown instanceof ToolFailure && /offline|Cannot access|could not be resolved|resolve|No plugin found/i.test(thrown.output);
     if (!offlineMiss) throw thrown;
     await runTool(mvn, args, { cwd: ctx.app });
   }
