@@ -215,19 +215,11 @@ export class Engine implements AttemptSink {
       return;
     }
     const completion = settleAttempt(ref, outcome, fn?.document.spec.retry, this.clock(), this.random);
-    this.reserved += free;
-    let claims: ClaimedAttempt[];
-    try {
-      const { applied, claimed } = await this.options.store.completeAndClaim(completion, this.claimOptions(free));
+    await this.claimFreeSlots(free, async (claim) => {
+      const { applied, claimed } = await this.options.store.completeAndClaim(completion, claim);
       this.settled(completion, applied);
-      claims = claimed;
-    } finally {
-      this.release(free);
-    }
-    this.launchAll(claims);
-    // A full batch means more may be ready; fewer means nothing else is until a retry's backoff
-    // ends, which the dispatcher's poll finds.
-    if (claims.length === free) this.dispatcher.wake();
+      return claimed;
+    });
   }
 
   private settled(completion: ReturnType<typeof settleAttempt>, applied: boolean): void {
@@ -252,8 +244,21 @@ export class Engine implements AttemptSink {
     }
   }
 
-  private claimOptions(limit: number): ClaimOptions {
-    return { owner: this.options.owner, now: this.clock().toISOString(), leaseMs: this.options.leaseMs, limit };
+  /**
+   * Claims work for `free` slots, reserved while `claim` runs, and starts what it got. A full batch
+   * means more may be ready: the dispatcher looks again at once rather than after pollMs; fewer
+   * means nothing else is until a retry's backoff ends, which its poll finds.
+   */
+  private async claimFreeSlots(free: number, claim: (options: ClaimOptions) => Promise<ClaimedAttempt[]>): Promise<void> {
+    this.reserved += free;
+    let claims: ClaimedAttempt[];
+    try {
+      claims = await claim({ owner: this.options.owner, now: this.clock().toISOString(), leaseMs: this.options.leaseMs, limit: free });
+    } finally {
+      this.release(free);
+    }
+    this.launchAll(claims);
+    if (claims.length === free) this.dispatcher.wake();
   }
 
   private async dispatch(): Promise<void> {
@@ -263,16 +268,7 @@ export class Engine implements AttemptSink {
       if (this.reserved > 0) this.passSkipped = true;
       return;
     }
-    this.reserved += free;
-    let claims: ClaimedAttempt[];
-    try {
-      claims = await this.options.store.claimExecutions(this.claimOptions(free));
-    } finally {
-      this.release(free);
-    }
-    this.launchAll(claims);
-    // A full batch means more may be ready: look again at once rather than after pollMs.
-    if (claims.length === free) this.dispatcher.wake();
+    await this.claimFreeSlots(free, (claim) => this.options.store.claimExecutions(claim));
   }
 
   /** Starts claimed attempts; once stopping, they are only kept for stop() to settle as interrupted. */
