@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import type { BuildCache } from './build-cache.js';
 import { runTool, ToolFailure, which } from './build-tools.js';
 import { builtRuntime, type BuildContext, type Launch } from './built-runtime.js';
-import { cdsFlags, javaCdsArchive } from './java-cds.js';
+import { archiveAtDumpAddress, cdsFlags, javaCdsArchive } from './java-cds.js';
 import { fastJavac, functionClassPathProperty, handlerMainClass, javaSdk, listJava, type JavaSdk } from './java-sdk.js';
 import type { Runtimes } from './runtime.js';
 import { sdkHash, type SdkLocations } from './sdk-sources.js';
 
 /** Bumped when what this file builds changes, so older builds are not reused. */
-const builderVersion = 'java-3';
+const builderVersion = 'java-4';
 
 /**
  * `runtime: java`: Maven when the source has a pom.xml, Gradle when it has a build.gradle and
@@ -55,13 +55,13 @@ async function buildJava(ctx: BuildContext, cache: BuildCache, sdk: SdkLocations
   // A class whose source declares a static main is started directly: no bootstrap class to load,
   // and no CDS archive either (mapping it cost a no-op program 35 ms of the 57 a bare JVM takes).
   if (declaration !== undefined && /\bstatic\b[^;{(]*\bvoid\s+main\s*\(/.test(declaration)) {
-    return { command: [java, '-cp', joined([...classPath, ...runtimeSdk.classPath]), handler] };
+    return { command: [java, ...archiveAtDumpAddress, '-cp', joined([...classPath, ...runtimeSdk.classPath]), handler] };
   }
   // A handler starts with the SDK's class path, as the SDK's CDS archive was dumped with it (the
   // JVM uses an archive only when its class path is a prefix of the launch's). A function that
   // brings a Jackson of its own keeps its class path first, so its Jackson wins, and no archive.
   const archive = ownsJackson(classPath, runtimeSdk) ? undefined : await javaCdsArchive(cache, runtimeSdk, java);
-  if (!archive) return { command: [java, '-cp', joined([...classPath, ...runtimeSdk.classPath]), handlerMainClass, handler] };
+  if (!archive) return { command: [java, ...archiveAtDumpAddress, '-cp', joined([...classPath, ...runtimeSdk.classPath]), handlerMainClass, handler] };
   // The JVM's class path holds what the archive has; the function's own entries go to HandlerMain's
   // loader, which finds its classes without opening the SDK's jars first (~17 ms).
   return {

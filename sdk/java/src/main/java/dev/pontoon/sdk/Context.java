@@ -18,7 +18,11 @@ public final class Context {
   private final String function;
   private final String namespace;
   private final String version;
-  private final Instant deadline;
+  // PONTOON_DEADLINE as given, parsed on first use: java.time's parser loads ~170 classes, about
+  // 15 ms of a Java handler's cold start, which a function that never asks for its deadline
+  // should not pay. Parsing twice in a race gives the same Instant, so no lock is needed.
+  private final String deadlineText;
+  private Instant deadline;
   private final Logger logger;
   private final Clock clock;
 
@@ -32,12 +36,25 @@ public final class Context {
       Instant deadline,
       Logger logger,
       Clock clock) {
+    this(executionId, attempt, function, namespace, version, (String) null, logger, clock);
+    this.deadline = deadline;
+  }
+
+  private Context(
+      String executionId,
+      int attempt,
+      String function,
+      String namespace,
+      String version,
+      String deadlineText,
+      Logger logger,
+      Clock clock) {
     this.executionId = executionId;
     this.attempt = attempt;
     this.function = function;
     this.namespace = namespace;
     this.version = version;
-    this.deadline = deadline;
+    this.deadlineText = deadlineText == null || deadlineText.isBlank() ? null : deadlineText.trim();
     this.logger = logger;
     this.clock = clock;
   }
@@ -47,7 +64,11 @@ public final class Context {
     return fromEnv(System.getenv(), Logger.standard(), Clock.systemUTC());
   }
 
-  /** The context described by an environment; missing values are empty, attempt defaults to 1. */
+  /**
+   * The context described by an environment; missing values are empty, attempt defaults to 1. A
+   * deadline that is not ISO 8601 is reported when it is first read ({@link #deadline()},
+   * {@link #remaining()}).
+   */
   public static Context fromEnv(Map<String, String> env, Logger logger, Clock clock) {
     return new Context(
         env.getOrDefault(Contract.EXECUTION_ID, ""),
@@ -55,7 +76,7 @@ public final class Context {
         env.getOrDefault(Contract.FUNCTION, ""),
         env.getOrDefault(Contract.NAMESPACE, ""),
         env.getOrDefault(Contract.VERSION, ""),
-        parseDeadline(env.get(Contract.DEADLINE)),
+        env.get(Contract.DEADLINE),
         logger,
         clock);
   }
@@ -87,11 +108,12 @@ public final class Context {
 
   /** When the attempt will be stopped, if it has a deadline. */
   public Optional<Instant> deadline() {
-    return Optional.ofNullable(deadline);
+    return Optional.ofNullable(deadlineInstant());
   }
 
   /** Time left before the deadline (zero once past it), or {@link #UNBOUNDED} without one. */
   public Duration remaining() {
+    Instant deadline = deadlineInstant();
     if (deadline == null) return UNBOUNDED;
     Duration left = Duration.between(clock.instant(), deadline);
     return left.isNegative() ? Duration.ZERO : left;
@@ -112,11 +134,15 @@ public final class Context {
     }
   }
 
+  private Instant deadlineInstant() {
+    if (deadline == null && deadlineText != null) deadline = parseDeadline(deadlineText);
+    return deadline;
+  }
+
   private static Instant parseDeadline(String value) {
-    if (value == null || value.isBlank()) return null;
     try {
       // OffsetDateTime accepts both `Z` and `+02:00`, which Instant.parse does not on Java 17.
-      return OffsetDateTime.parse(value.trim()).toInstant();
+      return OffsetDateTime.parse(value).toInstant();
     } catch (DateTimeParseException e) {
       throw new PontoonException(Contract.DEADLINE + " is not an ISO 8601 timestamp: " + value, e);
     }

@@ -1,10 +1,10 @@
 package dev.pontoon.sdk;
 
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -57,7 +57,11 @@ public final class Contract {
     String path = env.get(INPUT);
     if (path == null || path.isEmpty()) return "null";
     try {
-      return Files.readString(Path.of(path), StandardCharsets.UTF_8);
+      // java.io rather than java.nio.file: the JVM has loaded these streams already, while
+      // Files.readString loads ~50 classes of channels and file system providers at every start.
+      try (FileInputStream in = new FileInputStream(path)) {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
     } catch (IOException e) {
       throw new PontoonException("cannot read the input file " + path + " (" + INPUT + "): " + e, e);
     }
@@ -81,7 +85,9 @@ public final class Contract {
       return;
     }
     try {
-      Files.writeString(Path.of(path), text, StandardCharsets.UTF_8);
+      try (FileOutputStream file = new FileOutputStream(path)) {
+        file.write(text.getBytes(StandardCharsets.UTF_8));
+      }
     } catch (IOException e) {
       throw new PontoonException("cannot write " + path + " (" + name + "): " + e, e);
     }

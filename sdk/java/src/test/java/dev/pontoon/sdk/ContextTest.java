@@ -68,10 +68,13 @@ class ContextTest {
   }
 
   @Test
-  @DisplayName("rejects a deadline that is not ISO 8601, naming the variable")
+  @DisplayName("rejects a deadline that is not ISO 8601 when it is read, naming the variable")
   void badDeadline() {
-    PontoonException e = assertThrows(PontoonException.class, () -> fromEnv(Map.of(Contract.DEADLINE, "tomorrow")));
+    Context ctx = fromEnv(Map.of(Contract.DEADLINE, "tomorrow"));
+    assertEquals(1, ctx.attempt());
+    PontoonException e = assertThrows(PontoonException.class, ctx::remaining);
     assertTrue(e.getMessage().contains(Contract.DEADLINE), e.getMessage());
+    assertThrows(PontoonException.class, ctx::deadline);
   }
 
   @Test
