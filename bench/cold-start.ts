@@ -1,6 +1,10 @@
 // Cold start per language: dispatch (the attempt's startedAt) to the function's first line of user
 // code (its first log line's timestamp), and the whole attempt of a no-op, next to a bare start of
-// the same runtime in the same run. Run: `node dist/bench/cold-start.js [runs]` after a build.
+// the same runtime in the same run. Like is timed against like: the first line with functions that
+// print one line, against a bare start printing one line; the whole attempt with twins that print
+// nothing (bench/cold-start/functions/*-quiet), against a bare start printing nothing (a first
+// write to a pipe costs Node ~5 ms of start and exit). Run: `node dist/bench/cold-start.js [runs]`
+// after a build.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,16 +46,24 @@ async function main(): Promise<void> {
   };
   try {
     for (const variant of variants) {
-      const name = `cold-${variant.language}-${variant.form}`;
-      const deployed = await api('PUT', `/v1/namespaces/default/functions/${name}`, { apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name }, spec: { ...variant.spec, retry: { limit: 0 } } });
-      if (deployed.error) throw new Error(`${name}: ${deployed.error.message}`);
+      for (const [name, spec] of [
+        [`cold-${variant.language}-${variant.form}`, variant.spec],
+        [`cold-${variant.language}-${variant.form}-quiet`, { ...variant.spec, source: `${variant.spec.source}-quiet` }],
+      ] as const) {
+        const deployed = await api('PUT', `/v1/namespaces/default/functions/${name}`, { apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name }, spec: { ...spec, retry: { limit: 0 } } });
+        if (deployed.error) throw new Error(`${name}: ${deployed.error.message}`);
+      }
     }
     // The same runtimes started bare.
     writeFileSync(join(scratch, 'Hello.java'), 'public class Hello { public static void main(String[] a) { System.out.println("first line"); } }\n');
-    execFileSync('javac', ['-d', scratch, join(scratch, 'Hello.java')]);
+    writeFileSync(join(scratch, 'Quiet.java'), 'public class Quiet { public static void main(String[] a) {} }\n');
+    execFileSync('javac', ['-d', scratch, join(scratch, 'Hello.java'), join(scratch, 'Quiet.java')]);
     const python3 = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
-    const goBinary = join(scratch, 'noop');
-    execFileSync('go', ['build', '-o', goBinary, '.'], { cwd: join(functions, 'go', 'noop'), env: { ...process.env, GO111MODULE: 'off' } });
+    const goBinary = (dir: string) => {
+      const binary = join(scratch, dir);
+      execFileSync('go', ['build', '-o', binary, '.'], { cwd: join(functions, dir, 'noop'), env: { ...process.env, GO111MODULE: 'off' } });
+      return binary;
+    };
     // Bare starts get the environment Pontoon gives its programs: a variable such as
     // NODE_EXTRA_CA_CERTS (a CA bundle Node parses at start, 70 ms here) would slow one side only.
     const programEnv = inheritedEnv(process.env);
@@ -60,8 +72,8 @@ async function main(): Promise<void> {
       // The real interpreter, as the python runtime starts it: through PATH, python3 may be a
       // version manager's shim (pyenv's took 137 ms here), which would flatter Pontoon.
       python: [[python3, '-c', '0'], [python3, '-c', 'print("first line")']],
-      java: [['java', '-cp', scratch, 'Hello'], ['java', '-cp', scratch, 'Hello']],
-      go: [[goBinary], [goBinary]],
+      java: [['java', '-cp', scratch, 'Quiet'], ['java', '-cp', scratch, 'Hello']],
+      go: [[goBinary('go-quiet')], [goBinary('go')]],
     };
 
     // Interleaved run by run, so that the load of this shared machine falls on both sides alike.
@@ -70,20 +82,23 @@ async function main(): Promise<void> {
     for (let run = 0; run <= runs; run++) {
       for (const variant of variants) {
         const name = `cold-${variant.language}-${variant.form}`;
-        const execution = await api('POST', `/v1/namespaces/default/functions/${name}/invoke?wait=60s`, null);
-        if (execution.status !== 'succeeded') throw new Error(`${name}: ${JSON.stringify(execution)}`);
-        const logs = await api('GET', `/v1/namespaces/default/executions/${execution.id}/logs`);
-        const attempt = execution.attempts[0];
-        const started = Date.parse(attempt.startedAt);
+        const invoke = async (fn: string) => {
+          const execution = await api('POST', `/v1/namespaces/default/functions/${fn}/invoke?wait=60s`, null);
+          if (execution.status !== 'succeeded') throw new Error(`${fn}: ${JSON.stringify(execution)}`);
+          return execution;
+        };
+        const printing = await invoke(name);
+        const logs = await api('GET', `/v1/namespaces/default/executions/${printing.id}/logs`);
         const first = logs.items.find((item: { line: string }) => item.line === 'first line');
+        const quiet = (await invoke(`${name}-quiet`)).attempts[0];
         const [noop, printer] = bare[variant.language];
         const a: BareRun = await bareRun(noop, programEnv);
         const b: BareRun = await bareRun(printer, programEnv);
         if (run === 0) continue; // the first run warms the page cache and the server's code paths
         const key = `${variant.language} ${variant.form}`;
         const figures = pontoonFigures.get(key) ?? { firstLine: [], whole: [] };
-        figures.firstLine.push(Date.parse(first.time) - started);
-        figures.whole.push(Date.parse(attempt.finishedAt) - started);
+        figures.firstLine.push(Date.parse(first.time) - Date.parse(printing.attempts[0].startedAt));
+        figures.whole.push(Date.parse(quiet.finishedAt) - Date.parse(quiet.startedAt));
         pontoonFigures.set(key, figures);
         const base = bareRuns.get(variant.language) ?? { firstLine: [], whole: [] };
         base.whole.push(a.wholeMs);
@@ -104,7 +119,7 @@ async function main(): Promise<void> {
         `${language.padEnd(9)} ${form.padEnd(9)} ${firstLine.toFixed(0).padStart(10)} ${whole.toFixed(0).padStart(14)} | ${base.firstLine.toFixed(1).padStart(15)} ${base.whole.toFixed(1).padStart(11)} | ${(firstLine - base.firstLine).toFixed(1).padStart(8)} ${(whole - base.whole).toFixed(1).padStart(8)}`,
       );
     }
-    console.log('bare whole: node -e 0 | python3 -c 0 (the real interpreter) | java -cp . Hello | a Go no-op binary; bare first line: the same printing one line');
+    console.log('whole attempt: a twin of the function that prints nothing; bare whole: node -e 0 | python3 -c 0 (the real interpreter) | java -cp . Quiet | a Go no-op binary, all printing nothing; bare first line: the same printing one line');
   } finally {
     await pontoon.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,1 @@
+// No-op program that prints nothing: the whole attempt is timed against a bare `node -e 0`.
