@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { FunctionVersion } from '../domain/function-spec.js';
@@ -9,7 +9,7 @@ import type { Runtimes } from './runtime.js';
 import { repoTsc, sdkHash, type SdkLocations } from './sdk-sources.js';
 
 /** Bumped when what this file builds changes, so older builds are not reused. */
-const builderVersion = 'node-2';
+const builderVersion = 'node-3';
 const scriptExtensions = ['.js', '.mjs', '.cjs'];
 /** Where a build holds the SDK, and the SDK's entry module (its package.json `exports`) in it. */
 const sdkDir = 'node_modules/@pontoon/sdk';
@@ -48,21 +48,8 @@ async function buildNode(ctx: BuildContext, sdk: SdkLocations): Promise<Launch> 
   const dot = handler.lastIndexOf('.');
   if (dot <= 0 || dot === handler.length - 1) missing(ctx.fn, `handler ${handler} must be file.exportName (such as primes.handler)`);
   const file = findModule(outDir, [handler.slice(0, dot)]) ?? missing(ctx.fn, `handler ${handler}: no ${handler.slice(0, dot)}.js (or .mjs, .cjs, .ts) in the source`);
-  const exportName = handler.slice(dot + 1);
-  // A bootstrap per build, with the function imported statically so Node loads it and the SDK
-  // together: the SDK's serve() is the handler runner. The SDK is imported by its file, which is
-  // the module the function's own `@pontoon/sdk` resolves to: resolving the package name from
-  // here cost ~3.5 ms of every start.
-  const bootstrap = [
-    `import { serve } from './${sdkEntry}';`,
-    `import * as fn from ${JSON.stringify(`./${relative(dir, file)}`)};`,
-    `const handler = fn[${JSON.stringify(exportName)}] ?? fn.default?.[${JSON.stringify(exportName)}];`,
-    `if (typeof handler !== 'function') throw new TypeError(${JSON.stringify(`handler ${handler}: ${relative(dir, file)} exports no function ${exportName}`)});`,
-    `await serve(handler);`,
-    '',
-  ].join('\n');
-  await writeFile(join(dir, 'pontoon-bootstrap.mjs'), bootstrap);
-  return { command: [node, '{build}/pontoon-bootstrap.mjs'] };
+  // The SDK's module is the handler runner: it imports the function's module and serves the export.
+  return { command: [node, `{build}/${sdkEntry}`, toBuild(dir, file), handler.slice(dot + 1), handler] };
 }
 
 /** Copies the built SDK (its package.json and dist/src) into a build, building it first if needed. */
@@ -70,7 +57,8 @@ async function installSdk(target: string, sdk: SdkLocations): Promise<void> {
   await mkdir(target, { recursive: true });
   await cp(join(sdk.node, 'package.json'), join(target, 'package.json'));
   const built = join(sdk.node, 'dist', 'src');
-  if (existsSync(join(built, 'index.js'))) {
+  // A dist older than the source it was built from (an SDK edited since) is built again.
+  if (existsSync(join(built, 'index.js')) && statSync(join(built, 'index.js')).mtimeMs >= statSync(join(sdk.node, 'src', 'index.ts')).mtimeMs) {
     await cp(built, join(target, 'dist', 'src'), { recursive: true });
     return;
   }

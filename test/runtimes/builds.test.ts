@@ -154,6 +154,18 @@ describe('runtime builds', () => {
     assert.deepEqual(run.body.result, { got: [7] });
   });
 
+  it("node: a handler that is a property of the module's default export runs; a missing one fails naming it", async () => {
+    const dir = source({ 'tools.js': 'export default { double: (n) => n * 2 };\n' });
+    assert.equal((await pontoon.deploy('node-default', { runtime: 'node', source: dir, handler: 'tools.double' })).status, 201);
+    const run = await pontoon.request('POST', '/v1/namespaces/default/functions/node-default/invoke?wait=30s', 21);
+    assert.equal(run.body.status, 'succeeded', JSON.stringify(run.body));
+    assert.equal(run.body.result, 42);
+    assert.equal((await pontoon.deploy('node-missing', { runtime: 'node', source: dir, handler: 'tools.triple' })).status, 201);
+    const missing = await pontoon.request('POST', '/v1/namespaces/default/functions/node-missing/invoke?wait=30s', 1);
+    assert.equal(missing.body.status, 'failed', JSON.stringify(missing.body));
+    assert.equal(missing.body.error, 'handler tools.triple: the module exports no function triple');
+  });
+
   it('java: a class implementing the SDK Handler gets its input as the type it declares', async () => {
     const dir = source({
       'com/example/Sum.java':

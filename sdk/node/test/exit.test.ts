@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fixture.js');
+const sdkModule = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'index.js');
 
 describe('exit paths: a real child process under the function contract', () => {
   let dir: string;
@@ -16,8 +17,12 @@ describe('exit paths: a real child process under the function contract', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   function run(mode: string, input: string) {
+    return runProgram([fixture, mode], input);
+  }
+
+  function runProgram(args: string[], input: string) {
     writeFileSync(join(dir, 'input.json'), input);
-    const child = spawnSync(process.execPath, [fixture, mode], {
+    const child = spawnSync(process.execPath, args, {
       env: {
         PATH: process.env.PATH,
         PONTOON_INPUT: join(dir, 'input.json'),
@@ -67,5 +72,29 @@ describe('exit paths: a real child process under the function contract', () => {
     const child = run('serve', '[1,');
     assert.equal(child.code, 1);
     assert.match(read('error.txt') ?? '', /^input is not valid JSON/);
+  });
+
+  describe('run as the program, the SDK is the handler runner', () => {
+    beforeEach(() => {
+      writeFileSync(join(dir, 'handlers.mjs'), 'export function sum([a, b]) { return a + b; }\nexport default { twice: (n) => n * 2 };\n');
+    });
+
+    it('serves a named export of the module it is given', () => {
+      const child = runProgram([sdkModule, join(dir, 'handlers.mjs'), 'sum'], '[2, 3]');
+      assert.equal(child.code, 0, child.stderr);
+      assert.equal(read('output.json'), '5');
+    });
+
+    it("serves a property of the module's default export", () => {
+      const child = runProgram([sdkModule, join(dir, 'handlers.mjs'), 'twice'], '4');
+      assert.equal(child.code, 0, child.stderr);
+      assert.equal(read('output.json'), '8');
+    });
+
+    it('fails with a message naming the handler when the module exports no such function', () => {
+      const child = runProgram([sdkModule, join(dir, 'handlers.mjs'), 'nope', 'handlers.nope'], 'null');
+      assert.equal(child.code, 1);
+      assert.equal(read('error.txt'), 'handler handlers.nope: the module exports no function nope');
+    });
   });
 });
