@@ -104,5 +104,23 @@ export interface DeleteFunctionResult {
   deleted: true;
 }
 
+/** A schedule as `GET /v1/namespaces/{ns}/schedules` answers it: its spec, its last ticks and its next one. */
+export interface ScheduleView {
+  namespace: string;
+  function: string;
+  schedule: string;
+  cron: string;
+  timezone: string;
+  concurrencyPolicy: string;
+  missedRunPolicy: string;
+  suspend: boolean;
+  /** The newest tick that started an execution. */
+  lastFireTime: string | null;
+  /** The newest tick accounted for (fired, or skipped by policy). */
+  lastTick: string | null;
+  /** The next tick the scheduler will consider; null when suspended or when the cron has none. */
+  nextFireTime: string | null;
+}
+
 /** Execution statuses that are never left; the CLI and dashboard stop waiting on these. */
 export const finalExecutionStatuses: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];

@@ -1,24 +1,7 @@
+import type { ScheduleView } from '../client/types.js';
 import type { FunctionVersion } from '../domain/function-spec.js';
 import type { ScheduleState } from '../store/store.js';
 import { nextTick, scheduleId } from './schedule-ticks.js';
-
-/** A schedule as `get schedules` shows it: its spec, its last ticks and its next one. */
-export interface ScheduleView {
-  namespace: string;
-  function: string;
-  schedule: string;
-  cron: string;
-  timezone: string;
-  concurrencyPolicy: string;
-  missedRunPolicy: string;
-  suspend: boolean;
-  /** The newest tick that started an execution. */
-  lastFireTime: string | null;
-  /** The newest tick accounted for (fired, or skipped by policy). */
-  lastTick: string | null;
-  /** The next tick the scheduler will consider; null when suspended or when the cron has none. */
-  nextFireTime: string | null;
-}
 
 /** The schedules of these functions with their stored states, in function then schedule order. */
 export function scheduleViews(functions: FunctionVersion[], states: ScheduleState[], now: Date): ScheduleView[] {

@@ -1,22 +1,10 @@
 import { Command } from 'commander';
 import { sendRequest } from '../../client/http.js';
 import type { PontoonClient } from '../../client/index.js';
+import type { ScheduleView } from '../../client/types.js';
 import { formatAge, formatSpan } from '../age.js';
 import { contextOf, outputOf, outputOption } from '../context.js';
 import { formatTable, printStructured } from '../output.js';
-
-/** One schedule as `GET /v1/namespaces/{ns}/schedules` answers it. */
-interface ScheduleItem {
-  function: string;
-  schedule: string;
-  cron: string;
-  timezone: string;
-  concurrencyPolicy: string;
-  missedRunPolicy: string;
-  suspend: boolean;
-  lastFireTime: string | null;
-  nextFireTime: string | null;
-}
 
 /** One rule as `GET /v1/namespaces/{ns}/rules` answers it. */
 interface RuleItem {
@@ -54,7 +42,7 @@ export function getSchedulesCommand(): Command {
     .addOption(outputOption())
     .action(async (options: { function?: string; output?: string }, command: Command) => {
       const { client } = contextOf(command);
-      const items = await list<ScheduleItem>(client, 'schedules', { function: options.function });
+      const items = await list<ScheduleView>(client, 'schedules', { function: options.function });
       const output = outputOf(options);
       if (output) return printStructured({ items }, output);
       if (items.length === 0) return void process.stderr.write('No schedules found.\n');
