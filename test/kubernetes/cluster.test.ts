@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LeaseLeadership } from '../../src/kubernetes/leader-lease.js';
 import { freshSchema, pgSkipReason, testPgUrl, dropSchemas } from '../helpers/postgres.js';
 import { controlPlaneMissing, eventually, repoRoot, startCluster, type TestCluster } from './control-plane.js';
 import { clusterOptions, dataDir, removeDir, startControllerProcess, type ControllerProcess } from './controller.js';
-import { attemptJob, containerEnv, endFunction, finishPod, podVolume, runningPod, startObserver } from './pods.js';
+import { attemptJob, playSidecarAttempt, podVolume, runningPod } from './pods.js';
 
 const skip = controlPlaneMissing();
 
@@ -105,13 +104,7 @@ describe('Pontoon’s cluster pieces on a real Kubernetes API server', { skip },
         const pod = await runningPod(cluster.api, 'default', id, 1);
         const volume = podVolume();
         dirs.push(volume);
-        const sidecar = startObserver('sidecar', containerEnv(job, 'pontoon-observer', volume));
-        await sidecar.ready;
-        writeFileSync(containerEnv(job, 'function', volume).PONTOON_OUTPUT, '25');
-        await endFunction(cluster.api, pod, 0);
-        sidecar.child.kill('SIGTERM');
-        await sidecar.exited;
-        await finishPod(cluster.api, pod, 'Succeeded');
+        await playSidecarAttempt(cluster.api, job, pod, volume, { exitCode: 0, output: '25' });
         const execution = await survivor.waitFor(id, 'default', (e) => e.status === 'succeeded' || e.status === 'failed');
         assert.equal(execution.status, 'succeeded', JSON.stringify(execution));
         assert.equal(execution.result, 25);

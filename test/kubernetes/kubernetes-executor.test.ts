@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { KubeList } from '../../src/kubernetes/kube-api.js';
 import { controlPlaneMissing, eventually, startCluster, type TestCluster } from './control-plane.js';
 import { clusterOptions, dataDir, removeDir, startController, startControllerProcess, type TestController } from './controller.js';
-import { attemptJob, containerEnv, endFunction, endPod, finishPod, podVolume, runningPod, startObserver, waitingPod } from './pods.js';
+import { attemptJob, containerEnv, endPod, playSidecarAttempt, podVolume, runningPod, startObserver, waitingPod } from './pods.js';
 
 const skip = controlPlaneMissing();
 const terminal = (execution: any) => ['succeeded', 'failed', 'timed_out', 'cancelled'].includes(execution.status);
@@ -37,16 +37,9 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
     dirs.push(volume);
     const input = startObserver('input', containerEnv(job, 'pontoon-input', volume));
     assert.equal(await input.exited, 0, input.stderr());
-    const sidecar = startObserver('sidecar', containerEnv(job, 'pontoon-observer', volume));
-    await sidecar.ready;
-    // The function container: it reads PONTOON_INPUT and writes PONTOON_OUTPUT on the shared volume.
-    const functionEnv = containerEnv(job, 'function', volume);
-    const given = JSON.parse(readFileSync(functionEnv.PONTOON_INPUT, 'utf8'));
-    writeFileSync(functionEnv.PONTOON_OUTPUT, JSON.stringify(result));
-    await endFunction(cluster.api, pod, 0);
-    sidecar.child.kill('SIGTERM');
-    assert.equal(await sidecar.exited, 0, sidecar.stderr());
-    await finishPod(cluster.api, pod, 'Succeeded');
+    // The function container reads PONTOON_INPUT, which the input container wrote on the shared volume.
+    const given = JSON.parse(readFileSync(containerEnv(job, 'function', volume).PONTOON_INPUT, 'utf8'));
+    await playSidecarAttempt(cluster.api, job, pod, volume, { exitCode: 0, output: JSON.stringify(result) });
     return { input: given };
   }
 
@@ -199,13 +192,7 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
       const pod = await runningPod(cluster.api, 'default', id, 1);
       const volume = podVolume();
       dirs.push(volume);
-      const sidecar = startObserver('sidecar', containerEnv(job, 'pontoon-observer', volume));
-      await sidecar.ready;
-      writeFileSync(containerEnv(job, 'function', volume).PONTOON_ERROR, 'input must be a list');
-      await endFunction(cluster.api, pod, 3);
-      sidecar.child.kill('SIGTERM');
-      assert.equal(await sidecar.exited, 0, sidecar.stderr());
-      await finishPod(cluster.api, pod, 'Failed');
+      await playSidecarAttempt(cluster.api, job, pod, volume, { exitCode: 3, error: 'input must be a list' });
       const execution = await controller.waitFor(id, 'default', terminal);
       assert.equal(execution.status, 'failed');
       assert.deepEqual(

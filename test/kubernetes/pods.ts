@@ -1,5 +1,6 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,4 +112,30 @@ export function startObserver(mode: 'input' | 'sidecar', env: Record<string, str
   });
   const exited = new Promise<number | string | null>((r) => child.on('exit', (code, signal) => r(code ?? signal)));
   return { child, exited, ready, stderr: () => stderr };
+}
+
+/** How the function container of a played attempt ends: its exit code and the files it wrote. */
+export interface FunctionEnd {
+  exitCode: number;
+  /** Written to PONTOON_OUTPUT. */
+  output?: string;
+  /** Written to PONTOON_ERROR. */
+  error?: string;
+}
+
+/**
+ * Plays an attempt's pod from its sidecar on, as the kubelet and the containers would: the real
+ * sidecar observer watches while the function container writes its files and exits, then the
+ * sidecar is stopped (it must exit 0) and the pod finishes with the phase the exit code gives.
+ */
+export async function playSidecarAttempt(api: KubeApi, job: Job & { spec: any }, pod: Pod, volume: string, end: FunctionEnd): Promise<void> {
+  const sidecar = startObserver('sidecar', containerEnv(job, 'pontoon-observer', volume));
+  await sidecar.ready;
+  const functionEnv = containerEnv(job, 'function', volume);
+  if (end.output !== undefined) writeFileSync(functionEnv.PONTOON_OUTPUT, end.output);
+  if (end.error !== undefined) writeFileSync(functionEnv.PONTOON_ERROR, end.error);
+  await endFunction(api, pod, end.exitCode);
+  sidecar.child.kill('SIGTERM');
+  assert.equal(await sidecar.exited, 0, sidecar.stderr());
+  await finishPod(api, pod, end.exitCode === 0 ? 'Succeeded' : 'Failed');
 }
