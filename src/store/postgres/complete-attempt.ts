@@ -52,14 +52,7 @@ export async function completeAttempt(pool: Pool, completion: AttemptCompletion)
     );
 
     const settlement = completion.settlement;
-    // FOR KEY SHARE: a delete of the function (FOR UPDATE) either finished before, and the retry
-    // is cancelled here, or waits until this commits, and then cancels the requeued execution.
-    const { rows: functions } = await client.query<{ deleted: boolean }>('SELECT deleted FROM functions WHERE namespace = $1 AND name = $2 FOR KEY SHARE', [
-      execution.namespace,
-      execution.function,
-    ]);
-    const live = functions[0] !== undefined && !functions[0].deleted;
-    if (settlement.next === 'retry' && live) {
+    if (settlement.next === 'retry' && (await functionLive(client, execution.namespace, execution.function))) {
       await client.query(`UPDATE executions SET status = 'queued', not_before = $1 WHERE id = $2`, [isoTime(settlement.notBefore), execution.id]);
     } else if (settlement.next === 'retry') {
       // A retry of a deleted function could never be claimed: end it as its queued peers ended.
@@ -86,4 +79,15 @@ export async function completeAttempt(pool: Pool, completion: AttemptCompletion)
 /** Keeps a report that arrived after its attempt was settled. */
 export async function recordLateReport(pool: Pool, ref: AttemptRef, report: AttemptReport): Promise<void> {
   await transaction(pool, (client) => storeLateReport(client, ref, report));
+}
+
+/**
+ * Whether a retry may go back to the queue: its function is still there. Only a retry asks, so an
+ * ending costs no extra round trip. FOR KEY SHARE: a delete of the function (FOR UPDATE) either
+ * finished before, and the retry is cancelled, or waits until this commits, and then cancels the
+ * requeued execution.
+ */
+async function functionLive(client: pg.PoolClient, namespace: string, name: string): Promise<boolean> {
+  const { rows } = await client.query<{ deleted: boolean }>('SELECT deleted FROM functions WHERE namespace = $1 AND name = $2 FOR KEY SHARE', [namespace, name]);
+  return rows[0] !== undefined && !rows[0].deleted;
 }

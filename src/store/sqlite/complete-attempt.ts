@@ -50,7 +50,8 @@ export function completeAttempt(db: Db, completion: AttemptCompletion): boolean 
     ).run(completion.status, completion.exitCode, completion.reason, completion.error, finishedAt, completion.executionId, completion.attempt);
 
     const settlement = completion.settlement;
-    const fn = selectFunctionRow(db, execution.namespace, execution.function);
+    // Only a retry asks whether the function is still there: an ending needs no function row.
+    const fn = settlement.next === 'retry' ? selectFunctionRow(db, execution.namespace, execution.function) : undefined;
     if (settlement.next === 'retry' && fn && !fn.deleted) {
       sql(db, `UPDATE executions SET status = 'queued', not_before = ? WHERE id = ?`).run(isoTime(settlement.notBefore), execution.id);
     } else if (settlement.next === 'retry') {
