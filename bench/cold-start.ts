@@ -12,7 +12,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPontoon } from '../src/app/start.js';
 import { inheritedEnv } from '../src/observer/inherited-env.js';
-import { bareRun, median, type BareRun } from './cold-start/bare.js';
+import { bareRun, type BareRun } from './cold-start/bare.js';
+import { median } from './lib/stats.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const functions = join(root, 'bench/cold-start/functions');

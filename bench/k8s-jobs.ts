@@ -19,6 +19,7 @@ import { validateFunctionDocument } from '../src/domain/validate-spec.js';
 import { KubeApi, loadKubeConfig, type KubeObject } from '../src/kubernetes/kube-api.js';
 import { WatchedObjects } from '../src/kubernetes/watched-objects.js';
 import { controlPlaneMissing, startCluster, type TestCluster } from '../test/kubernetes/control-plane.js';
+import { median } from './lib/stats.js';
 
 const jobs = Number(process.argv[2] ?? 200);
 const rounds = Number(process.argv[3] ?? 3);
@@ -138,11 +139,6 @@ async function throughPontoon(api: KubeApi, kubeconfig: string, ns: string): Pro
     await pontoon.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Runs the comparison; answers jobs per second of each side and their ratio. */
