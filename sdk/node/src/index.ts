@@ -389,7 +389,7 @@ function isMainModule(): boolean {
   const main = process.argv[1];
   if (!main) return false;
   try {
-    return realpathSync(main) === fileURLToPath(import.meta.url);
+    return realpathSync.native(main) === fileURLToPath(import.meta.url);
   } catch {
     return false;
   }
