@@ -120,6 +120,7 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
     leaseMs: config.leaseMs,
     pollMs,
     leadership: kubernetes?.leadership ?? leadership,
+    globalSinks: config.eventSinks,
   });
   const running = engine;
   const clock = hooks.clock ?? (() => new Date());

@@ -7,7 +7,8 @@ import { validateFunctionDocument } from '../domain/validate-spec.js';
 import { validateSchedules } from '../triggers/schedule-ticks.js';
 import type { AttemptSink, Executor } from '../executors/executor.js';
 import type { Runtimes } from '../runtimes/runtime.js';
-import type { AttemptRef, ClaimedAttempt, ClaimOptions, Enqueued, LogLine, NewExecution, Store } from '../store/store.js';
+import type { AttemptCompletion, AttemptRef, ClaimedAttempt, ClaimOptions, Enqueued, LogLine, NewExecution, Store } from '../store/store.js';
+import { hasCompletionDeliveries } from '../triggers/completion-events.js';
 import { settleAttempt, type AttemptOutcome } from './attempt-settlement.js';
 import type { ExecutionEvents } from './execution-events.js';
 import { soleLeader, type Leadership } from './leader.js';
@@ -30,6 +31,11 @@ export interface EngineOptions {
   pollMs: number;
   /** Who reaps expired leases (and fires schedules) among controllers sharing the store; default: this one alone. */
   leadership?: Leadership;
+  /**
+   * Sinks every completion event goes to (the deliverer's): an ending with none of these, and no
+   * sink or callback of its own, is stored as notified, so the deliverer need not decide it.
+   */
+  globalSinks?: readonly string[];
   clock?: () => Date;
   random?: () => number;
 }
@@ -102,7 +108,7 @@ export class Engine implements AttemptSink {
     await this.options.executor.close();
     for (const claimed of interrupted) {
       const ref = { executionId: claimed.execution.id, attempt: claimed.attempt };
-      await this.settle(ref, { status: 'lost', reason: 'Interrupted', error: 'the controller stopped while the attempt ran' }, claimed.function);
+      await this.settle(ref, { status: 'lost', reason: 'Interrupted', error: 'the controller stopped while the attempt ran' }, claimed.function, claimed.execution);
     }
   }
 
@@ -187,7 +193,7 @@ export class Engine implements AttemptSink {
     this.inFlight.delete(key);
     const logsStored = this.logChains.get(key) ?? Promise.resolve();
     const settling: Promise<void> = logsStored
-      .then(() => this.settleAndClaim(ref, report, claimed.function))
+      .then(() => this.settleAndClaim(ref, report, claimed.function, claimed.execution))
       .catch((thrown) => {
         this.options.logger.error({ err: asError(thrown), ...ref }, 'settling attempt failed');
         this.dispatcher.wake();
@@ -196,9 +202,17 @@ export class Engine implements AttemptSink {
     this.settling.add(settling);
   }
 
-  private async settle(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined): Promise<void> {
-    const completion = settleAttempt(ref, outcome, fn?.document.spec.retry, this.clock(), this.random);
+  private async settle(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined, execution: Execution): Promise<void> {
+    const completion = this.completionOf(ref, outcome, fn, execution);
     this.settled(completion, await this.options.store.completeAttempt(completion));
+  }
+
+  /** What the store applies for an attempt's outcome; an ending with no event to deliver is notified already. */
+  private completionOf(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined, execution: Execution): AttemptCompletion {
+    const completion = settleAttempt(ref, outcome, fn?.document.spec.retry, this.clock(), this.random);
+    const { settlement } = completion;
+    if (settlement.next !== 'finish' || hasCompletionDeliveries(settlement.status, execution.callbackUrl, fn, this.options.globalSinks ?? [])) return completion;
+    return { ...completion, settlement: { ...settlement, notified: true } };
   }
 
   /**
@@ -207,14 +221,14 @@ export class Engine implements AttemptSink {
    * claims for are reserved meanwhile, so a dispatcher pass running at the same time cannot
    * also fill them.
    */
-  private async settleAndClaim(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined): Promise<void> {
+  private async settleAndClaim(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined, execution: Execution): Promise<void> {
     const free = this.accepting ? this.freeSlots() : 0;
     if (free <= 0) {
-      await this.settle(ref, outcome, fn);
+      await this.settle(ref, outcome, fn, execution);
       this.dispatcher.wake();
       return;
     }
-    const completion = settleAttempt(ref, outcome, fn?.document.spec.retry, this.clock(), this.random);
+    const completion = this.completionOf(ref, outcome, fn, execution);
     await this.claimFreeSlots(free, async (claim) => {
       const { applied, claimed } = await this.options.store.completeAndClaim(completion, claim);
       this.settled(completion, applied);
@@ -222,7 +236,7 @@ export class Engine implements AttemptSink {
     });
   }
 
-  private settled(completion: ReturnType<typeof settleAttempt>, applied: boolean): void {
+  private settled(completion: AttemptCompletion, applied: boolean): void {
     if (!applied) this.options.logger.warn({ executionId: completion.executionId, attempt: completion.attempt, status: completion.status }, 'late report from a superseded attempt kept, not applied');
     const status = completion.settlement.next === 'retry' ? 'queued' : completion.settlement.status;
     this.options.events.changed(completion.executionId, status);
@@ -306,7 +320,7 @@ export class Engine implements AttemptSink {
     for (const { execution, ...ref } of expired) {
       const fn = await this.options.store.getFunction(execution.namespace, execution.function, execution.version);
       this.options.logger.warn({ ...ref }, 'attempt lease expired: attempt lost');
-      await this.settle(ref, { status: 'lost', reason: 'LeaseExpired', error: 'the attempt’s lease expired: its controller or observer stopped reporting' }, fn);
+      await this.settle(ref, { status: 'lost', reason: 'LeaseExpired', error: 'the attempt’s lease expired: its controller or observer stopped reporting' }, fn, execution);
     }
     if (expired.length > 0) this.dispatcher.wake();
   }

@@ -75,7 +75,15 @@ export interface ClaimOptions {
 /** How a settled attempt leaves its execution. */
 export type AttemptSettlement =
   | { next: 'retry'; notBefore: string }
-  | { next: 'finish'; status: Exclude<ExecutionStatus, 'queued' | 'running'> };
+  | {
+      next: 'finish';
+      status: Exclude<ExecutionStatus, 'queued' | 'running'>;
+      /**
+       * True when the ending has no completion event to deliver (no sink, no callback): the
+       * execution is stored as notified, and the deliverer has nothing to decide for it.
+       */
+      notified?: boolean;
+    };
 
 /** The outcome of an attempt and what follows it, written in one transaction. */
 export interface AttemptCompletion extends AttemptRef {

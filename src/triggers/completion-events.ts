@@ -36,12 +36,20 @@ export function completionEvent(execution: Execution): Record<string, unknown> {
  */
 export function completionDeliveries(execution: Execution, fn: FunctionVersion | undefined, globalSinks: readonly string[]): NewDelivery[] {
   const event = completionEvent(execution);
-  const status = execution.status;
+  return [...completionTargets(execution.status, execution.callbackUrl, fn, globalSinks)].map(([url, kind]) => ({ url, kind, event }));
+}
+
+/** Whether an execution ending with `status` has a completion event to deliver anywhere. */
+export function hasCompletionDeliveries(status: ExecutionStatus, callbackUrl: string | null, fn: FunctionVersion | undefined, globalSinks: readonly string[]): boolean {
+  return completionTargets(status, callbackUrl, fn, globalSinks).size > 0;
+}
+
+function completionTargets(status: ExecutionStatus, callbackUrl: string | null, fn: FunctionVersion | undefined, globalSinks: readonly string[]): Map<string, NewDelivery['kind']> {
   const urls = new Map<string, NewDelivery['kind']>();
   for (const sink of fn?.document.spec.sinks ?? []) {
     if (!sink.on || sink.on.includes(status)) urls.set(sink.url, 'sink');
   }
   for (const url of globalSinks) if (!urls.has(url)) urls.set(url, 'sink');
-  if (execution.callbackUrl && !urls.has(execution.callbackUrl)) urls.set(execution.callbackUrl, 'callback');
-  return [...urls].map(([url, kind]) => ({ url, kind, event }));
+  if (callbackUrl && !urls.has(callbackUrl)) urls.set(callbackUrl, 'callback');
+  return urls;
 }

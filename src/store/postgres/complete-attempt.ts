@@ -62,11 +62,12 @@ export async function completeAttempt(pool: Pool, completion: AttemptCompletion)
         execution.id,
       ]);
     } else {
-      await client.query('UPDATE executions SET status = $1, result = $2::json, error = $3, finished_at = $4, not_before = NULL WHERE id = $5', [
+      await client.query('UPDATE executions SET status = $1, result = $2::json, error = $3, finished_at = $4, not_before = NULL, notified = $5 WHERE id = $6', [
         settlement.status,
         storedResult(completion),
         completion.error,
         finishedAt,
+        settlement.notified === true,
         execution.id,
       ]);
     }

@@ -62,11 +62,12 @@ export function completeAttempt(db: Db, completion: AttemptCompletion): boolean 
         execution.id,
       );
     } else {
-      sql(db, 'UPDATE executions SET status = ?, result = ?, error = ?, finished_at = ?, not_before = NULL WHERE id = ?').run(
+      sql(db, 'UPDATE executions SET status = ?, result = ?, error = ?, finished_at = ?, not_before = NULL, notified = ? WHERE id = ?').run(
         settlement.status,
         storedResult(completion),
         completion.error,
         finishedAt,
+        settlement.notified ? 1 : 0,
         execution.id,
       );
     }

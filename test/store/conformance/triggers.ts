@@ -114,6 +114,20 @@ export function triggerSpecs(open: OpenStore): void {
     );
 
     it(
+      'leaves out an execution whose ending was stored as notified (it had nothing to deliver)',
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('report'));
+        await enqueueOne(store, { function: 'report' });
+        await enqueueOne(store, { function: 'report' });
+        const [quiet, loud] = await store.claimExecutions({ owner: 'a', now: at(1), leaseMs: 30_000, limit: 2 });
+        await store.completeAttempt(completion(refOf(quiet), { settlement: { next: 'finish', status: 'succeeded', notified: true } }));
+        await store.completeAttempt(completion(refOf(loud), { settlement: { next: 'finish', status: 'succeeded' } }));
+        assert.deepEqual((await store.listUnnotifiedExecutions(10)).map((execution) => execution.id), [loud.execution.id]);
+        assert.equal((await store.getExecution(quiet.execution.id))?.status, 'succeeded');
+      }),
+    );
+
+    it(
       'claims due deliveries for a lease, retries them at their time, and keeps failed ones visible',
       withStore(open, async (store) => {
         await store.putFunction(functionDocument('report'));
