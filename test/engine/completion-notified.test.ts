@@ -3,12 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { pino } from 'pino';
-import { Engine } from '../../src/engine/engine.js';
-import { ExecutionEvents } from '../../src/engine/execution-events.js';
-import { LocalExecutor } from '../../src/executors/local/local-executor.js';
 import { createRuntimes } from '../../src/runtimes/registry.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { localEngine } from '../helpers/engine.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -19,23 +16,8 @@ describe('an ending with no completion event to deliver', () => {
     dirs.push(dir);
     const store = openSqliteStore({ file: join(dir, 'pontoon.db') });
     const runtimes = createRuntimes({ cacheDir: join(dir, 'builds') });
-    /** An engine with a local executor of its own, on the shared store. */
-    const controller = (globalSinks: string[]) => {
-      let engine!: Engine;
-      const executor = new LocalExecutor({
-        sink: { logs: (ref, lines) => engine.logs(ref, lines), finished: (ref, report) => engine.finished(ref, report) },
-        runtimes,
-        workRoot: join(dir, `work-${globalSinks.length}`),
-        graceMs: 1000,
-        logLimitBytes: 1 << 20,
-        resultLimitBytes: 1 << 20,
-        hosts: 1,
-      });
-      engine = new Engine({ store, executor, runtimes, events: new ExecutionEvents(), logger: pino({ level: 'silent' }), owner: 'test', capacity: 2, leaseMs: 60_000, pollMs: 50, globalSinks });
-      return engine;
-    };
-    const engine = controller([]);
-    const withGlobalSink = controller(['http://127.0.0.1:9/every-ending']);
+    const engine = localEngine({ store, runtimes, workRoot: join(dir, 'work-a'), globalSinks: [] });
+    const withGlobalSink = localEngine({ store, runtimes, workRoot: join(dir, 'work-b'), globalSinks: ['http://127.0.0.1:9/every-ending'] });
     const deploy = (name: string, spec: Record<string, unknown>) =>
       engine.deploy({ apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name }, spec: { runtime: 'command', command: ['true'], retry: { limit: 0 }, ...spec } });
     const run = async (fn: string, callbackUrl?: string) => {

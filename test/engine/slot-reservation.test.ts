@@ -3,13 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { pino } from 'pino';
-import { Engine } from '../../src/engine/engine.js';
-import { ExecutionEvents } from '../../src/engine/execution-events.js';
-import { LocalExecutor } from '../../src/executors/local/local-executor.js';
 import { createRuntimes } from '../../src/runtimes/registry.js';
 import type { Store } from '../../src/store/store.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { localEngine } from '../helpers/engine.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -36,18 +33,8 @@ describe('claiming the slot a finished attempt frees', () => {
       },
     });
     const runtimes = createRuntimes({ cacheDir: join(dir, 'builds') });
-    let engine!: Engine;
-    const executor = new LocalExecutor({
-      sink: { logs: (ref, lines) => engine.logs(ref, lines), finished: (ref, report) => engine.finished(ref, report) },
-      runtimes,
-      workRoot: join(dir, 'work'),
-      graceMs: 1000,
-      logLimitBytes: 1 << 20,
-      resultLimitBytes: 1 << 20,
-      hosts: 1,
-    });
     // Polling once an hour: only a wake-up can start the second execution within the test.
-    engine = new Engine({ store: slowStore, executor, runtimes, events: new ExecutionEvents(), logger: pino({ level: 'silent' }), owner: 'test', capacity: 1, leaseMs: 60_000, pollMs: 3_600_000 });
+    const engine = localEngine({ store: slowStore, runtimes, workRoot: join(dir, 'work'), capacity: 1, pollMs: 3_600_000 });
     try {
       await engine.deploy({ apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name: 'noop' }, spec: { runtime: 'command', command: ['true'], parallelism: 1 } });
       const [first] = await engine.invoke([{ namespace: 'default', function: 'noop', input: null }]);
