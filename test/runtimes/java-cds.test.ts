@@ -129,6 +129,42 @@ public final class Lookup implements Handler<Lookup.Ask, String> {
     }
   });
 
+  it('a handler extending a generic base gets its input as the type its handle() takes, and reads its deadline', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'pontoon-cds-src-'));
+    try {
+      writeFileSync(
+        join(own, 'Base.java'),
+        `import dev.pontoon.sdk.Context;
+import dev.pontoon.sdk.Handler;
+
+public abstract class Base<T> implements Handler<T, Object> {}
+`,
+      );
+      writeFileSync(
+        join(own, 'Span.java'),
+        `import dev.pontoon.sdk.Context;
+import java.time.Duration;
+
+public final class Span extends Base<Span.Range> {
+  public record Range(int from, int to) {}
+
+  @Override
+  public Object handle(Range range, Context ctx) {
+    boolean deadlineAhead = ctx.deadline().isPresent() && ctx.remaining().compareTo(Duration.ZERO) > 0;
+    return (range.to() - range.from()) + " " + deadlineAhead;
+  }
+}
+`,
+      );
+      assert.equal((await pontoon.deploy('cds-span', { runtime: 'java', source: own, handler: 'Span', retry: { limit: 0 } })).status, 201);
+      const { execution } = await invoke('cds-span', { from: 3, to: 10 });
+      assert.equal(execution.status, 'succeeded', JSON.stringify(execution));
+      assert.equal(execution.result, '7 true');
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it('a program with a static main is launched without the archive', async () => {
     assert.equal((await pontoon.deploy('cds-plain', { runtime: 'java', source, handler: 'Plain' })).status, 201);
     const { command } = launchOf('Plain');
