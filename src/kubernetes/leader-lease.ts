@@ -1,4 +1,5 @@
 import { asError } from '../domain/errors.js';
+import { LeadingFlag } from '../domain/leading-flag.js';
 import type { Leadership } from '../engine/leader.js';
 import { isKubeStatus, type KubeApi, type KubeObject } from './kube-api.js';
 
@@ -30,10 +31,10 @@ interface Lease extends KubeObject {
  * A leader that cannot renew within the lease duration steps down before anyone can take over.
  */
 export class LeaseLeadership implements Leadership {
-  private readonly listeners = new Set<(leading: boolean) => void>();
   private readonly durationMs: number;
   private readonly retryMs: number;
-  private leading = false;
+  /** A listener that throws is reported through onError, and the others still hear. */
+  private readonly leading: LeadingFlag;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private pass: Promise<void> | undefined;
@@ -43,17 +44,17 @@ export class LeaseLeadership implements Leadership {
   private renewedAt = 0;
 
   constructor(private readonly options: LeaseLeadershipOptions) {
+    this.leading = new LeadingFlag((error) => options.onError?.(error));
     this.durationMs = options.leaseDurationMs ?? 15_000;
     this.retryMs = options.retryMs ?? 2000;
   }
 
   isLeader(): boolean {
-    return this.leading;
+    return this.leading.isLeader();
   }
 
   onChange(listener: (leading: boolean) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.leading.onChange(listener);
   }
 
   start(): void {
@@ -67,7 +68,7 @@ export class LeaseLeadership implements Leadership {
     this.running = false;
     clearTimeout(this.timer);
     await this.pass;
-    if (!this.leading) return;
+    if (!this.leading.isLeader()) return;
     try {
       const lease = await this.options.api.get<Lease>(this.path());
       if (lease.spec?.holderIdentity === this.options.identity) {
@@ -76,7 +77,7 @@ export class LeaseLeadership implements Leadership {
     } catch (thrown) {
       this.options.onError?.(asError(thrown));
     }
-    this.setLeading(false);
+    this.leading.set(false);
   }
 
   private path(name = this.options.name): string {
@@ -89,7 +90,7 @@ export class LeaseLeadership implements Leadership {
       .catch((thrown) => this.options.onError?.(asError(thrown)))
       .finally(() => {
         this.pass = undefined;
-        if (this.leading && Date.now() - this.renewedAt > this.durationMs) this.setLeading(false);
+        if (this.leading.isLeader() && Date.now() - this.renewedAt > this.durationMs) this.leading.set(false);
         if (this.running) this.timer = setTimeout(() => this.tick(), this.retryMs);
       });
   }
@@ -124,7 +125,7 @@ export class LeaseLeadership implements Leadership {
       await this.write(lease, { ...spec, renewTime: microTime(now), leaseDurationSeconds: Math.ceil(this.durationMs / 1000) });
       return;
     }
-    if (this.leading) this.setLeading(false); // someone else holds it now
+    if (this.leading.isLeader()) this.leading.set(false); // someone else holds it now
     const heldForMs = (spec.leaseDurationSeconds ?? 0) * 1000;
     const expired = holder === '' || Date.now() - this.observed.at >= heldForMs;
     if (!expired) return;
@@ -149,19 +150,7 @@ export class LeaseLeadership implements Leadership {
 
   private renewed(): void {
     this.renewedAt = Date.now();
-    this.setLeading(true);
-  }
-
-  private setLeading(leading: boolean): void {
-    if (this.leading === leading) return;
-    this.leading = leading;
-    for (const listener of this.listeners) {
-      try {
-        listener(leading);
-      } catch (thrown) {
-        this.options.onError?.(asError(thrown));
-      }
-    }
+    this.leading.set(true);
   }
 }
 

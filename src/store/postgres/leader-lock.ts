@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { asError } from '../../domain/errors.js';
+import { LeadingFlag } from '../../domain/leading-flag.js';
 import { clientConfig, lockClass, type ConnectionOptions } from './connection.js';
 
 /** How a controller campaigns for leadership of one PostgreSQL store. */
@@ -23,23 +24,21 @@ export interface LeaderLockOptions extends ConnectionOptions {
  */
 export class LeaderLock {
   private client: pg.Client | undefined;
-  private leading = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   private checking: Promise<void> = Promise.resolve();
-  private readonly listeners = new Set<(leading: boolean) => void>();
+  private readonly leading = new LeadingFlag();
 
   constructor(private readonly options: LeaderLockOptions) {}
 
   /** True while this controller holds the lock. */
   isLeader(): boolean {
-    return this.leading;
+    return this.leading.isLeader();
   }
 
   /** Calls `listener` whenever this controller gains or loses leadership. */
   onChange(listener: (leading: boolean) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.leading.onChange(listener);
   }
 
   /** Starts campaigning: tries at once, then every checkMs. */
@@ -54,7 +53,7 @@ export class LeaderLock {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.checking;
-    this.setLeading(false);
+    this.leading.set(false);
     await this.dropClient();
   }
 
@@ -68,7 +67,7 @@ export class LeaderLock {
   private async check(): Promise<void> {
     try {
       const client = await this.connection();
-      if (this.leading) {
+      if (this.leading.isLeader()) {
         await client.query('SELECT 1');
         return;
       }
@@ -76,10 +75,10 @@ export class LeaderLock {
         lockClass.leader,
         this.options.schema,
       ]);
-      if (!this.stopped) this.setLeading(rows[0].locked);
+      if (!this.stopped) this.leading.set(rows[0].locked);
     } catch (thrown) {
       this.options.onError?.(asError(thrown));
-      this.setLeading(false);
+      this.leading.set(false);
       await this.dropClient();
     }
   }
@@ -99,7 +98,7 @@ export class LeaderLock {
       this.options.onError?.(error);
       if (this.client === client) {
         this.client = undefined;
-        this.setLeading(false);
+        this.leading.set(false);
         client.end().catch(() => {});
       }
     });
@@ -112,11 +111,5 @@ export class LeaderLock {
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => {});
-  }
-
-  private setLeading(leading: boolean): void {
-    if (leading === this.leading) return;
-    this.leading = leading;
-    for (const listener of this.listeners) listener(leading);
   }
 }
