@@ -190,10 +190,13 @@ export class Engine implements AttemptSink {
     const key = refKey(ref);
     const claimed = this.inFlight.get(key);
     if (!claimed) return; // stopped on purpose (cancelled or superseded): its report does not count
+    // The attempt ended now, and its slot is free now: a dispatcher pass may fill it before the
+    // logs are stored and the attempt settled, so that is not when it finished.
+    const endedAt = this.clock();
     this.inFlight.delete(key);
     const logsStored = this.logChains.get(key) ?? Promise.resolve();
     const settling: Promise<void> = logsStored
-      .then(() => this.settleAndClaim(ref, report, claimed.function, claimed.execution))
+      .then(() => this.settleAndClaim(ref, report, claimed.function, claimed.execution, endedAt))
       .catch((thrown) => {
         this.options.logger.error({ err: asError(thrown), ...ref }, 'settling attempt failed');
         this.dispatcher.wake();
@@ -202,14 +205,14 @@ export class Engine implements AttemptSink {
     this.settling.add(settling);
   }
 
-  private async settle(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined, execution: Execution): Promise<void> {
-    const completion = this.completionOf(ref, outcome, fn, execution);
+  private async settle(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined, execution: Execution, endedAt = this.clock()): Promise<void> {
+    const completion = this.completionOf(ref, outcome, fn, execution, endedAt);
     this.settled(completion, await this.options.store.completeAttempt(completion));
   }
 
   /** What the store applies for an attempt's outcome; an ending with no event to deliver is notified already. */
-  private completionOf(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined, execution: Execution): AttemptCompletion {
-    const completion = settleAttempt(ref, outcome, fn?.document.spec.retry, this.clock(), this.random);
+  private completionOf(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined, execution: Execution, endedAt: Date): AttemptCompletion {
+    const completion = settleAttempt(ref, outcome, fn?.document.spec.retry, endedAt, this.random);
     const { settlement } = completion;
     if (settlement.next !== 'finish' || hasCompletionDeliveries(settlement.status, execution.callbackUrl, fn, this.options.globalSinks ?? [])) return completion;
     return { ...completion, settlement: { ...settlement, notified: true } };
@@ -221,14 +224,14 @@ export class Engine implements AttemptSink {
    * claims for are reserved meanwhile, so a dispatcher pass running at the same time cannot
    * also fill them.
    */
-  private async settleAndClaim(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined, execution: Execution): Promise<void> {
+  private async settleAndClaim(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined, execution: Execution, endedAt: Date): Promise<void> {
     const free = this.accepting ? this.freeSlots() : 0;
     if (free <= 0) {
-      await this.settle(ref, outcome, fn, execution);
+      await this.settle(ref, outcome, fn, execution, endedAt);
       this.dispatcher.wake();
       return;
     }
-    const completion = this.completionOf(ref, outcome, fn, execution);
+    const completion = this.completionOf(ref, outcome, fn, execution, endedAt);
     await this.claimFreeSlots(free, async (claim) => {
       const { applied, claimed } = await this.options.store.completeAndClaim(completion, claim);
       this.settled(completion, applied);
