@@ -3,31 +3,32 @@ import { readFileSync, readdirSync } from 'node:fs';
 /** Linux reports process times in clock ticks of 1/100 s (USER_HZ, fixed at 100 on x86 and arm). */
 const tickMs = 10;
 
-/** CPU time in ms a process used itself, and what its reaped children used; undefined without /proc. */
-export function processCpu(pid: number | 'self'): { self: number; children: number } | undefined {
+/**
+ * The fields of /proc/<pid>/stat after the command (which may hold spaces), starting at `state`:
+ * the parent pid is the 2nd of them, utime the 12th. Undefined once the process is gone.
+ */
+function statFields(pid: number | string): string[] | undefined {
   try {
-    // Fields after the command (which may hold spaces) start at `state`: utime is the 12th of them.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return { self: (Number(fields[11]) + Number(fields[12])) * tickMs, children: (Number(fields[13]) + Number(fields[14])) * tickMs };
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   } catch {
     return undefined;
   }
 }
 
+/** CPU time in ms a process used itself, and what its reaped children used; undefined without /proc. */
+export function processCpu(pid: number | 'self'): { self: number; children: number } | undefined {
+  const fields = statFields(pid);
+  if (!fields) return undefined;
+  return { self: (Number(fields[11]) + Number(fields[12])) * tickMs, children: (Number(fields[13]) + Number(fields[14])) * tickMs };
+}
+
 /** The pids of a process's children (the observer hosts of a server). */
 export function childPids(pid: number): number[] {
+  let entries: string[];
   try {
-    return readdirSync('/proc')
-      .filter((entry) => /^\d+$/.test(entry))
-      .filter((entry) => {
-        try {
-          return readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(pid);
-        } catch {
-          return false;
-        }
-      })
-      .map(Number);
+    entries = readdirSync('/proc');
   } catch {
     return [];
   }
+  return entries.filter((entry) => /^\d+$/.test(entry) && statFields(entry)?.[1] === String(pid)).map(Number);
 }
