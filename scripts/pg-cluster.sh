@@ -24,9 +24,6 @@ as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
 
 start() {
   local initdb pg_ctl dir port
@@ -39,7 +36,7 @@ start() {
     cat "$dir/initdb.log" >&2
     exit 1
   }
-  port=$(free_port)
+  port=$(node "$(dirname "$0")/lib/free-ports.mjs" 1)
   # fsync off: the cluster is thrown away; crash safety of PostgreSQL itself is not under test.
   # Sockets only in the cluster's own dir, TCP only on loopback.
   as_owner "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \

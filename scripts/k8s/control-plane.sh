@@ -16,9 +16,6 @@ log() { echo "[control plane] $*" >&2; }
 command="${1:-}"
 dir="${2:-${PONTOON_K8S_DIR:-}}"
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
 kubectl() { "$K8S_BIN/kubectl" --kubeconfig "$dir/kubeconfig" "$@"; }
 
@@ -211,7 +208,10 @@ start() {
     log "binaries missing in $K8S_BIN: run scripts/k8s/build.sh first"
     return 1
   fi
-  for p in etcd etcd-peer apiserver controller-manager scheduler kwok; do free_port > "$dir/ports/$p"; done
+  local names=(etcd etcd-peer apiserver controller-manager scheduler kwok) ports
+  mapfile -t ports < <(node "$here/../lib/free-ports.mjs" "${#names[@]}")
+  if ((${#ports[@]} != ${#names[@]})); then log "cannot find ${#names[@]} free ports"; return 1; fi
+  for i in "${!names[@]}"; do echo "${ports[$i]}" > "$dir/ports/${names[$i]}"; done
   make_certs
   write_kubeconfig "$dir/kubeconfig" admin
   write_kubeconfig "$dir/controller-manager.kubeconfig" controller-manager

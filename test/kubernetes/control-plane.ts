@@ -63,12 +63,7 @@ export function run(program: string, args: string[], options: { stdin?: string; 
 
 /** Starts a fresh control plane in a temp directory (about 10-30 s). */
 export async function startCluster(): Promise<TestCluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'pontoon-k8s-test-'));
-  const started = await run('bash', [join(scripts, 'control-plane.sh'), 'start', dir], { timeoutMs: 300_000 });
-  if (started.code !== 0) {
-    await run('bash', [join(scripts, 'control-plane.sh'), 'stop', dir]);
-    throw new Error(`the control plane did not start:\n${started.stderr}`);
-  }
+  const dir = await startControlPlane();
   const bin = spawnSync('bash', [join(scripts, 'build.sh'), '--bin-dir'], { encoding: 'utf8' }).stdout.trim();
   const kubeconfig = join(dir, 'kubeconfig');
   const api = new KubeApi(loadKubeConfig(kubeconfig));
@@ -85,6 +80,24 @@ export async function startCluster(): Promise<TestCluster> {
       await run('bash', [join(scripts, 'control-plane.sh'), 'stop', dir]);
     },
   };
+}
+
+/**
+ * Runs control-plane.sh start in a fresh directory and returns it. A start that fails is tried
+ * once more from scratch: on a loaded machine, two control planes starting at once can still pick
+ * the same free port, or a component can miss its start-up wait.
+ */
+async function startControlPlane(): Promise<string> {
+  const failures: string[] = [];
+  for (;;) {
+    const dir = mkdtempSync(join(tmpdir(), 'pontoon-k8s-test-'));
+    const started = await run('bash', [join(scripts, 'control-plane.sh'), 'start', dir], { timeoutMs: 300_000 });
+    if (started.code === 0) return dir;
+    await run('bash', [join(scripts, 'control-plane.sh'), 'stop', dir]);
+    failures.push(started.stderr);
+    if (failures.length === 2) throw new Error(`the control plane did not start, twice:\n${failures.join('\n--- then:\n')}`);
+    process.stderr.write(`# the control plane did not start; trying again. It said:\n${started.stderr}\n`);
+  }
 }
 
 /** Waits until `check` resolves to something other than undefined; bounded by `timeoutMs`. */
