@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { asError } from '../domain/errors.js';
@@ -8,6 +7,8 @@ import { parseMemory } from '../domain/quantity.js';
 import type { LogLine } from '../store/store.js';
 import { contractEnv, workDirFiles, type AttemptIdentity } from './contract.js';
 import { resolveExecutable } from './executable.js';
+import { defaultLauncher } from './launch.js';
+import type { LaunchedProgram, Launcher } from './launched-program.js';
 import { LogCapture } from './log-capture.js';
 import { createMemoryCgroup, memoryLimitSupport, removeCgroupSoon, type MemoryCgroup } from './memory-limit.js';
 import { reportExit, type ProgramExit } from './outcome.js';
@@ -39,6 +40,8 @@ export interface ProgramOptions {
   memory?: string;
   /** Receives the attempt's log lines in batches, in order. */
   onLogs(lines: LogLine[]): void;
+  /** How the program is started (default: the fastest this machine supports). */
+  launcher?: Launcher;
 }
 
 /** A running program. */
@@ -69,7 +72,7 @@ class ProgramRun implements ProgramHandle {
   readonly report: Promise<AttemptReport | undefined>;
   private resolveReport!: (report: AttemptReport | undefined) => void;
   private readonly capture: LogCapture;
-  private readonly child: ChildProcess | undefined;
+  private readonly child: LaunchedProgram | undefined;
   private readonly files: { input: string; output: string; error: string };
   private cgroup: MemoryCgroup | undefined;
   private exit: ProgramExit | undefined;
@@ -99,10 +102,10 @@ class ProgramRun implements ProgramHandle {
       ...contractEnv(options.identity, this.files, options.deadline),
     };
     const argv = this.withMemoryLimit(options.command, cwd, env);
-    let child: ChildProcess;
+    let child: LaunchedProgram;
     try {
       if (!argv) throw Object.assign(new Error('not found'), { code: 'ENOENT' });
-      child = spawn(argv[0], argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = (options.launcher ?? defaultLauncher())(argv, { cwd, env });
     } catch (thrown) {
       // Invalid arguments make spawn throw rather than emit 'error'; both are start failures.
       this.pid = undefined;
