@@ -20,8 +20,10 @@ export function resolveExecutable(program: string, cwd: string, path: string | u
 
 function isExecutableFile(file: string): boolean {
   try {
+    // Most PATH entries lack the file: a stat that does not throw for them costs far less.
+    if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return false;
     accessSync(file, constants.X_OK);
-    return statSync(file).isFile();
+    return true;
   } catch {
     return false;
   }

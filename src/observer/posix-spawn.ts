@@ -107,7 +107,7 @@ class PosixSpawnedProgram extends EventEmitter implements LaunchedProgram {
     super();
     // posix_spawnp() would search the PATH of this process; the program's own PATH decides, as
     // with Node's spawn. A name found nowhere goes to posix_spawn as is, which fails with ENOENT.
-    const program = argv[0].includes('/') ? argv[0] : resolveExecutable(argv[0], cwd, env.PATH) ?? argv[0];
+    const program = argv[0].includes('/') ? argv[0] : (resolveExecutable(argv[0], cwd, env.PATH) ?? argv[0]);
     const out = new Int32Array(2);
     const err = new Int32Array(2);
     const pid = new Int32Array(1);
