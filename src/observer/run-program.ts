@@ -61,7 +61,7 @@ const pipeDrainMs = 1000;
  * Runs one attempt's program: writes its input, starts it in its own process group with the
  * contract environment, captures its logs, enforces its deadline and memory limit, and judges how
  * it ended. Throws only when the work dir cannot be prepared; a program that cannot be started is
- * reported as `StartFailed`. The Kubernetes in-pod observer reuses this as is.
+ * reported as `StartFailed`.
  */
 export function runProgram(options: ProgramOptions): ProgramHandle {
   return new ProgramRun(options);
