@@ -24,7 +24,6 @@ as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-
 start() {
   local initdb pg_ctl dir port
   initdb=$(find_bin initdb)

@@ -16,7 +16,6 @@ log() { echo "[control plane] $*" >&2; }
 command="${1:-}"
 dir="${2:-${PONTOON_K8S_DIR:-}}"
 
-
 kubectl() { "$K8S_BIN/kubectl" --kubeconfig "$dir/kubeconfig" "$@"; }
 
 make_certs() {

@@ -63,7 +63,7 @@ interface LocalAttempt {
  * (start() resolving on it) measured 256–341 attempts/s through the executor alone against
  * 330–367 without; JSON serialisation beat 'advanced' in 3 of 3 runs (413/384/275 vs 386/361/239).
  * Since then the hosts start programs with posix_spawn where they can (src/observer/launch.ts),
- * which copies no page tables at all: the cold-path ratio went from 0.72 to 0.83–0.89. The hosts
+ * which copies no page tables at all: the cold-path ratio went from 0.69–0.73 to 0.86–0.91. The hosts
  * still keep spawns and log capture off the controller's thread and spread them over the cores.
  *
  * When the host dies, the attempts it ran are reported failed ("the observer host exited"), their
