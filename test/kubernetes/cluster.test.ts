@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LeaseLeadership } from '../../src/kubernetes/leader-lease.js';
 import { freshSchema, pgSkipReason, testPgUrl, dropSchemas } from '../helpers/postgres.js';
-import { controlPlaneMissing, eventually, repoRoot, startCluster, type TestCluster } from './control-plane.js';
+import { clusterStartTimeoutMs, controlPlaneMissing, eventually, repoRoot, startCluster, type TestCluster } from './control-plane.js';
 import { clusterOptions, dataDir, removeDir, startControllerProcess, type ControllerProcess } from './controller.js';
 import { attemptJob, playSidecarAttempt, podVolume, runningPod } from './pods.js';
 
@@ -15,7 +15,7 @@ describe('Pontoon’s cluster pieces on a real Kubernetes API server', { skip },
 
   before(async () => {
     cluster = await startCluster();
-  });
+  }, { timeout: clusterStartTimeoutMs });
   after(async () => {
     await cluster?.stop();
     dirs.forEach(removeDir);

@@ -61,6 +61,9 @@ export function run(program: string, args: string[], options: { stdin?: string; 
   });
 }
 
+/** How long a suite's start hook may take: two tries of control-plane.sh start, each bounded by 300 s. */
+export const clusterStartTimeoutMs = 660_000;
+
 /** Starts a fresh control plane in a temp directory (about 10-30 s). */
 export async function startCluster(): Promise<TestCluster> {
   const dir = await startControlPlane();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { KubeList } from '../../src/kubernetes/kube-api.js';
-import { controlPlaneMissing, eventually, startCluster, type TestCluster } from './control-plane.js';
+import { clusterStartTimeoutMs, controlPlaneMissing, eventually, startCluster, type TestCluster } from './control-plane.js';
 import { clusterOptions, dataDir, removeDir, startController, startControllerProcess, type TestController } from './controller.js';
 import { attemptJob, containerEnv, endPod, playSidecarAttempt, podVolume, runningPod, startObserver, waitingPod } from './pods.js';
 
@@ -48,7 +48,7 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
     const dir = dataDir();
     dirs.push(dir);
     controller = await startController(clusterOptions(cluster.kubeconfig, dir));
-  });
+  }, { timeout: clusterStartTimeoutMs });
 
   after(async () => {
     await controller?.close();
