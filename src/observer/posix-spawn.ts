@@ -106,13 +106,15 @@ class PosixSpawnedProgram extends EventEmitter implements LaunchedProgram {
   constructor(c: Libc, argv: string[], { cwd, env }: LaunchOptions) {
     super();
     // posix_spawnp() would search the PATH of this process; the program's own PATH decides, as
-    // with Node's spawn. A name found nowhere goes to posix_spawn as is, which fails with ENOENT.
-    const program = argv[0].includes('/') ? argv[0] : (resolveExecutable(argv[0], cwd, env.PATH) ?? argv[0]);
+    // with Node's spawn. A name found nowhere is not started at all: posix_spawn would take it for
+    // a path in the working directory.
+    const program = argv[0].includes('/') ? argv[0] : resolveExecutable(argv[0], cwd, env.PATH);
     const out = new Int32Array(2);
     const err = new Int32Array(2);
     const pid = new Int32Array(1);
     let error = 0;
-    if (c.pipe2(out, openCloseOnExec) !== 0) error = c.errno();
+    if (program === undefined) error = constants.errno.ENOENT;
+    else if (c.pipe2(out, openCloseOnExec) !== 0) error = c.errno();
     else if (c.pipe2(err, openCloseOnExec) !== 0) {
       error = c.errno();
       closeAll(c, out);

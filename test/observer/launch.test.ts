@@ -98,6 +98,14 @@ for (const [name, launch] of launchers) {
       assert.equal((await failure(program)).code, 'ENOENT');
     });
 
+    it('fails with ENOENT for a name that is not on its PATH, though a file of that name is in its working directory', async () => {
+      const cwd = mkdtempSync(join(root, 'cwd-'));
+      writeFileSync(join(cwd, 'pontoon-local-only'), '#!/bin/sh\necho ran\n');
+      chmodSync(join(cwd, 'pontoon-local-only'), 0o755);
+      const program = launch(['pontoon-local-only'], { cwd, env: { PATH: '/usr/bin:/bin' } });
+      assert.equal((await failure(program)).code, 'ENOENT');
+    });
+
     it('fails with EACCES for a file that is not executable', async () => {
       writeFileSync(join(root, 'not-executable'), 'echo no\n');
       const program = launch([join(root, 'not-executable')], { cwd: root, env });
