@@ -26,13 +26,10 @@ export class LeadingFlag {
     if (leading === this.leading) return;
     this.leading = leading;
     for (const listener of this.listeners) {
-      if (!this.onListenerError) {
-        listener(leading);
-        continue;
-      }
       try {
         listener(leading);
       } catch (thrown) {
+        if (!this.onListenerError) throw thrown;
         this.onListenerError(asError(thrown));
       }
     }

@@ -6,14 +6,12 @@ import { posixSpawnSupported, spawnWithPosixSpawn } from './posix-spawn.js';
 export const nodeLauncher: Launcher = (argv, { cwd, env }) => spawn(argv[0], argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 
 /**
- * libc's posix_spawn(), which glibc runs on a vfork-style clone: no copy of the parent's page
- * tables, which is most of what a fork() from a Node process costs (about 1 ms of CPU per start on
- * the cold-path benchmark's machine, against 0.3 ms; the programs themselves also start faster,
+ * The launcher programs get: libc's posix_spawn() where it can be bound (Linux with glibc), else
+ * Node's. glibc runs posix_spawn on a vfork-style clone: no copy of the parent's page tables,
+ * which is most of what a fork() from a Node process costs (about 1 ms of CPU per start on the
+ * cold-path benchmark's machine, against 0.3 ms; the programs themselves also start faster,
  * having no copied-on-write pages to fault in before exec).
  */
-export const posixSpawnLauncher: Launcher = spawnWithPosixSpawn;
-
-/** The launcher programs get: posix_spawn where it can be bound (Linux with glibc), else Node's. */
 export function defaultLauncher(): Launcher {
-  return posixSpawnSupported() ? posixSpawnLauncher : nodeLauncher;
+  return posixSpawnSupported() ? spawnWithPosixSpawn : nodeLauncher;
 }

@@ -3,9 +3,9 @@ import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { nodeLauncher, posixSpawnLauncher } from '../../src/observer/launch.js';
+import { nodeLauncher } from '../../src/observer/launch.js';
 import type { LaunchedProgram, Launcher } from '../../src/observer/launched-program.js';
-import { decodeWaitStatus, posixSpawnSupported } from '../../src/observer/posix-spawn.js';
+import { decodeWaitStatus, posixSpawnSupported, spawnWithPosixSpawn } from '../../src/observer/posix-spawn.js';
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'pontoon-launch-')));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -47,7 +47,7 @@ const sh = (script: string, launch: Launcher, cwd = root, extraEnv: NodeJS.Proce
 const launchers: [string, Launcher][] = [['Node’s spawn', nodeLauncher]];
 if (process.platform === 'linux') {
   it('binds posix_spawn on Linux (the launcher every program gets there)', () => assert.equal(posixSpawnSupported(), true));
-  launchers.push(['posix_spawn', posixSpawnLauncher]);
+  launchers.push(['posix_spawn', spawnWithPosixSpawn]);
 }
 
 for (const [name, launch] of launchers) {

@@ -50,9 +50,7 @@ export function completeAttempt(db: Db, completion: AttemptCompletion): boolean 
     ).run(completion.status, completion.exitCode, completion.reason, completion.error, finishedAt, completion.executionId, completion.attempt);
 
     const settlement = completion.settlement;
-    // Only a retry asks whether the function is still there: an ending needs no function row.
-    const fn = settlement.next === 'retry' ? selectFunctionRow(db, execution.namespace, execution.function) : undefined;
-    if (settlement.next === 'retry' && fn && !fn.deleted) {
+    if (settlement.next === 'retry' && functionLive(db, execution.namespace, execution.function)) {
       sql(db, `UPDATE executions SET status = 'queued', not_before = ? WHERE id = ?`).run(isoTime(settlement.notBefore), execution.id);
     } else if (settlement.next === 'retry') {
       // A retry of a deleted function could never be claimed: end it as its queued peers ended.
@@ -78,4 +76,10 @@ export function completeAttempt(db: Db, completion: AttemptCompletion): boolean 
 /** Keeps a report that arrived after its attempt was settled. */
 export function recordLateReport(db: Db, ref: AttemptRef, report: AttemptReport): void {
   writeTransaction(db, () => storeLateReport(db, ref, report));
+}
+
+/** Whether a retry may go back to the queue: its function is still there. Only a retry asks: an ending reads no function row. */
+function functionLive(db: Db, namespace: string, name: string): boolean {
+  const fn = selectFunctionRow(db, namespace, name);
+  return fn !== undefined && !fn.deleted;
 }
