@@ -70,6 +70,19 @@ export interface ClaimOptions {
   now: string;
   leaseMs: number;
   limit: number;
+  /** Functions this claim leaves alone: their executions go to warm replicas (claimFunctionExecutions). */
+  except?: readonly FunctionRef[];
+}
+
+/** Names one function. */
+export interface FunctionRef {
+  namespace: string;
+  name: string;
+}
+
+/** A claim for the replicas of one function (see Store.claimFunctionExecutions). */
+export interface FunctionClaimOptions extends Omit<ClaimOptions, 'except'> {
+  function: FunctionRef;
 }
 
 /** How a settled attempt leaves its execution. */
@@ -130,6 +143,17 @@ export interface Store extends TriggerStore {
    * lease for `owner` on each.
    */
   claimExecutions(options: ClaimOptions): Promise<ClaimedAttempt[]>;
+  /**
+   * The batched fast path of warm replicas: claimExecutions for one function only. Moves up to
+   * `limit` of its ready executions to running, highest priority then oldest, never past its
+   * `parallelism` (counted over every controller), with a lease for `owner` on each.
+   */
+  claimFunctionExecutions(options: FunctionClaimOptions): Promise<ClaimedAttempt[]>;
+  /**
+   * completeAttempt for a batch, in one transaction: every completion is fenced on its own, and all
+   * are durable when this resolves. Returns, in order, whether each was applied.
+   */
+  completeAttempts(completions: AttemptCompletion[]): Promise<boolean[]>;
   /**
    * Extends the leases of these attempts if `owner` still holds them and they still run. Returns
    * the attempts that are no longer current (cancelled, reaped or superseded): stop them.

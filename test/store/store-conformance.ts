@@ -1,5 +1,6 @@
 import { describe } from 'node:test';
 import type { Store } from '../../src/store/store.js';
+import { batchSpecs } from './conformance/batches.js';
 import { cancelSpecs } from './conformance/cancel.js';
 import { claimSpecs } from './conformance/claim.js';
 import { completionSpecs } from './conformance/completion.js';
@@ -21,6 +22,7 @@ export function runStoreConformance(adapterName: string, open: () => Promise<Sto
     claimSpecs(open);
     leaseSpecs(open);
     completionSpecs(open);
+    batchSpecs(open);
     cancelSpecs(open);
     logSpecs(open);
     listingSpecs(open);

@@ -1,7 +1,7 @@
 import { compareQueuePositions, type QueuePosition } from '../../domain/priority.js';
 import type { FunctionVersion } from '../../domain/function-spec.js';
 import type pg from 'pg';
-import type { ClaimedAttempt } from '../store.js';
+import type { ClaimedAttempt, ClaimOptions, FunctionRef } from '../store.js';
 import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { transaction, type Pool } from './connection.js';
 import { readExecutionsById } from './rows.js';
@@ -50,14 +50,14 @@ interface Candidate extends QueuePosition {
 }
 
 /** Locks, in a fixed order, the live functions with ready work, and returns their free slots. */
-async function lockFunctionsWithWork(client: pg.PoolClient, now: string): Promise<{ namespace: string; name: string; free: number }[]> {
+async function lockFunctionsWithWork(client: pg.PoolClient, now: string, except: readonly FunctionRef[]): Promise<{ namespace: string; name: string; free: number }[]> {
   const { rows: locked } = await client.query<{ namespace: string; name: string; parallelism: number }>(
     // A scalar subquery with LIMIT 1, not EXISTS: the planner turns EXISTS into a hash semi-join
     // over every queued row (measured 100 ms at 200,000 queued), where this stays one seek into
     // executions_ready per function (0.1 ms); the ORDER BY, the index's own, keeps the planner
     // from walking the table instead when its statistics say most rows are queued.
     `SELECT namespace, name, parallelism FROM functions f
-     WHERE NOT deleted AND (
+     WHERE NOT deleted AND (namespace, name) NOT IN (SELECT * FROM unnest($2::text[], $3::text[])) AND (
        SELECT 1 FROM executions e
        WHERE e.namespace = f.namespace AND e.function = f.name AND e.status = 'queued' AND (e.not_before IS NULL OR e.not_before <= $1)
        ORDER BY e.priority DESC, e.seq
@@ -65,7 +65,7 @@ async function lockFunctionsWithWork(client: pg.PoolClient, now: string): Promis
      ) IS NOT NULL
      ORDER BY namespace COLLATE "C", name COLLATE "C"
      FOR NO KEY UPDATE`,
-    [now],
+    [now, except.map((fn) => fn.namespace), except.map((fn) => fn.name)],
   );
   if (locked.length === 0) return [];
   // A new statement, so a new snapshot: it sees every claim that committed while we waited for the locks.
@@ -100,7 +100,7 @@ async function candidates(client: pg.PoolClient, functions: { namespace: string;
 }
 
 /** Moves these executions to running and opens the next attempt of each, with a lease for `owner`. */
-async function startAttempts(client: pg.PoolClient, seqs: number[], owner: string, now: string, leaseExpiresAt: string): Promise<Map<number, { id: string; attempt: number }>> {
+export async function startAttempts(client: pg.PoolClient, seqs: number[], owner: string, now: string, leaseExpiresAt: string): Promise<Map<number, { id: string; attempt: number }>> {
   const { rows } = await client.query<{ seq: number; id: string; attempt: number }>(
     `WITH moved AS (
        UPDATE executions SET status = 'running', started_at = COALESCE(started_at, $2::timestamptz), not_before = NULL
@@ -118,7 +118,7 @@ async function startAttempts(client: pg.PoolClient, seqs: number[], owner: strin
 }
 
 /** The function versions these executions run, read in one query. */
-async function versionsOf(client: pg.PoolClient, keys: { namespace: string; function: string; version: number }[]): Promise<Map<string, FunctionVersion>> {
+export async function versionsOf(client: pg.PoolClient, keys: { namespace: string; function: string; version: number }[]): Promise<Map<string, FunctionVersion>> {
   const { rows } = await client.query<FunctionVersionRow>(
     `SELECT v.* FROM function_versions v
      JOIN unnest($1::text[], $2::text[], $3::int[]) AS k (namespace, name, version) USING (namespace, name, version)`,
@@ -128,12 +128,12 @@ async function versionsOf(client: pg.PoolClient, keys: { namespace: string; func
 }
 
 /** Moves up to `limit` ready executions to running, best first, within each function's parallelism across controllers. */
-export async function claimExecutions(pool: Pool, options: { owner: string; now: string; leaseMs: number; limit: number }): Promise<ClaimedAttempt[]> {
+export async function claimExecutions(pool: Pool, options: ClaimOptions): Promise<ClaimedAttempt[]> {
   const now = isoTime(options.now);
   const leaseExpiresAt = isoAfter(now, options.leaseMs);
   if (options.limit <= 0) return [];
   return transaction(pool, async (client) => {
-    const functions = await lockFunctionsWithWork(client, now);
+    const functions = await lockFunctionsWithWork(client, now, options.except ?? []);
     if (functions.length === 0) return [];
     const found = await candidates(
       client,

@@ -5,6 +5,7 @@ import type {
   AttemptRef,
   ClaimedAttempt,
   ClaimOptions,
+  FunctionClaimOptions,
   Enqueued,
   ExecutionPage,
   ExecutionQuery,
@@ -24,6 +25,8 @@ import type {
 } from '../store.js';
 import { cancelExecution } from './cancel-execution.js';
 import { claimExecutions } from './claim-executions.js';
+import { claimFunctionExecutions } from './claim-function-executions.js';
+import { completeAttempts } from './complete-attempts.js';
 import { completeAttempt, recordLateReport } from './complete-attempt.js';
 import { openPool, type ConnectionOptions, type Pool } from './connection.js';
 import { claimDeliveries, listDeliveries, listUnnotifiedExecutions, notifyExecutions, settleDelivery } from './deliveries.js';
@@ -111,6 +114,12 @@ export class PostgresStore implements Store {
 
   async claimExecutions(options: ClaimOptions): Promise<ClaimedAttempt[]> {
     return claimExecutions(this.pool, options);
+  }
+  async claimFunctionExecutions(options: FunctionClaimOptions): Promise<ClaimedAttempt[]> {
+    return claimFunctionExecutions(this.pool, options);
+  }
+  async completeAttempts(completions: AttemptCompletion[]): Promise<boolean[]> {
+    return completeAttempts(this.pool, completions);
   }
   async renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]> {
     return renewLeases(this.pool, owner, attempts, now, leaseMs);

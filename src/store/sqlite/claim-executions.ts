@@ -1,6 +1,6 @@
 import { compareQueuePositions, type QueuePosition } from '../../domain/priority.js';
 import type { FunctionVersion } from '../../domain/function-spec.js';
-import type { ClaimedAttempt } from '../store.js';
+import type { ClaimedAttempt, ClaimOptions } from '../store.js';
 import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { selectFunctionVersion } from './functions.js';
@@ -46,7 +46,7 @@ interface Head extends QueuePosition {
 }
 
 /** Queued executions of one function that are ready, best first; LIMIT 1 makes it its head. */
-function readyHead(db: Db, namespace: string, fn: string, now: string): QueuePosition | undefined {
+export function readyHead(db: Db, namespace: string, fn: string, now: string): QueuePosition | undefined {
   // INDEXED BY turns a plan regression (a scan of the queue) into an error instead of a slowdown.
   const row = sql(
     db,
@@ -58,7 +58,7 @@ function readyHead(db: Db, namespace: string, fn: string, now: string): QueuePos
 }
 
 /** The head of every live function that has a free slot. */
-function functionHeads(db: Db, now: string): Head[] {
+function functionHeads(db: Db, now: string, except: ReadonlySet<string>): Head[] {
   const running = new Map<string, number>();
   const counts = sql(
     db,
@@ -73,6 +73,7 @@ function functionHeads(db: Db, now: string): Head[] {
   }[];
   const heads: Head[] = [];
   for (const fn of functions) {
+    if (except.has(`${fn.namespace}/${fn.name}`)) continue;
     const free = fn.parallelism - (running.get(`${fn.namespace}/${fn.name}`) ?? 0);
     if (free <= 0) continue;
     const head = readyHead(db, fn.namespace, fn.name, now);
@@ -91,7 +92,7 @@ function bestHead(heads: Head[]): number {
 }
 
 /** Moves one queued execution to running and opens its next attempt with a lease. */
-function startAttempt(db: Db, seq: number, owner: string, now: string, leaseExpiresAt: string): { id: string; attempt: number } {
+export function startAttempt(db: Db, seq: number, owner: string, now: string, leaseExpiresAt: string): { id: string; attempt: number } {
   const row = sql(
     db,
     `UPDATE executions SET status = 'running', started_at = COALESCE(started_at, ?), not_before = NULL
@@ -107,12 +108,12 @@ function startAttempt(db: Db, seq: number, owner: string, now: string, leaseExpi
 }
 
 /** Moves up to `limit` ready executions to running, best first, within each function's parallelism. */
-export function claimExecutions(db: Db, options: { owner: string; now: string; leaseMs: number; limit: number }): ClaimedAttempt[] {
+export function claimExecutions(db: Db, options: ClaimOptions): ClaimedAttempt[] {
   const now = isoTime(options.now);
   const leaseExpiresAt = isoAfter(now, options.leaseMs);
   if (options.limit <= 0) return [];
   return writeTransaction(db, () => {
-    const heads = functionHeads(db, now);
+    const heads = functionHeads(db, now, new Set((options.except ?? []).map((fn) => `${fn.namespace}/${fn.name}`)));
     const versions = new Map<string, FunctionVersion>();
     const claimed: ClaimedAttempt[] = [];
     while (claimed.length < options.limit && heads.length > 0) {

@@ -28,49 +28,52 @@ function storeLateReport(db: Db, ref: AttemptRef, report: AttemptReport): void {
  * late `lost` (the reaper racing a report that won) is not a program's report and is dropped.
  */
 export function completeAttempt(db: Db, completion: AttemptCompletion): boolean {
+  return writeTransaction(db, () => applyCompletion(db, completion));
+}
+
+/** completeAttempt's work, inside a write transaction the caller holds. */
+export function applyCompletion(db: Db, completion: AttemptCompletion): boolean {
   const finishedAt = isoTime(completion.finishedAt);
-  return writeTransaction(db, () => {
-    const attempt = selectAttemptRow(db, completion);
-    const execution = selectExecutionRow(db, completion.executionId);
-    if (!attempt || !execution) throw attemptNotFound(completion);
-    const { latest } = sql(db, 'SELECT MAX(number) AS latest FROM attempts WHERE execution_id = ?').get(completion.executionId) as {
-      latest: number;
-    };
-    const current = isCurrentAttempt(attempt, latest, execution);
-    if (!current) {
-      const lateReport = lateReportOf(completion);
-      if (lateReport) storeLateReport(db, completion, lateReport);
-      return false;
-    }
+  const attempt = selectAttemptRow(db, completion);
+  const execution = selectExecutionRow(db, completion.executionId);
+  if (!attempt || !execution) throw attemptNotFound(completion);
+  const { latest } = sql(db, 'SELECT MAX(number) AS latest FROM attempts WHERE execution_id = ?').get(completion.executionId) as {
+    latest: number;
+  };
+  const current = isCurrentAttempt(attempt, latest, execution);
+  if (!current) {
+    const lateReport = lateReportOf(completion);
+    if (lateReport) storeLateReport(db, completion, lateReport);
+    return false;
+  }
 
-    sql(
-      db,
-      `UPDATE attempts SET status = ?, exit_code = ?, reason = ?, error = ?, finished_at = ?, lease_expires_at = NULL
-       WHERE execution_id = ? AND number = ?`,
-    ).run(completion.status, completion.exitCode, completion.reason, completion.error, finishedAt, completion.executionId, completion.attempt);
+  sql(
+    db,
+    `UPDATE attempts SET status = ?, exit_code = ?, reason = ?, error = ?, finished_at = ?, lease_expires_at = NULL
+     WHERE execution_id = ? AND number = ?`,
+  ).run(completion.status, completion.exitCode, completion.reason, completion.error, finishedAt, completion.executionId, completion.attempt);
 
-    const settlement = completion.settlement;
-    if (settlement.next === 'retry' && functionLive(db, execution.namespace, execution.function)) {
-      sql(db, `UPDATE executions SET status = 'queued', not_before = ? WHERE id = ?`).run(isoTime(settlement.notBefore), execution.id);
-    } else if (settlement.next === 'retry') {
-      // A retry of a deleted function could never be claimed: end it as its queued peers ended.
-      sql(db, `UPDATE executions SET status = 'cancelled', error = ?, finished_at = ? WHERE id = ?`).run(
-        deletedFunctionError(execution.namespace, execution.function),
-        finishedAt,
-        execution.id,
-      );
-    } else {
-      sql(db, 'UPDATE executions SET status = ?, result = ?, error = ?, finished_at = ?, not_before = NULL, notified = ? WHERE id = ?').run(
-        settlement.status,
-        storedResult(completion),
-        completion.error,
-        finishedAt,
-        settlement.notified ? 1 : 0,
-        execution.id,
-      );
-    }
-    return true;
-  });
+  const settlement = completion.settlement;
+  if (settlement.next === 'retry' && functionLive(db, execution.namespace, execution.function)) {
+    sql(db, `UPDATE executions SET status = 'queued', not_before = ? WHERE id = ?`).run(isoTime(settlement.notBefore), execution.id);
+  } else if (settlement.next === 'retry') {
+    // A retry of a deleted function could never be claimed: end it as its queued peers ended.
+    sql(db, `UPDATE executions SET status = 'cancelled', error = ?, finished_at = ? WHERE id = ?`).run(
+      deletedFunctionError(execution.namespace, execution.function),
+      finishedAt,
+      execution.id,
+    );
+  } else {
+    sql(db, 'UPDATE executions SET status = ?, result = ?, error = ?, finished_at = ?, not_before = NULL, notified = ? WHERE id = ?').run(
+      settlement.status,
+      storedResult(completion),
+      completion.error,
+      finishedAt,
+      settlement.notified ? 1 : 0,
+      execution.id,
+    );
+  }
+  return true;
 }
 
 /** Keeps a report that arrived after its attempt was settled. */

@@ -5,6 +5,7 @@ import type {
   AttemptRef,
   ClaimedAttempt,
   ClaimOptions,
+  FunctionClaimOptions,
   Enqueued,
   ExecutionPage,
   ExecutionQuery,
@@ -29,6 +30,8 @@ import { deleteRule, getRule, listRules, putRule } from './rules.js';
 import { advanceSchedule, listScheduleStates } from './schedules.js';
 import { cancelExecution } from './cancel-execution.js';
 import { claimExecutions } from './claim-executions.js';
+import { claimFunctionExecutions } from './claim-function-executions.js';
+import { completeAttempts } from './complete-attempts.js';
 import { completeAttempt, recordLateReport } from './complete-attempt.js';
 import { openDatabase, readTransaction, writeTransaction, type Db, type Synchronous } from './connection.js';
 import { deleteFunction } from './delete-function.js';
@@ -82,6 +85,12 @@ export class SqliteStore implements Store {
 
   async claimExecutions(options: ClaimOptions): Promise<ClaimedAttempt[]> {
     return claimExecutions(this.db, options);
+  }
+  async claimFunctionExecutions(options: FunctionClaimOptions): Promise<ClaimedAttempt[]> {
+    return claimFunctionExecutions(this.db, options);
+  }
+  async completeAttempts(completions: AttemptCompletion[]): Promise<boolean[]> {
+    return completeAttempts(this.db, completions);
   }
   async renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]> {
     return renewLeases(this.db, owner, attempts, now, leaseMs);

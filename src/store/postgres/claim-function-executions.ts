@@ -1,0 +1,47 @@
+import type { ClaimedAttempt, FunctionClaimOptions } from '../store.js';
+import { isoAfter, isoTime } from '../shared/stored-values.js';
+import { startAttempts, versionsOf } from './claim-executions.js';
+import { transaction, type Pool } from './connection.js';
+import { readExecutionsById } from './rows.js';
+
+/**
+ * The warm replicas' claim: up to `limit` ready executions of one function, best first, within
+ * its parallelism across controllers. The function's row is locked FOR NO KEY UPDATE as the
+ * general claim locks it (claim-executions.ts explains why), so the two kinds of claim of one
+ * function serialize; the running count and the pick then run in one statement after the lock,
+ * with a fresh snapshot. Five round trips with BEGIN and COMMIT, whatever the batch's size.
+ */
+export async function claimFunctionExecutions(pool: Pool, options: FunctionClaimOptions): Promise<ClaimedAttempt[]> {
+  const now = isoTime(options.now);
+  const leaseExpiresAt = isoAfter(now, options.leaseMs);
+  if (options.limit <= 0) return [];
+  const { namespace, name } = options.function;
+  return transaction(pool, async (client) => {
+    const { rows: locked } = await client.query<{ parallelism: number }>(
+      'SELECT parallelism FROM functions WHERE namespace = $1 AND name = $2 AND NOT deleted FOR NO KEY UPDATE',
+      [namespace, name],
+    );
+    if (locked.length === 0) return [];
+    const { rows: picked } = await client.query<{ seq: number }>(
+      `SELECT seq FROM executions
+       WHERE namespace = $1 AND function = $2 AND status = 'queued' AND (not_before IS NULL OR not_before <= $3)
+       ORDER BY priority DESC, seq
+       LIMIT GREATEST(0, LEAST($4::int, $5::int - (SELECT COUNT(*) FROM executions WHERE namespace = $1 AND function = $2 AND status = 'running')))
+       FOR UPDATE SKIP LOCKED`,
+      [namespace, name, now, options.limit, locked[0].parallelism],
+    );
+    if (picked.length === 0) return [];
+    const seqs = picked.map((row) => row.seq);
+    const started = await startAttempts(client, seqs, options.owner, now, leaseExpiresAt);
+    const executions = await readExecutionsById(client, [...started.values()].map((attempt) => attempt.id));
+    const versions = await versionsOf(
+      client,
+      [...new Set([...executions.values()].map((execution) => execution.version))].map((version) => ({ namespace, function: name, version })),
+    );
+    return seqs.map((seq) => {
+      const { id, attempt } = started.get(seq)!;
+      const execution = executions.get(id)!;
+      return { execution, attempt, function: versions.get(`${namespace}/${name}/${execution.version}`)!, leaseExpiresAt };
+    });
+  });
+}

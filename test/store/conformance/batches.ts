@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Store } from '../../../src/store/store.js';
+import { at, completion, enqueueMany, enqueueOne, functionDocument, hasCode, refOf, withStore, type OpenStore } from './fixtures.js';
+
+const claimOf = (store: Store, name: string, limit: number, now = at(1)) =>
+  store.claimFunctionExecutions({ owner: 'a', now, leaseMs: 30_000, limit, function: { namespace: 'default', name } });
+
+/** The batched fast path of warm replicas: claims of one function, settlements of a batch. */
+export function batchSpecs(open: OpenStore): void {
+  describe('batched claims and settlements', () => {
+    it(
+      "claims only the given function's executions, highest priority then oldest, up to the limit",
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('warm'));
+        await store.putFunction(functionDocument('other', { priority: 100 }));
+        await enqueueMany(store, 'other', 3);
+        const ids = await enqueueMany(store, 'warm', 4);
+        const urgent = await enqueueOne(store, { function: 'warm', priority: 5 });
+        const claimed = await claimOf(store, 'warm', 3);
+        assert.deepEqual(
+          claimed.map((c) => c.execution.id),
+          [urgent.execution.id, ids[0], ids[1]],
+        );
+        for (const c of claimed) {
+          assert.equal(c.attempt, 1);
+          assert.equal(c.execution.status, 'running');
+          assert.equal(c.function.name, 'warm');
+          assert.equal(c.leaseExpiresAt, at(31));
+        }
+        const counts = await store.countExecutions('default', 'other');
+        assert.equal(counts.queued, 3);
+      }),
+    );
+
+    it(
+      'never passes the function’s parallelism, counting what other claims run',
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('warm', { parallelism: 3 }));
+        await enqueueMany(store, 'warm', 10);
+        const [first] = await store.claimExecutions({ owner: 'b', now: at(1), leaseMs: 30_000, limit: 1 });
+        assert.equal((await claimOf(store, 'warm', 10)).length, 2);
+        assert.deepEqual(await claimOf(store, 'warm', 10), []);
+        await store.completeAttempts([completion(refOf(first))]);
+        assert.equal((await claimOf(store, 'warm', 10)).length, 1);
+      }),
+    );
+
+    it(
+      'leaves retries waiting for their backoff, and claims nothing of a deleted function',
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('warm'));
+        await enqueueMany(store, 'warm', 1);
+        const [first] = await claimOf(store, 'warm', 1);
+        await store.completeAttempts([completion(refOf(first), { status: 'failed', settlement: { next: 'retry', notBefore: at(10) } })]);
+        assert.deepEqual(await claimOf(store, 'warm', 5, at(9)), []);
+        const [second] = await claimOf(store, 'warm', 5, at(10));
+        assert.equal(second.execution.id, first.execution.id);
+        assert.equal(second.attempt, 2);
+        await enqueueMany(store, 'warm', 2);
+        await store.deleteFunction('default', 'warm');
+        assert.deepEqual(await claimOf(store, 'warm', 5, at(11)), []);
+      }),
+    );
+
+    it(
+      'settles a batch in one step, each fenced on its own: finishes, retries, and keeps a stale report as late',
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('warm'));
+        await enqueueMany(store, 'warm', 4);
+        const [done, failed, cancelled, later] = await claimOf(store, 'warm', 4);
+        await store.cancelExecution(cancelled.execution.id, at(2));
+        const applied = await store.completeAttempts([
+          completion(refOf(done), { result: { n: 1 }, finishedAt: at(3) }),
+          completion(refOf(failed), { status: 'failed', error: 'boom', finishedAt: at(3), settlement: { next: 'retry', notBefore: at(4) } }),
+          completion(refOf(cancelled), { result: 'too late', finishedAt: at(3) }),
+        ]);
+        assert.deepEqual(applied, [true, true, false]);
+        const [d, f, c, l] = await Promise.all([done, failed, cancelled, later].map((x) => store.getExecution(x.execution.id)));
+        assert.equal(d?.status, 'succeeded');
+        assert.deepEqual(d?.result, { n: 1 });
+        assert.equal(d?.attempts[0].finishedAt, at(3));
+        assert.equal(f?.status, 'queued');
+        assert.equal(f?.notBefore, at(4));
+        assert.equal(f?.attempts[0].error, 'boom');
+        assert.equal(c?.status, 'cancelled');
+        assert.deepEqual(c?.attempts[0].lateReport, { status: 'succeeded', exitCode: 0, reason: null, error: null, result: 'too late' });
+        assert.equal(l?.status, 'running');
+        // The same batch posted again (a retried request) applies nothing twice.
+        assert.deepEqual(await store.completeAttempts([completion(refOf(done), { result: { n: 2 } })]), [false]);
+        assert.deepEqual((await store.getExecution(done.execution.id))?.result, { n: 1 });
+      }),
+    );
+
+    it(
+      'applies none of a batch that names an unknown attempt',
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('warm'));
+        await enqueueMany(store, 'warm', 1);
+        const [claimed] = await claimOf(store, 'warm', 1);
+        await assert.rejects(
+          store.completeAttempts([completion(refOf(claimed)), completion({ executionId: claimed.execution.id, attempt: 7 })]),
+          hasCode('EXECUTION_NOT_FOUND'),
+        );
+        assert.equal((await store.getExecution(claimed.execution.id))?.status, 'running');
+      }),
+    );
+
+    it(
+      'lets the general claim leave the functions served by warm replicas alone',
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('warm', { priority: 10 }));
+        await store.putFunction(functionDocument('cold'));
+        await enqueueMany(store, 'warm', 2);
+        const cold = await enqueueMany(store, 'cold', 2);
+        const claimed = await store.claimExecutions({ owner: 'a', now: at(1), leaseMs: 30_000, limit: 10, except: [{ namespace: 'default', name: 'warm' }] });
+        assert.deepEqual(claimed.map((c) => c.execution.id), cold);
+      }),
+    );
+  });
+}
