@@ -43,7 +43,7 @@ export interface FunctionSpec {
   parallelism: number;
   priority: number;
   limits?: { logs?: string; result?: string };
-  warm?: { min: number; max: number; idleTimeout: string };
+  warm?: { min: number; max: number; idleTimeout: string; concurrency: number };
   schedules?: ScheduleSpec[];
   triggers?: TriggerSpec[];
   sinks?: { url: string; on?: string[] }[];

@@ -110,10 +110,12 @@ export const functionSchema = {
         warm: {
           type: 'object',
           additionalProperties: false,
+          description: 'warm replicas (docs/warm-replicas.md): long-lived processes of a handler that take executions one after another; on-demand when absent',
           properties: {
-            min: { type: 'integer', minimum: 0, maximum: 1000, default: 0 },
-            max: { type: 'integer', minimum: 0, maximum: 1000, default: 0 },
-            idleTimeout: { ...duration, default: '5m' },
+            min: { type: 'integer', minimum: 0, maximum: 1000, default: 0, description: 'replicas kept even when idle' },
+            max: { type: 'integer', minimum: 0, maximum: 1000, default: 0, description: 'most replicas; at least 1 for the function to be warm' },
+            idleTimeout: { ...duration, default: '5m', description: 'how long a pool without work keeps its replicas before scaling down to min' },
+            concurrency: { type: 'integer', minimum: 1, maximum: 1000, default: 1, description: 'executions one replica runs at once' },
           },
         },
         schedules: {

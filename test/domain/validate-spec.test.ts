@@ -78,6 +78,14 @@ describe('function spec validation', () => {
     assert.deepEqual(problemsOf({ ...minimal, spec: { ...minimal.spec, warm: { min: 3, max: 1 } } }).map((p) => p.field), ['spec.warm.min']);
   });
 
+  it('defaults warm.concurrency to 1 and refuses one out of 1..1000', () => {
+    const document = validateFunctionDocument({ ...minimal, spec: { ...minimal.spec, warm: { max: 2 } } });
+    assert.deepEqual(document.spec.warm, { min: 0, max: 2, idleTimeout: '5m', concurrency: 1 });
+    assert.deepEqual(problemsOf({ ...minimal, spec: { ...minimal.spec, warm: { max: 2, concurrency: 0 } } }).map((p) => p.field), ['spec.warm.concurrency']);
+    assert.deepEqual(problemsOf({ ...minimal, spec: { ...minimal.spec, warm: { max: 2, concurrency: 1001 } } }).map((p) => p.field), ['spec.warm.concurrency']);
+    assert.deepEqual(problemsOf({ ...minimal, spec: { ...minimal.spec, warm: { max: 2, concurrency: 1.5 } } }).map((p) => p.field), ['spec.warm.concurrency']);
+  });
+
   it('refuses a priority out of range', () => {
     assert.deepEqual(problemsOf({ ...minimal, spec: { ...minimal.spec, priority: 5000 } }).map((p) => p.field), ['spec.priority']);
   });

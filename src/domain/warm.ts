@@ -1,0 +1,23 @@
+import type { FunctionSpec, FunctionVersion, Runtime } from './function-spec.js';
+
+/** A function's warm pool settings, as the Scalar and the pools use them. */
+export type WarmSettings = NonNullable<FunctionSpec['warm']>;
+
+/**
+ * Runtimes whose handler form speaks the replica protocol (docs/warm-replicas.md) when started as
+ * a replica. Another runtime's handler stays on-demand until its SDK does.
+ */
+export const replicaRuntimes: ReadonlySet<Runtime> = new Set<Runtime>(['node']);
+
+/**
+ * The warm settings of a function whose executions go to warm replicas, or undefined when it runs
+ * on demand: it must ask for at least one replica, and be a handler of a runtime that speaks the
+ * protocol, or a command (whose program, by asking for spec.warm, says it speaks it). A program
+ * form (no handler) stays on-demand: it reads PONTOON_INPUT once and exits.
+ */
+export function warmSettings(fn: FunctionVersion): WarmSettings | undefined {
+  const spec = fn.document.spec;
+  if (!spec.warm || spec.warm.max < 1) return undefined;
+  if (spec.runtime === 'command') return spec.command ? spec.warm : undefined;
+  return spec.handler && replicaRuntimes.has(spec.runtime) ? spec.warm : undefined;
+}
