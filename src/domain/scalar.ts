@@ -71,8 +71,10 @@ export function decideReplicas(state: ScalarState, observation: ScalarObservatio
   const elapsedS = state.lastAt === null ? 0 : Math.max(0, at - state.lastAt) / 1000;
   const sample = elapsedS > 0 ? observation.arrivals / elapsedS : 0;
   const arrivalRate = state.lastAt === null ? 0 : rateSmoothing * sample + (1 - rateSmoothing) * state.arrivalRate;
-  const demand = Math.max(observation.running + observation.queued, Math.ceil((arrivalRate * observation.meanDurationMs) / 1000));
-  const busy = demand > 0 || observation.arrivals > 0;
+  const present = observation.running + observation.queued;
+  // Idle is judged on what is there, not on the smoothed rate, which only decays towards zero.
+  const busy = present > 0 || observation.arrivals > 0;
+  const demand = busy ? Math.max(present, Math.ceil((arrivalRate * observation.meanDurationMs) / 1000)) : 0;
   const lastBusyAt = busy ? at : state.lastBusyAt;
 
   let wanted = Math.ceil(demand / Math.max(1, settings.concurrency));

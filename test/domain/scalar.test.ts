@@ -67,6 +67,12 @@ describe('the Scalar’s sizing rule', () => {
     assert.equal(run(observations, { min: 1 }).sizes[60], 1);
   });
 
+  it('goes idle once work stops, though the smoothed arrival rate has not reached zero', () => {
+    const observations: Partial<ScalarObservation>[] = [{ arrivals: 100, meanDurationMs: 300 }, { arrivals: 100, running: 2, meanDurationMs: 300 }, ...Array.from({ length: 70 }, () => ({ meanDurationMs: 300 }))];
+    const { sizes } = run(observations);
+    assert.equal(sizes.at(-1), 0);
+  });
+
   it('reports what changed', () => {
     const first = decideReplicas(initialScalarState, { at: 0, queued: 5, running: 0, arrivals: 5, meanDurationMs: 0 }, settings);
     assert.equal(first.change, 'up');
