@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isDone, startTestPontoon, writeScript, type TestPontoon } from '../helpers/pontoon.js';
 
@@ -67,5 +70,59 @@ describe('request bodies are validated as sent, never coerced', () => {
     const valid = await pontoon.request('PUT', path, { match: { type: 'com.example.five' }, function: 'echo', priority: 5 });
     assert.equal(valid.status, 201);
     assert.deepEqual(valid.body.match, { type: 'com.example.five' });
+  });
+});
+
+describe('a request that could never work is refused where it is made', () => {
+  let pontoon: TestPontoon;
+  before(async () => {
+    pontoon = await startTestPontoon();
+  });
+  after(() => pontoon.close());
+
+  const expectRefusedDeploy = async (name: string, spec: Record<string, unknown>, field: string, message: RegExp) => {
+    const answer = await pontoon.deploy(name, spec);
+    assert.equal(answer.status, 422, JSON.stringify(answer.body));
+    assert.equal(answer.body.error.code, 'INVALID_SPEC');
+    assert.ok(answer.body.error.details.problems.some((problem: { field: string }) => problem.field === field), JSON.stringify(answer.body));
+    assert.match(answer.body.error.message, message);
+    assert.equal((await pontoon.request('GET', `/v1/namespaces/default/functions/${name}`)).status, 404, `${name} was stored`);
+  };
+
+  it('a timeout of 10^20 hours or of 0s is refused at deploy, naming the field and its bounds', async () => {
+    await expectRefusedDeploy('forever', { runtime: 'command', command: ['true'], timeout: '99999999999999999999h' }, 'spec.timeout', /spec\.timeout must be from 100ms to 7d/);
+    await expectRefusedDeploy('instant', { runtime: 'command', command: ['true'], timeout: '0s' }, 'spec.timeout', /spec\.timeout must be from 100ms to 7d, not 0s/);
+    await expectRefusedDeploy('slow-retry', { runtime: 'command', command: ['true'], retry: { backoff: { max: '99999999999999999999h' } } }, 'spec.retry.backoff.max', /from 0ms to 1d/);
+  });
+
+  it('environment names with = or NUL are refused at deploy, naming the key', async () => {
+    await expectRefusedDeploy('env-equals', { runtime: 'command', command: ['true'], env: { 'A=B': '1' } }, 'spec.env["A=B"]', /spec\.env\["A=B"\] is not a valid environment variable name/);
+    await expectRefusedDeploy('env-nul', { runtime: 'command', command: ['true'], env: { 'A\u0000': '1' } }, 'spec.env["A\\u0000"]', /environment variable name/);
+  });
+
+  it('a source directory that does not exist is refused at deploy rather than failing every invoke', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'pontoon-src-')), 'not-there');
+    await expectRefusedDeploy('nowhere', { runtime: 'command', command: ['true'], source: missing }, 'spec.source', /spec\.source is not a directory on the server/);
+    const file = writeScript('true');
+    await expectRefusedDeploy('a-file', { runtime: 'command', command: ['true'], source: file }, 'spec.source', /not a directory/);
+    const here = await pontoon.deploy('somewhere', { runtime: 'command', command: ['true'], source: dirname(file) });
+    assert.equal(here.status, 201);
+  });
+
+  it('logs of an attempt the execution never had are a 404 naming the attempt, not an empty page', async () => {
+    await pontoon.deploy('twice', { runtime: 'command', command: ['sh', '-c', 'echo try $PONTOON_ATTEMPT; exit 3'], retry: { limit: 1, on: ['failure'], backoff: { initial: '0ms' } } });
+    const invoked = await pontoon.request('POST', '/v1/namespaces/default/functions/twice/invoke?wait=20s', null);
+    assert.equal(invoked.body.status, 'failed');
+    assert.equal(invoked.body.attempts.length, 2);
+    const logsPath = `/v1/namespaces/default/executions/${invoked.body.id}/logs`;
+    const second = await pontoon.request('GET', `${logsPath}?attempt=2`);
+    assert.equal(second.status, 200);
+    assert.deepEqual(second.body.items.filter((item: { stream: string }) => item.stream === 'stdout').map((item: { line: string }) => item.line), ['try 2']);
+    for (const query of ['?attempt=3', '?attempt=99', '?attempt=99&follow=true']) {
+      const answer = await pontoon.request('GET', logsPath + query);
+      assert.equal(answer.status, 404, query);
+      assert.equal(answer.body.error.code, 'ATTEMPT_NOT_FOUND');
+      assert.match(answer.body.error.message, /has had 2 attempts; there is no attempt (3|99)/);
+    }
   });
 });
