@@ -100,7 +100,12 @@ export const functionSchema = {
         retry: {
           type: 'object',
           additionalProperties: false,
-          default: {},
+          // Without a retry block only lost attempts (a dead observer, controller or node: never the
+          // program's fault) are retried. A block without `on` is a request for retries, so its
+          // default `on` retries everything, as a Kubernetes Job's backoffLimit and Temporal's default
+          // policy do: a user who writes `limit: 3` expects a failed attempt to be tried again.
+          default: { on: ['lost'] },
+          description: 'when and how attempts are retried; without this block, only lost attempts are retried (up to 3 times)',
           properties: {
             limit: { type: 'integer', minimum: 0, maximum: 100, default: 3, description: 'retries after the first attempt' },
             backoff: {
@@ -118,8 +123,8 @@ export const functionSchema = {
               type: 'array',
               uniqueItems: true,
               items: { enum: ['failure', 'timeout', 'lost'] },
-              default: ['lost'],
-              description: 'which attempt outcomes are retried',
+              default: ['failure', 'timeout', 'lost'],
+              description: 'which attempt outcomes are retried; all three when a retry block leaves it out (only lost without a retry block)',
             },
             nonRetryableExitCodes: {
               type: 'array',
