@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'BUILD_FAILED'
   | 'INVALID_EVENT'
   | 'CONFLICT'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'NOT_READY'
   | 'INTERNAL';
 
@@ -28,6 +29,8 @@ const statusByCode: Record<ErrorCode, number> = {
   BUILD_FAILED: 422,
   INVALID_EVENT: 400,
   CONFLICT: 409,
+  // As the IETF Idempotency-Key draft says for a key reused with a different request payload.
+  IDEMPOTENCY_KEY_REUSED: 422,
   NOT_READY: 503,
   INTERNAL: 500,
 };
