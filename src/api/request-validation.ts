@@ -13,8 +13,15 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
  * (`?priority=7` is the number 7); an unknown query parameter is still refused, not dropped.
  * Defaults apply to both. `allErrors` stays off: with it, a crafted body costs ajv far more work.
  */
-const strictAjv = withFormats(new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false }));
-const textAjv = withFormats(new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false }));
+const common = {
+  useDefaults: true,
+  removeAdditional: false,
+  allErrors: false,
+  // As Fastify's: a schema with an `$id` nested in several routes' schemas is not registered twice.
+  addUsedSchema: false,
+} as const;
+const strictAjv = withFormats(new Ajv({ ...common, coerceTypes: false }));
+const textAjv = withFormats(new Ajv({ ...common, coerceTypes: 'array' }));
 
 function withFormats(ajv: Ajv): Ajv {
   addFormats(ajv);
