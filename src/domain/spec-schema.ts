@@ -24,6 +24,7 @@ export const durationBounds = {
 function boundedDuration(bounds: { min: string; max: string }, description: string) {
   return { ...duration, description: `${description}: a duration from ${bounds.min} to ${bounds.max}, such as 500ms, 30s, 2m, 1h` };
 }
+
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
 
 /**
