@@ -139,6 +139,33 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
       await eventually('the function gone from the registry', async () => ((await controller.request('GET', '/v1/namespaces/default/functions/mirrored')).status === 404 ? true : undefined));
     });
 
+    it('refuses with 422, naming the field, a deploy whose resource the API server refuses, and stores nothing', async () => {
+      const labelled = functionDocument('cost-report', {});
+      const refusedLabel = await controller.request('PUT', '/v1/namespaces/default/functions/cost-report', { ...labelled, metadata: { ...labelled.metadata, labels: { team: 'cost center' } } });
+      assert.equal(refusedLabel.status, 422, JSON.stringify(refusedLabel.body));
+      assert.equal(refusedLabel.body.error.code, 'INVALID_SPEC');
+      const [problem] = refusedLabel.body.error.details.problems;
+      assert.equal(problem.field, 'metadata.labels');
+      assert.match(problem.message, /"cost center"/);
+      assert.equal((await controller.request('GET', '/v1/namespaces/default/functions/cost-report')).status, 404);
+      const listed = await cluster.kubectl(['get', 'function', 'cost-report']);
+      assert.match(listed.stderr, /NotFound/);
+
+      const refusedNamespace = await controller.request('PUT', '/v1/namespaces/no-such-team/functions/report', functionDocument('report', {}, 'no-such-team'));
+      assert.equal(refusedNamespace.status, 422, JSON.stringify(refusedNamespace.body));
+      assert.deepEqual(refusedNamespace.body.error.details.problems.map((p: any) => p.field), ['metadata.namespace']);
+      assert.match(refusedNamespace.body.error.message, /no-such-team/);
+      assert.equal((await controller.request('GET', '/v1/namespaces/no-such-team/functions/report')).status, 404);
+
+      // An update the API server refuses keeps the version in force.
+      await deploy('cost-report', {});
+      const refusedUpdate = await controller.request('PUT', '/v1/namespaces/default/functions/cost-report', { ...labelled, metadata: { ...labelled.metadata, labels: { team: 'cost center' } }, spec: { ...labelled.spec, timeout: '2m' } });
+      assert.equal(refusedUpdate.status, 422);
+      const kept = await controller.request('GET', '/v1/namespaces/default/functions/cost-report');
+      assert.equal(kept.body.metadata.version, 1);
+      assert.equal(kept.body.spec.timeout, '1m');
+    });
+
     it('is deleted when the function is deleted through Pontoon’s API', async () => {
       await deploy('short-lived', {});
       await eventually('the Ready status', async () => {
