@@ -75,10 +75,14 @@ export interface KubernetesModeContext {
 export async function openKubernetesMode(options: KubernetesModeOptions, context: KubernetesModeContext): Promise<KubernetesMode> {
   const api = new KubeApi(loadKubeConfig(options.kubeconfig));
   const controllerId = options.controllerId ?? process.env.POD_NAME ?? hostname();
+  const { POD_NAME, POD_NAMESPACE } = process.env;
+  // In a pod (the Helm chart sets both), the controller can tell a restart in place from its pod's deletion.
+  const self = POD_NAME && POD_NAMESPACE && controllerId === POD_NAME ? { namespace: POD_NAMESPACE, name: POD_NAME } : undefined;
   const executor = await KubernetesExecutor.create({
     sink: context.sink,
     api,
     controllerId,
+    self,
     observerImage: options.observerImage ?? defaultObserverImage,
     tokenSecret: options.tokenSecret ?? process.env.PONTOON_ATTEMPT_SECRET ?? randomBytes(24).toString('base64url'),
     observerListen: { host: options.observerHost ?? '127.0.0.1', port: options.observerPort ?? 7071 },
