@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { KubeList } from '../../src/kubernetes/kube-api.js';
+import { isKubeStatus, type KubeList } from '../../src/kubernetes/kube-api.js';
 import { clusterStartTimeoutMs, controlPlaneMissing, eventually, startCluster, type TestCluster } from './control-plane.js';
 import { clusterOptions, dataDir, removeDir, startController, startControllerProcess, type TestController } from './controller.js';
 import { attemptJob, containerEnv, endPod, playSidecarAttempt, podVolume, runningPod, startObserver, waitingPod } from './pods.js';
@@ -327,23 +327,35 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
       const options = clusterOptions(cluster.kubeconfig, dir, { lease: '15s', kubernetes: { controllerId: 'restarting-controller', observerPort: await freePort() } });
       let restarting = await startControllerProcess(options);
       try {
-        const deployed = await restarting.request('PUT', '/v1/namespaces/default/functions/durable', functionDocument('durable', { retry: { limit: 2, on: ['lost'], backoff: { initial: '100ms' } } }));
-        assert.ok(deployed.status < 300, JSON.stringify(deployed.body));
-        const killed = await restarting.invoke('default', 'durable', { keep: 'me' });
+        // kwok serves a fixed container log in function-logs (scripts/k8s/control-plane.sh): the
+        // restarted controller reads it again from the start and must not store it twice.
+        await cluster.api.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'function-logs' } }).catch((thrown) => {
+          if (!isKubeStatus(thrown, 409)) throw thrown;
+        });
+        await eventually('the namespace’s service account', () => cluster.api.get('/api/v1/namespaces/function-logs/serviceaccounts/default'));
+        for (const namespace of ['default', 'function-logs']) {
+          const deployed = await restarting.request('PUT', `/v1/namespaces/${namespace}/functions/durable`, functionDocument('durable', { retry: { limit: 2, on: ['lost'], backoff: { initial: '100ms' } } }, namespace));
+          assert.ok(deployed.status < 300, JSON.stringify(deployed.body));
+        }
+        const killed = await restarting.invoke('function-logs', 'durable', { keep: 'me' });
         const gone = await restarting.invoke('default', 'durable', 'gone');
-        await runningPod(cluster.api, 'default', killed, 1);
+        await runningPod(cluster.api, 'function-logs', killed, 1);
         const goneJob = await attemptJob(cluster.api, 'default', gone, 1);
+        const programLines = async (controller: TestController, id: string) =>
+          (await controller.request('GET', `/v1/namespaces/function-logs/executions/${id}/logs`)).body.items.filter((line: any) => line.stream !== 'system').map((line: any) => line.line);
+        await eventually('the log stored', async () => ((await programLines(restarting, killed)).length === 3 ? true : undefined));
         await restarting.kill();
         // While no controller runs, one Job is deleted: its attempt is really gone.
         await cluster.api.delete(`/apis/batch/v1/namespaces/default/jobs/${goneJob.metadata?.name}`);
         restarting = await startControllerProcess(options);
 
-        const { input } = await succeedAttempt('default', killed, 1, 'done');
+        const { input } = await succeedAttempt('function-logs', killed, 1, 'done');
         assert.deepEqual(input, { keep: 'me' });
-        const adopted = await restarting.waitFor(killed, 'default', terminal);
+        const adopted = await restarting.waitFor(killed, 'function-logs', terminal);
         assert.equal(adopted.status, 'succeeded', JSON.stringify(adopted));
         assert.equal(adopted.result, 'done');
         assert.deepEqual(adopted.attempts.map((a: any) => [a.number, a.status]), [[1, 'succeeded']]);
+        assert.deepEqual(await programLines(restarting, killed), ['hello from the function', 'result computed', 'a warning on stderr']);
 
         // A shutdown leaves the Job running too, for the restarted controller.
         const stopped = await restarting.invoke('default', 'durable', 'stopped');
