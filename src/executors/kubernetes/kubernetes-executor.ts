@@ -7,9 +7,9 @@ import type { AttemptSink, Executor, StopReason } from '../executor.js';
 import { judgeAttempt } from './attempt-report.js';
 import { AttemptTokens } from './attempt-token.js';
 import { attemptJob, type JobSettings } from './job-manifest.js';
-import { annotations, controllerSelector, jobName, labels } from './labels.js';
+import { leaseOwnerOf, refOf, tokenOf } from './job-identity.js';
+import { controllerSelector, jobName } from './labels.js';
 import { ObserverEndpoint, type ObserverReport } from './observer-endpoint.js';
-import { observerEnv, podLayout } from './pod-layout.js';
 import { PodLogFollower } from './pod-logs.js';
 import { deletedPodEnd, functionState, jobEnd, jobFinished, podEnd, podFinished, type Job, type Pod, type PodEnd } from './pod-status.js';
 
@@ -204,7 +204,7 @@ export class KubernetesExecutor implements Executor {
       const name = job.metadata?.name;
       if (!name || jobFinished(job) || job.metadata?.deletionTimestamp || this.attemptOf(job)) continue;
       const ref = refOf(job);
-      const owner = job.metadata?.annotations?.[annotations.leaseOwner];
+      const owner = leaseOwnerOf(job);
       if (ref && owner) orphans.push({ ...ref, owner });
       else await this.deleteJob(job.metadata?.namespace ?? '', name);
     }
@@ -414,21 +414,4 @@ export class KubernetesExecutor implements Executor {
     this.attempts.delete(keyOf(attempt.ref));
     this.tokens.forget(attempt.ref);
   }
-}
-
-/** The attempt a Job or pod belongs to, by its labels. */
-function refOf(object: Job | Pod): AttemptRef | undefined {
-  const objectLabels = object.metadata?.labels ?? {};
-  const executionId = objectLabels[labels.execution];
-  const number = Number(objectLabels[labels.attempt]);
-  if (!executionId || !Number.isInteger(number)) return undefined;
-  // Label values are the execution ids themselves (UUIDs fit a label value unchanged).
-  return { executionId, attempt: number };
-}
-
-/** The attempt token a Job's observer carries. */
-function tokenOf(job: Job): string | undefined {
-  const template = (job as { spec?: { template?: { spec?: { initContainers?: { name: string; env?: { name: string; value?: string }[] }[] } } } }).spec?.template?.spec;
-  const observer = template?.initContainers?.find((container) => container.name === podLayout.containers.observer);
-  return observer?.env?.find((variable) => variable.name === observerEnv.token)?.value;
 }
