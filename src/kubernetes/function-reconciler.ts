@@ -38,11 +38,12 @@ export const fieldManager = 'pontoon-controller';
  * Keeps the Function custom resources and Pontoon's registry one: the resources are the source of
  * truth. A resource applied with kubectl is deployed (a new version when its spec changed), also
  * into a registry that lacks it (a fresh store); a function deployed through Pontoon's API is
- * checked by a dry run (`admit`) before it is stored and written as a resource after (`publish`); deleting the resource deletes the function (a finalizer makes
- * that happen even if the controller was down); a function deleted through the API has its
- * resource deleted (`deleted`). Status (version, phase, queued,
- * running, last execution) is written back for `kubectl get functions`. Level-triggered: each
- * pass reads both sides and closes the gap, so a restart at any line is safe.
+ * tried on the API server before it is stored (`admit`) and written as a resource after
+ * (`publish`); deleting the resource deletes the function (a finalizer makes that happen even if
+ * the controller was down); a function deleted through the API has its resource deleted
+ * (`deleted`). Status (version, phase, queued, running, last execution) is written back for
+ * `kubectl get functions`. Level-triggered: each pass reads both sides and closes the gap, so a
+ * restart at any line is safe.
  */
 export class FunctionReconciler {
   private readonly watch: WatchedObjects<FunctionObject>;
