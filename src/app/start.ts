@@ -154,7 +154,8 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
   const address = api.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  engine.start();
+  // On Kubernetes, the attempts a previous run left running are adopted before the first claim.
+  await engine.start();
   await kubernetes?.startReconciler(store, engine);
   scheduler.start();
   deliverer.start();
