@@ -106,7 +106,9 @@ async function stopServer() {
   const exited = new Promise((done) => server.once('exit', done));
   server.kill('SIGTERM');
   // It stops its running attempts first (TERM, then KILL after the grace period, 10 s).
-  const stopped = await Promise.race([exited.then(() => true), new Promise((done) => setTimeout(() => done(false), 30_000))]);
+  let timer;
+  const stopped = await Promise.race([exited.then(() => true), new Promise((done) => (timer = setTimeout(() => done(false), 30_000)))]);
+  clearTimeout(timer);
   if (!stopped) {
     server.kill('SIGKILL');
     await exited;
@@ -139,6 +141,16 @@ async function main() {
   const url = await startServer();
   const upSeconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(`new-user: up at ${url} with the examples deployed after ${upSeconds} s\n`);
+  // When each deploy ended (they run one after the other, in the server's order).
+  for (const line of log.split('\n')) {
+    let entry;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue; // the CLI's own line, or one still being written
+    }
+    if (entry?.msg === 'example deployed') process.stdout.write(`new-user:   ${entry.function} deployed at +${((entry.time - started) / 1000).toFixed(1)} s\n`);
+  }
 
   const problems = [];
   await Promise.all(
