@@ -302,7 +302,7 @@ async function fetchSdkLibraries(sdkDir: string, target: string): Promise<string
       'mvn',
       `cannot fetch the Java SDK's libraries (named in ${pom}) with Maven, which downloads them into its local repository once. ` +
         `Check that this machine reaches Maven Central (or the mirror or proxy in ~/.m2/settings.xml), then deploy again; ` +
-        `\`mvn ${args.slice(1).join(' ')}\` shows the same error. Maven said:\n${thrown.output.trim()}`,
+        `\`mvn -B -f ${pom} ${dependencyPlugin}:resolve\` shows the same error. Maven said:\n${thrown.output.trim()}`,
       thrown.exitCode,
     );
   }
