@@ -193,8 +193,13 @@ try {
 } catch (thrown) {
   process.stderr.write(`new-user: FAILED: ${thrown instanceof Error ? thrown.message : thrown}\n`);
   await stopServer().catch((error) => process.stderr.write(`new-user: ${error.message}\n`));
-  writeFileSync(serverLog, log);
-  const lines = log.trimEnd().split('\n');
-  process.stderr.write(`new-user: the server's last ${Math.min(lines.length, 60)} log lines (all of them in ${serverLog}):\n${lines.slice(-60).join('\n')}\n`);
+  if (log.trim() === '') {
+    rmSync(home, { recursive: true, force: true });
+  } else {
+    // The new HOME is kept for a look at what the runtimes fetched and built.
+    writeFileSync(serverLog, log);
+    const lines = log.trimEnd().split('\n');
+    process.stderr.write(`new-user: the server's last ${Math.min(lines.length, 60)} log lines (all of them in ${serverLog}):\n${lines.slice(-60).join('\n')}\n`);
+  }
   process.exitCode = 1;
 }
