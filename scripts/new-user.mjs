@@ -116,6 +116,26 @@ async function stopServer() {
   }
 }
 
+/** The server's log entries (its JSON lines; the CLI's own lines and a partial last one left out). */
+function logEntries() {
+  const entries = [];
+  for (const line of log.split('\n')) {
+    try {
+      const entry = JSON.parse(line);
+      if (entry && typeof entry === 'object') entries.push(entry);
+    } catch {
+      // not a log entry
+    }
+  }
+  return entries;
+}
+
+/** Why the server did not deploy an example, as it logged it. */
+function deployError(name) {
+  const entry = logEntries().find((e) => e.msg === 'example not deployed' && e.err?.message?.includes(`/${name}`));
+  return entry?.err?.message;
+}
+
 async function api(url, method, path, body) {
   const response = await fetch(url + path, {
     method,
@@ -142,14 +162,8 @@ async function main() {
   const upSeconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(`new-user: up at ${url} with the examples deployed after ${upSeconds} s\n`);
   // When each deploy ended (they run one after the other, in the server's order).
-  for (const line of log.split('\n')) {
-    let entry;
-    try {
-      entry = JSON.parse(line);
-    } catch {
-      continue; // the CLI's own line, or one still being written
-    }
-    if (entry?.msg === 'example deployed') process.stdout.write(`new-user:   ${entry.function} deployed at +${((entry.time - started) / 1000).toFixed(1)} s\n`);
+  for (const entry of logEntries()) {
+    if (entry.msg === 'example deployed') process.stdout.write(`new-user:   ${entry.function} deployed at +${((entry.time - started) / 1000).toFixed(1)} s\n`);
   }
 
   const problems = [];
@@ -157,7 +171,7 @@ async function main() {
     names.map(async (name) => {
       const fn = await api(url, 'GET', `/v1/namespaces/default/functions/${name}`);
       if (fn.status !== 200) {
-        problems.push(`${name} was not deployed (GET answered ${fn.status}); the server's log says why`);
+        problems.push(`${name} was not deployed (GET answered ${fn.status}): ${deployError(name) ?? "the server's log says why"}`);
         return;
       }
       const { input, result } = expected[name];
