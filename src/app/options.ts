@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { durationMs } from '../domain/duration.js';
 import { parseMemory } from '../domain/quantity.js';
 import { environmentVariableName } from '../observer/inherited-env.js';
+import { logFormatFor, logFormats, type LogFormat, type LogFormatChoice } from './log-format.js';
 
 /** How `pontoon up` runs; every field has a flag and an environment variable. */
 export interface PontoonOptions {
@@ -13,6 +14,8 @@ export interface PontoonOptions {
   dataDir?: string;
   /** pino level: fatal, error, warn, info, debug, trace, silent. Default info. */
   logLevel?: string;
+  /** Log lines as JSON, readable (`pretty`), or `auto`: readable when stdout is a terminal. Default auto. */
+  logFormat?: LogFormatChoice;
   /** Most attempts running at once on this controller. Default 8. */
   capacity?: number;
   /** Lease duration such as 15s: how soon a dead controller's attempts count as lost. */
@@ -41,6 +44,7 @@ export interface ResolvedOptions {
   host: string;
   dataDir: string;
   logLevel: string;
+  logFormat: LogFormat;
   capacity: number;
   leaseMs: number;
   graceMs: number;
@@ -76,6 +80,11 @@ function httpUrl(text: string, field: string): string {
   throw new Error(`${field} must be http(s) URLs, not ${text}`);
 }
 
+function logFormat(text: string): LogFormat {
+  if ((logFormats as readonly string[]).includes(text)) return logFormatFor(text as LogFormatChoice);
+  throw new Error(`logFormat must be one of ${logFormats.join(', ')}, not ${JSON.stringify(text)}`);
+}
+
 function variableName(text: string, field: string): string {
   if (environmentVariableName.test(text)) return text;
   throw new Error(`${field} must be environment variable names (letters, digits and _), not ${JSON.stringify(text)}`);
@@ -92,6 +101,7 @@ export function resolveOptions(options: PontoonOptions, installDir: string): Res
     host: options.host ?? '127.0.0.1',
     dataDir: resolve(options.dataDir ?? '.pontoon'),
     logLevel: options.logLevel ?? 'info',
+    logFormat: logFormat(options.logFormat ?? 'auto'),
     capacity,
     leaseMs: milliseconds(options.lease ?? '15s', 'lease'),
     graceMs: milliseconds(options.grace ?? '10s', 'grace'),

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { buildApi } from '../api/server.js';
 import { asError } from '../domain/errors.js';
 import { Deliverer } from '../engine/deliverer.js';
@@ -24,6 +24,7 @@ import type { AttemptReport } from '../domain/execution.js';
 // client alone added 66 MiB of RSS, and a larger controller forks its local attempts slower.
 import type { KubernetesMode, KubernetesModeOptions } from '../kubernetes/kubernetes-mode.js';
 import { readExampleDocuments } from './examples.js';
+import { createLogger } from './logger.js';
 import { resolveOptions, type PontoonOptions } from './options.js';
 
 export type { PontoonOptions } from './options.js';
@@ -79,7 +80,7 @@ const installDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
  */
 export async function startPontoon(options: StartOptions = {}, hooks: StartHooks = {}): Promise<RunningPontoon> {
   const config = resolveOptions(options, installDir);
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config.logLevel, config.logFormat);
   mkdirSync(config.dataDir, { recursive: true });
 
   const owner = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
