@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { readAttemptFile } from '../../observer/attempt-file.js';
 import { workDirFiles } from '../../observer/contract.js';
 import { removeCgroupSoon } from '../../observer/memory-limit.js';
 
@@ -59,8 +60,9 @@ export function sweepWorkDir(dir: string): number | undefined {
         // Gone in the meantime.
       }
     }
-    const cgroup = readOptional(join(dir, workDirFiles.cgroup))?.trim();
-    if (cgroup) removeCgroupSoon(cgroup);
+    // The attempt's cgroups (its own, and its memory cgroup when that is another): what they hold
+    // is killed, setsid'd processes included.
+    for (const cgroup of readOptional(join(dir, workDirFiles.cgroup))?.split('\n') ?? []) if (cgroup.trim()) removeCgroupSoon(cgroup.trim());
   }
   rmSync(dir, { recursive: true, force: true });
   return killed;
@@ -68,13 +70,19 @@ export function sweepWorkDir(dir: string): number | undefined {
 
 /** True when process `pid` was started for this attempt (read from its initial environment). */
 export function runsAttempt(pid: number, executionId: string, attempt: string): boolean {
-  const environ = readOptional(`/proc/${pid}/environ`);
+  const environ = readProc(`/proc/${pid}/environ`);
   if (environ === undefined) return false;
   const variables = environ.split('\0');
   return variables.includes(`PONTOON_EXECUTION_ID=${executionId}`) && variables.includes(`PONTOON_ATTEMPT=${attempt}`);
 }
 
+/** A small file of the work dir, read only if it is a regular one: the program may have made it a FIFO. */
 function readOptional(path: string): string | undefined {
+  const file = readAttemptFile(path, 4096);
+  return file.kind === 'read' ? file.text : undefined;
+}
+
+function readProc(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch {

@@ -122,14 +122,7 @@ function removeWorkDir(dir: string): void {
  */
 function executorGone(): void {
   const running = [...attempts.values()];
-  for (const { handle } of running) {
-    if (handle.pid === undefined) continue;
-    try {
-      process.kill(-handle.pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
+  for (const { handle } of running) handle.kill();
   const reaped = Promise.all(running.map(({ handle, workDir }) => handle.report.then(() => removeWorkDir(workDir))));
   // A program whose pipes an escaped process still holds may take up to runProgram's drain wait.
   const bound = new Promise((resolve) => setTimeout(resolve, orphanReapMs));
