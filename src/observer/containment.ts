@@ -31,9 +31,13 @@ export function containmentSupport(): ContainmentSupport {
   return cached;
 }
 
+/**
+ * `PONTOON_CONTAINMENT=subreaper` skips the cgroup (the observer moves itself in and out of each
+ * attempt's cgroup, which an operator may not want; the tests use it to run the fallback).
+ */
 function probe(): ContainmentSupport {
   if (process.platform !== 'linux') return { kind: 'none', reason: `process containment needs Linux, this is ${process.platform}` };
-  const why = probeCgroup();
+  const why = process.env.PONTOON_CONTAINMENT === 'subreaper' ? 'PONTOON_CONTAINMENT=subreaper' : probeCgroup();
   if (typeof why !== 'string') return why;
   if (!becomeSubreaper()) return { kind: 'none', reason: `${why}, and prctl(PR_SET_CHILD_SUBREAPER) is not available` };
   return { kind: 'subreaper', reason: why };
@@ -95,14 +99,15 @@ export interface Containment {
 }
 
 /**
- * The containment of one attempt (named by its work dir's name `key`, and identified in its
+ * The containment of one attempt (named by its work dir's name `key` and this process's pid, which
+ * together are unique on the machine, and identified in its
  * processes' environment by `executionId` and `attempt`). `cgroup` is a cgroup the program joins
  * by itself (a v2 memory cgroup, entered by the launch wrapper), which then serves as the
  * attempt's cgroup too: a process is in one v2 cgroup only.
  */
 export function containAttempt(key: string, identity: { executionId: string; attempt: number }, cgroup?: string): Containment {
   const support = containmentSupport();
-  if (support.kind === 'cgroup') return cgroup ? new JoinedCgroup(cgroup) : new AttemptCgroup(support.parent, `pontoon-${key}`);
+  if (support.kind === 'cgroup') return cgroup ? new JoinedCgroup(cgroup) : new AttemptCgroup(support.parent, `pontoon-${process.pid}-${key}`);
   if (support.kind === 'subreaper') return new Adopted(`${identity.executionId}\0${identity.attempt}`);
   return { cgroup: undefined, spawnInside: (launch) => launch(), signal: () => undefined, end: () => undefined };
 }
