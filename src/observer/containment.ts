@@ -32,8 +32,9 @@ export function containmentSupport(): ContainmentSupport {
 }
 
 /**
- * `PONTOON_CONTAINMENT=subreaper` skips the cgroup (the observer moves itself in and out of each
- * attempt's cgroup, which an operator may not want; the tests use it to run the fallback).
+ * `PONTOON_CONTAINMENT=subreaper` skips the cgroup: the observer moves itself in and out of each
+ * attempt's cgroup, which an operator may not want (`pontoon up --pass-env PONTOON_CONTAINMENT`
+ * hands it to the observer hosts), and the tests run the fallback with it.
  */
 function probe(): ContainmentSupport {
   if (process.platform !== 'linux') return { kind: 'none', reason: `process containment needs Linux, this is ${process.platform}` };
@@ -108,7 +109,7 @@ export interface Containment {
 export function containAttempt(key: string, identity: { executionId: string; attempt: number }, cgroup?: string): Containment {
   const support = containmentSupport();
   if (support.kind === 'cgroup') return cgroup ? new JoinedCgroup(cgroup) : new AttemptCgroup(support.parent, `pontoon-${process.pid}-${key}`);
-  if (support.kind === 'subreaper') return new Adopted(`${identity.executionId}\0${identity.attempt}`);
+  if (support.kind === 'subreaper') return new Adopted(attemptName(identity.executionId, identity.attempt));
   return { cgroup: undefined, spawnInside: (launch) => launch(), signal: () => undefined, end: () => undefined };
 }
 
@@ -317,5 +318,34 @@ function attemptOf(pid: number): string | undefined {
     if (variable.startsWith('PONTOON_EXECUTION_ID=')) executionId = variable.slice('PONTOON_EXECUTION_ID='.length);
     else if (variable.startsWith('PONTOON_ATTEMPT=')) attempt = variable.slice('PONTOON_ATTEMPT='.length);
   }
-  return executionId !== undefined && attempt !== undefined ? `${executionId}\0${attempt}` : undefined;
+  return executionId !== undefined && attempt !== undefined ? attemptName(executionId, attempt) : undefined;
+}
+
+/**
+ * SIGKILLs every process (of this user: others' environments cannot be read) whose environment
+ * names one of `attempts` (each as `attemptName()`), wherever it is in the process tree: for
+ * attempts whose observer died, whose leftovers no subreaper adopted. Reads all of /proc, so it
+ * is for such rare ends only. Returns the pids killed.
+ */
+export function killAttemptProcesses(attempts: ReadonlySet<string>): number[] {
+  const killed: number[] = [];
+  if (attempts.size === 0 || process.platform !== 'linux') return killed;
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const owner = attemptOf(pid);
+    if (owner === undefined || !attempts.has(owner)) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
+    } catch {
+      // Gone already.
+    }
+  }
+  return killed;
+}
+
+/** How an attempt is named in killAttemptProcesses. */
+export function attemptName(executionId: string, attempt: number | string): string {
+  return `${executionId}\0${attempt}`;
 }
