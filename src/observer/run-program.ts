@@ -55,6 +55,8 @@ export interface ProgramHandle {
   stop(): Promise<void>;
   /** SIGKILL now to the program and everything it started (its watcher is going away). */
   kill(): void;
+  /** The cgroup holding the attempt's processes, when it has one that its memory cgroup is not. */
+  readonly attemptCgroup: string | undefined;
 }
 
 /** How long to wait for the pipes to close after exit, in case an escaped process still holds them. */
@@ -133,6 +135,11 @@ class ProgramRun implements ProgramHandle {
     if (child.pid !== undefined) this.armDeadline();
   }
 
+  get attemptCgroup(): string | undefined {
+    const own = this.containment?.cgroup;
+    return own !== this.cgroup?.path ? own : undefined;
+  }
+
   kill(): void {
     this.signalGroup('SIGKILL');
     this.endContainment();
@@ -175,21 +182,18 @@ class ProgramRun implements ProgramHandle {
   }
 
   /**
-   * The attempt's containment, recorded in the work dir with its memory cgroup so that an
-   * executor restarting after a crash can end what it holds. Without one (the cgroup cannot be
-   * made), only the process group is ended with the attempt, and the logs say so.
+   * The attempt's containment. Without one (its cgroup cannot be made), only the process group is
+   * ended with the attempt, and the logs say so.
    */
   private contain(): Containment | undefined {
-    const { identity, workDir } = this.options;
+    const { identity } = this.options;
     const memory = this.cgroup?.version === 2 ? this.cgroup.path : undefined;
     try {
-      this.containment = containAttempt(basename(workDir), identity, memory);
+      this.containment = containAttempt(identity, memory);
     } catch (thrown) {
       this.capture.system(`[pontoon] processes started with setsid may outlive this attempt: cannot make its cgroup: ${asError(thrown).message}`);
       return undefined;
     }
-    const cgroups = [...new Set([this.cgroup?.path, this.containment.cgroup].filter((path) => path !== undefined))];
-    if (cgroups.length > 0) writeFileSync(join(workDir, workDirFiles.cgroup), cgroups.join('\n'));
     return this.containment;
   }
 

@@ -140,6 +140,12 @@ describe(`the local executor ends everything an attempt started (containment: ${
     process.kill(-server.pid!, 'SIGKILL');
     await new Promise((resolve) => server.once('exit', resolve));
     for (const pid of pids) assert.ok(runsFor(pid, claimed.execution.id), 'the leftovers outlived the crash');
+    if (mode === 'auto' && containmentSupport().kind === 'cgroup') {
+      // The pid file names the attempt's cgroup, which still holds the leftovers for the sweep.
+      const [, cgroup] = readFileSync(join(workRoot, `${claimed.execution.id}-1`, 'pid'), 'utf8').split('\n');
+      const held = readFileSync(join(cgroup!, 'cgroup.procs'), 'utf8').split('\n').map(Number);
+      for (const pid of pids) assert.ok(held.includes(pid), `${pid} is in ${cgroup}`);
+    }
     executorOn(workRoot);
     await noneSurvive(pids, claimed.execution.id, 'after the next start swept the crashed server’s attempts');
   });

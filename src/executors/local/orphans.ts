@@ -61,7 +61,9 @@ export function sweepWorkDir(dir: string, lookEverywhere = true): number | undef
   let killed: number | undefined;
   const match = workDirPattern.exec(basename(dir));
   if (match) {
-    const pid = Number(readOptional(join(dir, pidFile))?.trim());
+    // The pid, then the attempt's own cgroup if it has one (the memory cgroup is in its own file).
+    const [pidLine, ...cgroups] = readOptional(join(dir, pidFile))?.split('\n') ?? [];
+    const pid = Number(pidLine?.trim());
     if (Number.isInteger(pid) && pid > 0 && runsAttempt(pid, match[1], match[2])) {
       try {
         process.kill(-pid, 'SIGKILL');
@@ -72,7 +74,8 @@ export function sweepWorkDir(dir: string, lookEverywhere = true): number | undef
     }
     // The attempt's cgroups (its own, and its memory cgroup when that is another): what they hold
     // is killed, setsid'd processes included.
-    for (const cgroup of readOptional(join(dir, workDirFiles.cgroup))?.split('\n') ?? []) if (cgroup.trim()) removeCgroupSoon(cgroup.trim());
+    cgroups.push(...(readOptional(join(dir, workDirFiles.cgroup))?.split('\n') ?? []));
+    for (const cgroup of cgroups) if (cgroup.trim()) removeCgroupSoon(cgroup.trim());
     if (lookEverywhere) killAttemptProcesses(new Set([attemptName(match[1], match[2])]));
   }
   rmSync(dir, { recursive: true, force: true });

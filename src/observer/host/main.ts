@@ -53,7 +53,8 @@ function flush(): void {
 /**
  * Starts one attempt's program. Nothing is sent back until it ends: an acknowledgement per start
  * was one more wake-up of the executor per attempt, and every one counts on the cold path (see
- * LocalExecutor). The pid goes to the work dir's pid file, where the orphan sweep reads it.
+ * LocalExecutor). The pid (and the attempt's cgroup) go to the work dir's pid file, where the
+ * orphan sweep reads them.
  */
 function start(key: string, program: HostedProgram): void {
   if (attempts.has(key)) {
@@ -75,7 +76,8 @@ function start(key: string, program: HostedProgram): void {
   // attempt that is already running.
   if (handle.pid !== undefined) {
     try {
-      writeFileSync(join(program.workDir, workDirFiles.pid), String(handle.pid));
+      // With the attempt's cgroup on the next line: one file write per attempt rather than two.
+      writeFileSync(join(program.workDir, workDirFiles.pid), handle.attemptCgroup ? `${handle.pid}\n${handle.attemptCgroup}` : String(handle.pid));
     } catch (thrown) {
       process.emitWarning(`cannot write the pid file of ${key}: ${asError(thrown).message}`);
     }
