@@ -55,7 +55,10 @@ export interface ProgramHandle {
   stop(): Promise<void>;
   /** SIGKILL now to the program and everything it started (its watcher is going away). */
   kill(): void;
-  /** The cgroup holding the attempt's processes, when it has one that its memory cgroup is not. */
+  /**
+   * The cgroup holding the attempt's processes (the observer's, shared with its other attempts),
+   * for the orphan sweep's record; undefined without one, or when it is the memory cgroup.
+   */
   readonly attemptCgroup: string | undefined;
 }
 
@@ -114,8 +117,8 @@ class ProgramRun implements ProgramHandle {
     try {
       if (!argv) throw Object.assign(new Error('not found'), { code: 'ENOENT' });
       const containment = this.contain();
-      const launcher = options.launcher ?? defaultLauncher();
-      child = containment ? containment.spawnInside(() => launcher(argv, { cwd, env })) : launcher(argv, { cwd, env });
+      child = (options.launcher ?? defaultLauncher())(argv, { cwd, env });
+      containment?.started(child.pid);
     } catch (thrown) {
       // Invalid arguments make spawn throw rather than emit 'error'; both are start failures.
       this.pid = undefined;
@@ -182,8 +185,8 @@ class ProgramRun implements ProgramHandle {
   }
 
   /**
-   * The attempt's containment. Without one (its cgroup cannot be made), only the process group is
-   * ended with the attempt, and the logs say so.
+   * The attempt's containment. Without one, only the process group is ended with the attempt,
+   * and the logs say so.
    */
   private contain(): Containment | undefined {
     const { identity } = this.options;
@@ -191,7 +194,7 @@ class ProgramRun implements ProgramHandle {
     try {
       this.containment = containAttempt(identity, memory);
     } catch (thrown) {
-      this.capture.system(`[pontoon] processes started with setsid may outlive this attempt: cannot make its cgroup: ${asError(thrown).message}`);
+      this.capture.system(`[pontoon] processes started with setsid may outlive this attempt: ${asError(thrown).message}`);
       return undefined;
     }
     return this.containment;

@@ -34,6 +34,11 @@ export function runsFor(pid: number, executionId: string): boolean {
   }
 }
 
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
 async function eventually(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!check()) {
@@ -126,15 +131,29 @@ export function containmentScenarios(label: string, skip: string | false, expect
     await assertNoneSurvive('after a stop', result);
   });
 
-  it(`${label}: ${expectCgroup ? 'runs the attempt in a cgroup of its own, empty (or removed)' : 'makes no cgroup'} once it has ended`, { skip }, async () => {
-    const result = await run('success');
-    assert.equal(result.cgroups.length > 0, expectCgroup, `cgroups: ${result.cgroups.join(', ')}`);
-    await eventually('the cgroups to be emptied', () => result.cgroups.every((path) => {
-      try {
-        return readFileSync(join(path, 'cgroup.procs'), 'utf8') === '';
-      } catch {
-        return true;
-      }
-    }));
+  it(`${label}: holds the leftovers ${expectCgroup ? 'in its cgroup' : 'as their subreaper'} while the attempt runs`, { skip }, async () => {
+    let held: { cgroup: string | undefined; members: number[]; parents: number[] } | undefined;
+    let left: number[] = [];
+    const result = await run('stopped', {}, async (handle) => {
+      const dir = join(root, `pids-${next}`);
+      left = ['setsid', 'double'].map((name) => Number(readFileSync(join(dir, name), 'utf8').trim()));
+      const cgroup = handle.attemptCgroup;
+      held = {
+        cgroup,
+        members: cgroup ? readFileSync(join(cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number) : [],
+        parents: left.map(parentOf),
+      };
+      await handle.stop();
+    });
+    assert.ok(held);
+    if (expectCgroup) {
+      assert.ok(held.cgroup, 'the attempt has a cgroup');
+      for (const pid of left) assert.ok(held.members.includes(pid), `${pid} is in ${held.cgroup}`);
+    } else {
+      assert.equal(held.cgroup, undefined);
+      // The double-forked one's parent exited at once: it was re-parented to us, not to init.
+      assert.equal(held.parents[1], process.pid);
+    }
+    await assertNoneSurvive('after a stop', result);
   });
 }

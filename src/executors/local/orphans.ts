@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readAttemptFile } from '../../observer/attempt-file.js';
 import { workDirFiles } from '../../observer/contract.js';
-import { attemptName, killAttemptProcesses } from '../../observer/containment.js';
+import { attemptName, killAttemptProcesses } from '../../observer/attempt-processes.js';
 import { removeCgroupSoon } from '../../observer/memory-limit.js';
 
 /** Name of an attempt's work dir under the work root: `<executionId>-<attempt>`. */

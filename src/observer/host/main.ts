@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { asError } from '../../domain/errors.js';
 import type { AttemptReport } from '../../domain/execution.js';
 import { workDirFiles } from '../contract.js';
+import { containmentSupport, endContained } from '../containment.js';
 import { runProgram, type ProgramHandle } from '../run-program.js';
 import type { HostCommand, HostEvent, HostedProgram } from './protocol.js';
 
@@ -125,6 +126,8 @@ function removeWorkDir(dir: string): void {
 function executorGone(): void {
   const running = [...attempts.values()];
   for (const { handle } of running) handle.kill();
+  // And whatever else the host's cgroup holds: leftovers no attempt's end could tell apart.
+  endContained();
   const reaped = Promise.all(running.map(({ handle, workDir }) => handle.report.then(() => removeWorkDir(workDir))));
   // A program whose pipes an escaped process still holds may take up to runProgram's drain wait.
   const bound = new Promise((resolve) => setTimeout(resolve, orphanReapMs));
@@ -139,5 +142,7 @@ process.on('disconnect', executorGone);
 // Ctrl-C reaches the whole foreground process group: the executor stops the attempts through us
 // while it shuts down, so we must outlive it and leave when it disconnects.
 process.on('SIGINT', () => undefined);
+// Into the host's own cgroup (or made a subreaper) before the first program starts.
+containmentSupport();
 if (!process.connected) executorGone();
 else post({ type: 'ready' });
