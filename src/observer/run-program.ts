@@ -118,7 +118,7 @@ class ProgramRun implements ProgramHandle {
       if (!argv) throw Object.assign(new Error('not found'), { code: 'ENOENT' });
       const containment = this.contain();
       child = (options.launcher ?? defaultLauncher())(argv, { cwd, env });
-      containment?.started(child.pid);
+      containment.started(child.pid);
     } catch (thrown) {
       // Invalid arguments make spawn throw rather than emit 'error'; both are start failures.
       this.pid = undefined;
@@ -184,19 +184,11 @@ class ProgramRun implements ProgramHandle {
     return ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', this.cgroup.procsFile, program, ...command.slice(1)];
   }
 
-  /**
-   * The attempt's containment. Without one, only the process group is ended with the attempt,
-   * and the logs say so.
-   */
-  private contain(): Containment | undefined {
-    const { identity } = this.options;
+  /** The attempt's containment: made before its program starts, so nothing it starts is missed. */
+  private contain(): Containment {
+    // A v2 memory cgroup holds the program and all it starts (a process is in one v2 cgroup only).
     const memory = this.cgroup?.version === 2 ? this.cgroup.path : undefined;
-    try {
-      this.containment = containAttempt(identity, memory);
-    } catch (thrown) {
-      this.capture.system(`[pontoon] processes started with setsid may outlive this attempt: ${asError(thrown).message}`);
-      return undefined;
-    }
+    this.containment = containAttempt(this.options.identity, memory);
     return this.containment;
   }
 
