@@ -100,12 +100,22 @@ function leaveCgroup(parent: string, cgroup: string): void {
 
 /**
  * Removes the empty cgroups of hosts that are gone (a cgroup cannot be removed by the process in
- * it). One still holding processes is left to the orphan sweep of its server.
+ * it), nested ones first: a host started by a process that is itself in such a cgroup (a test, a
+ * server run as a function) makes its cgroup inside that one. One still holding processes is
+ * left to the orphan sweep of its server.
  */
-function removeDeadHostsCgroups(parent: string): void {
-  for (const name of readdirSync(parent)) {
+function removeDeadHostsCgroups(parent: string, depth = 0): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
     const owner = /^pontoon-(\d+)-[0-9a-f]{8}$/.exec(name)?.[1];
-    if (owner === undefined || processEntry(Number(owner)) !== undefined) continue;
+    if (owner === undefined) continue;
+    if (depth < 4) removeDeadHostsCgroups(join(parent, name), depth + 1);
+    if (processEntry(Number(owner)) !== undefined) continue;
     try {
       rmdirSync(join(parent, name));
     } catch {
