@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { durationMs } from '../domain/duration.js';
+import { durationMs, parseDuration } from '../domain/duration.js';
 import { parseMemory } from '../domain/quantity.js';
 import { environmentVariableName } from '../observer/inherited-env.js';
 import { logFormatFor, logFormats, type LogFormat, type LogFormatChoice } from './log-format.js';
@@ -62,12 +62,12 @@ function bytes(text: string, field: string): number {
   return value;
 }
 
-function milliseconds(text: string, field: string): number {
-  try {
-    return durationMs(text);
-  } catch {
-    throw new Error(`${field} must be a duration such as 15s, not ${text}`);
-  }
+/** A duration option within bounds: a lease of 0 would lose every attempt, one of years none. */
+function milliseconds(text: string, field: string, bounds: { min: string; max: string }): number {
+  const value = parseDuration(text);
+  if (value === undefined) throw new Error(`${field} must be a duration such as 15s, not ${text}`);
+  if (value < durationMs(bounds.min) || value > durationMs(bounds.max)) throw new Error(`${field} must be from ${bounds.min} to ${bounds.max}, not ${text}`);
+  return value;
 }
 
 function httpUrl(text: string, field: string): string {
@@ -103,8 +103,8 @@ export function resolveOptions(options: PontoonOptions, installDir: string): Res
     logLevel: options.logLevel ?? 'info',
     logFormat: logFormat(options.logFormat ?? 'auto'),
     capacity,
-    leaseMs: milliseconds(options.lease ?? '15s', 'lease'),
-    graceMs: milliseconds(options.grace ?? '10s', 'grace'),
+    leaseMs: milliseconds(options.lease ?? '15s', 'lease', { min: '1s', max: '1h' }),
+    graceMs: milliseconds(options.grace ?? '10s', 'grace', { min: '0s', max: '10m' }),
     logLimitBytes: bytes(options.logLimit ?? '1Mi', 'logLimit'),
     payloadLimitBytes: bytes(options.payloadLimit ?? '1Mi', 'payloadLimit'),
     resultLimitBytes: bytes(options.resultLimit ?? '1Mi', 'resultLimit'),

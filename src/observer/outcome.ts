@@ -63,6 +63,11 @@ function readErrorFile(path: string): string | undefined {
   return text ? text.slice(0, errorMessageLimit) : undefined;
 }
 
+/** The failure of an exited-0 attempt whose output path is not a regular file (`what`: a FIFO, …). */
+export function refusedOutputMessage(what: string): string {
+  return `the output $PONTOON_OUTPUT is ${what}, not a regular file: write the result as a regular file`;
+}
+
 /** The result of a program that exited 0: its output file as JSON, or null when it wrote none. */
 function readResult(path: string, limitBytes: number): AttemptReport {
   const file = readAttemptFile(path, limitBytes);
@@ -71,7 +76,7 @@ function readResult(path: string, limitBytes: number): AttemptReport {
     return { status: 'failed', exitCode: 0, reason: 'ResultTooLarge', error: `the result is ${file.bytes} bytes, more than the limit of ${limitBytes} bytes`, result: null };
   }
   if (file.kind === 'refused') {
-    return { status: 'failed', exitCode: 0, reason: 'Error', error: `the output $PONTOON_OUTPUT is ${file.what}, not a regular file: write the result as a regular file`, result: null };
+    return { status: 'failed', exitCode: 0, reason: 'Error', error: refusedOutputMessage(file.what), result: null };
   }
   if (file.text.trim() === '') return succeeded(null);
   try {

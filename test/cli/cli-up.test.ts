@@ -88,6 +88,15 @@ describe('pontoon up', () => {
     assert.match(run.stderr, /^error: cannot start Pontoon: passEnv must be environment variable names .*"NOT-A-NAME"/);
   });
 
+  it('refuses a lease or grace out of bounds, naming the bounds', async () => {
+    const lease = await runCli(['up', '--port', '0', '--lease', '99999999999h', '--data-dir', join(dir, 'lease'), '--log-level', 'silent']);
+    assert.equal(lease.code, 1);
+    assert.match(lease.stderr, /^error: cannot start Pontoon: lease must be from 1s to 1h, not 99999999999h/);
+    const grace = await runCli(['up', '--port', '0', '--grace', '2h', '--data-dir', join(dir, 'grace'), '--log-level', 'silent']);
+    assert.equal(grace.code, 1);
+    assert.match(grace.stderr, /^error: cannot start Pontoon: grace must be from 0s to 10m, not 2h/);
+  });
+
   it('says why it cannot start when the port is taken', async () => {
     const blocker = spawn(process.execPath, ['-e', "require('net').createServer().listen(0,'127.0.0.1',function(){console.log(this.address().port)})"], {
       stdio: ['ignore', 'pipe', 'ignore'],

@@ -30,7 +30,7 @@ export function upCommand(): Command {
     .description('run Pontoon here: the HTTP API and the engine, with the embedded SQLite store (or --store postgres://…) and local processes (or --executor kubernetes), until Ctrl-C')
     .addOption(new Option('--port <port>', 'TCP port to listen on (0 picks a free one)').env('PONTOON_PORT').default(7070).argParser(integerIn(0, 65535)))
     .addOption(new Option('--host <host>', 'address to bind').env('PONTOON_HOST').default('127.0.0.1'))
-    .addOption(new Option('--data-dir <dir>', 'directory of the SQLite file, builds and attempt work dirs').env('PONTOON_DATA_DIR').default('.pontoon'))
+    .addOption(new Option('--data-dir <dir>', 'directory of the SQLite file and the builds; one server at a time (locked)').env('PONTOON_DATA_DIR').default('.pontoon'))
     .addOption(new Option('--log-level <level>', 'server log level').env('PONTOON_LOG_LEVEL').default('info').choices(logLevels))
     .addOption(
       new Option('--log-format <format>', 'server log lines: readable on a terminal and JSON otherwise (auto), or always json or pretty')

@@ -10,22 +10,24 @@ export interface OutputReport {
   output: string | null;
   outputBytes: number;
   error: string | null;
+  /** What stood at $PONTOON_OUTPUT instead of a regular file (`a FIFO`, …); null when nothing did. */
+  outputRefused: string | null;
 }
 
 /**
  * Reads the program's output and error files, never blocking on them (see readAttemptFile). An
  * output larger than the limit is not read, only measured, so the controller can judge it
- * ResultTooLarge without the bytes travelling. One that is not a regular file is not read at all;
- * the error sent says so.
+ * ResultTooLarge without the bytes travelling. One that is not a regular file is not read at all,
+ * and the report says what stood there, so the controller fails an attempt that exited 0.
  */
 export function readOutputs(outputFile: string, errorFile: string, resultLimitBytes: number): OutputReport {
   const output = readAttemptFile(outputFile, resultLimitBytes);
   const error = readAttemptFile(errorFile, errorLimit, true);
-  const refused = output.kind === 'refused' ? `the output $PONTOON_OUTPUT is ${output.what}, not a regular file: it was not read` : null;
   return {
     output: output.kind === 'read' ? output.text : null,
     outputBytes: output.kind === 'read' ? Buffer.byteLength(output.text) : output.kind === 'too-large' ? output.bytes : 0,
-    error: (error.kind === 'read' && error.text.slice(0, errorLimit)) || refused,
+    error: error.kind === 'read' ? error.text.slice(0, errorLimit) : null,
+    outputRefused: output.kind === 'refused' ? output.what : null,
   };
 }
 
