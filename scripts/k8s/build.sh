@@ -2,7 +2,8 @@
 # Builds the binaries of Pontoon's test control plane from their Go modules and caches them outside
 # the repo: kube-apiserver, kube-controller-manager, kube-scheduler and kubectl (from k8s.io/kubernetes
 # through a generated wrapper module), kwok (stands in for nodes and kubelets), helm, and etcd (Debian's
-# etcd-server when apt can install it, else built from go.etcd.io/etcd). What is already cached is skipped.
+# etcd-server when apt can install it, else built from go.etcd.io/etcd). What is already cached is skipped;
+# a helm cached without the version flags (an older build.sh) is built again.
 #
 # Usage: scripts/k8s/build.sh            build what is missing
 #        scripts/k8s/build.sh --check    exit 0 when everything is cached, 1 otherwise (builds nothing)
@@ -13,9 +14,15 @@ source "$(dirname "$0")/versions.sh"
 
 bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm etcd)
 
+# A helm built by an older version of this script lacks the version flags (see helm_ldflags): the
+# recipe a helm was built with is kept beside it, and a helm of another recipe is built again.
+helm_recipe() { echo "helm v$HELM_VERSION with version flags (1)"; }
+helm_current() { [[ -x "$K8S_BIN/helm" && "$(cat "$K8S_BIN/helm.recipe" 2>/dev/null)" == "$(helm_recipe)" ]]; }
+
 missing() {
   local out=()
   for b in "${bins[@]}"; do [[ -x "$K8S_BIN/$b" ]] || out+=("$b"); done
+  [[ -x "$K8S_BIN/helm" ]] && ! helm_current && out+=("helm (built without version flags)")
   echo "${out[@]:-}"
 }
 
@@ -77,10 +84,35 @@ GO
   (cd "$wrap" && CGO_ENABLED=0 "${GO[@]}" build -trimpath -ldflags "$ldflags" -o "$K8S_BIN/" "${pkgs[@]}")
 }
 
-build_go_install() { # name module@version
+build_go_install() { # name module@version [ldflags]
   [[ -x "$K8S_BIN/$1" ]] && return 0
   log "building $1 from $2"
-  CGO_ENABLED=0 GOBIN="$K8S_BIN" "${GO[@]}" install -trimpath -ldflags "-s -w" "$2"
+  CGO_ENABLED=0 GOBIN="$K8S_BIN" "${GO[@]}" install -trimpath -ldflags "-s -w ${3:-}" "$2"
+}
+
+# The version flags helm's own Makefile sets. Without them helm calls itself v3.19 and assumes
+# Kubernetes v1.20.0, so `helm template` refuses any chart with a newer kubeVersion. Helm's
+# Makefile takes the Kubernetes version from the client-go in its go.mod (v0.34.0 → 1.34).
+helm_ldflags() {
+  local gomod client_go major minor
+  gomod=$(cd "$K8S_CACHE" && GOFLAGS=-mod=mod go mod download -json "helm.sh/helm/v3@v$HELM_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')
+  client_go=$(awk '$1 == "k8s.io/client-go" {print $2; exit}' "$gomod")
+  IFS=. read -r major minor _ <<<"${client_go#v}"
+  [[ "$major" =~ ^[0-9]+$ && "$minor" =~ ^[0-9]+$ ]] || { log "cannot read helm's client-go version from $gomod"; return 1; }
+  major=$((major + 1))
+  local h=helm.sh/helm/v3
+  echo "-X $h/internal/version.version=v$HELM_VERSION -X $h/internal/version.gitTreeState=clean" \
+    "-X $h/pkg/chartutil.k8sVersionMajor=$major -X $h/pkg/chartutil.k8sVersionMinor=$minor" \
+    "-X $h/pkg/lint/rules.k8sVersionMajor=$major -X $h/pkg/lint/rules.k8sVersionMinor=$minor"
+}
+
+build_helm() {
+  helm_current && return 0
+  rm -f "$K8S_BIN/helm" "$K8S_BIN/helm.recipe"
+  local ldflags
+  ldflags=$(helm_ldflags)
+  build_go_install helm "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION" "$ldflags"
+  helm_recipe > "$K8S_BIN/helm.recipe"
 }
 
 # etcd_new_enough VERSION: true for 3.4.31+ within 3.4, and 3.5.13+ from 3.5 on.
@@ -141,7 +173,7 @@ GO
 
 get_etcd
 build_go_install kwok "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION"
-build_go_install helm "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
+build_helm
 build_kubernetes
 
 left=$(missing)

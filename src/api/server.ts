@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { installBodyParsers } from './body-parsers.js';
 import type { ApiContext } from './context.js';
 import { installErrorHandling } from './errors.js';
+import { requestValidatorCompiler } from './request-validation.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
 import { executionRoutes } from './routes/executions.js';
@@ -21,6 +22,7 @@ export async function buildApi(context: ApiContext, logger: Logger): Promise<Fas
     // Per-request lines at info level would drown the engine's own; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  app.setValidatorCompiler(requestValidatorCompiler);
   installBodyParsers(app);
   installErrorHandling(app, context.payloadLimit);
   await app.register(swagger, {

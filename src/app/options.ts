@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
-import { durationMs } from '../domain/duration.js';
+import { durationMs, parseDuration } from '../domain/duration.js';
 import { parseMemory } from '../domain/quantity.js';
 import { environmentVariableName } from '../observer/inherited-env.js';
+import { logFormatFor, logFormats, type LogFormat, type LogFormatChoice } from './log-format.js';
 
 /** How `pontoon up` runs; every field has a flag and an environment variable. */
 export interface PontoonOptions {
@@ -13,6 +14,8 @@ export interface PontoonOptions {
   dataDir?: string;
   /** pino level: fatal, error, warn, info, debug, trace, silent. Default info. */
   logLevel?: string;
+  /** Log lines as JSON, readable (`pretty`), or `auto`: readable when stdout is a terminal. Default auto. */
+  logFormat?: LogFormatChoice;
   /** Most attempts running at once on this controller. Default 8. */
   capacity?: number;
   /** Lease duration such as 15s: how soon a dead controller's attempts count as lost. */
@@ -41,6 +44,7 @@ export interface ResolvedOptions {
   host: string;
   dataDir: string;
   logLevel: string;
+  logFormat: LogFormat;
   capacity: number;
   leaseMs: number;
   graceMs: number;
@@ -58,12 +62,12 @@ function bytes(text: string, field: string): number {
   return value;
 }
 
-function milliseconds(text: string, field: string): number {
-  try {
-    return durationMs(text);
-  } catch {
-    throw new Error(`${field} must be a duration such as 15s, not ${text}`);
-  }
+/** A duration option within bounds: a lease of 0 would lose every attempt, one of years none. */
+function milliseconds(text: string, field: string, bounds: { min: string; max: string }): number {
+  const value = parseDuration(text);
+  if (value === undefined) throw new Error(`${field} must be a duration such as 15s, not ${text}`);
+  if (value < durationMs(bounds.min) || value > durationMs(bounds.max)) throw new Error(`${field} must be from ${bounds.min} to ${bounds.max}, not ${text}`);
+  return value;
 }
 
 function httpUrl(text: string, field: string): string {
@@ -74,6 +78,11 @@ function httpUrl(text: string, field: string): string {
     // fall through to the error below
   }
   throw new Error(`${field} must be http(s) URLs, not ${text}`);
+}
+
+function logFormat(text: string): LogFormat {
+  if ((logFormats as readonly string[]).includes(text)) return logFormatFor(text as LogFormatChoice);
+  throw new Error(`logFormat must be one of ${logFormats.join(', ')}, not ${JSON.stringify(text)}`);
 }
 
 function variableName(text: string, field: string): string {
@@ -92,9 +101,10 @@ export function resolveOptions(options: PontoonOptions, installDir: string): Res
     host: options.host ?? '127.0.0.1',
     dataDir: resolve(options.dataDir ?? '.pontoon'),
     logLevel: options.logLevel ?? 'info',
+    logFormat: logFormat(options.logFormat ?? 'auto'),
     capacity,
-    leaseMs: milliseconds(options.lease ?? '15s', 'lease'),
-    graceMs: milliseconds(options.grace ?? '10s', 'grace'),
+    leaseMs: milliseconds(options.lease ?? '15s', 'lease', { min: '1s', max: '1h' }),
+    graceMs: milliseconds(options.grace ?? '10s', 'grace', { min: '0s', max: '10m' }),
     logLimitBytes: bytes(options.logLimit ?? '1Mi', 'logLimit'),
     payloadLimitBytes: bytes(options.payloadLimit ?? '1Mi', 'payloadLimit'),
     resultLimitBytes: bytes(options.resultLimit ?? '1Mi', 'resultLimit'),

@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { buildApi } from '../api/server.js';
 import { asError } from '../domain/errors.js';
 import { Deliverer } from '../engine/deliverer.js';
@@ -12,7 +12,7 @@ import { ExecutionEvents } from '../engine/execution-events.js';
 import { Scheduler } from '../engine/scheduler.js';
 import { LocalExecutor } from '../executors/local/local-executor.js';
 import { WarmExecutor } from '../executors/warm/warm-executor.js';
-import { defaultWorkRoot } from '../executors/local/work-root.js';
+import { workRootFor } from '../executors/local/work-root.js';
 import { memoryLimitSupport } from '../observer/memory-limit.js';
 import { createRuntimes } from '../runtimes/registry.js';
 import { soleLeader, type Leadership } from '../engine/leader.js';
@@ -24,8 +24,10 @@ import type { AttemptReport } from '../domain/execution.js';
 // The PostgreSQL driver and the Kubernetes client are loaded only when asked for: the Kubernetes
 // client alone added 66 MiB of RSS, and a larger controller forks its local attempts slower.
 import type { KubernetesMode, KubernetesModeOptions } from '../kubernetes/kubernetes-mode.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { readExampleDocuments } from './examples.js';
-import { resolveOptions, type PontoonOptions } from './options.js';
+import { createLogger } from './logger.js';
+import { resolveOptions, type PontoonOptions, type ResolvedOptions } from './options.js';
 
 export type { PontoonOptions } from './options.js';
 
@@ -80,9 +82,20 @@ const installDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
  */
 export async function startPontoon(options: StartOptions = {}, hooks: StartHooks = {}): Promise<RunningPontoon> {
   const config = resolveOptions(options, installDir);
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config.logLevel, config.logFormat);
   mkdirSync(config.dataDir, { recursive: true });
+  // First, before the store, the work root or any process is touched: the data dir is ours alone.
+  const lock = lockDataDir(config.dataDir);
+  try {
+    return await startLocked(options, hooks, config, logger, lock);
+  } catch (thrown) {
+    lock.release();
+    throw thrown;
+  }
+}
 
+/** The rest of startPontoon, once the data dir is held. */
+async function startLocked(options: StartOptions, hooks: StartHooks, config: ResolvedOptions, logger: Logger, lock: DataDirLock): Promise<RunningPontoon> {
   const owner = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
   const { store, leadership, pollMs } = await openStore(options.store ?? 'sqlite', config.dataDir, owner, logger);
   const events = new ExecutionEvents();
@@ -107,8 +120,8 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
       cold: new LocalExecutor({
         sink,
         runtimes,
-        // Named after the data dir, so a restart on the same data finds what a crash left behind.
-        workRoot: defaultWorkRoot(createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12)),
+        // Recorded in the data dir, so a restart on the same data finds what a crash left behind.
+        workRoot: workRootFor(config.dataDir),
         graceMs: config.graceMs,
         logLimitBytes: config.logLimitBytes,
         resultLimitBytes: config.resultLimitBytes,
@@ -166,7 +179,8 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
   const address = api.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  engine.start();
+  // On Kubernetes, the attempts a previous run left running are adopted before the first claim.
+  await engine.start();
   await kubernetes?.startReconciler(store, engine);
   scheduler.start();
   deliverer.start();
@@ -196,6 +210,7 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
       // then decided; whatever is left stays pending in the store for the next start.
       await deliverer.stop();
       await store.close();
+      lock.release();
     },
   };
 }

@@ -97,9 +97,22 @@ export class Engine implements WorkSource {
     });
   }
 
-  /** Starts dispatching, lease renewal and reaping. */
-  start(): void {
+  /**
+   * Starts dispatching, lease renewal and reaping; first, when the executor's attempts outlive
+   * their controller, adopts those a previous run left running (see adoptOrphans).
+   */
+  start(): Promise<void> {
     this.accepting = true;
+    if (!this.options.executor.findOrphans) {
+      this.startLoops();
+      return Promise.resolve();
+    }
+    return this.adoptOrphans().then(() => {
+      if (this.accepting) this.startLoops();
+    });
+  }
+
+  private startLoops(): void {
     this.dispatcher.start();
     this.leaseKeeper.start();
     this.reaper.start();
@@ -111,6 +124,32 @@ export class Engine implements WorkSource {
     this.leadership.start();
   }
 
+  /**
+   * Takes up the attempts a previous run of this controller left running (Kubernetes Jobs go on
+   * without their controller): the store moves their leases here if that run still held them, so
+   * the fence holds (an attempt counted as lost stays lost), and the executor resumes watching
+   * them; the programs of those that are over are stopped. Done before the first claim, so
+   * adopted attempts count against capacity from the start. A failure leaves them to their
+   * leases: they expire and are retried as lost, as without adoption.
+   */
+  private async adoptOrphans(): Promise<void> {
+    const { executor, store, owner, leaseMs, logger } = this.options;
+    let adopted: ClaimedAttempt[] = [];
+    try {
+      const orphans = await executor.findOrphans!();
+      if (orphans.length === 0) return;
+      const adoption = await store.adoptAttempts(owner, orphans, this.clock().toISOString(), leaseMs);
+      adopted = adoption.adopted;
+      // In flight before the executor resumes them: a report may arrive as soon as it does.
+      for (const claimed of adopted) this.inFlight.set(refKey({ executionId: claimed.execution.id, attempt: claimed.attempt }), claimed);
+      await executor.adopt!(adoption);
+      logger.info({ adopted: adopted.length, over: adoption.over.length }, 'attempts left running by the previous run taken up');
+    } catch (thrown) {
+      for (const claimed of adopted) this.inFlight.delete(refKey({ executionId: claimed.execution.id, attempt: claimed.attempt }));
+      logger.error({ err: asError(thrown) }, 'adopting the attempts left running failed: their leases will expire and they are retried as lost');
+    }
+  }
+
   /** True while this controller leads: only the leader reaps leases and fires schedules. */
   isLeader(): boolean {
     return this.leadership.isLeader();
@@ -118,7 +157,8 @@ export class Engine implements WorkSource {
 
   /**
    * Stops the loops and the running attempts. Their attempts are settled as lost (reason
-   * Interrupted) at once, so their retries need not wait for the lease to run out.
+   * Interrupted) at once, so their retries need not wait for the lease to run out; attempts the
+   * executor lets go of instead (detach: Jobs a restarted controller adopts) keep their leases.
    */
   async stop(): Promise<void> {
     this.accepting = false;
@@ -126,7 +166,8 @@ export class Engine implements WorkSource {
     await Promise.all([this.dispatcher.stop(), this.leaseKeeper.stop(), this.reaper.stop(), this.scalar?.stop()]);
     await this.leadership.stop();
     await Promise.all([...this.settling]);
-    const interrupted = [...this.inFlight.values()];
+    const detached = new Set(((await this.options.executor.detach?.()) ?? []).map(refKey));
+    const interrupted = [...this.inFlight.values()].filter((claimed) => !detached.has(refKey({ executionId: claimed.execution.id, attempt: claimed.attempt })));
     this.inFlight.clear();
     await this.options.executor.close();
     for (const claimed of interrupted) {

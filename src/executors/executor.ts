@@ -1,7 +1,7 @@
 import type { AttemptReport } from '../domain/execution.js';
 import type { FunctionVersion } from '../domain/function-spec.js';
 import type { WarmSettings } from '../domain/warm.js';
-import type { AttemptRef, ClaimedAttempt, FunctionRef, LogLine } from '../store/store.js';
+import type { Adoption, AttemptRef, ClaimedAttempt, FunctionRef, LogLine, OrphanedAttempt } from '../store/store.js';
 
 /** Where an executor sends what its attempts produce. The engine implements it. */
 export interface AttemptSink {
@@ -30,6 +30,20 @@ export interface Executor {
   running(): AttemptRef[];
   /** Stops every attempt and releases resources. */
   close(): Promise<void>;
+  /**
+   * Optional, for executors whose attempts outlive their controller (Kubernetes Jobs): attempts
+   * found running that a previous run of this controller started. The engine moves their leases
+   * here through the store (Store.adoptAttempts) and hands the outcome to adopt().
+   */
+  findOrphans?(): Promise<OrphanedAttempt[]>;
+  /** Resumes watching the adopted attempts as if this executor had started them; stops the programs of those that are over. */
+  adopt?(adoption: Adoption): Promise<void>;
+  /**
+   * Optional: lets go of the running attempts without stopping them, for the restarted controller
+   * to adopt, and returns them (close() stops any others). Returns none when no restart follows
+   * (the controller's pod is being deleted).
+   */
+  detach?(): Promise<AttemptRef[]>;
   /** Present when this executor runs warm replicas too (docs/warm-replicas.md). */
   readonly pools?: ReplicaPools;
 }

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import { PontoonError, asError } from '../domain/errors.js';
-import type { FunctionVersion } from '../domain/function-spec.js';
+import type { FunctionDocument, FunctionVersion } from '../domain/function-spec.js';
 import { validateFunctionDocument } from '../domain/validate-spec.js';
 import type { Store } from '../store/store.js';
 import { functionCrd, functionCrdName } from './function-crd.js';
 import { documentOf, functionFinalizer, functionsPath, objectOf, sameJson, type FunctionObject, type FunctionStatus } from './function-resource.js';
 import { isKubeStatus, type KubeApi, type KubeObject } from './kube-api.js';
+import { functionRefusal } from './resource-refusal.js';
 import { WatchedObjects } from './watched-objects.js';
 
 /** What the reconciler deploys with (the engine). */
@@ -37,11 +38,12 @@ export const fieldManager = 'pontoon-controller';
  * Keeps the Function custom resources and Pontoon's registry one: the resources are the source of
  * truth. A resource applied with kubectl is deployed (a new version when its spec changed), also
  * into a registry that lacks it (a fresh store); a function deployed through Pontoon's API is
- * written as a resource (`mirror`); deleting the resource deletes the function (a finalizer makes
- * that happen even if the controller was down); a function deleted through the API has its
- * resource deleted (`deleted`). Status (version, phase, queued,
- * running, last execution) is written back for `kubectl get functions`. Level-triggered: each
- * pass reads both sides and closes the gap, so a restart at any line is safe.
+ * tried on the API server before it is stored (`admit`) and written as a resource after
+ * (`publish`); deleting the resource deletes the function (a finalizer makes that happen even if
+ * the controller was down); a function deleted through the API has its resource deleted
+ * (`deleted`). Status (version, phase, queued, running, last execution) is written back for
+ * `kubectl get functions`. Level-triggered: each pass reads both sides and closes the gap, so a
+ * restart at any line is safe.
  */
 export class FunctionReconciler {
   private readonly watch: WatchedObjects<FunctionObject>;
@@ -86,13 +88,49 @@ export class FunctionReconciler {
   }
 
   /**
-   * Writes the resource of a function deployed through Pontoon's API. Called by the engine after
-   * each deploy; a deploy made by this reconciler itself is skipped.
+   * Asks the API server whether it takes the resource of a function about to be deployed through
+   * Pontoon's API, by a server-side dry run of the write `publish` makes: a refusal (a label value
+   * Kubernetes does not allow, a namespace the cluster lacks) throws INVALID_SPEC before anything
+   * is stored. A deploy made by this reconciler itself has its resource already and is skipped.
    */
+  async admit(document: FunctionDocument): Promise<void> {
+    const { namespace, name } = document.metadata;
+    if (this.fromResource.has(`${namespace}/${name}`)) return;
+    const provisional: FunctionVersion = { namespace, name, version: 0, document, createdAt: new Date(0).toISOString() };
+    try {
+      await this.apply(provisional, true);
+    } catch (thrown) {
+      throw functionRefusal(thrown, namespace) ?? thrown;
+    }
+  }
+
+  /**
+   * Writes the resource of a version just deployed through Pontoon's API (admitted before). Should
+   * the API server refuse it now all the same (its namespace went since the dry run), the deploy
+   * is undone: a new function is deleted again, and an older one's resource, still the source of
+   * truth, is reconciled back into the registry.
+   */
+  async publish({ fn, created }: { fn: FunctionVersion; created: boolean }): Promise<void> {
+    if (this.fromResource.has(`${fn.namespace}/${fn.name}`)) return;
+    try {
+      await this.apply(fn, false);
+    } catch (thrown) {
+      const refusal = functionRefusal(thrown, fn.namespace);
+      if (!refusal) throw thrown; // not refused, only not written yet: the resync writes it
+      if (created) await this.options.store.deleteFunction(fn.namespace, fn.name);
+      else this.enqueue(fn.namespace, fn.name);
+      throw refusal;
+    }
+  }
+
+  /** Writes the resource of a stored function that has none (see resync). */
   async mirror(fn: FunctionVersion): Promise<void> {
-    const key = `${fn.namespace}/${fn.name}`;
-    if (this.fromResource.has(key)) return;
-    await this.options.api.patch(`${functionsPath(fn.namespace)}/${fn.name}`, 'apply', objectOf(fn), { fieldManager, force: true });
+    if (this.fromResource.has(`${fn.namespace}/${fn.name}`)) return;
+    await this.apply(fn, false);
+  }
+
+  private async apply(fn: FunctionVersion, dryRun: boolean): Promise<void> {
+    await this.options.api.patch(`${functionsPath(fn.namespace)}/${fn.name}`, 'apply', objectOf(fn), { fieldManager, force: true, dryRun: dryRun ? 'All' : undefined });
   }
 
   private scheduleResync(): void {

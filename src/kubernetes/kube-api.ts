@@ -28,12 +28,21 @@ export interface KubeList<T extends KubeObject> {
   metadata?: { resourceVersion?: string; continue?: string };
 }
 
+/** What a Status answer says about the object it refused: which one, and the fields at fault. */
+export interface KubeStatusDetails {
+  name?: string;
+  kind?: string;
+  causes?: { reason?: string; message?: string; field?: string }[];
+}
+
 /** An error answer of the API server, with its HTTP status and `reason` (NotFound, AlreadyExists, Conflict, …). */
 export class KubeError extends Error {
   constructor(
     readonly status: number,
     readonly reason: string,
     message: string,
+    /** The Status answer's details, when it gave any. */
+    readonly details?: KubeStatusDetails,
   ) {
     super(message);
     this.name = 'KubeError';
@@ -207,14 +216,16 @@ export class KubeApi {
           if (status >= 400) {
             let reason = 'Unknown';
             let message = text.slice(0, 500) || `HTTP ${status}`;
+            let details: KubeStatusDetails | undefined;
             try {
-              const parsed = JSON.parse(text) as { reason?: string; message?: string };
+              const parsed = JSON.parse(text) as { reason?: string; message?: string; details?: KubeStatusDetails };
               reason = parsed.reason ?? reason;
               message = parsed.message ?? message;
+              details = parsed.details;
             } catch {
               // Not a Status object: keep the text.
             }
-            reject(new KubeError(status, reason, `${method} ${url.pathname}: ${message}`));
+            reject(new KubeError(status, reason, `${method} ${url.pathname}: ${message}`, details));
             return;
           }
           if (options.raw) return resolve(text as T);

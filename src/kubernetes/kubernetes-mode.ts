@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { asError } from '../domain/errors.js';
-import type { FunctionVersion } from '../domain/function-spec.js';
+import type { FunctionDocument, FunctionVersion } from '../domain/function-spec.js';
+import { validateFunctionDocument } from '../domain/validate-spec.js';
 import { Engine, type EngineOptions } from '../engine/engine.js';
 import type { Leadership } from '../engine/leader.js';
 import type { AttemptSink } from '../executors/executor.js';
@@ -74,10 +75,14 @@ export interface KubernetesModeContext {
 export async function openKubernetesMode(options: KubernetesModeOptions, context: KubernetesModeContext): Promise<KubernetesMode> {
   const api = new KubeApi(loadKubeConfig(options.kubeconfig));
   const controllerId = options.controllerId ?? process.env.POD_NAME ?? hostname();
+  const { POD_NAME, POD_NAMESPACE } = process.env;
+  // In a pod (the Helm chart sets both), the controller can tell a restart in place from its pod's deletion.
+  const self = POD_NAME && POD_NAMESPACE && controllerId === POD_NAME ? { namespace: POD_NAMESPACE, name: POD_NAME } : undefined;
   const executor = await KubernetesExecutor.create({
     sink: context.sink,
     api,
     controllerId,
+    self,
     observerImage: options.observerImage ?? defaultObserverImage,
     tokenSecret: options.tokenSecret ?? process.env.PONTOON_ATTEMPT_SECRET ?? randomBytes(24).toString('base64url'),
     observerListen: { host: options.observerHost ?? '127.0.0.1', port: options.observerPort ?? 7071 },
@@ -114,7 +119,7 @@ export async function openKubernetesMode(options: KubernetesModeOptions, context
         resyncMs: options.resyncMs,
         isLeader: () => engine.isLeader(),
       });
-      if (engine instanceof MirroringEngine) engine.mirror = (fn) => reconciler!.mirror(fn);
+      if (engine instanceof MirroringEngine) engine.resources = reconciler;
       await reconciler.start();
     },
     apiStore(store) {
@@ -138,21 +143,33 @@ export async function openKubernetesMode(options: KubernetesModeOptions, context
   };
 }
 
+/** Where a controller on Kubernetes keeps the Function resources of its deploys (the reconciler). */
+export interface FunctionResources {
+  /** Throws INVALID_SPEC when the API server would refuse the document's resource. */
+  admit(document: FunctionDocument): Promise<void>;
+  /** Writes the resource of a version just stored. */
+  publish(deployed: { fn: FunctionVersion; created: boolean }): Promise<void>;
+}
+
 /**
  * The engine of a controller on Kubernetes: a deploy through Pontoon's API is also written as the
- * Function resource, so the resources stay the one source of truth.
+ * Function resource, so the resources stay the one source of truth. The API server is asked
+ * first (a dry run), so that a resource it refuses leaves nothing stored: the version used to be
+ * stored first, and then failed every invoke while the resync retried the write forever.
  */
 export class MirroringEngine extends Engine {
-  /** Writes a deployed version as its Function resource; set once the reconciler runs. */
-  mirror: ((fn: FunctionVersion) => Promise<void>) | undefined;
+  /** Set once the reconciler runs. */
+  resources: FunctionResources | undefined;
 
   constructor(options: EngineOptions) {
     super(options);
   }
 
   override async deploy(input: unknown): Promise<{ fn: FunctionVersion; created: boolean }> {
+    const resources = this.resources;
+    if (resources) await resources.admit(validateFunctionDocument(input));
     const deployed = await super.deploy(input);
-    await this.mirror?.(deployed.fn);
+    await resources?.publish(deployed);
     return deployed;
   }
 }

@@ -30,7 +30,7 @@ export function addKubernetesFlags(command: Command): Command {
     .addOption(new Option('--observer-host <host>', 'address the observer endpoint binds (pods report there)').env('PONTOON_OBSERVER_HOST'))
     .addOption(new Option('--observer-port <port>', 'port of the observer endpoint (default 7071)').env('PONTOON_OBSERVER_PORT').argParser(port))
     .addOption(new Option('--observer-url <url>', 'URL pods reach the observer endpoint at').env('PONTOON_OBSERVER_URL'))
-    .addOption(new Option('--controller-id <id>', 'stable name of this controller (its pod name)').env('POD_NAME'))
+    .addOption(new Option('--controller-id <id>', 'stable name of this controller (its pod name); restarted under it, the controller adopts the Jobs it left running').env('POD_NAME'))
     .addOption(new Option('--leader-election', 'elect a leader with a coordination.k8s.io Lease (replicas on PostgreSQL)').env('PONTOON_LEADER_ELECTION'))
     .addOption(new Option('--lease-namespace <namespace>', 'namespace of the leader Lease').env('POD_NAMESPACE'))
     .addOption(new Option('--no-install-crd', 'do not install the Function CRD at start (the Helm chart installs it)'))

@@ -30,7 +30,8 @@ export type ContractVariable = (typeof contractVariables)[number];
 
 /**
  * File names inside an attempt's work dir (`cgroup` holds the path of its memory cgroup, if any;
- * `pid` the program's pid, which is also its process group id, for the orphan sweep).
+ * `pid` the program's pid, which is also its process group id, then on a second line the
+ * attempt's own cgroup if it has one, for the orphan sweep).
  */
 export const workDirFiles = { input: 'input.json', output: 'output.json', error: 'error.txt', cgroup: 'cgroup', pid: 'pid' } as const;
 

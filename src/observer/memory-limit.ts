@@ -14,6 +14,8 @@ export type MemoryLimitSupport =
 /** One attempt's memory cgroup. */
 export interface MemoryCgroup {
   path: string;
+  /** The cgroup version of its hierarchy. */
+  version: 1 | 2;
   /** Writing a pid here moves that process into the cgroup. */
   procsFile: string;
   /** True when the kernel's OOM killer killed a process of this cgroup. */
@@ -81,6 +83,13 @@ function ownMemoryCgroup(): { version: 1 | 2; path: string } | undefined {
   return undefined;
 }
 
+/** This process's cgroup directory in the unified (v2) hierarchy, when one is mounted. */
+export function ownV2Cgroup(): string | undefined {
+  const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((entry) => entry.startsWith('0::'));
+  const mount = cgroupMounts().find((entry) => entry.version === 2);
+  return line && mount ? join(mount.mountPoint, relativeTo(line.slice(3), mount.root)) : undefined;
+}
+
 /** A cgroup path as seen from a mount whose root may itself be a cgroup (inside containers). */
 function relativeTo(cgroupPath: string, mountRoot: string): string {
   if (mountRoot !== '/' && cgroupPath.startsWith(mountRoot)) return cgroupPath.slice(mountRoot.length) || '/';
@@ -139,6 +148,7 @@ export function createMemoryCgroup(support: Extract<MemoryLimitSupport, { enforc
   }
   return {
     path,
+    version: support.version,
     procsFile: join(path, 'cgroup.procs'),
     oomKilled: () => oomKills(support.version, path) > 0,
     remove: () => removeCgroup(path),
@@ -161,17 +171,32 @@ function oomKills(version: 1 | 2, path: string): number {
 /** Kills any process left in a cgroup and removes it; false when it is still busy. */
 export function removeCgroup(path: string): boolean {
   try {
-    for (const pid of readFileSync(join(path, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
+    killCgroup(path);
     rmdirSync(path);
     return true;
   } catch (thrown) {
     return (thrown as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/**
+ * SIGKILLs every process in a cgroup: through `cgroup.kill` where the kernel has it (v2, Linux
+ * 5.14+), which also catches a process forking meanwhile; else one by one from `cgroup.procs`.
+ */
+export function killCgroup(path: string): void {
+  const kill = join(path, 'cgroup.kill');
+  if (existsSync(kill)) writeFileSync(kill, '1');
+  else signalCgroup(path, 'SIGKILL');
+}
+
+/** Sends `signal` to every process listed in a cgroup. */
+export function signalCgroup(path: string, signal: NodeJS.Signals): void {
+  for (const pid of readFileSync(join(path, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), signal);
+    } catch {
+      // Already gone.
+    }
   }
 }
 

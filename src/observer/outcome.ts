@@ -1,5 +1,5 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { AttemptReport } from '../domain/execution.js';
+import { readAttemptFile } from './attempt-file.js';
 
 /** How the program's process ended, as the observer saw it. */
 export interface ProgramExit {
@@ -23,6 +23,9 @@ export interface ExitFacts {
 
 /** Longest error message taken from the error file; the rest belongs in the logs. */
 const errorMessageLimit = 4096;
+
+/** Most bytes read from the error file: its start, with room for multi-byte characters. */
+const errorFileLimit = 4 * errorMessageLimit;
 
 /** Judges an exited program: status, reason, error and result of its attempt. */
 export function reportExit(exit: ProgramExit, facts: ExitFacts): AttemptReport {
@@ -48,47 +51,36 @@ function withStderr(message: string, lastStderrLine: string): string {
   return line ? `${message}: ${line.slice(0, errorMessageLimit)}` : message;
 }
 
-/** The message a failing program wrote to PONTOON_ERROR, if any. */
+/**
+ * The message a failing program wrote to PONTOON_ERROR, if any. Only a regular file is read, and
+ * only its start: a FIFO or a device there must not hold the observer (see readAttemptFile).
+ */
 function readErrorFile(path: string): string | undefined {
-  try {
-    const text = readFileSync(path, 'utf8').trim();
-    return text ? text.slice(0, errorMessageLimit) : undefined;
-  } catch {
-    return undefined;
-  }
+  const file = readAttemptFile(path, errorFileLimit, true);
+  if (file.kind === 'refused') return `the error file $PONTOON_ERROR is ${file.what}, not a regular file: it was not read`;
+  if (file.kind !== 'read') return undefined;
+  const text = file.text.trim();
+  return text ? text.slice(0, errorMessageLimit) : undefined;
+}
+
+/** The failure of an exited-0 attempt whose output path is not a regular file (`what`: a FIFO, …). */
+export function refusedOutputMessage(what: string): string {
+  return `the output $PONTOON_OUTPUT is ${what}, not a regular file: write the result as a regular file`;
 }
 
 /** The result of a program that exited 0: its output file as JSON, or null when it wrote none. */
 function readResult(path: string, limitBytes: number): AttemptReport {
-  // Most programs write no result: asking first spares the exception a failed open would throw.
-  if (!statSync(path, { throwIfNoEntry: false })) return succeeded(null);
-  let text: string;
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      // Size first, so an enormous output is refused without being read into memory.
-      const size = fstatSync(fd).size;
-      if (size > limitBytes) {
-        return { status: 'failed', exitCode: 0, reason: 'ResultTooLarge', error: `the result is ${size} bytes, more than the limit of ${limitBytes} bytes`, result: null };
-      }
-      const buffer = Buffer.alloc(size);
-      let read = 0;
-      while (read < size) {
-        const n = readSync(fd, buffer, read, size - read, read);
-        if (n === 0) break;
-        read += n;
-      }
-      text = buffer.subarray(0, read).toString('utf8');
-    } finally {
-      closeSync(fd);
-    }
-  } catch (thrown) {
-    if ((thrown as NodeJS.ErrnoException).code === 'ENOENT') return succeeded(null);
-    throw thrown;
+  const file = readAttemptFile(path, limitBytes);
+  if (file.kind === 'absent') return succeeded(null);
+  if (file.kind === 'too-large') {
+    return { status: 'failed', exitCode: 0, reason: 'ResultTooLarge', error: `the result is ${file.bytes} bytes, more than the limit of ${limitBytes} bytes`, result: null };
   }
-  if (text.trim() === '') return succeeded(null);
+  if (file.kind === 'refused') {
+    return { status: 'failed', exitCode: 0, reason: 'Error', error: refusedOutputMessage(file.what), result: null };
+  }
+  if (file.text.trim() === '') return succeeded(null);
   try {
-    return succeeded(JSON.parse(text));
+    return succeeded(JSON.parse(file.text));
   } catch (thrown) {
     const why = thrown instanceof Error ? thrown.message : String(thrown);
     return { status: 'failed', exitCode: 0, reason: 'Error', error: `the output is not valid JSON: ${why}`, result: null };

@@ -10,6 +10,7 @@ import { resolveExecutable } from './executable.js';
 import { defaultLauncher } from './launch.js';
 import type { LaunchedProgram, Launcher } from './launched-program.js';
 import { LogCapture } from './log-capture.js';
+import { containAttempt, type Containment } from './containment.js';
 import { createMemoryCgroup, memoryLimitSupport, removeCgroupSoon, type MemoryCgroup } from './memory-limit.js';
 import { reportExit, type ProgramExit } from './outcome.js';
 
@@ -52,6 +53,13 @@ export interface ProgramHandle {
   readonly report: Promise<AttemptReport | undefined>;
   /** TERM to the whole process group, KILL after the grace period; resolves once it is gone. */
   stop(): Promise<void>;
+  /** SIGKILL now to the program and everything it started (its watcher is going away). */
+  kill(): void;
+  /**
+   * The cgroup holding the attempt's processes (the observer's, shared with its other attempts),
+   * for the orphan sweep's record; undefined without one, or when it is the memory cgroup.
+   */
+  readonly attemptCgroup: string | undefined;
 }
 
 /** How long to wait for the pipes to close after exit, in case an escaped process still holds them. */
@@ -75,6 +83,9 @@ class ProgramRun implements ProgramHandle {
   private readonly child: LaunchedProgram | undefined;
   private readonly files: { input: string; output: string; error: string };
   private cgroup: MemoryCgroup | undefined;
+  /** Holds every process the attempt starts, so that none outlives it (see containment.ts). */
+  private containment: Containment | undefined;
+  private contained = false;
   private exit: ProgramExit | undefined;
   private settled = false;
   private stopped = false;
@@ -105,7 +116,9 @@ class ProgramRun implements ProgramHandle {
     let child: LaunchedProgram;
     try {
       if (!argv) throw Object.assign(new Error('not found'), { code: 'ENOENT' });
+      const containment = this.contain();
       child = (options.launcher ?? defaultLauncher())(argv, { cwd, env });
+      containment.started(child.pid);
     } catch (thrown) {
       // Invalid arguments make spawn throw rather than emit 'error'; both are start failures.
       this.pid = undefined;
@@ -123,6 +136,16 @@ class ProgramRun implements ProgramHandle {
     child.on('exit', (code, signal) => this.onExit({ code, signal }));
     child.on('close', () => this.finish());
     if (child.pid !== undefined) this.armDeadline();
+  }
+
+  get attemptCgroup(): string | undefined {
+    const own = this.containment?.cgroup;
+    return own !== this.cgroup?.path ? own : undefined;
+  }
+
+  kill(): void {
+    this.signalGroup('SIGKILL');
+    this.endContainment();
   }
 
   stop(): Promise<void> {
@@ -161,6 +184,21 @@ class ProgramRun implements ProgramHandle {
     return ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', this.cgroup.procsFile, program, ...command.slice(1)];
   }
 
+  /** The attempt's containment: made before its program starts, so nothing it starts is missed. */
+  private contain(): Containment {
+    // A v2 memory cgroup holds the program and all it starts (a process is in one v2 cgroup only).
+    const memory = this.cgroup?.version === 2 ? this.cgroup.path : undefined;
+    this.containment = containAttempt(this.options.identity, memory);
+    return this.containment;
+  }
+
+  /** Ends every process the attempt started, once. */
+  private endContainment(): void {
+    if (this.contained) return;
+    this.contained = true;
+    this.containment?.end();
+  }
+
   private armDeadline(): void {
     // setTimeout holds at most 2^31-1 ms (24.8 days); longer timeouts are clamped to that.
     const delay = Math.min(Math.max(0, this.options.deadline.getTime() - Date.now()), 2 ** 31 - 1);
@@ -175,6 +213,8 @@ class ProgramRun implements ProgramHandle {
   /** TERM to the process group now, KILL after the grace period. */
   private terminate(): void {
     this.signalGroup('SIGTERM');
+    // Processes that left the group (setsid) get their TERM too, where the cgroup lists them.
+    this.containment?.signal('SIGTERM');
     if (this.killTimer) return;
     this.killTimer = setTimeout(() => {
       this.capture.system(`[pontoon] still running ${formatDuration(this.options.graceMs)} after SIGTERM: SIGKILL sent`);
@@ -206,8 +246,10 @@ class ProgramRun implements ProgramHandle {
     this.exit = exit;
     clearTimeout(this.deadlineTimer);
     clearTimeout(this.killTimer);
-    // Whatever the program left behind in its group dies with it, as in a container.
+    // Whatever the program left behind dies with it, as in a container: its group, and what
+    // left the group (setsid, double fork) but not its containment.
     this.signalGroup('SIGKILL');
+    this.endContainment();
     this.drainTimer = setTimeout(() => {
       this.child?.stdout?.destroy();
       this.child?.stderr?.destroy();
@@ -248,6 +290,7 @@ class ProgramRun implements ProgramHandle {
     clearTimeout(this.deadlineTimer);
     clearTimeout(this.killTimer);
     this.capture.flush();
+    this.endContainment();
     if (this.cgroup) removeCgroupSoon(this.cgroup.path);
     this.resolveReport(this.stopped ? undefined : report);
   }

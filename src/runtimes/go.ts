@@ -20,15 +20,15 @@ export function goRuntime(cache: BuildCache, sdk: SdkLocations): Runtimes {
   return builtRuntime(cache, {
     runtime: 'go',
     fingerprint: async () => `${builderVersion}\0${await sdkHash(sdk.go)}`,
-    build: (ctx) => buildGo(ctx, sdk),
+    build: (ctx) => buildGo(ctx, sdk, cache.cacheDir),
   });
 }
 
-async function buildGo(ctx: BuildContext, sdk: SdkLocations): Promise<Launch> {
+async function buildGo(ctx: BuildContext, sdk: SdkLocations, cacheDir: string): Promise<Launch> {
   const { app, dir } = ctx;
   const go = which('go') ?? goMissing();
   // GOTOOLCHAIN=local: a go.mod asking for a newer Go must fail here, not download a toolchain.
-  const env = { ...process.env, GOWORK: 'off', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' };
+  const env = { ...process.env, ...goCachesWithoutHome(cacheDir), GOWORK: 'off', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' };
   if (!existsSync(join(app, 'go.mod'))) {
     await writeFile(join(app, 'go.mod'), `module pontoon.dev/functions/${ctx.fn.name.replace(/[^A-Za-z0-9._-]/g, '-')}\n\ngo 1.21\n`);
   }
@@ -37,6 +37,19 @@ async function buildGo(ctx: BuildContext, sdk: SdkLocations): Promise<Launch> {
   // so the Go build cache serves a rebuild of the same package from another build directory.
   await runTool(go, ['build', '-trimpath', '-o', join(dir, 'function'), packageOf(app, ctx.fn.document.spec.handler)], { cwd: app, env, timeoutMs: 10 * 60_000 });
   return { command: ['{build}/function'] };
+}
+
+/**
+ * Go keeps its build cache and module cache under $HOME (or $XDG_CACHE_HOME), and refuses to build
+ * without a build cache when neither is set, as in a service started by systemd without a User=.
+ * Then both go into Pontoon's build cache; variables the server has set are left as they are.
+ */
+export function goCachesWithoutHome(cacheDir: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  if (env.HOME) return {};
+  const caches: Record<string, string> = {};
+  if (!env.GOCACHE && !env.XDG_CACHE_HOME) caches.GOCACHE = join(cacheDir, 'go', 'build-cache');
+  if (!env.GOMODCACHE && !env.GOPATH) caches.GOMODCACHE = join(cacheDir, 'go', 'mod-cache');
+  return caches;
 }
 
 /** The package to build: the source root unless the handler names a directory or an import path. */

@@ -1,9 +1,8 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { hashParts, type BuildCache } from './build-cache.js';
-import { runTool, ToolFailure } from './build-tools.js';
+import { runTool, ToolFailure, which } from './build-tools.js';
 import { sdkHash, type SdkLocations } from './sdk-sources.js';
 
 /** The class that starts a Java handler (a class implementing dev.pontoon.sdk.Handler). */
@@ -231,7 +230,7 @@ public final class Warmup implements Handler<Object, Object> {
 /** The SDK's jar in its cache directory. */
 const sdkJar = 'pontoon-sdk.jar';
 
-/** The Java SDK compiled for functions: its class path, and whether it is installed in Maven's repo. */
+/** The Java SDK compiled for functions: its class path and its directory in the build cache. */
 export interface JavaSdk {
   /**
    * The SDK's jar (with HandlerMain) followed by its dependency jars: all jars, because a CDS
@@ -248,12 +247,24 @@ export interface JavaSdk {
  */
 export const fastJavac = ['-J-XX:TieredStopAtLevel=1', '-J-XX:+UseSerialGC', '-J-Xshare:auto'];
 
-/** Compiles the Java SDK once per SDK content hash into the build cache. */
+/** The SDK's libraries (Jackson) in its cache directory, as Maven copied them there. */
+const libDir = 'lib';
+
+/**
+ * maven-dependency-plugin, pinned: named by its prefix alone, Maven would look its newest version
+ * up online on every build. The SDK's fetch and Maven builds of functions share this one.
+ */
+export const dependencyPlugin = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+
+/**
+ * Compiles the Java SDK once per SDK content hash into the build cache, with the libraries its
+ * pom.xml names: fetched by Maven on the first build, then copied from Maven's local repository.
+ */
 export async function javaSdk(cache: BuildCache, sdk: SdkLocations): Promise<JavaSdk> {
-  const jars = jacksonJars(sdk.java);
   // The runner classes written here are part of what is built, so they are part of the key.
-  const key = `sdk-java-${hashParts([await sdkHash(sdk.java), handlerMainSource, warmupSource]).slice(0, 20)}`;
+  const key = `sdk-java-${hashParts([await sdkHash(sdk.java), handlerMainSource, warmupSource, dependencyPlugin]).slice(0, 20)}`;
   const dir = await cache.ensure(key, async (tmp) => {
+    const jars = await fetchSdkLibraries(sdk.java, join(tmp, libDir));
     const sources = listJava(join(sdk.java, 'src', 'main', 'java'));
     const bootstrapDir = join(tmp, 'bootstrap', 'dev', 'pontoon', 'runtime');
     await mkdir(bootstrapDir, { recursive: true });
@@ -264,23 +275,49 @@ export async function javaSdk(cache: BuildCache, sdk: SdkLocations): Promise<Jav
     await runTool('javac', [...fastJavac, '-encoding', 'UTF-8', '-proc:none', '-d', join(tmp, 'classes'), '-cp', jars.join(':'), ...sources], { cwd: tmp });
     await runTool('jar', ['cf', join(tmp, sdkJar), '-C', join(tmp, 'classes'), '.'], { cwd: tmp });
   });
-  return { classPath: [join(dir, sdkJar), ...jars], dir };
+  return { classPath: [join(dir, sdkJar), ...jarsIn(join(dir, libDir))], dir };
 }
 
 /**
- * Jackson's jars, from the local Maven repository at the versions sdk/java/pom.xml names; fetched
- * with Maven once when they are not there yet.
+ * Copies the SDK's runtime dependencies into `target` with Maven, which downloads what its local
+ * repository lacks (on a new machine: Jackson and the dependency plugin, ~25 MB, ~14 s here) and
+ * otherwise works offline. Copies rather than pointing into the repository: the class path (and
+ * the CDS archive dumped with it) then stays valid whatever becomes of the repository, and it no
+ * longer matters where that repository is (Maven finds it from user.home and settings.xml, not
+ * from $HOME). Two processes fetching at once are safe: Maven downloads each file to a temporary
+ * file under a lock and renames it, and each build copies into its own temporary directory.
  */
-function jacksonJars(sdkDir: string): string[] {
-  const pom = readFileSync(join(sdkDir, 'pom.xml'), 'utf8');
-  const version = /<jackson\.version>([^<]+)<\/jackson\.version>/.exec(pom)?.[1] ?? '2.17.2';
-  const repo = join(homedir(), '.m2', 'repository', 'com', 'fasterxml', 'jackson', 'core');
-  const jars = ['jackson-databind', 'jackson-core', 'jackson-annotations'].map((name) => join(repo, name, version, `${name}-${version}.jar`));
-  const absent = jars.filter((jar) => !existsSync(jar));
-  if (absent.length > 0) {
-    throw new ToolFailure('javac', `the Java SDK needs ${absent.join(', ')}; run \`mvn -q -B dependency:resolve\` in ${sdkDir} once to fetch them`, null);
+async function fetchSdkLibraries(sdkDir: string, target: string): Promise<string[]> {
+  const pom = join(sdkDir, 'pom.xml');
+  const mvn = which('mvn');
+  if (!mvn) {
+    throw new ToolFailure('mvn', `the Java SDK needs the libraries that ${pom} names (Jackson), and Pontoon fetches them with Maven, which is not installed (mvn not found on PATH): install Maven (Debian: apt-get install maven), then deploy again`, null);
   }
+  const args = ['-B', '-q', '-f', pom, `${dependencyPlugin}:copy-dependencies`, '-DincludeScope=runtime', `-DoutputDirectory=${target}`];
+  try {
+    await runTool(mvn, args, { cwd: sdkDir, timeoutMs: 5 * 60_000 });
+  } catch (thrown) {
+    if (!(thrown instanceof ToolFailure)) throw thrown;
+    throw new ToolFailure(
+      'mvn',
+      `cannot fetch the Java SDK's libraries (named in ${pom}) with Maven, which downloads them into its local repository once. ` +
+        `Check that this machine reaches Maven Central (or the mirror or proxy in ~/.m2/settings.xml), then deploy again; ` +
+        `\`mvn -B -f ${pom} ${dependencyPlugin}:resolve\` shows the same error. Maven said:\n${thrown.output.trim()}`,
+      thrown.exitCode,
+    );
+  }
+  const jars = jarsIn(target);
+  if (jars.length === 0) throw new ToolFailure('mvn', `Maven copied no libraries of ${pom} into ${target}`, null);
   return jars;
+}
+
+/** The .jar files in a directory, in name order (the class path must be the same on every call). */
+function jarsIn(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.jar'))
+    .sort()
+    .map((name) => join(dir, name));
 }
 
 /** Every .java file under a directory. */

@@ -1,12 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildCache } from './build-cache.js';
 import { runTool, ToolFailure, which } from './build-tools.js';
 import { builtRuntime, type BuildContext, type Launch } from './built-runtime.js';
 import { archiveAtDumpAddress, cdsFlags, javaCdsArchive } from './java-cds.js';
-import { fastJavac, functionClassPathProperty, handlerMainClass, javaSdk, listJava, type JavaSdk } from './java-sdk.js';
+import { dependencyPlugin, fastJavac, functionClassPathProperty, handlerMainClass, javaSdk, listJava, type JavaSdk } from './java-sdk.js';
 import type { Runtimes } from './runtime.js';
 import { sdkHash, type SdkLocations } from './sdk-sources.js';
 
@@ -95,33 +94,46 @@ async function buildWithJavac(ctx: BuildContext, sourceRoot: string, runtimeSdk:
  */
 async function buildWithMaven(ctx: BuildContext, runtimeSdk: JavaSdk, sdk: SdkLocations): Promise<string[]> {
   const mvn = which('mvn') ?? toolMissing('mvn');
-  await installSdkInLocalRepository(runtimeSdk, sdk);
+  await installSdkInLocalRepository(mvn, runtimeSdk, sdk);
   const classPathFile = join(ctx.dir, 'maven-classpath.txt');
-  const args = ['-q', '-B', '-DskipTests', 'compile', 'dependency:build-classpath', `-Dmdep.outputFile=${classPathFile}`, '-Dmdep.includeScope=runtime'];
-  try {
-    await runTool(mvn, ['-o', ...args], { cwd: ctx.app });
-  } catch (thrown) {
-    // What the local repository lacks (a dependency, or a plugin such as maven-dependency-plugin
-    // on a fresh machine) is fetched online; a compile error is reported as it is.
-    const offlineMiss = thrown instanceof ToolFailure && /offline|Cannot access|could not be resolved|resolve|No plugin found/i.test(thrown.output);
-    if (!offlineMiss) throw thrown;
-    await runTool(mvn, args, { cwd: ctx.app });
-  }
+  const args = ['-q', '-B', '-DskipTests', 'compile', `${dependencyPlugin}:build-classpath`, `-Dmdep.outputFile=${classPathFile}`, '-Dmdep.includeScope=runtime'];
+  await offlineFirst(mvn, args, ctx.app);
   const dependencies = (await readFile(classPathFile, 'utf8')).trim();
   return [join(ctx.app, 'target', 'classes'), ...(dependencies ? dependencies.split(':') : [])];
 }
 
-/** Writes the SDK's jar and pom into ~/.m2 as `mvn install` would, once per SDK version. */
-async function installSdkInLocalRepository(runtimeSdk: JavaSdk, sdk: SdkLocations): Promise<void> {
-  const marker = join(runtimeSdk.dir, 'installed-in-m2');
-  if (existsSync(marker)) return;
-  const pom = readFileSync(join(sdk.java, 'pom.xml'), 'utf8');
-  const version = /<artifactId>pontoon-sdk<\/artifactId>\s*<version>([^<]+)<\/version>/.exec(pom)?.[1] ?? '0.1.0';
-  const target = join(homedir(), '.m2', 'repository', 'dev', 'pontoon', 'pontoon-sdk', version);
-  await mkdir(target, { recursive: true });
-  await copyFile(runtimeSdk.classPath[0], join(target, `pontoon-sdk-${version}.jar`));
-  await copyFile(join(sdk.java, 'pom.xml'), join(target, `pontoon-sdk-${version}.pom`));
-  await writeFile(marker, version);
+/**
+ * Runs Maven offline, then online if the local repository lacks something (a dependency, or a
+ * plugin on a new machine); any other failure, such as a compile error, is reported as it is.
+ */
+async function offlineFirst(mvn: string, args: string[], cwd: string): Promise<void> {
+  try {
+    await runTool(mvn, ['-o', ...args], { cwd });
+  } catch (thrown) {
+    const offlineMiss = thrown instanceof ToolFailure && /offline|Cannot access|could not be resolved|resolve|No plugin found/i.test(thrown.output);
+    if (!offlineMiss) throw thrown;
+    await runTool(mvn, args, { cwd });
+  }
+}
+
+const installed = new Map<string, Promise<void>>();
+
+/**
+ * Installs the SDK's jar and pom into Maven's local repository, wherever Maven's settings put it
+ * (`install:install-file`, not a copy into ~/.m2: Maven reads user.home, which need not be $HOME).
+ * Once per process and SDK build, before any pom build reads it: Maven rewrites the jar in place,
+ * which a concurrent compile could read half-written; when the repository already has this very
+ * jar (same size and time) Maven leaves it alone, so other processes' compiles are not disturbed.
+ */
+function installSdkInLocalRepository(mvn: string, runtimeSdk: JavaSdk, sdk: SdkLocations): Promise<void> {
+  let done = installed.get(runtimeSdk.dir);
+  if (!done) {
+    const args = ['-q', '-B', 'org.apache.maven.plugins:maven-install-plugin:3.1.2:install-file', `-Dfile=${runtimeSdk.classPath[0]}`, `-DpomFile=${join(sdk.java, 'pom.xml')}`];
+    done = offlineFirst(mvn, args, runtimeSdk.dir);
+    done.catch(() => installed.delete(runtimeSdk.dir));
+    installed.set(runtimeSdk.dir, done);
+  }
+  return done;
 }
 
 // Asks Gradle for the main source set's runtime class path after compiling it.

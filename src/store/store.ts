@@ -8,7 +8,10 @@ export interface NewExecution {
   input: unknown;
   /** Overrides the function's priority when given. */
   priority?: number;
-  /** A repeat with the same key (per namespace and function) returns the existing execution. */
+  /**
+   * A repeat with the same key (per namespace and function) returns the existing execution; the
+   * store keeps a fingerprint of the request to tell a repeat from a reuse (Enqueued.matchesRequest).
+   */
   idempotencyKey?: string;
   callbackUrl?: string;
 }
@@ -17,6 +20,12 @@ export interface NewExecution {
 export interface Enqueued {
   execution: Execution;
   created: boolean;
+  /**
+   * False when the idempotency key found an execution that a different request created (another
+   * input, priority override or callback URL): the API refuses such a reuse, while a CloudEvent's
+   * source+id or a schedule's tick names the one event whatever it carries. True otherwise.
+   */
+  matchesRequest: boolean;
 }
 
 /** Filters and paging of an execution listing; newest first. */
@@ -47,6 +56,26 @@ export interface ClaimedAttempt {
 export interface AttemptRef {
   executionId: string;
   attempt: number;
+}
+
+/** An attempt still running that a controller found without having started it, and whose lease it was started under. */
+export interface OrphanedAttempt extends AttemptRef {
+  /** The lease owner the attempt was started for (a previous run of this controller). */
+  owner: string;
+}
+
+/** An attempt taken over by adoptAttempts, with the log lines of its program already stored. */
+export interface AdoptedAttempt extends ClaimedAttempt {
+  /** Lines stored for the attempt so far, system lines aside: a resumed log reader skips them. */
+  loggedLines: number;
+}
+
+/** What adoptAttempts did with each orphan. */
+export interface Adoption {
+  /** Now leased to the adopting owner: resume watching them. */
+  adopted: AdoptedAttempt[];
+  /** Settled, or their lease expired (lost): their programs must stop. */
+  over: AttemptRef[];
 }
 
 /** One captured line of a program's output. */
@@ -165,6 +194,13 @@ export interface Store extends TriggerStore {
    * the attempts that are no longer current (cancelled, reaped or superseded): stop them.
    */
   renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]>;
+  /**
+   * Moves to `owner` the leases of attempts a restarted controller found still running, each only
+   * if the owner it was started for still holds it and it has not expired (the fence of
+   * renewLeases: an attempt counted as lost is never revived). The rest are `over`, except those
+   * another owner holds now, which are left alone.
+   */
+  adoptAttempts(owner: string, orphans: OrphanedAttempt[], now: string, leaseMs: number): Promise<Adoption>;
   /** Attempts still running whose lease expired before `now`. */
   listExpiredAttempts(now: string, limit: number): Promise<(AttemptRef & { execution: Execution })[]>;
   /**

@@ -129,7 +129,8 @@ describe('local executor', () => {
     await executor.start(claimed);
     const dir = join(workRoot, `${claimed.execution.id}-3`);
     const pidLine = await sink.line(refOf(claimed), (line) => line.line.startsWith('pid '));
-    assert.equal(readFileSync(join(dir, 'pid'), 'utf8'), pidLine.line.slice(4));
+    // The pid, then the cgroup holding the attempt's processes where there is one.
+    assert.equal(readFileSync(join(dir, 'pid'), 'utf8').split('\n')[0], pidLine.line.slice(4));
     assert.ok(existsSync(join(dir, 'input.json')));
     assert.equal((await sink.report(refOf(claimed))).status, 'succeeded');
     assert.equal(sink.linesOf(refOf(claimed))[0].line, `cwd ${dir}`, 'without spec.source the program runs in its work dir');

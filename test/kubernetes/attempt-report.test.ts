@@ -54,6 +54,14 @@ describe('judging a pod’s end (kubernetes executor)', () => {
     assert.equal(judgeAttempt(facts(exited, { observer: { output: null, outputBytes: 0, error: null } })).result, null);
     assert.equal(judgeAttempt(facts(exited, { observer: { output: null, outputBytes: 5000, error: null } })).reason, 'ResultTooLarge');
     assert.match(judgeAttempt(facts(exited, { observer: { output: '{nope', outputBytes: 5, error: null } })).error ?? '', /not valid JSON/);
+    // A FIFO (or any non-regular file) at $PONTOON_OUTPUT fails an exit 0, as it does locally.
+    assert.deepEqual(judgeAttempt(facts(exited, { observer: { output: null, outputBytes: 0, error: null, outputRefused: 'a FIFO' } })), {
+      status: 'failed',
+      exitCode: 0,
+      reason: 'Error',
+      error: 'the output $PONTOON_OUTPUT is a FIFO, not a regular file: write the result as a regular file',
+      result: null,
+    });
     assert.match(judgeAttempt(facts(exited)).error ?? '', /observer never reported/);
   });
 });

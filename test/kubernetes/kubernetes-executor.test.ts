@@ -1,12 +1,25 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { KubeList } from '../../src/kubernetes/kube-api.js';
+import { isKubeStatus, type KubeList } from '../../src/kubernetes/kube-api.js';
 import { clusterStartTimeoutMs, controlPlaneMissing, eventually, startCluster, type TestCluster } from './control-plane.js';
 import { clusterOptions, dataDir, removeDir, startController, startControllerProcess, type TestController } from './controller.js';
 import { attemptJob, containerEnv, endPod, playSidecarAttempt, podVolume, runningPod, startObserver, waitingPod } from './pods.js';
 
 const skip = controlPlaneMissing();
+
+/** A port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 const terminal = (execution: any) => ['succeeded', 'failed', 'timed_out', 'cancelled'].includes(execution.status);
 
 function functionDocument(name: string, spec: Record<string, unknown>, namespace = 'default') {
@@ -137,6 +150,33 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
       });
       assert.equal((await cluster.kubectl(['delete', 'function', 'mirrored', '--wait=true'])).code, 0);
       await eventually('the function gone from the registry', async () => ((await controller.request('GET', '/v1/namespaces/default/functions/mirrored')).status === 404 ? true : undefined));
+    });
+
+    it('refuses with 422, naming the field, a deploy whose resource the API server refuses, and stores nothing', async () => {
+      const labelled = functionDocument('cost-report', {});
+      const refusedLabel = await controller.request('PUT', '/v1/namespaces/default/functions/cost-report', { ...labelled, metadata: { ...labelled.metadata, labels: { team: 'cost center' } } });
+      assert.equal(refusedLabel.status, 422, JSON.stringify(refusedLabel.body));
+      assert.equal(refusedLabel.body.error.code, 'INVALID_SPEC');
+      const [problem] = refusedLabel.body.error.details.problems;
+      assert.equal(problem.field, 'metadata.labels');
+      assert.match(problem.message, /"cost center"/);
+      assert.equal((await controller.request('GET', '/v1/namespaces/default/functions/cost-report')).status, 404);
+      const listed = await cluster.kubectl(['get', 'function', 'cost-report']);
+      assert.match(listed.stderr, /NotFound/);
+
+      const refusedNamespace = await controller.request('PUT', '/v1/namespaces/no-such-team/functions/report', functionDocument('report', {}, 'no-such-team'));
+      assert.equal(refusedNamespace.status, 422, JSON.stringify(refusedNamespace.body));
+      assert.deepEqual(refusedNamespace.body.error.details.problems.map((p: any) => p.field), ['metadata.namespace']);
+      assert.match(refusedNamespace.body.error.message, /no-such-team/);
+      assert.equal((await controller.request('GET', '/v1/namespaces/no-such-team/functions/report')).status, 404);
+
+      // An update the API server refuses keeps the version in force.
+      await deploy('cost-report', {});
+      const refusedUpdate = await controller.request('PUT', '/v1/namespaces/default/functions/cost-report', { ...labelled, metadata: { ...labelled.metadata, labels: { team: 'cost center' } }, spec: { ...labelled.spec, timeout: '2m' } });
+      assert.equal(refusedUpdate.status, 422);
+      const kept = await controller.request('GET', '/v1/namespaces/default/functions/cost-report');
+      assert.equal(kept.body.metadata.version, 1);
+      assert.equal(kept.body.spec.timeout, '1m');
     });
 
     it('is deleted when the function is deleted through Pontoon’s API', async () => {
@@ -280,19 +320,81 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
       assert.deepEqual(lines, ['hello from the function', 'result computed', 'a warning on stderr']);
     });
 
-    it('is not lost when its controller is killed mid-run: the restarted controller retries it', async () => {
+    it('is adopted by its restarted controller, after kill -9 or a shutdown, while its Job runs on; an attempt whose Job is gone is lost', async () => {
       const dir = dataDir();
       dirs.push(dir);
-      const options = clusterOptions(cluster.kubeconfig, dir, { kubernetes: { controllerId: 'restarting-controller' } });
+      // Pods report to the controller's URL: the restarted controller must listen where the first did.
+      const options = clusterOptions(cluster.kubeconfig, dir, { lease: '15s', kubernetes: { controllerId: 'restarting-controller', observerPort: await freePort() } });
+      let restarting = await startControllerProcess(options);
+      try {
+        // kwok serves a fixed container log in function-logs (scripts/k8s/control-plane.sh): the
+        // restarted controller reads it again from the start and must not store it twice.
+        await cluster.api.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'function-logs' } }).catch((thrown) => {
+          if (!isKubeStatus(thrown, 409)) throw thrown;
+        });
+        await eventually('the namespace’s service account', () => cluster.api.get('/api/v1/namespaces/function-logs/serviceaccounts/default'));
+        for (const namespace of ['default', 'function-logs']) {
+          const deployed = await restarting.request('PUT', `/v1/namespaces/${namespace}/functions/durable`, functionDocument('durable', { retry: { limit: 2, on: ['lost'], backoff: { initial: '100ms' } } }, namespace));
+          assert.ok(deployed.status < 300, JSON.stringify(deployed.body));
+        }
+        const killed = await restarting.invoke('function-logs', 'durable', { keep: 'me' });
+        const gone = await restarting.invoke('default', 'durable', 'gone');
+        await runningPod(cluster.api, 'function-logs', killed, 1);
+        const goneJob = await attemptJob(cluster.api, 'default', gone, 1);
+        const programLines = async (controller: TestController, id: string) =>
+          (await controller.request('GET', `/v1/namespaces/function-logs/executions/${id}/logs`)).body.items.filter((line: any) => line.stream !== 'system').map((line: any) => line.line);
+        await eventually('the log stored', async () => ((await programLines(restarting, killed)).length === 3 ? true : undefined));
+        await restarting.kill();
+        // While no controller runs, one Job is deleted: its attempt is really gone.
+        await cluster.api.delete(`/apis/batch/v1/namespaces/default/jobs/${goneJob.metadata?.name}`);
+        restarting = await startControllerProcess(options);
+
+        const { input } = await succeedAttempt('function-logs', killed, 1, 'done');
+        assert.deepEqual(input, { keep: 'me' });
+        const adopted = await restarting.waitFor(killed, 'function-logs', terminal);
+        assert.equal(adopted.status, 'succeeded', JSON.stringify(adopted));
+        assert.equal(adopted.result, 'done');
+        assert.deepEqual(adopted.attempts.map((a: any) => [a.number, a.status]), [[1, 'succeeded']]);
+        assert.deepEqual(await programLines(restarting, killed), ['hello from the function', 'result computed', 'a warning on stderr']);
+
+        // A shutdown leaves the Job running too, for the restarted controller.
+        const stopped = await restarting.invoke('default', 'durable', 'stopped');
+        await runningPod(cluster.api, 'default', stopped, 1);
+        await restarting.close();
+        const left = await attemptJob(cluster.api, 'default', stopped, 1);
+        assert.equal(left.metadata?.deletionTimestamp, undefined, 'the shutdown left the Job alone');
+        restarting = await startControllerProcess(options);
+        await succeedAttempt('default', stopped, 1, 'after the shutdown');
+        const resumed = await restarting.waitFor(stopped, 'default', terminal);
+        assert.deepEqual(resumed.attempts.map((a: any) => [a.number, a.status]), [[1, 'succeeded']]);
+        assert.equal(resumed.result, 'after the shutdown');
+
+        // The deleted Job's attempt was not adopted: its lease ran out, and it was retried.
+        await succeedAttempt('default', gone, 2, 'second try');
+        const retried = await restarting.waitFor(gone, 'default', terminal);
+        assert.deepEqual(retried.attempts.map((a: any) => [a.number, a.status, a.reason]), [
+          [1, 'lost', 'LeaseExpired'],
+          [2, 'succeeded', null],
+        ]);
+      } finally {
+        await restarting.close();
+      }
+    });
+
+    it('is lost, not revived, when its lease expired while its controller was down: its Job is deleted and the retry runs', async () => {
+      const dir = dataDir();
+      dirs.push(dir);
+      const options = clusterOptions(cluster.kubeconfig, dir, { kubernetes: { controllerId: 'slow-to-restart', observerPort: await freePort() } });
       let first = await startControllerProcess(options);
       try {
-        const deployed = await first.request('PUT', '/v1/namespaces/default/functions/durable', functionDocument('durable', { retry: { limit: 2, on: ['lost'], backoff: { initial: '100ms' } } }));
+        const deployed = await first.request('PUT', '/v1/namespaces/default/functions/expiring', functionDocument('expiring', { retry: { limit: 2, on: ['lost'], backoff: { initial: '100ms' } } }));
         assert.ok(deployed.status < 300, JSON.stringify(deployed.body));
-        const id = await first.invoke('default', 'durable', { keep: 'me' });
+        const id = await first.invoke('default', 'expiring', { keep: 'me' });
         await runningPod(cluster.api, 'default', id, 1);
         await first.kill();
+        // Down for longer than the 3 s lease: from its expiry the attempt counts as lost.
+        await new Promise((resolve) => setTimeout(resolve, 4000));
         first = await startControllerProcess(options);
-        // The first attempt's lease runs out; the new controller's reaper retries it as attempt 2.
         const { input } = await succeedAttempt('default', id, 2, 'done');
         assert.deepEqual(input, { keep: 'me' });
         const execution = await first.waitFor(id, 'default', terminal);
@@ -301,9 +403,8 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
           [1, 'lost', 'LeaseExpired'],
           [2, 'succeeded', null],
         ]);
-        // The old attempt's Job was swept by the restarted controller.
         const oldJob = await cluster.api.get<KubeList<any>>('/apis/batch/v1/namespaces/default/jobs', { labelSelector: `pontoon.dev/execution=${id},pontoon.dev/attempt=1` });
-        assert.ok(oldJob.items.every((job) => job.metadata.deletionTimestamp));
+        assert.ok(oldJob.items.every((job) => job.metadata.deletionTimestamp), 'the lost attempt’s Job was deleted');
       } finally {
         await first.close();
       }

@@ -108,7 +108,7 @@ describe('the observer in a pod (a real process against a real observer endpoint
       writeFileSync(join(dir, 'output.json'), JSON.stringify({ primes: [2, 3, 5] }));
       run.child.kill('SIGTERM');
       assert.equal(await run.exited, 0, run.stderr());
-      assert.deepEqual(reports, [{ output: '{"primes":[2,3,5]}', outputBytes: 18, error: null }]);
+      assert.deepEqual(reports, [{ output: '{"primes":[2,3,5]}', outputBytes: 18, error: null, outputRefused: null }]);
     } finally {
       await endpoint.close();
     }
@@ -124,7 +124,7 @@ describe('the observer in a pod (a real process against a real observer endpoint
       await until(() => heartbeats() >= 1, 'a heartbeat');
       run.child.kill('SIGTERM');
       assert.equal(await run.exited, 0, run.stderr());
-      assert.deepEqual(reports, [{ output: null, outputBytes: 5002, error: 'too much\n' }]);
+      assert.deepEqual(reports, [{ output: null, outputBytes: 5002, error: 'too much\n', outputRefused: null }]);
     } finally {
       await endpoint.close();
     }

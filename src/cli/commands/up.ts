@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { logFormats, type LogFormatChoice } from '../../app/log-format.js';
 import { CliError, asError } from '../cli-error.js';
 import { integerIn } from '../parse-args.js';
 import { addKubernetesFlags, kubernetesStartOptions, type KubernetesFlags } from '../../kubernetes/up-flags.js';
@@ -8,6 +9,7 @@ interface UpOptions extends KubernetesFlags {
   host: string;
   dataDir: string;
   logLevel: string;
+  logFormat: LogFormatChoice;
   capacity: number;
   lease: string;
   grace: string;
@@ -28,8 +30,14 @@ export function upCommand(): Command {
     .description('run Pontoon here: the HTTP API and the engine, with the embedded SQLite store (or --store postgres://…) and local processes (or --executor kubernetes), until Ctrl-C')
     .addOption(new Option('--port <port>', 'TCP port to listen on (0 picks a free one)').env('PONTOON_PORT').default(7070).argParser(integerIn(0, 65535)))
     .addOption(new Option('--host <host>', 'address to bind').env('PONTOON_HOST').default('127.0.0.1'))
-    .addOption(new Option('--data-dir <dir>', 'directory of the SQLite file, builds and attempt work dirs').env('PONTOON_DATA_DIR').default('.pontoon'))
+    .addOption(new Option('--data-dir <dir>', 'directory of the SQLite file and the builds; one server at a time (locked)').env('PONTOON_DATA_DIR').default('.pontoon'))
     .addOption(new Option('--log-level <level>', 'server log level').env('PONTOON_LOG_LEVEL').default('info').choices(logLevels))
+    .addOption(
+      new Option('--log-format <format>', 'server log lines: readable on a terminal and JSON otherwise (auto), or always json or pretty')
+        .env('PONTOON_LOG_FORMAT')
+        .default('auto')
+        .choices(logFormats),
+    )
     .addOption(
       new Option('--capacity <n>', 'most attempts running at once').env('PONTOON_CAPACITY').default(8).argParser(integerIn(1, 100_000)),
     )
@@ -66,6 +74,7 @@ export function upCommand(): Command {
           host: options.host,
           dataDir: options.dataDir,
           logLevel: options.logLevel,
+          logFormat: options.logFormat,
           capacity: options.capacity,
           lease: options.lease,
           grace: options.grace,

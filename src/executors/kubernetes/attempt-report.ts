@@ -1,4 +1,5 @@
 import type { AttemptReport } from '../../domain/execution.js';
+import { refusedOutputMessage } from '../../observer/outcome.js';
 import type { ObserverReport } from './observer-endpoint.js';
 import type { PodEnd } from './pod-status.js';
 
@@ -54,6 +55,7 @@ export function judgeAttempt(facts: AttemptFacts): AttemptReport {
   if (!observer) {
     return failure('failed', 0, 'Error', 'the program exited 0 but the observer never reported its output (did the observer sidecar run?)');
   }
+  if (observer.outputRefused) return failure('failed', 0, 'Error', refusedOutputMessage(observer.outputRefused));
   if (observer.outputBytes > facts.resultLimitBytes) {
     return failure('failed', 0, 'ResultTooLarge', `the result is ${observer.outputBytes} bytes, more than the limit of ${facts.resultLimitBytes} bytes`);
   }

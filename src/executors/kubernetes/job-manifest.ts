@@ -2,7 +2,7 @@ import { durationMs } from '../../domain/duration.js';
 import { contractEnv } from '../../observer/contract.js';
 import type { KubeObject } from '../../kubernetes/kube-api.js';
 import type { ClaimedAttempt } from '../../store/store.js';
-import { jobName, labels, labelValue, managedByValue } from './labels.js';
+import { annotations, jobName, labels, labelValue, managedByValue } from './labels.js';
 import { observerEnv, podLayout } from './pod-layout.js';
 
 /** What shapes the Jobs of an executor, beside the attempt itself. */
@@ -88,7 +88,11 @@ export function attemptJob(claimed: ClaimedAttempt, token: string, settings: Job
       name: jobName(executionId, claimed.attempt),
       namespace: fn.namespace,
       labels: podLabels,
-      annotations: { 'pontoon.dev/function-version': String(fn.version), 'pontoon.dev/deadline': deadline.toISOString() },
+      annotations: {
+        [annotations.functionVersion]: String(fn.version),
+        [annotations.deadline]: deadline.toISOString(),
+        [annotations.leaseOwner]: claimed.execution.attempts.find((attempt) => attempt.number === claimed.attempt)?.owner ?? '',
+      },
     },
     spec: {
       backoffLimit: 0,

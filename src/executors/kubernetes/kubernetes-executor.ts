@@ -2,12 +2,13 @@ import { asError } from '../../domain/errors.js';
 import { byteLimit, deliverToSink } from '../attempt-helpers.js';
 import { isKubeStatus, type KubeApi } from '../../kubernetes/kube-api.js';
 import { WatchedObjects } from '../../kubernetes/watched-objects.js';
-import type { AttemptRef, ClaimedAttempt } from '../../store/store.js';
+import type { Adoption, AdoptedAttempt, AttemptRef, ClaimedAttempt, OrphanedAttempt } from '../../store/store.js';
 import type { AttemptSink, Executor, StopReason } from '../executor.js';
 import { judgeAttempt } from './attempt-report.js';
 import { AttemptTokens } from './attempt-token.js';
 import { attemptJob, type JobSettings } from './job-manifest.js';
-import { controllerSelector, jobName, labels } from './labels.js';
+import { leaseOwnerOf, refOf, tokenOf } from './job-identity.js';
+import { controllerSelector, jobName } from './labels.js';
 import { ObserverEndpoint, type ObserverReport } from './observer-endpoint.js';
 import { PodLogFollower } from './pod-logs.js';
 import { deletedPodEnd, functionState, jobEnd, jobFinished, podEnd, podFinished, type Job, type Pod, type PodEnd } from './pod-status.js';
@@ -16,8 +17,14 @@ import { deletedPodEnd, functionState, jobEnd, jobFinished, podEnd, podFinished,
 export interface KubernetesExecutorOptions {
   sink: AttemptSink;
   api: KubeApi;
-  /** Stable across restarts of the same controller (its pod name): labels its Jobs for the orphan sweep. */
+  /** Stable across restarts of the same controller (its pod name): labels its Jobs, which it adopts after a restart. */
   controllerId: string;
+  /**
+   * The controller's own pod, when it runs in one. On shutdown its attempts are left running for
+   * the restarted controller to adopt unless this pod is being deleted: a pod of another name
+   * follows then, which adopts nothing, so the attempts are stopped and retried at once.
+   */
+  self?: { namespace: string; name: string };
   /** Image of the observer containers. */
   observerImage: string;
   /** Secret under which attempt tokens are issued; shared by the replicas of one deployment. */
@@ -63,6 +70,9 @@ const keyOf = (ref: AttemptRef) => `${ref.executionId}#${ref.attempt}`;
  * informers (a list, then a watch; a re-list when the watch expires), never polled. An attempt
  * ends when its pod or Job says so (exit, deadline, OOMKilled, image pull error, eviction, node
  * loss); its log is followed while it runs, and the observer's report supplies the result.
+ * Jobs outlive their controller: a restarted controller adopts the attempts its previous run left
+ * running (findOrphans, adopt) instead of counting them lost, and a controller stopping for a
+ * restart leaves them running (detach).
  *
  * Warm replicas (a later issue) fit beside this as Deployments whose pods take attempts from the
  * same observer endpoint; start() is where an attempt would be routed to a warm pool.
@@ -106,9 +116,8 @@ export class KubernetesExecutor implements Executor {
   }
 
   /**
-   * Starts the observer endpoint and the watches, then deletes the unfinished Jobs a previous run
-   * of this controller left behind: their attempts' leases belong to a process that is gone, so
-   * they are lost and retried by policy.
+   * Starts the observer endpoint and the watches. The unfinished Jobs a previous run of this
+   * controller left behind are found by findOrphans() and adopted by the engine before it claims.
    */
   static async create(options: KubernetesExecutorOptions): Promise<KubernetesExecutor> {
     const executor = new KubernetesExecutor(options);
@@ -125,7 +134,6 @@ export class KubernetesExecutor implements Executor {
     };
     try {
       await Promise.all([executor.jobs.start(), executor.pods.start()]);
-      await executor.sweepOrphans();
     } catch (thrown) {
       await executor.close();
       throw asError(thrown);
@@ -147,22 +155,8 @@ export class KubernetesExecutor implements Executor {
     const key = keyOf(ref);
     if (this.attempts.has(key)) throw new Error(`attempt ${ref.attempt} of execution ${ref.executionId} is already running`);
     const namespace = claimed.function.namespace;
-    const attempt: PodAttempt = {
-      ref,
-      claimed,
-      namespace,
-      jobName: jobName(ref.executionId, ref.attempt),
-      logs: new PodLogFollower({
-        api: this.options.api,
-        namespace,
-        limitBytes: byteLimit(spec.limits?.logs, this.options.logLimitBytes),
-        onLines: (lines) => deliverToSink(() => this.options.sink.logs(ref, lines)),
-      }),
-      podDone: false,
-      finalizing: false,
-    };
     // Registered before the create: the watch may deliver the pod before the create answers.
-    this.attempts.set(key, attempt);
+    const attempt = this.track(claimed, 0);
     const job = attemptJob(claimed, this.tokens.issue(ref), this.settings, this.now());
     try {
       await this.options.api.create(`/apis/batch/v1/namespaces/${namespace}/jobs`, job);
@@ -174,6 +168,115 @@ export class KubernetesExecutor implements Executor {
     }
     // Stopped while the create was on its way: stop()'s delete may have come first.
     if (this.attempts.get(key) !== attempt) await this.options.api.delete(`/apis/batch/v1/namespaces/${namespace}/jobs/${attempt.jobName}`);
+  }
+
+  /** Follows one attempt from now on: its Job's and pod's events, its log, its observer's calls. */
+  private track(claimed: ClaimedAttempt, loggedLines: number): PodAttempt {
+    const ref: AttemptRef = { executionId: claimed.execution.id, attempt: claimed.attempt };
+    const namespace = claimed.function.namespace;
+    const attempt: PodAttempt = {
+      ref,
+      claimed,
+      namespace,
+      jobName: jobName(ref.executionId, ref.attempt),
+      logs: new PodLogFollower({
+        api: this.options.api,
+        namespace,
+        limitBytes: byteLimit(claimed.function.document.spec.limits?.logs, this.options.logLimitBytes),
+        onLines: (lines) => deliverToSink(() => this.options.sink.logs(ref, lines)),
+        skipLines: loggedLines,
+      }),
+      podDone: false,
+      finalizing: false,
+    };
+    this.attempts.set(keyOf(ref), attempt);
+    return attempt;
+  }
+
+  /**
+   * The unfinished Jobs of this controller (by its label) that it did not start: a previous run's,
+   * each with the lease owner it was started for. A Job that names no owner (made before owners
+   * were recorded) cannot be adopted and is deleted; its attempt is lost when its lease runs out.
+   */
+  async findOrphans(): Promise<OrphanedAttempt[]> {
+    const orphans: OrphanedAttempt[] = [];
+    for (const job of this.jobs.list()) {
+      const name = job.metadata?.name;
+      if (!name || jobFinished(job) || job.metadata?.deletionTimestamp || this.attemptOf(job)) continue;
+      const ref = refOf(job);
+      const owner = leaseOwnerOf(job);
+      if (ref && owner) orphans.push({ ...ref, owner });
+      else await this.deleteJob(job.metadata?.namespace ?? '', name);
+    }
+    return orphans;
+  }
+
+  /**
+   * Takes up the attempts whose leases the engine adopted: each is tracked as if started here,
+   * its Job's own token is accepted from its observer (the previous run may have had another
+   * secret), its log is read on past the lines already stored, and what happened to its Job and
+   * pod while no controller watched is caught up on from the watch caches. The Jobs of attempts
+   * that are over (settled, or counted lost when their lease expired) are deleted.
+   */
+  async adopt({ adopted, over }: Adoption): Promise<void> {
+    const jobs = new Map<string, Job>();
+    for (const job of this.jobs.list()) {
+      const ref = refOf(job);
+      if (ref) jobs.set(keyOf(ref), job);
+    }
+    for (const claimed of adopted) this.resume(claimed, jobs.get(keyOf({ executionId: claimed.execution.id, attempt: claimed.attempt })));
+    for (const ref of over) {
+      const job = jobs.get(keyOf(ref));
+      if (job?.metadata?.name) await this.deleteJob(job.metadata.namespace ?? '', job.metadata.name);
+    }
+  }
+
+  private resume(claimed: AdoptedAttempt, job: Job | undefined): void {
+    const attempt = this.track(claimed, claimed.loggedLines);
+    const token = job && tokenOf(job);
+    if (token) this.tokens.adopt(attempt.ref, token);
+    // Deleted while no controller watched: whatever its program did is gone with it.
+    if (!job) return this.vanished(attempt);
+    for (const pod of this.pods.list()) if (this.attemptOf(pod) === attempt) this.onPod(pod);
+    this.onJob(job);
+  }
+
+  /**
+   * Lets go of the running attempts, leaving their Jobs to run on, for the restarted controller
+   * to adopt (see create). When this controller's pod is being deleted, no restart in place
+   * follows: nothing is let go of, and close() stops them.
+   */
+  async detach(): Promise<AttemptRef[]> {
+    if (await this.leaving()) return [];
+    // Observers' calls fail from now on and are retried, reaching the restarted controller: a
+    // report answered here would be answered 410 (not running here), and never sent again.
+    await this.endpoint.close();
+    const detached = [...this.attempts.values()].filter((attempt) => !attempt.finalizing);
+    for (const attempt of detached) {
+      // Not flushed: lines not stored yet are read again by the adopter, which skips those stored.
+      attempt.logs.cancel();
+      this.forget(attempt);
+    }
+    return detached.map((attempt) => attempt.ref);
+  }
+
+  /** True when this controller's pod is being deleted (or is gone). */
+  private async leaving(): Promise<boolean> {
+    const self = this.options.self;
+    if (!self) return false;
+    try {
+      const pod = await this.options.api.get<Pod>(`/api/v1/namespaces/${self.namespace}/pods/${self.name}`);
+      return Boolean(pod.metadata?.deletionTimestamp);
+    } catch (thrown) {
+      // Unsure: leave the Jobs running. At worst they are lost when their leases run out.
+      return isKubeStatus(thrown, 404);
+    }
+  }
+
+  private async deleteJob(namespace: string, name: string): Promise<void> {
+    await this.options.api.delete(`/apis/batch/v1/namespaces/${namespace}/jobs/${name}`).catch((thrown) => {
+      process.emitWarning(`cannot delete Job ${namespace}/${name}: ${asError(thrown).message}`);
+    });
   }
 
   /** Deletes the attempt's Job (and so its pod); the attempt reports nothing. */
@@ -200,22 +303,9 @@ export class KubernetesExecutor implements Executor {
     this.options.api.close();
   }
 
-  private async sweepOrphans(): Promise<void> {
-    for (const job of this.jobs.list()) {
-      const name = job.metadata?.name;
-      if (!name || jobFinished(job) || job.metadata?.deletionTimestamp) continue;
-      if (this.attemptOf(job)) continue;
-      await this.options.api.delete(`/apis/batch/v1/namespaces/${job.metadata?.namespace}/jobs/${name}`);
-    }
-  }
-
   private attemptOf(object: Job | Pod): PodAttempt | undefined {
-    const objectLabels = object.metadata?.labels ?? {};
-    const executionId = objectLabels[labels.execution];
-    const number = Number(objectLabels[labels.attempt]);
-    if (!executionId || !Number.isInteger(number)) return undefined;
-    // Label values are the execution ids themselves (UUIDs fit a label value unchanged).
-    return this.attempts.get(keyOf({ executionId, attempt: number }));
+    const ref = refOf(object);
+    return ref && this.attempts.get(keyOf(ref));
   }
 
   private onPod(pod: Pod): void {
@@ -255,6 +345,10 @@ export class KubernetesExecutor implements Executor {
   private onJobDeleted(job: Job): void {
     const attempt = this.attemptOf(job);
     if (!attempt || attempt.finalizing) return;
+    this.vanished(attempt);
+  }
+
+  private vanished(attempt: PodAttempt): void {
     this.noteEnd(attempt, { kind: 'vanished', message: 'the attempt’s Job was deleted before its program ended' });
     attempt.podDone = true;
     this.advance(attempt);
@@ -316,7 +410,8 @@ export class KubernetesExecutor implements Executor {
 
   private forget(attempt: PodAttempt): void {
     clearTimeout(attempt.recheck);
-    if (this.attempts.get(keyOf(attempt.ref)) === attempt) this.attempts.delete(keyOf(attempt.ref));
+    if (this.attempts.get(keyOf(attempt.ref)) !== attempt) return;
+    this.attempts.delete(keyOf(attempt.ref));
+    this.tokens.forget(attempt.ref);
   }
-
 }

@@ -4,8 +4,16 @@ export const labels = {
   function: 'pontoon.dev/function',
   execution: 'pontoon.dev/execution',
   attempt: 'pontoon.dev/attempt',
-  /** Which controller launched it: its orphan sweep after a restart only touches its own Jobs. */
+  /** Which controller launched it: after a restart, it adopts only its own Jobs. */
   controller: 'pontoon.dev/controller',
+} as const;
+
+/** Annotations Pontoon puts on the Jobs of attempts. */
+export const annotations = {
+  functionVersion: 'pontoon.dev/function-version',
+  deadline: 'pontoon.dev/deadline',
+  /** The store's lease owner the attempt was started for: a restarted controller adopts the attempt from it. */
+  leaseOwner: 'pontoon.dev/lease-owner',
 } as const;
 
 /** Value of app.kubernetes.io/managed-by on everything Pontoon creates. */

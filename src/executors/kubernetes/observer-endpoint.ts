@@ -12,6 +12,8 @@ export interface ObserverReport {
   outputBytes: number;
   /** Text of the error file (a failing program's message); null when absent. */
   error: string | null;
+  /** What stood at $PONTOON_OUTPUT instead of a regular file; absent or null when nothing did. */
+  outputRefused?: string | null;
 }
 
 /** What the endpoint asks of the executor. */
@@ -81,11 +83,12 @@ export class ObserverEndpoint {
 
 function parseReport(body: unknown): ObserverReport | undefined {
   if (!body || typeof body !== 'object') return undefined;
-  const { output, outputBytes, error } = body as Record<string, unknown>;
+  const { output, outputBytes, error, outputRefused = null } = body as Record<string, unknown>;
   if (output !== null && typeof output !== 'string') return undefined;
   if (error !== null && typeof error !== 'string') return undefined;
   if (typeof outputBytes !== 'number' || outputBytes < 0) return undefined;
-  return { output, outputBytes, error };
+  if (outputRefused !== null && typeof outputRefused !== 'string') return undefined;
+  return { output, outputBytes, error, outputRefused };
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -10,6 +10,11 @@ export interface PodLogOptions {
   namespace: string;
   limitBytes: number;
   onLines(lines: LogLine[]): void;
+  /**
+   * Lines of the program already stored (an adopted attempt's, read by the controller's previous
+   * run): the log is read again from its start and these are not delivered twice.
+   */
+  skipLines?: number;
 }
 
 /** How often a follow is retried while the container is still being created. */
@@ -32,11 +37,18 @@ export class PodLogFollower {
   lastLine = '';
 
   constructor(private readonly options: PodLogOptions) {
+    let skip = options.skipLines ?? 0;
     this.capture = new LogCapture({
       limitBytes: options.limitBytes,
       onLines: (lines) => {
         for (const line of lines) if (line.stream !== 'system' && line.line.trim()) this.lastLine = line.line;
-        options.onLines(lines);
+        // Skipped after the capture, so that the log limit still counts the lines stored before.
+        const fresh = lines.filter((line) => {
+          if (line.stream === 'system' || skip === 0) return true;
+          skip -= 1;
+          return false;
+        });
+        if (fresh.length > 0) options.onLines(fresh);
       },
     });
   }

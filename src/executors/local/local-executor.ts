@@ -1,4 +1,4 @@
-import { mkdirSync, rmdirSync } from 'node:fs';
+import { rmdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { byteLimit, deliverToSink } from '../attempt-helpers.js';
@@ -12,6 +12,7 @@ import type { AttemptRef, ClaimedAttempt } from '../../store/store.js';
 import type { AttemptSink, Executor, StopReason } from '../executor.js';
 import { ObserverHost } from './observer-host.js';
 import { sweepOrphans, sweepWorkDir, workDirName } from './orphans.js';
+import { ensureWorkRoot } from './work-root.js';
 
 /** What a local executor is made with. */
 export interface LocalExecutorOptions {
@@ -80,7 +81,8 @@ export class LocalExecutor implements Executor {
   private closed = false;
 
   constructor(private readonly options: LocalExecutorOptions) {
-    mkdirSync(options.workRoot, { recursive: true });
+    // Refused when another user could write there (and so tamper with attempts' files).
+    ensureWorkRoot(options.workRoot);
     this.hosts = new Array<ObserverHost | undefined>(Math.max(1, options.hosts ?? Math.min(4, availableParallelism()))).fill(undefined);
     // Anything left under the work root belongs to a previous run of this executor (and its
     // observer host) that died.

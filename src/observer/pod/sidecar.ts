@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readAttemptFile } from '../attempt-file.js';
 import { attemptEndpointFromEnv, callController, type AttemptEndpoint } from './controller-client.js';
 import { withRetries } from './write-input.js';
 
@@ -10,42 +10,25 @@ export interface OutputReport {
   output: string | null;
   outputBytes: number;
   error: string | null;
+  /** What stood at $PONTOON_OUTPUT instead of a regular file (`a FIFO`, …); null when nothing did. */
+  outputRefused: string | null;
 }
 
 /**
- * Reads the program's output and error files. An output larger than the limit is not read, only
- * measured, so the controller can judge it ResultTooLarge without the bytes travelling.
+ * Reads the program's output and error files, never blocking on them (see readAttemptFile). An
+ * output larger than the limit is not read, only measured, so the controller can judge it
+ * ResultTooLarge without the bytes travelling. One that is not a regular file is not read at all,
+ * and the report says what stood there, so the controller fails an attempt that exited 0.
  */
 export function readOutputs(outputFile: string, errorFile: string, resultLimitBytes: number): OutputReport {
-  let output: string | null = null;
-  let outputBytes = 0;
-  try {
-    const fd = openSync(outputFile, 'r');
-    try {
-      outputBytes = fstatSync(fd).size;
-      if (outputBytes <= resultLimitBytes) {
-        const buffer = Buffer.alloc(outputBytes);
-        let read = 0;
-        while (read < outputBytes) {
-          const n = readSync(fd, buffer, read, outputBytes - read, read);
-          if (n === 0) break;
-          read += n;
-        }
-        output = buffer.subarray(0, read).toString('utf8');
-      }
-    } finally {
-      closeSync(fd);
-    }
-  } catch (thrown) {
-    if ((thrown as NodeJS.ErrnoException).code !== 'ENOENT') throw thrown;
-  }
-  let error: string | null = null;
-  try {
-    error = readFileSync(errorFile, 'utf8').slice(0, errorLimit) || null;
-  } catch {
-    // No error file: the program wrote no message.
-  }
-  return { output, outputBytes, error };
+  const output = readAttemptFile(outputFile, resultLimitBytes);
+  const error = readAttemptFile(errorFile, errorLimit, true);
+  return {
+    output: output.kind === 'read' ? output.text : null,
+    outputBytes: output.kind === 'read' ? Buffer.byteLength(output.text) : output.kind === 'too-large' ? output.bytes : 0,
+    error: error.kind === 'read' ? error.text.slice(0, errorLimit) : null,
+    outputRefused: output.kind === 'refused' ? output.what : null,
+  };
 }
 
 /** A running sidecar. */

@@ -1,6 +1,7 @@
 import type { AttemptReport, Execution, ExecutionStatus } from '../../domain/execution.js';
 import type { FunctionDocument, FunctionVersion } from '../../domain/function-spec.js';
 import type {
+  Adoption,
   AttemptCompletion,
   AttemptRef,
   ClaimedAttempt,
@@ -15,6 +16,7 @@ import type {
   ExecutionNotification,
   LogLine,
   NewExecution,
+  OrphanedAttempt,
   Rule,
   ScheduleAdvance,
   ScheduleAdvanced,
@@ -36,6 +38,7 @@ import { getFunction, listFunctions, putFunction } from './functions.js';
 import { LeaderLock } from './leader-lock.js';
 import { countExecutions, listExecutions } from './list-executions.js';
 import { appendLogs, readLogs } from './logs.js';
+import { adoptAttempts } from './adopt-attempts.js';
 import { listExpiredAttempts, renewLeases } from './leases.js';
 import { migrate } from './migrate.js';
 import { readExecution } from './rows.js';
@@ -130,6 +133,9 @@ export class PostgresStore implements Store {
   }
   async renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]> {
     return renewLeases(this.pool, owner, attempts, now, leaseMs);
+  }
+  async adoptAttempts(owner: string, orphans: OrphanedAttempt[], now: string, leaseMs: number): Promise<Adoption> {
+    return adoptAttempts(this.pool, owner, orphans, now, leaseMs);
   }
   async listExpiredAttempts(now: string, limit: number): Promise<(AttemptRef & { execution: Execution })[]> {
     return listExpiredAttempts(this.pool, now, limit);

@@ -1,6 +1,7 @@
 import type { AttemptReport, Execution, ExecutionStatus } from '../../domain/execution.js';
 import type { FunctionDocument, FunctionVersion } from '../../domain/function-spec.js';
 import type {
+  Adoption,
   AttemptCompletion,
   AttemptRef,
   ClaimedAttempt,
@@ -11,6 +12,7 @@ import type {
   ExecutionQuery,
   LogLine,
   NewExecution,
+  OrphanedAttempt,
   StatusCounts,
   Store,
   StoredLogLine,
@@ -39,6 +41,7 @@ import { enqueueExecutions } from './enqueue-executions.js';
 import { getFunction, listFunctions, putFunction } from './functions.js';
 import { countExecutions, listExecutions } from './list-executions.js';
 import { appendLogs, readLogs } from './logs.js';
+import { adoptAttempts } from './adopt-attempts.js';
 import { listExpiredAttempts, renewLeases } from './leases.js';
 import { migrate } from './migrate.js';
 import { readExecution } from './rows.js';
@@ -98,6 +101,9 @@ export class SqliteStore implements Store {
   }
   async renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]> {
     return renewLeases(this.db, owner, attempts, now, leaseMs);
+  }
+  async adoptAttempts(owner: string, orphans: OrphanedAttempt[], now: string, leaseMs: number): Promise<Adoption> {
+    return adoptAttempts(this.db, owner, orphans, now, leaseMs);
   }
   async listExpiredAttempts(now: string, limit: number): Promise<(AttemptRef & { execution: Execution })[]> {
     return readTransaction(this.db, () => listExpiredAttempts(this.db, now, limit));

@@ -9,7 +9,7 @@ async function claimOne(store: Store, owner = 'a', now = at(0)) {
   return claimed;
 }
 
-/** Leases: renewal, stale attempts, expiry. */
+/** Leases: renewal, stale attempts, expiry, adoption. */
 export function leaseSpecs(open: OpenStore): void {
   describe('leases', () => {
     it(
@@ -51,6 +51,42 @@ export function leaseSpecs(open: OpenStore): void {
           refOf(reaped),
           refOf(expired),
         ]);
+      }),
+    );
+
+    it(
+      'lets a restarted controller adopt the live attempts its predecessor left, fenced as renewals are',
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('report'));
+        await enqueueMany(store, 'report', 5);
+        const [live, settled, expired, takenOver, logged] = await store.claimExecutions({ owner: 'old', now: at(0), leaseMs: 30_000, limit: 5 });
+        await store.completeAttempt(completion(refOf(settled), { finishedAt: at(3) }));
+        await store.renewLeases('old', [refOf(live), refOf(takenOver), refOf(logged)], at(10), 30_000);
+        await store.appendLogs(refOf(logged), [
+          { time: at(11), stream: 'stdout', line: 'one' },
+          { time: at(11), stream: 'system', line: '[pontoon] note' },
+          { time: at(12), stream: 'stderr', line: 'two' },
+        ]);
+        const other = await store.adoptAttempts('other', [{ ...refOf(takenOver), owner: 'old' }], at(20), 30_000);
+        assert.deepEqual(other.adopted.map(refOf), [refOf(takenOver)]);
+
+        const orphans = [live, settled, expired, takenOver, logged].map((claimed) => ({ ...refOf(claimed), owner: 'old' }));
+        const { adopted, over } = await store.adoptAttempts('new', orphans, at(35), 30_000);
+        assert.deepEqual(adopted.map(refOf), [refOf(live), refOf(logged)]);
+        assert.deepEqual(adopted.map((attempt) => attempt.loggedLines), [0, 2]);
+        assert.equal(adopted[0].execution.input, live.execution.input);
+        assert.equal(adopted[0].function.version, live.function.version);
+        assert.equal(adopted[0].leaseExpiresAt, at(65));
+        // The settled attempt is over, and so is the expired one: from its expiry it counts as lost.
+        assert.deepEqual(over, [refOf(settled), refOf(expired)]);
+
+        // The leases are the adopter's now: it renews them, the old owner cannot.
+        assert.deepEqual(await store.renewLeases('new', [refOf(live), refOf(logged)], at(60), 30_000), []);
+        assert.deepEqual(await store.renewLeases('old', [refOf(live)], at(60), 30_000), [refOf(live)]);
+        assert.equal((await store.getExecution(live.execution.id))!.attempts[0].owner, 'new');
+        // Adopting again is harmless; the other controller keeps what it took.
+        assert.deepEqual((await store.adoptAttempts('new', [orphans[0], orphans[3]], at(61), 30_000)).adopted.map(refOf), [refOf(live)]);
+        assert.equal((await store.getExecution(takenOver.execution.id))!.attempts[0].owner, 'other');
       }),
     );
 
