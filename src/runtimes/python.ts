@@ -8,7 +8,7 @@ import type { Runtimes } from './runtime.js';
 import { sdkHash, type SdkLocations } from './sdk-sources.js';
 
 /** Bumped when what this file builds changes, so older builds are not reused. */
-const builderVersion = 'python-2';
+const builderVersion = 'python-3';
 
 // The handler runner for `module.function`: the SDK's serve(), with the input converted to the
 // type the handler's first parameter declares, when it declares one. typing is imported only then.
@@ -16,6 +16,8 @@ const builderVersion = 'python-2';
 // no-op handler's first line went from +19.6 to +8.4 ms over `python3 -c 'print(...)'` (median of
 // 20 interleaved starts on a noisy 2-core VM, about ±3 ms); `python3 -X importtime` puts the SDK's
 // import at 26.8 -> 6.1 ms here, 37.4 -> 15.7 ms with -S (no site, which here imports typing).
+// Started as a warm replica (PONTOON_RUNTIME_API set), serve() runs the replica loop and fail()
+// reports a handler that cannot be loaded as the replica's start failure (docs/warm-replicas.md).
 const bootstrap = `import importlib
 import sys
 
@@ -23,7 +25,14 @@ from pontoon_sdk import fail, serve
 
 module_name, function_name = sys.argv[1], sys.argv[2]
 del sys.argv[1:3]
-handler = getattr(importlib.import_module(module_name), function_name, None)
+try:
+    module = importlib.import_module(module_name)
+except Exception as exc:  # noqa: BLE001 - a module that does not load fails the attempt (or the replica's start) with why
+    import traceback
+
+    traceback.print_exc()
+    fail(f"handler {module_name}.{function_name}: importing {module_name} raised {type(exc).__name__}: {exc}")
+handler = getattr(module, function_name, None)
 if not callable(handler):
     fail(f"handler {module_name}.{function_name}: {module_name} has no function {function_name}")
 input_type = None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from ._context import Context
-from ._contract import Contract, ContractError, parse_input_json, stringify_result
+from ._contract import RUNTIME_API, Contract, ContractError, parse_input_json, stringify_result
 from ._handler import Outcome, finish
 
 # typing for type checkers only: importing the SDK must not import it (see _handler.py).
@@ -41,5 +43,13 @@ def done(result: Any = None) -> NoReturn:
 
 
 def fail(message: str) -> NoReturn:
-    """Writes the failure message and exits 1."""
+    """Writes the failure message and exits 1.
+
+    In a warm replica (PONTOON_RUNTIME_API set), where no attempt is under way before ``serve``,
+    the message is the replica's start failure: it is posted to the runtime API's init/error.
+    """
+    if os.environ.get(RUNTIME_API):
+        from ._replica import fail_start
+
+        fail_start(message)
     finish(Contract(), Outcome.failed(message))

@@ -1,0 +1,270 @@
+"""A warm replica: the SDK's side of the runtime API, protocol 1 (docs/warm-replicas.md).
+
+``serve`` hands over to :func:`serve_replica` when PONTOON_RUNTIME_API is set. One thread takes
+invocations (``next?max=free``, long-polled), up to PONTOON_REPLICA_CONCURRENCY handlers run at
+once on a thread pool, and one thread posts finished outcomes, as many as have gathered, in one
+``results`` request. Imported only in a replica: an on-demand attempt pays nothing for http.client
+or the threads.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ._context import Context, _parse_deadline
+from ._contract import FUNCTION, NAMESPACE, RUNTIME_API, VERSION, message_of
+from ._handler import Outcome, invoke_parsed
+from ._logger import Logger
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, NoReturn, Optional, Tuple, Type
+
+    from ._handler import Handler
+
+TOKEN = "PONTOON_REPLICA_TOKEN"
+"""This replica's secret, sent as a bearer token on every request."""
+CONCURRENCY = "PONTOON_REPLICA_CONCURRENCY"
+"""Most invocations this replica may hold in flight."""
+PROTOCOL = "PONTOON_REPLICA_PROTOCOL"
+"""The protocol version Pontoon speaks."""
+PROTOCOL_VERSION = "1"
+"""The only version this SDK speaks."""
+
+WAIT_MS = 20_000
+"""How long one ``next`` long-polls before an empty answer."""
+MAX_RESULTS = 1000
+"""Most results one request may carry."""
+FIRST_RETRY_S = 0.1
+"""Pause before retrying after a 5xx or a broken connection; doubled each time, up to MAX_RETRY_S."""
+MAX_RETRY_S = 5.0
+UNREACHABLE_S = 30.0
+"""How long the runtime API may stay unreachable before the replica gives up (the controller is gone)."""
+TOO_LARGE = "the result is larger than the runtime API accepts (16 MiB a request)"
+
+
+class ReplicaExit(Exception):
+    """The replica must stop: the protocol says to exit non-zero (401, a bug, an unreachable API)."""
+
+
+class RuntimeApi:
+    """One keep-alive HTTP/1.1 connection to the runtime API; one per thread, as http.client is not shared."""
+
+    def __init__(self, address: str, token: str) -> None:
+        host, _, port = address.rpartition(":")
+        self._host, self._port = host or address, int(port) if port.isdigit() else 80
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._connection: Optional[http.client.HTTPConnection] = None
+
+    def request(self, method: str, path: str, body: Optional[bytes] = None) -> Tuple[int, bytes]:
+        """Sends one request and returns its status and body, retrying 5xx answers and broken connections.
+
+        A 5xx is retried after 100 ms, 200 ms, ... up to 5 s between tries; a connection that cannot
+        be made or breaks is retried so for up to 30 s, then raises ReplicaExit.
+        """
+        pause = FIRST_RETRY_S
+        unreachable_since: Optional[float] = None
+        headers = dict(self._headers)
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        while True:
+            try:
+                status, data = self._send(method, path, body, headers)
+            except (OSError, http.client.HTTPException) as exc:
+                self.close()
+                now = time.monotonic()
+                unreachable_since = unreachable_since or now
+                if now - unreachable_since >= UNREACHABLE_S:
+                    raise ReplicaExit(f"the runtime API at {self._host}:{self._port} is unreachable: {exc}") from exc
+            else:
+                if status < 500:
+                    return status, data
+                unreachable_since = None
+            time.sleep(pause)
+            pause = min(pause * 2, MAX_RETRY_S)
+
+    def _send(self, method: str, path: str, body: Optional[bytes], headers: dict) -> Tuple[int, bytes]:
+        if self._connection is None:
+            # The timeout outlasts the longest long poll.
+            self._connection = http.client.HTTPConnection(self._host, self._port, timeout=WAIT_MS / 1000 + 30)
+        self._connection.request(method, path, body, headers)
+        response = self._connection.getresponse()
+        data = response.read()
+        if response.will_close:
+            self.close()
+        return response.status, data
+
+    def close(self) -> None:
+        """Closes the connection; the next request opens another."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def fail_start(message: str) -> NoReturn:
+    """Reports why this replica cannot start to ``/v1/init/error``, and exits 1."""
+    sys.stderr.write(f"{message}\n")
+    try:
+        api = RuntimeApi(os.environ[RUNTIME_API], os.environ.get(TOKEN, ""))
+        api.request("POST", "/v1/init/error", json.dumps({"error": message or "the replica cannot start"}).encode())
+    except ReplicaExit as exc:
+        sys.stderr.write(f"{exc}\n")
+    _exit(1)
+
+
+def serve_replica(handler: Handler, input_type: Optional[Type[Any]] = None) -> NoReturn:
+    """Runs the replica loop until Pontoon drains the replica (exit 0) or the protocol says to stop (exit 1)."""
+    protocol = os.environ.get(PROTOCOL, "")
+    if protocol != PROTOCOL_VERSION:
+        fail_start(f"{PROTOCOL}={protocol or '(unset)'}: this SDK speaks replica protocol {PROTOCOL_VERSION} only")
+    try:
+        concurrency = int(os.environ.get(CONCURRENCY, "1"))
+    except ValueError:
+        concurrency = 0
+    if concurrency < 1:
+        fail_start(f"{CONCURRENCY}={os.environ.get(CONCURRENCY)} is not a positive integer")
+    replica = Replica(handler, input_type, os.environ[RUNTIME_API], os.environ.get(TOKEN, ""), concurrency)
+    try:
+        replica.run()
+    except ReplicaExit as exc:
+        sys.stderr.write(f"pontoon replica: {exc}\n")
+        _exit(1)
+    except Exception as exc:  # noqa: BLE001 - an answer that is not the protocol's: a bug, exit non-zero
+        sys.stderr.write(f"pontoon replica: {exc!r}\n")
+        _exit(1)
+    _exit(0)
+
+
+class Replica:
+    """The loop of one replica: takes invocations, runs them on a thread pool, posts their outcomes."""
+
+    def __init__(self, handler: Handler, input_type: Optional[Type[Any]], address: str, token: str, concurrency: int) -> None:
+        self._handler = handler
+        self._input_type = input_type
+        self._address, self._token = address, token
+        self._concurrency = concurrency
+        self._function = os.environ.get(FUNCTION, "")
+        self._namespace = os.environ.get(NAMESPACE, "")
+        self._version = os.environ.get(VERSION, "")
+        self._changed = threading.Condition()
+        # Handed out by next and not yet answered by a posted result; guarded by _changed.
+        self._in_flight = 0
+        self._finished: List[Tuple[str, Outcome]] = []
+
+    def run(self) -> None:
+        """Serves until a 410 and every outcome is posted; raises ReplicaExit when the replica must exit 1."""
+        poster = threading.Thread(target=self._post_finished, name="pontoon-results", daemon=True)
+        poster.start()
+        api = RuntimeApi(self._address, self._token)
+        # Not shut down on the way out: the process exits with os._exit, whatever the handlers do.
+        pool = ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="pontoon-invocation")
+        while True:
+            with self._changed:
+                while self._in_flight >= self._concurrency:
+                    self._changed.wait()
+                free = self._concurrency - self._in_flight
+            status, body = api.request("GET", f"/v1/invocations/next?max={free}&wait={WAIT_MS}")
+            if status == 204:
+                continue
+            if status == 410:
+                break  # draining: finish what is in flight, post it, exit 0
+            if status != 200:
+                raise _refused("next", status, body)
+            invocations = json.loads(body)["invocations"]
+            with self._changed:
+                self._in_flight += len(invocations)
+            for invocation in invocations:
+                pool.submit(self._run, invocation)
+        with self._changed:
+            while self._in_flight > 0:
+                self._changed.wait()
+
+    def _run(self, invocation: dict) -> None:
+        """Runs one invocation's handler; whatever happens, its outcome joins the finished ones."""
+        id_ = str(invocation.get("id", ""))
+        try:
+            ctx = Context(
+                execution_id=str(invocation.get("executionId", "")),
+                attempt=int(invocation.get("attempt", 1)),
+                function=self._function,
+                namespace=self._namespace,
+                version=self._version,
+                deadline=_parse_deadline(invocation.get("deadline")),
+                logger=Logger(tag=id_),
+            )
+            outcome = invoke_parsed(self._handler, invocation.get("input"), ctx, self._input_type)
+        except BaseException as exc:  # noqa: BLE001 - a handler's sys.exit() or a bad invocation fails it, not the replica
+            outcome = Outcome.failed(message_of(exc))
+        with self._changed:
+            self._finished.append((id_, outcome))
+            self._changed.notify_all()
+
+    def _post_finished(self) -> None:
+        """The results thread: posts whatever has finished in one request, while handlers keep running."""
+        api = RuntimeApi(self._address, self._token)
+        try:
+            while True:
+                with self._changed:
+                    while not self._finished:
+                        self._changed.wait()
+                    batch = self._finished[:MAX_RESULTS]
+                    del self._finished[:MAX_RESULTS]
+                # Lines count for an invocation only if Pontoon reads them before its result.
+                _flush()
+                self._post(api, batch)
+                with self._changed:
+                    self._in_flight -= len(batch)
+                    self._changed.notify_all()
+        except BaseException as exc:  # noqa: BLE001 - results can no longer go out: the replica is done
+            # Exits from here rather than telling the loop, which may be in a long poll for 20 s.
+            sys.stderr.write(f"pontoon replica: {exc}\n")
+            _exit(1)
+
+    def _post(self, api: RuntimeApi, batch: List[Tuple[str, Outcome]]) -> None:
+        status, body = api.request("POST", "/v1/invocations/results", _results_body(batch))
+        if status == 413:
+            if len(batch) > 1:
+                for one in batch:  # too large together: one by one
+                    self._post(api, [one])
+                return
+            status, body = api.request("POST", "/v1/invocations/results", _results_body([(batch[0][0], Outcome.failed(TOO_LARGE))]))
+        if status != 200:
+            raise _refused("results", status, body)
+
+
+def _results_body(batch: List[Tuple[str, Outcome]]) -> bytes:
+    # Results are JSON text already (the handler's output): spliced in, not parsed and dumped again.
+    parts = []
+    for id_, outcome in batch:
+        if outcome.ok:
+            parts.append(f'{{"id":{json.dumps(id_)},"status":"succeeded","result":{outcome.output or "null"}}}')
+        else:
+            parts.append(f'{{"id":{json.dumps(id_)},"status":"failed","error":{json.dumps(outcome.error or "failed")}}}')
+    return ('{"results":[' + ",".join(parts) + "]}").encode("utf-8")
+
+
+def _refused(request: str, status: int, body: bytes) -> ReplicaExit:
+    # 400, 404 and 405 are bugs on one side or the other, and 401 means this replica was stopped:
+    # the protocol says to exit non-zero for all of them.
+    return ReplicaExit(f"the runtime API answered {request} with {status}: {body.decode('utf-8', 'replace')[:1000]}")
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def _exit(code: int) -> NoReturn:
+    _flush()
+    # os._exit: the handler threads may still hold a handler that never returns, and interpreter
+    # shutdown would wait for them.
+    os._exit(code)
