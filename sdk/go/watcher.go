@@ -1,5 +1,7 @@
 package pontoon
 
+import "os"
+
 // GetInput returns the input parsed from JSON (maps, slices, float64, string, bool or nil).
 func GetInput() (any, error) {
 	return GetInputAsJSON[any]()
@@ -27,6 +29,12 @@ func Done(result any) {
 }
 
 // Fail writes the failure message and exits 1. It does not return.
+//
+// In a warm replica (PONTOON_RUNTIME_API set), where no attempt is under way before Serve, the
+// message is the replica's start failure: it is posted to the runtime API's init/error.
 func Fail(message string) {
+	if os.Getenv(EnvRuntimeAPI) != "" {
+		failStart(message)
+	}
 	finish(ContractFromEnv(), Failed(message))
 }
