@@ -49,8 +49,13 @@ public final class Pontoon {
     exit(0);
   }
 
-  /** Writes the failure message and exits 1. */
+  /**
+   * Writes the failure message and exits 1. In a warm replica (PONTOON_RUNTIME_API set), where no
+   * attempt is under way before {@link #serve}, the message is the replica's start failure: it is
+   * posted to the runtime API's init/error.
+   */
   public static void fail(String message) {
+    if (inReplica()) Replica.failStart(message);
     try {
       Contract.fromEnv().writeError(message == null ? "failed" : message);
     } catch (PontoonException e) {
@@ -86,7 +91,16 @@ public final class Pontoon {
     return invoke(Json.type(inputType), handler, inputJson, ctx);
   }
 
+  /**
+   * Serves one attempt by the file contract; started as a warm replica (PONTOON_RUNTIME_API set),
+   * runs the handler for every invocation the runtime API hands out instead, until Pontoon drains
+   * the replica (docs/warm-replicas.md).
+   */
   private static <I, O> void serve(Json.Target inputType, Handler<I, O> handler) {
+    if (inReplica()) {
+      Replica.serve(inputType, handler);
+      return;
+    }
     Contract contract = Contract.fromEnv();
     Outcome outcome;
     try {
@@ -97,7 +111,7 @@ public final class Pontoon {
     finish(contract, outcome);
   }
 
-  private static <I, O> Outcome invoke(Json.Target inputType, Handler<I, O> handler, String inputJson, Context ctx) {
+  static <I, O> Outcome invoke(Json.Target inputType, Handler<I, O> handler, String inputJson, Context ctx) {
     I input;
     try {
       input = Json.parse(inputJson, inputType);
@@ -116,6 +130,11 @@ public final class Pontoon {
     } catch (PontoonException e) {
       return Outcome.failed(e.getMessage());
     }
+  }
+
+  private static boolean inReplica() {
+    String address = System.getenv(Contract.RUNTIME_API);
+    return address != null && !address.isEmpty();
   }
 
   private static void finish(Contract contract, Outcome outcome) {
