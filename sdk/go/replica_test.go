@@ -339,3 +339,11 @@ func TestReplica_ATokenTheAPIRefusesMakesTheReplicaExitNonZero(t *testing.T) {
 		t.Fatalf("exit %d, %d results: %s", run.code, len(api.results), run.stderr)
 	}
 }
+
+func TestReplica_AProgramStartedAsAReplicaGetsNoInputAndFailsBeforeAskingForWork(t *testing.T) {
+	api := newFakeRuntimeAPI(t, ranges(1), 1)
+	run := runReplica(t, api, "watcher-done")
+	if run.code == 0 || api.requests["next"] != 0 || len(api.results) != 0 || len(api.initErrors) != 1 || !strings.Contains(api.initErrors[0], "a program runs on demand only") {
+		t.Fatalf("exit %d, %d next, init errors %q: %s", run.code, api.requests["next"], api.initErrors, run.stderr)
+	}
+}

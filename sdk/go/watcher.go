@@ -8,8 +8,14 @@ func GetInput() (any, error) {
 }
 
 // GetInputAsJSON returns the input decoded into T, e.g. GetInputAsJSON[[2]int]() or a struct.
+//
+// In a warm replica there is no input to read (each invocation brings its own to the handler), so
+// it returns an error rather than give a program a zero input.
 func GetInputAsJSON[T any]() (T, error) {
 	var input T
+	if os.Getenv(EnvRuntimeAPI) != "" {
+		return input, contractErrorf("GetInput reads an on-demand attempt's input, and this process is a warm replica: a program runs on demand only (a handler gets its input as an argument)")
+	}
 	data, err := ContractFromEnv().ReadInputJSON()
 	if err != nil {
 		return input, err

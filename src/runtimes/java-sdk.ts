@@ -53,6 +53,12 @@ public final class HandlerMain {
     Method[] methods = type.getMethods();
     Method main = staticMain(methods);
     if (main != null) {
+      String runtimeApi = System.getenv("PONTOON_RUNTIME_API");
+      if (runtimeApi != null && !runtimeApi.isEmpty()) {
+        // A program reads one input and exits: started as a warm replica it would run with none.
+        Pontoon.fail("handler " + args[0] + " is a program (it has a static main), which runs on demand only: implement dev.pontoon.sdk.Handler to run in warm replicas");
+        return;
+      }
       try {
         main.invoke(null, (Object) rest);
       } catch (java.lang.reflect.InvocationTargetException e) {

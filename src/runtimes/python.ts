@@ -99,16 +99,17 @@ async function buildPython(ctx: BuildContext, sdk: SdkLocations): Promise<Launch
   const env = { PYTHONPATH: '{build}/app:{build}/lib', PYTHONUNBUFFERED: '1' };
   const handler = ctx.fn.document.spec.handler;
   if (!handler) {
-    for (const main of ['main.py', '__main__.py']) if (existsSync(join(app, main))) return { command: [python, `{build}/app/${main}`], env };
+    for (const main of ['main.py', '__main__.py']) if (existsSync(join(app, main))) return { command: [python, `{build}/app/${main}`], env, replica: false };
     throw new ToolFailure('python', 'no handler is given and the source has no main.py or __main__.py to run', null);
   }
-  if (isModule(app, handler, true)) return { command: [python, '-m', handler], env };
+  if (isModule(app, handler, true)) return { command: [python, '-m', handler], env, replica: false };
   const dot = handler.lastIndexOf('.');
   const moduleName = handler.slice(0, dot);
   if (dot <= 0 || !isModule(app, moduleName, false)) {
     throw new ToolFailure('python', `handler ${handler}: no module ${dot > 0 ? moduleName : handler} in the source (want module.function or a module to run)`, null);
   }
-  return { command: [python, '{build}/pontoon_bootstrap.py', moduleName, handler.slice(dot + 1)], env };
+  // The bootstrap's serve() is the handler runner: one attempt on demand, or the replica loop.
+  return { command: [python, '{build}/pontoon_bootstrap.py', moduleName, handler.slice(dot + 1)], env, replica: true };
 }
 
 /** True when a dotted name is a module file (or, for a program, a package with __main__) in the source. */

@@ -125,3 +125,11 @@ def test_a_token_the_api_refuses_makes_the_replica_exit_non_zero() -> None:
     assert child.returncode != 0
     assert "401" in child.stderr
     assert api.results == {}
+
+
+def test_a_program_form_started_as_a_replica_gets_no_input_and_fails_before_asking_for_work() -> None:
+    api = FakeRuntimeApi(ranges(1), concurrency=1)
+    child = run_replica(api, "watcher-done")
+    assert child.returncode != 0
+    assert "a program runs on demand only" in child.stderr
+    assert api.requests["next"] == 0 and api.results == {}

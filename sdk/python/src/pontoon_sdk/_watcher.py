@@ -17,8 +17,20 @@ if TYPE_CHECKING:
 
 
 def get_input() -> Any:
-    """The input, parsed from JSON. Raises ContractError if it cannot be read or parsed."""
+    """The input, parsed from JSON. Raises ContractError if it cannot be read or parsed.
+
+    In a warm replica there is no input to read (each invocation brings its own to the handler),
+    so it raises ContractError rather than give a program form a null input.
+    """
+    if os.environ.get(RUNTIME_API):
+        raise ContractError(IN_REPLICA)
     return parse_input_json(Contract().read_input_json())
+
+
+IN_REPLICA = (
+    "get_input() reads an on-demand attempt's input, and this process is a warm replica: a program "
+    "runs on demand only (a handler gets its input as its first argument)"
+)
 
 
 def get_input_as_json(type_: Type[T]) -> T:

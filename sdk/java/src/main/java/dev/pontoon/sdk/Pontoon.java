@@ -20,12 +20,24 @@ public final class Pontoon {
 
   /** The input, converted to the given class (a record, a POJO, {@code int[]}, ...). */
   public static <T> T getInputAsJson(Class<T> type) {
-    return Json.parse(Contract.fromEnv().readInputJson(), Json.type((Type) type));
+    return Json.parse(watcherInput(), Json.type((Type) type));
   }
 
   /** The input, converted to a generic type, e.g. {@code new TypeReference<List<Integer>>() {}}. */
   public static <T> T getInputAsJson(TypeReference<T> type) {
-    return Json.parse(Contract.fromEnv().readInputJson(), Json.type(type));
+    return Json.parse(watcherInput(), Json.type(type));
+  }
+
+  /**
+   * This attempt's input as JSON text. A warm replica has none to read (each invocation brings its
+   * own to the handler): it throws rather than give a program a null input.
+   */
+  private static String watcherInput() {
+    if (inReplica()) {
+      throw new PontoonException("getInput reads an on-demand attempt's input, and this process is a warm replica:"
+          + " a program runs on demand only (a handler gets its input as an argument)");
+    }
+    return Contract.fromEnv().readInputJson();
   }
 
   /** The context of this attempt. */

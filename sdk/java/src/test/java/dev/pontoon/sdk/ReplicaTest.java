@@ -169,4 +169,15 @@ class ReplicaTest {
     assertTrue(run.stderr().contains("401"), run.stderr());
     assertEquals(Map.of(), api.results);
   }
+
+  @Test
+  @DisplayName("a program started as a replica gets no input and fails before asking for work")
+  void programForm() throws Exception {
+    FakeRuntimeApi api = new FakeRuntimeApi(ranges(1), 1);
+    Run run = run(api, "watcher-done", Map.of());
+    assertNotEquals(0, run.exitCode());
+    assertTrue(run.stderr().contains("a program runs on demand only"), run.stderr());
+    assertEquals(0, api.requests.get("next"));
+    assertEquals(Map.of(), api.results);
+  }
 }
