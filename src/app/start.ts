@@ -11,6 +11,7 @@ import { Engine } from '../engine/engine.js';
 import { ExecutionEvents } from '../engine/execution-events.js';
 import { Scheduler } from '../engine/scheduler.js';
 import { LocalExecutor } from '../executors/local/local-executor.js';
+import { WarmExecutor } from '../executors/warm/warm-executor.js';
 import { defaultWorkRoot } from '../executors/local/work-root.js';
 import { memoryLimitSupport } from '../observer/memory-limit.js';
 import { createRuntimes } from '../runtimes/registry.js';
@@ -99,16 +100,27 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
     engineClass = MirroringEngine;
     kubernetes = await openKubernetesMode(options.kubernetes ?? {}, { sink, logger, graceMs, logLimitBytes, resultLimitBytes });
   }
-  const executor = kubernetes?.executor ?? new LocalExecutor({
-    sink,
-    runtimes,
-    // Named after the data dir, so a restart on the same data finds what a crash left behind.
-    workRoot: defaultWorkRoot(createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12)),
-    graceMs: config.graceMs,
-    logLimitBytes: config.logLimitBytes,
-    resultLimitBytes: config.resultLimitBytes,
-    passEnv: config.passEnv,
-  });
+  // Locally, warm functions' executions go to replica pools; the rest to child processes.
+  const executor =
+    kubernetes?.executor ??
+    new WarmExecutor({
+      cold: new LocalExecutor({
+        sink,
+        runtimes,
+        // Named after the data dir, so a restart on the same data finds what a crash left behind.
+        workRoot: defaultWorkRoot(createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12)),
+        graceMs: config.graceMs,
+        logLimitBytes: config.logLimitBytes,
+        resultLimitBytes: config.resultLimitBytes,
+        passEnv: config.passEnv,
+      }),
+      runtimes,
+      logger,
+      graceMs: config.graceMs,
+      logLimitBytes: config.logLimitBytes,
+      resultLimitBytes: config.resultLimitBytes,
+      passEnv: config.passEnv,
+    });
   engine = new engineClass({
     store,
     executor,

@@ -26,7 +26,8 @@ export type AttemptReason =
   | 'ImagePullError'
   | 'Evicted'
   | 'NodeLost'
-  | 'Interrupted';
+  | 'Interrupted'
+  | 'ReplicaLost';
 
 /** Statuses an execution never leaves. */
 export const terminalExecutionStatuses: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];

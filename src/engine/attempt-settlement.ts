@@ -3,8 +3,8 @@ import type { FunctionSpec } from '../domain/function-spec.js';
 import { decideRetry } from '../domain/retry-policy.js';
 import type { AttemptCompletion, AttemptRef } from '../store/store.js';
 
-/** How an attempt ended, as the engine learned it: a report from its observer, or a lost lease. */
-export type AttemptOutcome = AttemptReport | { status: 'lost'; reason: 'LeaseExpired' | 'Interrupted'; error: string };
+/** How an attempt ended, as the engine learned it: a report from its observer or replica, a lost lease, or a lost replica. */
+export type AttemptOutcome = AttemptReport | { status: 'lost'; reason: 'LeaseExpired' | 'Interrupted' | 'ReplicaLost' | 'OOMKilled'; error: string };
 
 /**
  * Turns an attempt's outcome into the completion the store applies: success finishes the

@@ -5,14 +5,15 @@ import type { FunctionDocument, FunctionVersion } from '../domain/function-spec.
 import { hasAbsoluteSource } from '../domain/source-path.js';
 import { validateFunctionDocument } from '../domain/validate-spec.js';
 import { validateSchedules } from '../triggers/schedule-ticks.js';
-import type { AttemptSink, Executor } from '../executors/executor.js';
+import type { Executor, PoolStatus, ReplicaSettlement, WorkSource } from '../executors/executor.js';
 import type { Runtimes } from '../runtimes/runtime.js';
-import type { AttemptCompletion, AttemptRef, ClaimedAttempt, ClaimOptions, Enqueued, LogLine, NewExecution, Store } from '../store/store.js';
+import type { AttemptCompletion, AttemptRef, ClaimedAttempt, ClaimOptions, Enqueued, FunctionRef, LogLine, NewExecution, Store } from '../store/store.js';
 import { hasCompletionDeliveries } from '../triggers/completion-events.js';
 import { settleAttempt, type AttemptOutcome } from './attempt-settlement.js';
 import type { ExecutionEvents } from './execution-events.js';
 import { soleLeader, type Leadership } from './leader.js';
 import { Loop } from './loop.js';
+import { ScalarLoop } from './scalar-loop.js';
 
 /** What the engine is built from. */
 export interface EngineOptions {
@@ -38,6 +39,8 @@ export interface EngineOptions {
   globalSinks?: readonly string[];
   clock?: () => Date;
   random?: () => number;
+  /** The Scalar's pace, when the executor has warm pools: look every intervalMs (1 s), scale down after stabilizationMs (30 s). */
+  scalar?: { intervalMs?: number; stabilizationMs?: number };
 }
 
 const refKey = (ref: AttemptRef) => `${ref.executionId}#${ref.attempt}`;
@@ -47,18 +50,25 @@ const refKey = (ref: AttemptRef) => `${ref.executionId}#${ref.attempt}`;
  * their leases, settles their outcomes through the retry policy, and reaps attempts whose lease
  * expired. Every loop reads the store and closes the gap, so a restart at any line is safe.
  */
-export class Engine implements AttemptSink {
+export class Engine implements WorkSource {
   private readonly inFlight = new Map<string, ClaimedAttempt>();
   /** Slots promised to claims under way outside the dispatcher (see settleAndClaim). */
   private reserved = 0;
   /** A dispatcher pass found every free slot reserved: it must look again once they are released. */
   private passSkipped = false;
+  /** A claim found no free slot: the next settlement wakes the dispatcher for the slot it frees. */
+  private capacityFull = false;
+  /** Executions claimed for replicas, per function (`namespace/name`), for the Scalar's arrival rate. */
+  private readonly claimedByFunction = new Map<string, number>();
+  /** Recent attempt durations on replicas, per function, smoothed, for the Scalar. */
+  private readonly durationByFunction = new Map<string, number>();
   /** Settlements under way, which stop() lets finish: they may claim attempts. */
   private readonly settling = new Set<Promise<void>>();
   private readonly logChains = new Map<string, Promise<void>>();
   private readonly dispatcher: Loop;
   private readonly leaseKeeper: Loop;
   private readonly reaper: Loop;
+  private readonly scalar: ScalarLoop | undefined;
   private readonly clock: () => Date;
   private readonly random: () => number;
   private accepting = false;
@@ -73,6 +83,18 @@ export class Engine implements AttemptSink {
     this.dispatcher = new Loop('dispatcher', options.pollMs, () => this.dispatch(), onError);
     this.leaseKeeper = new Loop('lease keeper', Math.max(50, Math.floor(options.leaseMs / 3)), () => this.renewLeases(), onError);
     this.reaper = new Loop('reaper', Math.max(50, Math.floor(options.leaseMs / 2)), () => this.reapExpired(), onError);
+    const pools = options.executor.pools;
+    pools?.attach(this);
+    this.scalar = pools && new ScalarLoop({
+      store: options.store,
+      pools,
+      logger: options.logger,
+      clock: this.clock,
+      intervalMs: options.scalar?.intervalMs ?? 1000,
+      stabilizationMs: options.scalar?.stabilizationMs ?? 30_000,
+      claimed: (fn) => this.claimedByFunction.get(`${fn.namespace}/${fn.name}`) ?? 0,
+      meanDurationMs: (fn) => this.durationByFunction.get(`${fn.namespace}/${fn.name}`) ?? 0,
+    });
   }
 
   /** Starts dispatching, lease renewal and reaping. */
@@ -81,6 +103,7 @@ export class Engine implements AttemptSink {
     this.dispatcher.start();
     this.leaseKeeper.start();
     this.reaper.start();
+    this.scalar?.start();
     // Another controller's enqueue or freed slot is work for this one too; a new leader reaps at once.
     const unwake = this.options.store.onWake?.(() => this.dispatcher.wake());
     if (unwake) this.unsubscribe.push(unwake);
@@ -100,7 +123,7 @@ export class Engine implements AttemptSink {
   async stop(): Promise<void> {
     this.accepting = false;
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
-    await Promise.all([this.dispatcher.stop(), this.leaseKeeper.stop(), this.reaper.stop()]);
+    await Promise.all([this.dispatcher.stop(), this.leaseKeeper.stop(), this.reaper.stop(), this.scalar?.stop()]);
     await this.leadership.stop();
     await Promise.all([...this.settling]);
     const interrupted = [...this.inFlight.values()];
@@ -108,7 +131,7 @@ export class Engine implements AttemptSink {
     await this.options.executor.close();
     for (const claimed of interrupted) {
       const ref = { executionId: claimed.execution.id, attempt: claimed.attempt };
-      await this.settle(ref, { status: 'lost', reason: 'Interrupted', error: 'the controller stopped while the attempt ran' }, claimed.function, claimed.execution);
+      await this.settleOne(ref, { status: 'lost', reason: 'Interrupted', error: 'the controller stopped while the attempt ran' }, claimed.function, claimed.execution);
     }
   }
 
@@ -124,6 +147,8 @@ export class Engine implements AttemptSink {
     const previous = await this.options.store.getFunction(document.metadata.namespace, document.metadata.name);
     await this.options.runtimes.prepare(provisionalVersion(document, this.clock()));
     const fn = await this.options.store.putFunction(document);
+    // A new version drains the old replicas; a function made warm gets its pool.
+    this.scalar?.wake();
     return { fn, created: previous === undefined };
   }
 
@@ -131,12 +156,24 @@ export class Engine implements AttemptSink {
   async invoke(requests: NewExecution[]): Promise<Enqueued[]> {
     const enqueued = await this.options.store.enqueueExecutions(requests, this.clock().toISOString());
     this.dispatcher.wake();
+    this.scalar?.arrived();
     return enqueued;
   }
 
   /** Wakes the dispatcher: another part of this controller (the scheduler) stored executions. */
   wake(): void {
     this.dispatcher.wake();
+    this.scalar?.arrived();
+  }
+
+  /** Warm pools of this controller as they are now: desired and ready replicas per function. */
+  poolStatus(): PoolStatus[] {
+    return this.options.executor.pools?.status() ?? [];
+  }
+
+  /** Pool size changes the Scalar decided so far. */
+  scaleEvents(): number {
+    return this.scalar?.scaleEvents ?? 0;
   }
 
   /** Cancels an execution; a running attempt of this controller is stopped at once. */
@@ -205,7 +242,69 @@ export class Engine implements AttemptSink {
     this.settling.add(settling);
   }
 
-  private async settle(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined, execution: Execution, endedAt = this.clock()): Promise<void> {
+  /** WorkSource: claims a warm function's ready executions for a replica, within this controller's capacity. */
+  async take(fn: FunctionRef, max: number): Promise<ClaimedAttempt[]> {
+    const free = this.accepting ? Math.min(max, this.freeSlots()) : 0;
+    if (free <= 0) {
+      this.capacityFull = true;
+      return [];
+    }
+    this.reserved += free;
+    let claims: ClaimedAttempt[];
+    try {
+      claims = await this.options.store.claimFunctionExecutions({ owner: this.options.owner, now: this.clock().toISOString(), leaseMs: this.options.leaseMs, limit: free, function: fn });
+    } finally {
+      this.release(free);
+    }
+    for (const claimed of claims) {
+      this.inFlight.set(refKey({ executionId: claimed.execution.id, attempt: claimed.attempt }), claimed);
+      this.options.events.changed(claimed.execution.id, 'running');
+    }
+    const key = `${fn.namespace}/${fn.name}`;
+    this.claimedByFunction.set(key, (this.claimedByFunction.get(key) ?? 0) + claims.length);
+    return claims;
+  }
+
+  /**
+   * WorkSource: settles a replica's batch in one store transaction once each attempt's logs are
+   * stored, and resolves when it is durable. An attempt the engine had let go (cancelled,
+   * superseded, interrupted) is still passed on: the store's fence keeps its report as late.
+   */
+  async settle(settlements: ReplicaSettlement[]): Promise<boolean[]> {
+    const completions = settlements.map(({ claimed, outcome, endedAt }) => {
+      const ref = { executionId: claimed.execution.id, attempt: claimed.attempt };
+      this.inFlight.delete(refKey(ref));
+      this.recordDuration(claimed, endedAt);
+      return this.completionOf(ref, outcome, claimed.function, claimed.execution, endedAt);
+    });
+    const settling = Promise.all(completions.map((completion) => this.logChains.get(refKey(completion))))
+      .then(() => this.options.store.completeAttempts(completions))
+      .then((applied) => {
+        completions.forEach((completion, index) => this.settled(completion, applied[index]));
+        return applied;
+      })
+      .finally(() => {
+        this.options.executor.pools?.wake();
+        if (this.capacityFull) {
+          this.capacityFull = false;
+          this.dispatcher.wake();
+        }
+      });
+    const tracked = settling.then(() => undefined, () => undefined);
+    this.settling.add(tracked);
+    void tracked.finally(() => this.settling.delete(tracked));
+    return settling;
+  }
+
+  private recordDuration(claimed: ClaimedAttempt, endedAt: Date): void {
+    const key = `${claimed.execution.namespace}/${claimed.execution.function}`;
+    const started = Date.parse(claimed.execution.startedAt ?? '') || endedAt.getTime();
+    const sample = Math.max(0, endedAt.getTime() - started);
+    const previous = this.durationByFunction.get(key);
+    this.durationByFunction.set(key, previous === undefined ? sample : 0.8 * previous + 0.2 * sample);
+  }
+
+  private async settleOne(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined, execution: Execution, endedAt = this.clock()): Promise<void> {
     const completion = this.completionOf(ref, outcome, fn, execution, endedAt);
     this.settled(completion, await this.options.store.completeAttempt(completion));
   }
@@ -227,7 +326,7 @@ export class Engine implements AttemptSink {
   private async settleAndClaim(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined, execution: Execution, endedAt: Date): Promise<void> {
     const free = this.accepting ? this.freeSlots() : 0;
     if (free <= 0) {
-      await this.settle(ref, outcome, fn, execution, endedAt);
+      await this.settleOne(ref, outcome, fn, execution, endedAt);
       this.dispatcher.wake();
       return;
     }
@@ -270,7 +369,9 @@ export class Engine implements AttemptSink {
     this.reserved += free;
     let claims: ClaimedAttempt[];
     try {
-      claims = await claim({ owner: this.options.owner, now: this.clock().toISOString(), leaseMs: this.options.leaseMs, limit: free });
+      // Warm functions' executions are their replicas' to take.
+      const except = this.options.executor.pools?.served();
+      claims = await claim({ owner: this.options.owner, now: this.clock().toISOString(), leaseMs: this.options.leaseMs, limit: free, ...(except?.length ? { except } : {}) });
     } finally {
       this.release(free);
     }
@@ -280,9 +381,13 @@ export class Engine implements AttemptSink {
 
   private async dispatch(): Promise<void> {
     if (!this.accepting) return;
+    const pools = this.options.executor.pools;
+    // Replicas waiting for work look again too: enqueues, retries due and freed slots are theirs as well.
+    pools?.wake();
     const free = this.freeSlots();
     if (free <= 0) {
       if (this.reserved > 0) this.passSkipped = true;
+      this.capacityFull = true;
       return;
     }
     await this.claimFreeSlots(free, (claim) => this.options.store.claimExecutions(claim));
@@ -323,7 +428,7 @@ export class Engine implements AttemptSink {
     for (const { execution, ...ref } of expired) {
       const fn = await this.options.store.getFunction(execution.namespace, execution.function, execution.version);
       this.options.logger.warn({ ...ref }, 'attempt lease expired: attempt lost');
-      await this.settle(ref, { status: 'lost', reason: 'LeaseExpired', error: 'the attempt’s lease expired: its controller or observer stopped reporting' }, fn, execution);
+      await this.settleOne(ref, { status: 'lost', reason: 'LeaseExpired', error: 'the attempt’s lease expired: its controller or observer stopped reporting' }, fn, execution);
     }
     if (expired.length > 0) this.dispatcher.wake();
   }

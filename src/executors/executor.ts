@@ -1,5 +1,7 @@
 import type { AttemptReport } from '../domain/execution.js';
-import type { AttemptRef, ClaimedAttempt, LogLine } from '../store/store.js';
+import type { FunctionVersion } from '../domain/function-spec.js';
+import type { WarmSettings } from '../domain/warm.js';
+import type { AttemptRef, ClaimedAttempt, FunctionRef, LogLine } from '../store/store.js';
 
 /** Where an executor sends what its attempts produce. The engine implements it. */
 export interface AttemptSink {
@@ -28,4 +30,79 @@ export interface Executor {
   running(): AttemptRef[];
   /** Stops every attempt and releases resources. */
   close(): Promise<void>;
+  /** Present when this executor runs warm replicas too (docs/warm-replicas.md). */
+  readonly pools?: ReplicaPools;
+}
+
+/**
+ * How an attempt on a warm replica ended without a result of its own: its replica died (crashed,
+ * OOM-killed, or was stopped for another invocation's deadline) or was stopped with the controller.
+ */
+export interface LostOutcome {
+  status: 'lost';
+  reason: 'ReplicaLost' | 'OOMKilled' | 'Interrupted';
+  error: string;
+}
+
+/** One outcome a warm replica's attempt settles with. */
+export interface ReplicaSettlement {
+  claimed: ClaimedAttempt;
+  outcome: AttemptReport | LostOutcome;
+  /** When it ended (its slot was free from then). */
+  endedAt: Date;
+}
+
+/**
+ * Where warm pools take work and settle it: the engine implements it, and owns leases, capacity
+ * and the retry policy for pooled attempts as for any other.
+ */
+export interface WorkSource extends AttemptSink {
+  /**
+   * Claims up to `max` ready executions of one function for a replica, within this controller's
+   * capacity; the engine keeps their leases from now on. [] when none is ready or no slot is free.
+   */
+  take(fn: FunctionRef, max: number): Promise<ClaimedAttempt[]>;
+  /** Settles outcomes in one durable step; resolves once stored, with which were applied (fenced). */
+  settle(settlements: ReplicaSettlement[]): Promise<boolean[]>;
+}
+
+/** What the Scalar wants of one function's pool. */
+export interface PoolTarget {
+  fn: FunctionVersion;
+  settings: WarmSettings;
+  /** Replicas wanted now, within settings.min and settings.max. */
+  desired: number;
+}
+
+/** One pool as it is now. */
+export interface PoolStatus {
+  namespace: string;
+  name: string;
+  /** The function version its serving replicas run. */
+  version: number;
+  desired: number;
+  /** Replicas that asked for work (and are not draining). */
+  ready: number;
+  /** Replicas started and not ready yet. */
+  starting: number;
+  draining: number;
+  /** Invocations in flight on its replicas. */
+  inFlight: number;
+}
+
+/**
+ * Warm replica pools behind an executor: the Scalar sets their sizes, replicas take their work
+ * through the WorkSource. The dispatcher only learns which functions they serve, to leave those
+ * functions' executions to them.
+ */
+export interface ReplicaPools {
+  /** Starts serving: replicas take work from `source`. */
+  attach(source: WorkSource): void;
+  /** Sets every pool's target; a function absent from `targets` has its pool drained and removed. */
+  resize(targets: PoolTarget[]): void;
+  /** Functions whose executions go to replicas. */
+  served(): FunctionRef[];
+  /** Work may be ready (enqueued, requeued, a slot freed): waiting replicas ask the store again. */
+  wake(): void;
+  status(): PoolStatus[];
 }

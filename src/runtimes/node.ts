@@ -48,7 +48,9 @@ async function buildNode(ctx: BuildContext, sdk: SdkLocations): Promise<Launch> 
   const dot = handler.lastIndexOf('.');
   if (dot <= 0 || dot === handler.length - 1) missing(ctx.fn, `handler ${handler} must be file.exportName (such as primes.handler)`);
   const file = findModule(outDir, [handler.slice(0, dot)]) ?? missing(ctx.fn, `handler ${handler}: no ${handler.slice(0, dot)}.js (or .mjs, .cjs, .ts) in the source`);
-  // The SDK's module is the handler runner: it imports the function's module and serves the export.
+  // The SDK's module is the handler runner: it imports the function's module and serves the export,
+  // once per process on demand, or, started as a warm replica (PONTOON_RUNTIME_API set), for every
+  // invocation the replica takes (docs/warm-replicas.md): the same command serves both.
   return { command: [node, `{build}/${sdkEntry}`, toBuild(dir, file), handler.slice(dot + 1), handler] };
 }
 
@@ -57,8 +59,13 @@ async function installSdk(target: string, sdk: SdkLocations): Promise<void> {
   await mkdir(target, { recursive: true });
   await cp(join(sdk.node, 'package.json'), join(target, 'package.json'));
   const built = join(sdk.node, 'dist', 'src');
-  // A dist older than the source it was built from (an SDK edited since) is built again.
-  if (existsSync(join(built, 'index.js')) && statSync(join(built, 'index.js')).mtimeMs >= statSync(join(sdk.node, 'src', 'index.ts')).mtimeMs) {
+  // A dist older than any source it was built from (an SDK edited since) is built again.
+  const sources = readdirSync(join(sdk.node, 'src')).filter((file) => file.endsWith('.ts'));
+  const fresh = sources.every((file) => {
+    const output = join(built, file.replace(/\.ts$/, '.js'));
+    return existsSync(output) && statSync(output).mtimeMs >= statSync(join(sdk.node, 'src', file)).mtimeMs;
+  });
+  if (fresh) {
     await cp(built, join(target, 'dist', 'src'), { recursive: true });
     return;
   }

@@ -266,9 +266,19 @@ export async function invoke<I, O>(
   ctx: Context,
   parse?: Parse<I>,
 ): Promise<Outcome> {
+  let value: unknown;
+  try {
+    value = parseInputJson(inputJson);
+  } catch (err) {
+    return { ok: false, error: messageOf(err) };
+  }
+  return invokeValue(handler, value, ctx, parse);
+}
+
+/** {@link invoke} with the input already parsed from JSON (a warm replica gets it so). Never rejects. */
+export async function invokeValue<I, O>(handler: Handler<I, O>, value: unknown, ctx: Context, parse?: Parse<I>): Promise<Outcome> {
   let input: I;
   try {
-    const value = parseInputJson(inputJson);
     input = parse ? parse(value) : (value as I);
   } catch (err) {
     return { ok: false, error: messageOf(err) };
@@ -293,8 +303,12 @@ export interface ServeOptions<I> {
   parse?: Parse<I>;
 }
 
-/** Reads this process's input, runs the handler, writes its result or failure, and exits (0 or 1). */
+/**
+ * Reads this process's input, runs the handler, writes its result or failure, and exits (0 or 1).
+ * Started as a warm replica (PONTOON_RUNTIME_API set), serves invocations until drained instead.
+ */
 export async function serve<I, O>(handler: Handler<I, O>, options: ServeOptions<I> = {}): Promise<never> {
+  if (process.env[RUNTIME_API]) return (await import('./replica.js')).serveReplica(handler, options);
   const contract = new Contract();
   let outcome: Outcome;
   try {
@@ -367,6 +381,15 @@ export function fail(message: string): never {
 
 // ---- The handler runner ----
 
+/** Set when the process is a warm replica: the runtime API's host:port (see replica.ts). */
+const RUNTIME_API = 'PONTOON_RUNTIME_API';
+
+/** A handler that cannot be served fails its attempt, or, in a replica, the replica's start. */
+async function failToStart(message: string): Promise<never> {
+  if (process.env[RUNTIME_API]) return (await import('./replica.js')).initFailedFromEnv(message);
+  return fail(message);
+}
+
 /**
  * Runs the handler a module exports as this process's function, then exits: `exportName` names
  * the function, either a named export or a property of the default export. `label` names the
@@ -376,7 +399,7 @@ export async function serveModule(file: string, exportName: string, label = file
   const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const fromDefault = (module.default as Record<string, unknown> | undefined)?.[exportName];
   const handler = module[exportName] ?? fromDefault;
-  if (typeof handler !== 'function') return fail(`handler ${label}: the module exports no function ${exportName}`);
+  if (typeof handler !== 'function') return failToStart(`handler ${label}: the module exports no function ${exportName}`);
   return serve(handler as Handler<unknown, unknown>);
 }
 
@@ -402,6 +425,6 @@ if (isMainModule()) {
   // which must finish evaluating first. A module that cannot load fails the attempt with why.
   serveModule(file, exportName, label).catch((err: unknown) => {
     console.error(err);
-    fail(messageOf(err));
+    return failToStart(messageOf(err));
   });
 }

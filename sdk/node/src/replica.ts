@@ -1,0 +1,223 @@
+// The warm replica side of the replica protocol (docs/warm-replicas.md in the Pontoon repo): the
+// same handler, called for many invocations in one process. Loaded only when the process is
+// started as a replica (PONTOON_RUNTIME_API is set), so an on-demand start never reads it.
+import { Context, Logger, invokeValue, messageOf, type Handler, type Outcome, type Parse } from './index.js';
+
+const http = process.getBuiltinModule('node:http') as typeof import('node:http');
+
+/** The variables a replica is started with. */
+export const REPLICA_ENV = {
+  runtimeApi: 'PONTOON_RUNTIME_API',
+  token: 'PONTOON_REPLICA_TOKEN',
+  concurrency: 'PONTOON_REPLICA_CONCURRENCY',
+  protocol: 'PONTOON_REPLICA_PROTOCOL',
+} as const;
+
+/** The protocol version this SDK speaks. */
+export const REPLICA_PROTOCOL = 1;
+
+/** One invocation as `next` hands it over. */
+interface Invocation {
+  id: string;
+  executionId: string;
+  attempt: number;
+  deadline: string;
+  input: unknown;
+}
+
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+/** Thrown for an answer the protocol says to give up on (400, 401, 404, 405). */
+class FatalAnswer extends Error {}
+
+const tagByte = '\u001e';
+
+/**
+ * A logger whose every line carries the invocation's tag, so that Pontoon keeps it with that
+ * invocation's attempt whatever else runs in the process at the same time.
+ */
+function taggedLogger(id: string): Logger {
+  const tag = (text: string) =>
+    text
+      .split('\n')
+      .filter((line, index, all) => line !== '' || index < all.length - 1)
+      .map((line) => `${tagByte}${id} ${line}\n`)
+      .join('');
+  return new Logger(
+    (text) => process.stdout.write(tag(text)),
+    (text) => process.stderr.write(tag(text)),
+  );
+}
+
+/** The runtime API client of one replica: keep-alive connections, the token on every request. */
+class RuntimeClient {
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  private readonly host: string;
+  private readonly port: number;
+
+  constructor(
+    address: string,
+    private readonly token: string,
+  ) {
+    const colon = address.lastIndexOf(':');
+    this.host = address.slice(0, colon);
+    this.port = Number(address.slice(colon + 1));
+  }
+
+  /** One request (`body` already JSON text); retried after 5xx or a broken connection for up to 30 s, as the protocol says. */
+  async send(method: 'GET' | 'POST', path: string, body?: string): Promise<Answer> {
+    const giveUpAt = Date.now() + 30_000;
+    for (let delay = 100; ; delay = Math.min(5000, delay * 2)) {
+      let answer: Answer | undefined;
+      let failure: unknown;
+      try {
+        answer = await this.once(method, path, body);
+      } catch (err) {
+        failure = err;
+      }
+      if (answer && answer.status < 500) {
+        if ([400, 401, 404, 405].includes(answer.status)) throw new FatalAnswer(`runtime API answered ${answer.status} to ${method} ${path}: ${JSON.stringify(answer.body)}`);
+        return answer;
+      }
+      if (Date.now() + delay > giveUpAt) throw new Error(`runtime API unreachable: ${answer ? `status ${answer.status}` : messageOf(failure)}`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  private once(method: string, path: string, payload: string | undefined): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string | number> = { authorization: `Bearer ${this.token}` };
+      if (payload !== undefined) {
+        headers['content-type'] = 'application/json';
+        headers['content-length'] = Buffer.byteLength(payload);
+      }
+      const request = http.request({ host: this.host, port: this.port, method, path, headers, agent: this.agent }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = null;
+          try {
+            parsed = text ? JSON.parse(text) : null;
+          } catch {
+            parsed = text;
+          }
+          resolve({ status: response.statusCode ?? 0, body: parsed });
+        });
+        response.on('error', reject);
+      });
+      request.on('error', reject);
+      request.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** Options of {@link serveReplica}. */
+export interface ReplicaOptions<I> {
+  parse?: Parse<I>;
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Serves a handler as a warm replica: asks for as many invocations as it has free slots, runs them
+ * concurrently up to PONTOON_REPLICA_CONCURRENCY, posts their outcomes in batches (whatever
+ * finished while the previous post was under way goes in the next), and on 410 finishes what it
+ * has, posts it and exits 0. Exits 1 when the runtime API refuses it or stays unreachable.
+ */
+export async function serveReplica<I, O>(handler: Handler<I, O>, options: ReplicaOptions<I> = {}): Promise<never> {
+  const env = options.env ?? process.env;
+  const client = new RuntimeClient(env[REPLICA_ENV.runtimeApi] ?? '', env[REPLICA_ENV.token] ?? '');
+  const protocol = env[REPLICA_ENV.protocol];
+  if (protocol !== String(REPLICA_PROTOCOL)) {
+    return initFailed(client, `this SDK speaks replica protocol ${REPLICA_PROTOCOL}, not ${protocol ?? '(unset)'}`);
+  }
+  const concurrency = Math.max(1, Number.parseInt(env[REPLICA_ENV.concurrency] ?? '1', 10) || 1);
+  const identity = { function: env.PONTOON_FUNCTION ?? '', namespace: env.PONTOON_NAMESPACE ?? '', version: env.PONTOON_VERSION ?? '' };
+
+  /** Handed over and not yet accepted by a results post: what holds a slot. */
+  let held = 0;
+  /** Outcomes to post, each already the JSON text of one entry of `results`. */
+  let outbox: string[] = [];
+  let posting: Promise<void> | undefined;
+  let slotFreed: (() => void) | undefined;
+  let fatal: unknown;
+
+  const post = async (): Promise<void> => {
+    while (outbox.length > 0) {
+      const batch = outbox.slice(0, 1000);
+      outbox = outbox.slice(batch.length);
+      try {
+        await client.send('POST', '/v1/invocations/results', `{"results":[${batch.join(',')}]}`);
+      } catch (err) {
+        fatal ??= err;
+      }
+      held -= batch.length;
+      slotFreed?.();
+    }
+    posting = undefined;
+  };
+  const finished = (result: string) => {
+    outbox.push(result);
+    posting ??= post();
+  };
+  const run = async (invocation: Invocation) => {
+    const ctx = new Context({ executionId: invocation.executionId, attempt: invocation.attempt, ...identity, deadline: new Date(invocation.deadline), logger: taggedLogger(invocation.id) });
+    const outcome: Outcome = await invokeValue(handler, invocation.input, ctx, options.parse);
+    // The result is JSON text already (the handler's value, serialized once): spliced in, not parsed again.
+    const id = JSON.stringify(invocation.id);
+    finished(outcome.ok ? `{"id":${id},"status":"succeeded","result":${outcome.output}}` : `{"id":${id},"status":"failed","error":${JSON.stringify(outcome.error || 'failed')}}`);
+  };
+
+  try {
+    while (fatal === undefined) {
+      const free = concurrency - held;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => (slotFreed = resolve));
+        slotFreed = undefined;
+        continue;
+      }
+      const answer = await client.send('GET', `/v1/invocations/next?max=${free}&wait=20000`);
+      if (answer.status === 410) break;
+      if (answer.status !== 200) continue;
+      const invocations = (answer.body as { invocations: Invocation[] }).invocations;
+      held += invocations.length;
+      for (const invocation of invocations) void run(invocation);
+    }
+    while (held > 0 && fatal === undefined) {
+      await new Promise<void>((resolve) => (slotFreed = resolve));
+      slotFreed = undefined;
+    }
+  } catch (err) {
+    fatal ??= err;
+  }
+  client.close();
+  if (fatal !== undefined) {
+    process.stderr.write(`pontoon replica: ${messageOf(fatal)}\n`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
+/** Reports why the replica cannot start, then exits 1. */
+async function initFailed(client: RuntimeClient | undefined, message: string): Promise<never> {
+  process.stderr.write(`pontoon replica: ${message}\n`);
+  try {
+    await client?.send('POST', '/v1/init/error', JSON.stringify({ error: message }));
+  } catch {
+    // Pontoon keeps the last stderr line as the reason anyway.
+  }
+  process.exit(1);
+}
+
+/** The init error reporter over this process's environment, for a handler that fails to load. */
+export function initFailedFromEnv(message: string, env: Record<string, string | undefined> = process.env): Promise<never> {
+  return initFailed(new RuntimeClient(env[REPLICA_ENV.runtimeApi] ?? '', env[REPLICA_ENV.token] ?? ''), message);
+}

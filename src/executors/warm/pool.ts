@@ -1,0 +1,196 @@
+import type { Logger } from 'pino';
+import { asError } from '../../domain/errors.js';
+import type { PoolStatus, PoolTarget, ReplicaSettlement, WorkSource } from '../executor.js';
+import type { LaunchPlan } from '../../runtimes/runtime.js';
+import type { AttemptRef, ClaimedAttempt, FunctionRef, LogLine } from '../../store/store.js';
+import { Replica, type ReplicaHost, type ReplicaOptions } from './replica.js';
+import type { RuntimeApi } from './runtime-api.js';
+import { WakeSignal } from './wake-signal.js';
+
+/** What every pool of an executor shares. */
+export interface PoolContext {
+  api: RuntimeApi;
+  /** host:port of the runtime API, once it listens. */
+  runtimeApi(): Promise<string>;
+  source(): WorkSource;
+  plan(target: PoolTarget): Promise<LaunchPlan>;
+  /** Environment replicas inherit before spec.env (inherited variables only). */
+  baseEnv: Record<string, string>;
+  /** Runs an attempt of another version than the pool's replicas serve, on demand. */
+  runCold(claimed: ClaimedAttempt): void;
+  logger: Logger;
+  graceMs: number;
+  logLimitBytes(target: PoolTarget): number;
+  resultLimitBytes(target: PoolTarget): number;
+  startTimeoutMs: number;
+}
+
+/** First and longest wait before starting a replica again after failed starts. */
+const backoff = { initialMs: 1000, maxMs: 60_000 };
+
+/**
+ * The warm replicas of one function: keeps as many serving the target's version as the Scalar
+ * wants, drains those of older versions and any beyond the target, replaces those that die, and
+ * backs off (1 s doubling to 1 min) while replicas fail to start.
+ */
+export class Pool implements ReplicaHost {
+  readonly work = new WakeSignal();
+  readonly logger: Logger;
+  private readonly replicas = new Set<Replica>();
+  private failures = 0;
+  private notBefore = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Replicas whose launch plan is being made: counted as serving, so a reconcile meanwhile starts no more. */
+  private pendingStarts = 0;
+
+  constructor(
+    readonly ref: FunctionRef,
+    private target: PoolTarget,
+    private readonly context: PoolContext,
+  ) {
+    this.logger = context.logger;
+  }
+
+  /** Sets what the Scalar wants and closes the gap. */
+  resize(target: PoolTarget): void {
+    this.target = target;
+    this.reconcile();
+  }
+
+  status(): PoolStatus {
+    const counts = { ready: 0, starting: 0, draining: 0, inFlight: 0 };
+    for (const replica of this.replicas) {
+      counts.inFlight += replica.load;
+      if (replica.state === 'ready' && replica.version === this.target.fn.version) counts.ready += 1;
+      else if (replica.state === 'starting') counts.starting += 1;
+      else if (replica.state === 'draining' || replica.state === 'ready') counts.draining += 1;
+    }
+    return { namespace: this.ref.namespace, name: this.ref.name, version: this.target.fn.version, desired: this.target.desired, ...counts };
+  }
+
+  /** Whether any replica of this pool has this attempt in flight. */
+  replicaOf(ref: AttemptRef): Replica | undefined {
+    for (const replica of this.replicas) if (replica.holds(ref)) return replica;
+    return undefined;
+  }
+
+  running(): AttemptRef[] {
+    return [...this.replicas].flatMap((replica) => replica.running());
+  }
+
+  /** Drains every replica; resolves once all have stopped. */
+  async drainAll(why: string): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    for (const replica of this.replicas) replica.drain(why);
+  }
+
+  /** Stops every replica now (the controller is closing). */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    await Promise.all([...this.replicas].map((replica) => replica.close()));
+  }
+
+  /** Nothing left: the executor may forget this pool. */
+  isEmpty(): boolean {
+    return this.replicas.size === 0;
+  }
+
+  // ---- ReplicaHost ----
+
+  async take(replica: Replica, max: number): Promise<ClaimedAttempt[]> {
+    const claimed = await this.context.source().take(this.ref, max);
+    const mine: ClaimedAttempt[] = [];
+    for (const attempt of claimed) {
+      // An execution enqueued before a deploy runs the version it was enqueued with.
+      if (attempt.function.version === replica.version) mine.push(attempt);
+      else this.context.runCold(attempt);
+    }
+    return mine;
+  }
+
+  settle(settlements: ReplicaSettlement[]): Promise<boolean[]> {
+    return this.context.source().settle(settlements);
+  }
+
+  logs(ref: AttemptRef, lines: LogLine[]): void {
+    this.context.source().logs(ref, lines);
+  }
+
+  changed(replica: Replica): void {
+    if (replica.state === 'stopped') {
+      if (!this.replicas.delete(replica)) return;
+      this.context.api.unregister(replica.token);
+      if (replica.failedStart) {
+        this.failures += 1;
+        this.notBefore = Date.now() + Math.min(backoff.maxMs, backoff.initialMs * 2 ** (this.failures - 1));
+      }
+    } else if (replica.state === 'ready') {
+      this.failures = 0;
+      this.notBefore = 0;
+    }
+    this.reconcile();
+  }
+
+  private reconcile(): void {
+    if (this.closed) return;
+    const { fn, desired } = this.target;
+    const serving: Replica[] = [];
+    for (const replica of this.replicas) {
+      if (replica.state !== 'starting' && replica.state !== 'ready') continue;
+      if (replica.version !== fn.version) replica.drain(`version ${fn.version} deployed`);
+      else serving.push(replica);
+    }
+    if (serving.length > desired) {
+      // Starting ones first, then the least busy: the fewest invocations to wait for.
+      const surplus = serving.sort((a, b) => (a.state === 'starting' ? -1 : 0) - (b.state === 'starting' ? -1 : 0) || a.load - b.load).slice(0, serving.length - desired);
+      for (const replica of surplus) replica.drain('scaled down');
+      return;
+    }
+    const missing = desired - serving.length - this.pendingStarts;
+    if (missing <= 0) return;
+    const wait = this.notBefore - Date.now();
+    if (wait > 0) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.reconcile(), wait);
+      return;
+    }
+    for (let index = 0; index < missing; index++) void this.startReplica();
+  }
+
+  private async startReplica(): Promise<void> {
+    const target = this.target;
+    this.pendingStarts += 1;
+    let options: ReplicaOptions;
+    try {
+      const [plan, runtimeApi] = await Promise.all([this.context.plan(target), this.context.runtimeApi()]);
+      options = {
+        fn: target.fn,
+        concurrency: target.settings.concurrency,
+        command: plan.command,
+        cwd: plan.cwd ?? process.cwd(),
+        env: { ...this.context.baseEnv, ...target.fn.document.spec.env, ...plan.env },
+        runtimeApi,
+        graceMs: this.context.graceMs,
+        logLimitBytes: this.context.logLimitBytes(target),
+        resultLimitBytes: this.context.resultLimitBytes(target),
+        startTimeoutMs: this.context.startTimeoutMs,
+      };
+    } catch (thrown) {
+      this.pendingStarts -= 1;
+      this.failures += 1;
+      this.notBefore = Date.now() + Math.min(backoff.maxMs, backoff.initialMs * 2 ** (this.failures - 1));
+      this.logger.error({ err: asError(thrown), function: `${this.ref.namespace}/${this.ref.name}` }, 'cannot start a replica');
+      this.reconcile();
+      return;
+    }
+    this.pendingStarts -= 1;
+    if (this.closed || target.fn.version !== this.target.fn.version) return;
+    const replica = new Replica(options, this);
+    this.replicas.add(replica);
+    this.context.api.register(replica.token, replica);
+    this.logger.info({ replica: replica.id, function: `${this.ref.namespace}/${this.ref.name}`, version: target.fn.version }, 'replica started');
+  }
+}

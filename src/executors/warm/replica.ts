@@ -1,0 +1,369 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { durationMs } from '../../domain/duration.js';
+import type { AttemptReport } from '../../domain/execution.js';
+import type { FunctionVersion } from '../../domain/function-spec.js';
+import type { LostOutcome, ReplicaSettlement } from '../executor.js';
+import { LogCapture } from '../../observer/log-capture.js';
+import type { AttemptRef, ClaimedAttempt, LogLine } from '../../store/store.js';
+import { errorMessageLimit, invocationId, replicaEnv, replicaProtocolVersion, type Invocation, type InvocationResult, type ResultsAnswer } from './protocol.js';
+import { ReplicaProcess, type ReplicaExit } from './replica-process.js';
+import type { ReplicaEndpoint } from './runtime-api.js';
+import { WakeSignal } from './wake-signal.js';
+
+/**
+ * Where a replica is in its life:
+ * - `starting`: its process runs but has not asked for work yet;
+ * - `ready`: it asked for work at least once, and gets more;
+ * - `draining`: it gets no more work; it posts what it has and exits;
+ * - `stopped`: its process was stopped or exited; it is forgotten once its pool has seen it.
+ */
+export type ReplicaState = 'starting' | 'ready' | 'draining' | 'stopped';
+
+/** What a replica needs from its pool. */
+export interface ReplicaHost {
+  /** Claims up to `max` invocations' attempts for this replica (others' versions run elsewhere). */
+  take(replica: Replica, max: number): Promise<ClaimedAttempt[]>;
+  settle(settlements: ReplicaSettlement[]): Promise<boolean[]>;
+  logs(ref: AttemptRef, lines: LogLine[]): void;
+  /** Fires when work may be ready for the pool's replicas. */
+  readonly work: WakeSignal;
+  /** The replica changed state (ready, draining, stopped). */
+  changed(replica: Replica): void;
+  logger: Logger;
+}
+
+/** How a replica is started. */
+export interface ReplicaOptions {
+  fn: FunctionVersion;
+  concurrency: number;
+  command: string[];
+  cwd: string;
+  /** The inherited environment with spec.env and the launch plan's on top. */
+  env: NodeJS.ProcessEnv;
+  /** host:port of the runtime API. */
+  runtimeApi: string;
+  graceMs: number;
+  logLimitBytes: number;
+  resultLimitBytes: number;
+  /** How long a replica may take to ask for work before it counts as a failed start. */
+  startTimeoutMs: number;
+}
+
+/** An invocation in flight on a replica. */
+interface InFlight {
+  claimed: ClaimedAttempt;
+  ref: AttemptRef;
+  capture: LogCapture;
+  deadline: number;
+  /** Stopped by the engine (cancelled, superseded): its result is still taken, and fenced. */
+  abandoned: boolean;
+}
+
+/**
+ * One warm replica: its process, its token, and the invocations in flight on it. It is the
+ * runtime API's endpoint for its token. Every invocation's deadline is watched here: past it the
+ * replica is stopped (the attempt timed_out, the others on it lost), since nothing else can
+ * interrupt a handler. Lines are attributed by tag, or to the only invocation in flight.
+ */
+export class Replica implements ReplicaEndpoint {
+  readonly id = `r-${randomBytes(4).toString('hex')}`;
+  readonly token = randomBytes(32).toString('base64url');
+  state: ReplicaState = 'starting';
+  /** Set when its process ended before it ever asked for work. */
+  failedStart = false;
+  private readonly inFlight = new Map<string, InFlight>();
+  /** Slots promised to takes under way. */
+  private taking = 0;
+  private readonly kick = new WakeSignal();
+  private readonly process: ReplicaProcess;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private lifeTimer: NodeJS.Timeout | undefined;
+  /** Why the replica said it cannot start (POST /v1/init/error). */
+  private startFailure: string | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
+  /** The controller is closing: the engine settles what is in flight, not the replica. */
+  private closing = false;
+  private stoppedBy: string | undefined;
+
+  constructor(
+    private readonly options: ReplicaOptions,
+    private readonly host: ReplicaHost,
+  ) {
+    const fn = options.fn;
+    this.process = new ReplicaProcess({
+      id: this.id,
+      command: options.command,
+      cwd: options.cwd,
+      env: {
+        ...options.env,
+        [replicaEnv.runtimeApi]: options.runtimeApi,
+        [replicaEnv.token]: this.token,
+        [replicaEnv.id]: this.id,
+        [replicaEnv.concurrency]: String(options.concurrency),
+        [replicaEnv.protocol]: String(replicaProtocolVersion),
+        [replicaEnv.function]: fn.name,
+        [replicaEnv.namespace]: fn.namespace,
+        [replicaEnv.version]: String(fn.version),
+      },
+      memory: fn.document.spec.resources?.memory,
+      graceMs: options.graceMs,
+      onLine: (stream, line, tag) => this.onLine(stream, line, tag),
+      onSystem: (line) => host.logger.warn({ replica: this.id, function: this.functionName }, line),
+      onExit: (exit) => this.onExit(exit),
+    });
+    this.lifeTimer = setTimeout(() => {
+      if (this.state !== 'starting') return;
+      this.startFailure ??= `it did not ask for work within ${options.startTimeoutMs} ms of its start`;
+      void this.stop('start timeout');
+    }, options.startTimeoutMs);
+  }
+
+  /** The function version this replica serves. */
+  get version(): number {
+    return this.options.fn.version;
+  }
+
+  /** Invocations in flight, abandoned ones included (they hold a slot until answered). */
+  get load(): number {
+    return this.inFlight.size;
+  }
+
+  /** Attempts the engine still counts on this replica. */
+  running(): AttemptRef[] {
+    return [...this.inFlight.values()].filter((entry) => !entry.abandoned).map((entry) => entry.ref);
+  }
+
+  /** Whether this attempt is in flight here. */
+  holds(ref: AttemptRef): boolean {
+    return this.inFlight.has(invocationId(ref.executionId, ref.attempt));
+  }
+
+  /** The engine stopped caring about an attempt: its outcome will be fenced, its slot is kept until answered. */
+  abandon(ref: AttemptRef): void {
+    const entry = this.inFlight.get(invocationId(ref.executionId, ref.attempt));
+    if (entry) entry.abandoned = true;
+  }
+
+  /** No more work: the replica finishes, posts, and exits (stopped if it does not in time). */
+  drain(why: string): void {
+    if (this.state === 'stopped' || this.state === 'draining') return;
+    this.host.logger.info({ replica: this.id, function: this.functionName, version: this.version, why }, 'replica draining');
+    this.state = 'draining';
+    this.kick.fire();
+    this.host.changed(this);
+    this.checkDrained();
+  }
+
+  /** Stops the process now (TERM, grace, KILL); its in-flight invocations are lost. */
+  async stop(why: string): Promise<void> {
+    if (this.state !== 'stopped') {
+      this.stoppedBy ??= why;
+      this.state = 'stopped';
+      this.kick.fire();
+    }
+    await this.process.stop();
+  }
+
+  /** The controller is closing: stop without settling (the engine settles its attempts as Interrupted). */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.stop('controller stopping');
+  }
+
+  async next(max: number, waitMs: number, gone: AbortSignal): Promise<Invocation[] | 'draining'> {
+    if (this.state === 'starting') {
+      this.state = 'ready';
+      clearTimeout(this.lifeTimer);
+      this.host.changed(this);
+    }
+    const until = Date.now() + waitMs;
+    for (;;) {
+      if (this.state !== 'ready') return 'draining';
+      const free = Math.min(max, this.options.concurrency - this.inFlight.size - this.taking);
+      if (free > 0) {
+        this.taking += free;
+        let claimed: ClaimedAttempt[];
+        try {
+          claimed = await this.host.take(this, free);
+        } finally {
+          this.taking -= free;
+        }
+        if (claimed.length > 0) return this.handOut(claimed, gone);
+      }
+      const remaining = until - Date.now();
+      if (remaining <= 0 || gone.aborted) return [];
+      const kicked = this.kick.wait(remaining, gone);
+      await Promise.race([kicked, this.host.work.wait(remaining, gone)]);
+    }
+  }
+
+  async results(results: InvocationResult[]): Promise<ResultsAnswer> {
+    const endedAt = new Date();
+    const settlements: ReplicaSettlement[] = [];
+    const rejected: ResultsAnswer['rejected'] = [];
+    const posted: string[] = [];
+    for (const result of results) {
+      const entry = this.inFlight.get(result.id);
+      if (!entry) {
+        rejected.push({ id: result.id, code: 'INVOCATION_NOT_IN_FLIGHT' });
+        continue;
+      }
+      this.inFlight.delete(result.id);
+      entry.capture.flush();
+      posted.push(result.id);
+      settlements.push({ claimed: entry.claimed, outcome: this.reportOf(result), endedAt });
+    }
+    this.armDeadline();
+    let applied: boolean[] = [];
+    try {
+      if (settlements.length > 0) applied = await this.host.settle(settlements);
+    } finally {
+      // Slots are free either way: a failed settlement leaves the attempts to the lease reaper.
+      this.kick.fire();
+      this.checkDrained();
+    }
+    posted.forEach((id, index) => (applied[index] ? undefined : rejected.push({ id, code: 'INVOCATION_NOT_IN_FLIGHT' })));
+    return { accepted: posted.filter((_, index) => applied[index]), rejected };
+  }
+
+  initError(message: string): void {
+    this.startFailure = message.slice(0, errorMessageLimit);
+    this.host.logger.warn({ replica: this.id, function: this.functionName, error: this.startFailure }, 'replica reported a start failure');
+  }
+
+  private get functionName(): string {
+    return `${this.options.fn.namespace}/${this.options.fn.name}`;
+  }
+
+  /** Registers claimed attempts as in flight and turns them into invocations. */
+  private handOut(claimed: ClaimedAttempt[], gone: AbortSignal): Invocation[] {
+    const timeoutMs = durationMs(this.options.fn.document.spec.timeout);
+    const now = Date.now();
+    const invocations: Invocation[] = [];
+    for (const attempt of claimed) {
+      const ref = { executionId: attempt.execution.id, attempt: attempt.attempt };
+      const id = invocationId(ref.executionId, ref.attempt);
+      const capture = new LogCapture({ limitBytes: this.options.logLimitBytes, onLines: (lines) => this.host.logs(ref, lines) });
+      const deadline = now + timeoutMs;
+      this.inFlight.set(id, { claimed: attempt, ref, capture, deadline, abandoned: false });
+      invocations.push({ id, executionId: ref.executionId, attempt: ref.attempt, deadline: new Date(deadline).toISOString(), input: attempt.execution.input ?? null });
+    }
+    this.armDeadline();
+    if (gone.aborted || this.state === 'stopped') {
+      // Nobody will receive them: lost now, rather than at their deadline.
+      void this.loseAll(invocations.map((invocation) => invocation.id), 'ReplicaLost', 'the replica hung up before its invocations were handed over');
+      return [];
+    }
+    return invocations;
+  }
+
+  private reportOf(result: InvocationResult): AttemptReport {
+    if (result.status === 'failed') return { status: 'failed', exitCode: null, reason: 'Error', error: result.error.slice(0, errorMessageLimit), result: null };
+    const value = result.result ?? null;
+    const size = Buffer.byteLength(JSON.stringify(value));
+    if (size > this.options.resultLimitBytes) {
+      return { status: 'failed', exitCode: null, reason: 'ResultTooLarge', error: `result of ${size} bytes exceeds the limit of ${this.options.resultLimitBytes} bytes`, result: null };
+    }
+    return { status: 'succeeded', exitCode: null, reason: null, error: null, result: value };
+  }
+
+  private onLine(stream: 'stdout' | 'stderr', line: Buffer, tag: string | undefined): void {
+    let entry = tag === undefined ? undefined : this.inFlight.get(tag);
+    if (tag === undefined && this.inFlight.size === 1) entry = this.inFlight.values().next().value;
+    if (entry) {
+      entry.capture.write(stream, Buffer.concat([line, newlineBuffer]));
+      return;
+    }
+    this.host.logger.info({ replica: this.id, function: this.functionName, stream }, line.toString('utf8'));
+  }
+
+  /** One timer, at the earliest deadline of what is in flight. */
+  private armDeadline(): void {
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+    let earliest = Infinity;
+    for (const entry of this.inFlight.values()) earliest = Math.min(earliest, entry.deadline);
+    if (earliest === Infinity) return;
+    this.deadlineTimer = setTimeout(() => this.deadlinePassed(), Math.min(Math.max(0, earliest - Date.now()), 2 ** 31 - 1));
+  }
+
+  private deadlinePassed(): void {
+    const now = Date.now();
+    const expired = [...this.inFlight.entries()].filter(([, entry]) => entry.deadline <= now);
+    if (expired.length === 0) {
+      this.armDeadline();
+      return;
+    }
+    const timeout = this.options.fn.document.spec.timeout;
+    const settlements: ReplicaSettlement[] = [];
+    for (const [id, entry] of expired) {
+      this.inFlight.delete(id);
+      entry.capture.system(`[pontoon] timeout of ${timeout} reached: replica ${this.id} stopped`);
+      entry.capture.flush();
+      if (entry.abandoned) continue;
+      settlements.push({
+        claimed: entry.claimed,
+        outcome: { status: 'timed_out', exitCode: null, reason: 'DeadlineExceeded', error: `exceeded its timeout of ${timeout} and was stopped`, result: null },
+        endedAt: new Date(),
+      });
+    }
+    this.host.logger.warn({ replica: this.id, function: this.functionName, expired: expired.map(([id]) => id) }, 'invocation past its deadline: replica stopped');
+    const others = [...this.inFlight.keys()];
+    void this.settleQuietly(settlements);
+    void this.loseAll(others, 'ReplicaLost', `its replica ${this.id} was stopped because another invocation on it passed its deadline`);
+    void this.stop('deadline');
+  }
+
+  private async loseAll(ids: string[], reason: LostOutcome['reason'], error: string): Promise<void> {
+    const settlements: ReplicaSettlement[] = [];
+    for (const id of ids) {
+      const entry = this.inFlight.get(id);
+      if (!entry) continue;
+      this.inFlight.delete(id);
+      entry.capture.system(`[pontoon] ${error}`);
+      entry.capture.flush();
+      if (!entry.abandoned) settlements.push({ claimed: entry.claimed, outcome: { status: 'lost', reason, error }, endedAt: new Date() });
+    }
+    this.armDeadline();
+    await this.settleQuietly(settlements);
+  }
+
+  private async settleQuietly(settlements: ReplicaSettlement[]): Promise<void> {
+    if (settlements.length === 0) return;
+    try {
+      await this.host.settle(settlements);
+    } catch (thrown) {
+      // Their leases are no longer renewed once the engine let them go: the reaper settles them.
+      this.host.logger.error({ err: thrown, replica: this.id }, 'settling a replica’s lost invocations failed');
+    }
+  }
+
+  private onExit(exit: ReplicaExit): void {
+    clearTimeout(this.lifeTimer);
+    clearTimeout(this.deadlineTimer);
+    clearTimeout(this.drainTimer);
+    const wasStarting = this.state === 'starting';
+    this.state = 'stopped';
+    this.failedStart = wasStarting && !this.stoppedBy;
+    this.kick.fire();
+    const how = exit.startError ?? (exit.signal ? `killed by signal ${exit.signal}` : `exited with code ${exit.code}`);
+    const detail = [this.startFailure, exit.lastStderrLine.trim()].filter(Boolean).join(': ');
+    const error = `its replica ${this.id} ${how}${detail ? `: ${detail.slice(0, errorMessageLimit)}` : ''}`;
+    const expected = this.stoppedBy !== undefined || (exit.code === 0 && this.inFlight.size === 0);
+    if (!expected) this.host.logger.warn({ replica: this.id, function: this.functionName, error }, wasStarting ? 'replica failed to start' : 'replica exited');
+    else this.host.logger.info({ replica: this.id, function: this.functionName, why: this.stoppedBy ?? 'drained' }, 'replica stopped');
+    const reason = exit.oomKilled ? 'OOMKilled' : 'ReplicaLost';
+    const message = exit.oomKilled ? `${error} (memory limit ${this.options.fn.document.spec.resources?.memory} exceeded: OOMKilled)` : error;
+    const settled = this.closing ? Promise.resolve() : this.loseAll([...this.inFlight.keys()], reason, message);
+    void settled.finally(() => this.host.changed(this));
+  }
+
+  /** A draining replica with nothing in flight gets the grace period to exit by itself. */
+  private checkDrained(): void {
+    if (this.state !== 'draining' || this.inFlight.size > 0 || this.drainTimer) return;
+    this.drainTimer = setTimeout(() => void this.stop('drained'), Math.max(this.options.graceMs, 2000));
+  }
+}
+
+const newlineBuffer = Buffer.from('\n');

@@ -1,0 +1,192 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Ajv, type ErrorObject } from 'ajv';
+import { asError } from '../../domain/errors.js';
+import {
+  batchLimit,
+  bodyLimitBytes,
+  defaultWaitMs,
+  initErrorBodySchema,
+  maxWaitMs,
+  replicaProtocolVersion,
+  resultsBodySchema,
+  type Invocation,
+  type InvocationResult,
+  type ResultsAnswer,
+} from './protocol.js';
+
+/** What the runtime API asks of the replica a token belongs to. */
+export interface ReplicaEndpoint {
+  /** Up to `max` invocations, waiting at most `waitMs` for one; 'draining' once the replica gets no more. */
+  next(max: number, waitMs: number, gone: AbortSignal): Promise<Invocation[] | 'draining'>;
+  /** Settles posted outcomes; resolves once they are durable. */
+  results(results: InvocationResult[]): Promise<ResultsAnswer>;
+  /** The replica reports why it cannot start. */
+  initError(message: string): void;
+}
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+const checkResults = ajv.compile(resultsBodySchema);
+const checkInitError = ajv.compile(initErrorBodySchema);
+
+/** An error answer of the protocol. */
+class ProtocolError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The runtime API of docs/warm-replicas.md: one loopback HTTP server for every replica of this
+ * controller, each replica known by its secret token. Hand-routed on node:http rather than on the
+ * API's fastify instance: three routes, and the hot path of every warm execution (a fastify
+ * request costs several times a bare one, most of it in hooks the protocol does not use).
+ */
+export class RuntimeApi {
+  private readonly endpoints = new Map<string, ReplicaEndpoint>();
+  private readonly server: Server;
+  private address = '';
+
+  constructor(private readonly onError: (error: Error) => void) {
+    this.server = createServer((request, response) => void this.handle(request, response));
+    this.server.keepAliveTimeout = 65_000;
+  }
+
+  /** Starts listening on 127.0.0.1; resolves to `host:port`, the value of PONTOON_RUNTIME_API. */
+  async listen(): Promise<string> {
+    if (this.address) return this.address;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.address = `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.address;
+  }
+
+  /** Lets the replica holding `token` in. */
+  register(token: string, endpoint: ReplicaEndpoint): void {
+    this.endpoints.set(token, endpoint);
+  }
+
+  /** Shuts a replica out: its token is refused from now on. */
+  unregister(token: string): void {
+    this.endpoints.delete(token);
+  }
+
+  /** Stops the server, closing every connection. */
+  async close(): Promise<void> {
+    this.endpoints.clear();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      const endpoint = this.authenticate(request);
+      const url = new URL(request.url ?? '/', 'http://replica');
+      const route = routes[url.pathname];
+      if (!route) throw new ProtocolError(404, 'NOT_FOUND', `no such path ${url.pathname}: see docs/warm-replicas.md`);
+      if (request.method !== route) throw new ProtocolError(405, 'METHOD_NOT_ALLOWED', `${url.pathname} takes ${route}, not ${request.method}`);
+      if (url.pathname === '/v1/invocations/next') await this.next(endpoint, url, request, response);
+      else if (url.pathname === '/v1/invocations/results') send(response, 200, await endpoint.results(parseResults(await readJson(request))));
+      else {
+        const body = await readJson(request);
+        if (!checkInitError(body)) throw invalid(checkInitError.errors);
+        endpoint.initError(String((body as { error: string }).error));
+        send(response, 202, {});
+      }
+    } catch (thrown) {
+      const error = thrown instanceof ProtocolError ? thrown : new ProtocolError(500, 'INTERNAL', 'internal error: see the server log');
+      if (!(thrown instanceof ProtocolError)) this.onError(asError(thrown));
+      if (!response.headersSent) send(response, error.status, { error: { code: error.code, message: error.message, details: {} } });
+      else response.destroy();
+    }
+  }
+
+  private authenticate(request: IncomingMessage): ReplicaEndpoint {
+    const header = request.headers.authorization ?? '';
+    const endpoint = header.startsWith('Bearer ') ? this.endpoints.get(header.slice(7)) : undefined;
+    if (!endpoint) {
+      request.resume();
+      throw new ProtocolError(401, 'UNAUTHORIZED', 'missing or unknown replica token (Authorization: Bearer $PONTOON_REPLICA_TOKEN)');
+    }
+    return endpoint;
+  }
+
+  private async next(endpoint: ReplicaEndpoint, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    request.resume();
+    const max = integerParam(url, 'max', 1, 1, batchLimit);
+    const waitMs = integerParam(url, 'wait', defaultWaitMs, 0, maxWaitMs);
+    // A replica that hangs up stops waiting; nothing is handed to a closed connection.
+    const gone = new AbortController();
+    response.once('close', () => gone.abort());
+    const got = await endpoint.next(max, waitMs, gone.signal);
+    if (got === 'draining') throw new ProtocolError(410, 'REPLICA_DRAINING', 'this replica gets no more invocations: finish, post results, exit 0');
+    if (got.length === 0) {
+      response.writeHead(204, { 'Pontoon-Protocol': String(replicaProtocolVersion) });
+      response.end();
+      return;
+    }
+    send(response, 200, { invocations: got });
+  }
+}
+
+const routes: Record<string, string> = {
+  '/v1/invocations/next': 'GET',
+  '/v1/invocations/results': 'POST',
+  '/v1/init/error': 'POST',
+};
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Pontoon-Protocol': String(replicaProtocolVersion),
+  });
+  response.end(text);
+}
+
+function integerParam(url: URL, name: string, fallback: number, min: number, max: number): number {
+  const text = url.searchParams.get(name);
+  if (text === null) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new ProtocolError(400, 'INVALID_REQUEST', `${name} must be an integer from ${min} to ${max}, not ${text}`);
+  return value;
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > bodyLimitBytes) throw new ProtocolError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${bodyLimitBytes} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (thrown) {
+    throw new ProtocolError(400, 'INVALID_REQUEST', `body is not JSON: ${asError(thrown).message}`);
+  }
+}
+
+function parseResults(body: unknown): InvocationResult[] {
+  if (!checkResults(body)) throw invalid(checkResults.errors);
+  const results = (body as { results: InvocationResult[] }).results;
+  const seen = new Set<string>();
+  for (const [index, result] of results.entries()) {
+    if (seen.has(result.id)) throw new ProtocolError(400, 'INVALID_REQUEST', `results[${index}].id ${result.id} appears twice`);
+    seen.add(result.id);
+  }
+  return results;
+}
+
+function invalid(errors: ErrorObject[] | null | undefined): ProtocolError {
+  const first = errors?.[0];
+  const where = first?.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : 'body';
+  return new ProtocolError(400, 'INVALID_REQUEST', `${where} ${first?.message ?? 'is invalid'}`);
+}
