@@ -18,6 +18,8 @@ export interface FunctionResource {
     queued: number;
     running: number;
     lastExecution: { id: string; status: ExecutionStatus; createdAt: string } | null;
+    /** A warm function's replicas on the controller that answered (null when on-demand). */
+    replicas?: { desired: number; ready: number; starting: number; draining: number; inFlight: number } | null;
   };
 }
 

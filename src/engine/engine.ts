@@ -256,12 +256,7 @@ export class Engine implements WorkSource {
     } finally {
       this.release(free);
     }
-    for (const claimed of claims) {
-      this.inFlight.set(refKey({ executionId: claimed.execution.id, attempt: claimed.attempt }), claimed);
-      this.options.events.changed(claimed.execution.id, 'running');
-    }
-    const key = `${fn.namespace}/${fn.name}`;
-    this.claimedByFunction.set(key, (this.claimedByFunction.get(key) ?? 0) + claims.length);
+    this.tookFor(fn, claims);
     return claims;
   }
 
@@ -271,17 +266,42 @@ export class Engine implements WorkSource {
    * superseded, interrupted) is still passed on: the store's fence keeps its report as late.
    */
   async settle(settlements: ReplicaSettlement[]): Promise<boolean[]> {
+    return (await this.settleBatch(settlements, async (completions) => ({ applied: await this.options.store.completeAttempts(completions), claimed: [] }))).applied;
+  }
+
+  /** WorkSource: settle, and take up to `max` more of the function for the slots it freed, in one store step. */
+  async settleAndTake(settlements: ReplicaSettlement[], fn: FunctionRef, max: number): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }> {
+    return this.settleBatch(settlements, async (completions) => {
+      const free = this.accepting ? Math.min(max, this.freeSlots()) : 0;
+      if (free <= 0) return { applied: await this.options.store.completeAttempts(completions), claimed: [] };
+      this.reserved += free;
+      try {
+        const claim = { owner: this.options.owner, now: this.clock().toISOString(), leaseMs: this.options.leaseMs, limit: free, function: fn };
+        const step = await this.options.store.completeAndClaimFunction(completions, claim);
+        this.tookFor(fn, step.claimed);
+        return step;
+      } finally {
+        this.release(free);
+      }
+    });
+  }
+
+  private async settleBatch(
+    settlements: ReplicaSettlement[],
+    store: (completions: AttemptCompletion[]) => Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }>,
+  ): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }> {
     const completions = settlements.map(({ claimed, outcome, endedAt }) => {
       const ref = { executionId: claimed.execution.id, attempt: claimed.attempt };
       this.inFlight.delete(refKey(ref));
       this.recordDuration(claimed, endedAt);
       return this.completionOf(ref, outcome, claimed.function, claimed.execution, endedAt);
     });
-    const settling = Promise.all(completions.map((completion) => this.logChains.get(refKey(completion))))
-      .then(() => this.options.store.completeAttempts(completions))
-      .then((applied) => {
-        completions.forEach((completion, index) => this.settled(completion, applied[index]));
-        return applied;
+    const pending = completions.map((completion) => this.logChains.get(refKey(completion))).filter((chain) => chain !== undefined);
+    const settling = (pending.length > 0 ? Promise.all(pending) : Promise.resolve())
+      .then(() => store(completions))
+      .then((step) => {
+        completions.forEach((completion, index) => this.settled(completion, step.applied[index]));
+        return step;
       })
       .finally(() => {
         this.options.executor.pools?.wake();
@@ -290,10 +310,23 @@ export class Engine implements WorkSource {
           this.dispatcher.wake();
         }
       });
-    const tracked = settling.then(() => undefined, () => undefined);
+    const tracked = settling.then(
+      () => undefined,
+      () => undefined,
+    );
     this.settling.add(tracked);
     void tracked.finally(() => this.settling.delete(tracked));
     return settling;
+  }
+
+  /** Counts claims for replicas (the Scalar's arrivals) and keeps their leases from now on. */
+  private tookFor(fn: FunctionRef, claims: ClaimedAttempt[]): void {
+    for (const claimed of claims) {
+      this.inFlight.set(refKey({ executionId: claimed.execution.id, attempt: claimed.attempt }), claimed);
+      this.options.events.changed(claimed.execution.id, 'running');
+    }
+    const key = `${fn.namespace}/${fn.name}`;
+    this.claimedByFunction.set(key, (this.claimedByFunction.get(key) ?? 0) + claims.length);
   }
 
   private recordDuration(claimed: ClaimedAttempt, endedAt: Date): void {

@@ -64,6 +64,8 @@ export interface WorkSource extends AttemptSink {
   take(fn: FunctionRef, max: number): Promise<ClaimedAttempt[]>;
   /** Settles outcomes in one durable step; resolves once stored, with which were applied (fenced). */
   settle(settlements: ReplicaSettlement[]): Promise<boolean[]>;
+  /** settle, then take for the same function, in one store step (one transaction where the store can). */
+  settleAndTake(settlements: ReplicaSettlement[], fn: FunctionRef, max: number): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }>;
 }
 
 /** What the Scalar wants of one function's pool. */

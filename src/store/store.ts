@@ -155,6 +155,12 @@ export interface Store extends TriggerStore {
    */
   completeAttempts(completions: AttemptCompletion[]): Promise<boolean[]>;
   /**
+   * completeAttempts, then claimFunctionExecutions, as one step: a replica posts its batch and
+   * takes the next one in a single round trip. SQLite does both in one transaction; PostgreSQL in
+   * two (settling locks execution rows, claiming locks the function row first, as every claim does).
+   */
+  completeAndClaimFunction(completions: AttemptCompletion[], claim: FunctionClaimOptions): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }>;
+  /**
    * Extends the leases of these attempts if `owner` still holds them and they still run. Returns
    * the attempts that are no longer current (cancelled, reaped or superseded): stop them.
    */

@@ -151,7 +151,7 @@ describe('pontoon CLI against a running Pontoon', () => {
   it('lists functions as a table, as JSON and as YAML', async () => {
     const table = await cli(['get', 'functions']);
     assertOk(table);
-    assert.match(table.stdout, /^NAME\s+VERSION\s+RUNTIME\s+QUEUED\s+RUNNING\s+LAST EXECUTION\s+AGE$/m);
+    assert.match(table.stdout, /^NAME\s+VERSION\s+RUNTIME\s+QUEUED\s+RUNNING\s+REPLICAS\s+LAST EXECUTION\s+AGE$/m);
     assert.match(table.stdout, /^echo\s+2\s+command\s+/m);
     const json = await cli(['get', 'functions', '-o', 'json']);
     assert.deepEqual(JSON.parse(json.stdout).items.map((fn: { metadata: { name: string } }) => fn.metadata.name).sort(), ['echo', 'failing', 'sleeper', 'ticker']);

@@ -95,12 +95,26 @@ describe('CLI output', () => {
 
   it('lists and describes functions with their version, status and retry policy', () => {
     const [head, row] = functionTable([fn], true, now).trimEnd().split('\n');
-    assert.match(head!, /^NAMESPACE\s+NAME\s+VERSION\s+RUNTIME\s+QUEUED\s+RUNNING\s+LAST EXECUTION\s+AGE$/);
-    assert.match(row!, /^default\s+primes\s+2\s+command\s+1\s+2\s+succeeded 5s ago\s+3h$/);
+    assert.match(head!, /^NAMESPACE\s+NAME\s+VERSION\s+RUNTIME\s+QUEUED\s+RUNNING\s+REPLICAS\s+LAST EXECUTION\s+AGE$/);
+    assert.match(row!, /^default\s+primes\s+2\s+command\s+1\s+2\s+-\s+succeeded 5s ago\s+3h$/);
     const text = describeFunction(fn, now);
     assert.match(text, /^Command:\s+sh -c 'echo hi'$/m);
     assert.match(text, /^Retry:\s+limit 2, on failure\/lost, backoff 1s x2 up to 5m with jitter, never on exit 64$/m);
     assert.match(text, /^Labels:\s+team=cost$/m);
+    assert.doesNotMatch(text, /^Replicas:/m);
+  });
+
+  it('shows a warm function’s replicas, ready of desired, in the table and in describe', () => {
+    const warm = {
+      ...fn,
+      spec: { ...fn.spec, warm: { min: 0, max: 4, idleTimeout: '5m', concurrency: 8 } },
+      status: { ...fn.status, replicas: { desired: 3, ready: 2, starting: 1, draining: 0, inFlight: 12 } },
+    };
+    const [, row] = functionTable([warm], false, now).trimEnd().split('\n');
+    assert.match(row!, /^primes\s+2\s+command\s+1\s+2\s+2\/3\s+succeeded/);
+    const text = describeFunction(warm, now);
+    assert.match(text, /^Warm:\s+min 0, max 4, concurrency 8, idle timeout 5m$/m);
+    assert.match(text, /^Replicas:\s+2 ready of 3 desired, 1 starting, 0 draining, 12 executions in flight$/m);
   });
 
   it('prints json and yaml that parse back to the same value', () => {

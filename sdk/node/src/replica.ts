@@ -55,7 +55,8 @@ function taggedLogger(id: string): Logger {
 
 /** The runtime API client of one replica: keep-alive connections, the token on every request. */
 class RuntimeClient {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  // noDelay: a small request must not wait for the previous one's ACK (Nagle's algorithm).
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4, noDelay: true } as import('node:http').AgentOptions);
   private readonly host: string;
   private readonly port: number;
 
@@ -142,31 +143,52 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
   const concurrency = Math.max(1, Number.parseInt(env[REPLICA_ENV.concurrency] ?? '1', 10) || 1);
   const identity = { function: env.PONTOON_FUNCTION ?? '', namespace: env.PONTOON_NAMESPACE ?? '', version: env.PONTOON_VERSION ?? '' };
 
-  /** Handed over and not yet accepted by a results post: what holds a slot. */
+  /** Handed over and not yet answered by an accepted results post: what holds a slot. */
   let held = 0;
   /** Outcomes to post, each already the JSON text of one entry of `results`. */
   let outbox: string[] = [];
-  let posting: Promise<void> | undefined;
-  let slotFreed: (() => void) | undefined;
+  let posting = false;
+  let draining = false;
   let fatal: unknown;
+  let changed: (() => void) | undefined;
+  const signal = () => {
+    const wake = changed;
+    changed = undefined;
+    wake?.();
+  };
+  const nextChange = () => new Promise<void>((resolve) => (changed = resolve));
 
+  const start = (invocations: Invocation[]) => {
+    held += invocations.length;
+    for (const invocation of invocations) void run(invocation);
+  };
+  // Posts what finished, asking in the same request for as many invocations as the post frees
+  // (without waiting): under load one round trip per batch, where a separate `next` would be two.
   const post = async (): Promise<void> => {
-    while (outbox.length > 0) {
+    while (outbox.length > 0 && fatal === undefined) {
       const batch = outbox.slice(0, 1000);
       outbox = outbox.slice(batch.length);
+      const free = draining ? 0 : concurrency - held + batch.length;
       try {
-        await client.send('POST', '/v1/invocations/results', `{"results":[${batch.join(',')}]}`);
+        const answer = await client.send('POST', `/v1/invocations/results?next=${free}`, `{"results":[${batch.join(',')}]}`);
+        held -= batch.length;
+        const body = answer.body as { invocations?: Invocation[]; draining?: boolean };
+        if (body.draining) draining = true;
+        if (body.invocations?.length) start(body.invocations);
       } catch (err) {
         fatal ??= err;
       }
-      held -= batch.length;
-      slotFreed?.();
     }
-    posting = undefined;
+    posting = false;
+    signal();
   };
+  // Outcomes that finish in the same turn of the event loop (a batch of quick handlers) go in one
+  // post: the post starts on the next turn, not with the first outcome.
   const finished = (result: string) => {
     outbox.push(result);
-    posting ??= post();
+    if (posting) return;
+    posting = true;
+    setImmediate(() => void post());
   };
   const run = async (invocation: Invocation) => {
     const ctx = new Context({ executionId: invocation.executionId, attempt: invocation.attempt, ...identity, deadline: new Date(invocation.deadline), logger: taggedLogger(invocation.id) });
@@ -177,24 +199,18 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
   };
 
   try {
-    while (fatal === undefined) {
+    // The long poll: asks for free slots whenever no post is under way to fill them.
+    while (fatal === undefined && !draining) {
       const free = concurrency - held;
-      if (free <= 0) {
-        await new Promise<void>((resolve) => (slotFreed = resolve));
-        slotFreed = undefined;
+      if (free <= 0 || posting) {
+        await nextChange();
         continue;
       }
       const answer = await client.send('GET', `/v1/invocations/next?max=${free}&wait=20000`);
-      if (answer.status === 410) break;
-      if (answer.status !== 200) continue;
-      const invocations = (answer.body as { invocations: Invocation[] }).invocations;
-      held += invocations.length;
-      for (const invocation of invocations) void run(invocation);
+      if (answer.status === 410) draining = true;
+      else if (answer.status === 200) start((answer.body as { invocations: Invocation[] }).invocations);
     }
-    while (held > 0 && fatal === undefined) {
-      await new Promise<void>((resolve) => (slotFreed = resolve));
-      slotFreed = undefined;
-    }
+    while ((held > 0 || posting) && fatal === undefined) await nextChange();
   } catch (err) {
     fatal ??= err;
   }

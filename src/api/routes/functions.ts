@@ -3,13 +3,22 @@ import { PontoonError } from '../../domain/errors.js';
 import type { FunctionVersion } from '../../domain/function-spec.js';
 import { functionSchema } from '../../domain/spec-schema.js';
 import type { Store } from '../../store/store.js';
+import type { Engine } from '../../engine/engine.js';
+import { warmSettings } from '../../domain/warm.js';
 import type { ApiContext } from '../context.js';
 import { errorResponses, functionParams, functionResourceSchema, namespaceParams } from '../schemas.js';
 
 type FunctionPath = { ns: string; name: string };
 
-/** The API's view of a function version: the document, its version, and what its executions are doing. */
-async function toResource(store: Store, fn: FunctionVersion) {
+/** What a warm function's pool shows in its status; null for an on-demand function. */
+function replicasOf(engine: Engine, fn: FunctionVersion) {
+  if (!warmSettings(fn)) return null;
+  const pool = engine.poolStatus().find((status) => status.namespace === fn.namespace && status.name === fn.name);
+  return { desired: pool?.desired ?? 0, ready: pool?.ready ?? 0, starting: pool?.starting ?? 0, draining: pool?.draining ?? 0, inFlight: pool?.inFlight ?? 0 };
+}
+
+/** The API's view of a function version: the document, its version, and what its executions and replicas are doing. */
+async function toResource(store: Store, engine: Engine, fn: FunctionVersion) {
   const [counts, last] = await Promise.all([
     // Only the live statuses: a function's history can be millions of executions long.
     store.countExecutions(fn.namespace, fn.name, ['queued', 'running']),
@@ -25,6 +34,7 @@ async function toResource(store: Store, fn: FunctionVersion) {
       queued: counts.queued,
       running: counts.running,
       lastExecution: lastExecution ? { id: lastExecution.id, status: lastExecution.status, createdAt: lastExecution.createdAt } : null,
+      replicas: replicasOf(engine, fn),
     },
   };
 }
@@ -69,7 +79,7 @@ export async function functionRoutes(app: FastifyInstance, context: ApiContext):
     async (request, reply) => {
       const { ns, name } = request.params;
       const { fn, created } = await engine.deploy(withPathIdentity(request.body, ns, name));
-      return reply.status(created ? 201 : 200).send(await toResource(store, fn));
+      return reply.status(created ? 201 : 200).send(await toResource(store, engine, fn));
     },
   );
 
@@ -80,7 +90,7 @@ export async function functionRoutes(app: FastifyInstance, context: ApiContext):
       const { ns, name } = request.params;
       const fn = await store.getFunction(ns, name);
       if (!fn) throw notFound(ns, name);
-      return toResource(store, fn);
+      return toResource(store, engine, fn);
     },
   );
 
@@ -88,12 +98,12 @@ export async function functionRoutes(app: FastifyInstance, context: ApiContext):
   app.get<{ Params: { ns: string } }>(
     '/v1/namespaces/:ns/functions',
     { schema: { summary: 'List the functions of a namespace', tags: ['functions'], params: namespaceParams, response: listResponse } },
-    async (request) => ({ items: await Promise.all((await store.listFunctions(request.params.ns)).map((fn) => toResource(store, fn))) }),
+    async (request) => ({ items: await Promise.all((await store.listFunctions(request.params.ns)).map((fn) => toResource(store, engine, fn))) }),
   );
   app.get(
     '/v1/functions',
     { schema: { summary: 'List the functions of every namespace', tags: ['functions'], response: listResponse } },
-    async () => ({ items: await Promise.all((await store.listFunctions()).map((fn) => toResource(store, fn))) }),
+    async () => ({ items: await Promise.all((await store.listFunctions()).map((fn) => toResource(store, engine, fn))) }),
   );
 
   app.delete<{ Params: FunctionPath }>(

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ApiContext } from '../context.js';
 
 /** Prometheus metrics: queue depth by status, attempts in flight, and the process's own. */
@@ -22,6 +22,46 @@ export async function metricsRoutes(app: FastifyInstance, context: ApiContext): 
     registers: [registry],
     collect() {
       this.set(context.engine.inFlightCount());
+    },
+  });
+  const pools = () => context.engine.poolStatus();
+  new Gauge({
+    name: 'pontoon_warm_replicas_desired',
+    help: 'Replicas the Scalar wants for a warm function',
+    labelNames: ['namespace', 'function'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const pool of pools()) this.set({ namespace: pool.namespace, function: pool.name }, pool.desired);
+    },
+  });
+  new Gauge({
+    name: 'pontoon_warm_replicas_ready',
+    help: 'Replicas of a warm function that take work',
+    labelNames: ['namespace', 'function'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const pool of pools()) this.set({ namespace: pool.namespace, function: pool.name }, pool.ready);
+    },
+  });
+  new Gauge({
+    name: 'pontoon_warm_invocations_in_flight',
+    help: 'Executions in flight on the replicas of a warm function',
+    labelNames: ['namespace', 'function'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const pool of pools()) this.set({ namespace: pool.namespace, function: pool.name }, pool.inFlight);
+    },
+  });
+  new Counter({
+    name: 'pontoon_scalar_scale_events_total',
+    help: 'Pool size changes the Scalar decided',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(context.engine.scaleEvents());
     },
   });
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['health'] } }, async (_request, reply) => {

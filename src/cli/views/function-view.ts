@@ -4,7 +4,7 @@ import { briefJson, formatFields, formatTable } from '../output.js';
 
 /** The `get functions` table: one row per function, kubectl-like. */
 export function functionTable(functions: FunctionResource[], withNamespace: boolean, now = Date.now()): string {
-  const head = [...(withNamespace ? ['NAMESPACE'] : []), 'NAME', 'VERSION', 'RUNTIME', 'QUEUED', 'RUNNING', 'LAST EXECUTION', 'AGE'];
+  const head = [...(withNamespace ? ['NAMESPACE'] : []), 'NAME', 'VERSION', 'RUNTIME', 'QUEUED', 'RUNNING', 'REPLICAS', 'LAST EXECUTION', 'AGE'];
   const rows = functions.map((fn) => [
     ...(withNamespace ? [fn.metadata.namespace] : []),
     fn.metadata.name,
@@ -12,6 +12,8 @@ export function functionTable(functions: FunctionResource[], withNamespace: bool
     fn.spec.runtime,
     fn.status?.queued ?? 0,
     fn.status?.running ?? 0,
+    // Ready of desired, as kubectl shows a Deployment; `-` for an on-demand function.
+    fn.status?.replicas ? `${fn.status.replicas.ready}/${fn.status.replicas.desired}` : '-',
     fn.status?.lastExecution ? `${fn.status.lastExecution.status} ${formatAge(fn.status.lastExecution.createdAt, now)} ago` : '<none>',
     formatAge(fn.metadata.createdAt, now),
   ]);
@@ -50,7 +52,10 @@ export function describeFunction(fn: FunctionResource, now = Date.now()): string
         (retry.nonRetryableExitCodes?.length ? `, never on exit ${retry.nonRetryableExitCodes.join(',')}` : ''),
     ]);
   }
+  if (spec.warm) fields.push(['Warm', `min ${spec.warm.min}, max ${spec.warm.max}, concurrency ${spec.warm.concurrency ?? 1}, idle timeout ${spec.warm.idleTimeout}`]);
   fields.push(['Queued', String(status?.queued ?? 0)], ['Running', String(status?.running ?? 0)]);
+  const replicas = status?.replicas;
+  if (replicas) fields.push(['Replicas', `${replicas.ready} ready of ${replicas.desired} desired, ${replicas.starting} starting, ${replicas.draining} draining, ${replicas.inFlight} executions in flight`]);
   const last = status?.lastExecution;
   fields.push(['Last Execution', last ? `${last.id} ${last.status} (${formatAge(last.createdAt, now)} ago)` : '<none>']);
   let text = formatFields(fields);

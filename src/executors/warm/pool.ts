@@ -101,7 +101,16 @@ export class Pool implements ReplicaHost {
   // ---- ReplicaHost ----
 
   async take(replica: Replica, max: number): Promise<ClaimedAttempt[]> {
-    const claimed = await this.context.source().take(this.ref, max);
+    return this.keep(replica, await this.context.source().take(this.ref, max));
+  }
+
+  async settleAndTake(replica: Replica, settlements: ReplicaSettlement[], max: number): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }> {
+    const step = await this.context.source().settleAndTake(settlements, this.ref, max);
+    return { applied: step.applied, claimed: this.keep(replica, step.claimed) };
+  }
+
+  /** The claimed attempts of the replica's version; the others run on demand. */
+  private keep(replica: Replica, claimed: ClaimedAttempt[]): ClaimedAttempt[] {
     const mine: ClaimedAttempt[] = [];
     for (const attempt of claimed) {
       // An execution enqueued before a deploy runs the version it was enqueued with.

@@ -25,6 +25,8 @@ export interface ReplicaHost {
   /** Claims up to `max` invocations' attempts for this replica (others' versions run elsewhere). */
   take(replica: Replica, max: number): Promise<ClaimedAttempt[]>;
   settle(settlements: ReplicaSettlement[]): Promise<boolean[]>;
+  /** settle, then take up to `max` for this replica, in one store step. */
+  settleAndTake(replica: Replica, settlements: ReplicaSettlement[], max: number): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }>;
   logs(ref: AttemptRef, lines: LogLine[]): void;
   /** Fires when work may be ready for the pool's replicas. */
   readonly work: WakeSignal;
@@ -198,7 +200,7 @@ export class Replica implements ReplicaEndpoint {
     }
   }
 
-  async results(results: InvocationResult[]): Promise<ResultsAnswer> {
+  async results(results: InvocationResult[], next?: { max: number; waitMs: number; gone: AbortSignal }): Promise<ResultsAnswer & { invocations?: Invocation[] | 'draining' }> {
     const endedAt = new Date();
     const settlements: ReplicaSettlement[] = [];
     const rejected: ResultsAnswer['rejected'] = [];
@@ -215,16 +217,26 @@ export class Replica implements ReplicaEndpoint {
       settlements.push({ claimed: entry.claimed, outcome: this.reportOf(result), endedAt });
     }
     this.armDeadline();
+    // The batch taken with the settlement: as many as the replica asks, within its free slots.
+    const take = next && this.state === 'ready' ? Math.max(0, Math.min(next.max, this.options.concurrency - this.inFlight.size - this.taking)) : 0;
     let applied: boolean[] = [];
+    let claimed: ClaimedAttempt[] = [];
+    this.taking += take;
     try {
-      if (settlements.length > 0) applied = await this.host.settle(settlements);
+      if (take > 0) ({ applied, claimed } = await this.host.settleAndTake(this, settlements, take));
+      else if (settlements.length > 0) applied = await this.host.settle(settlements);
     } finally {
+      this.taking -= take;
       // Slots are free either way: a failed settlement leaves the attempts to the lease reaper.
       this.kick.fire();
       this.checkDrained();
     }
     posted.forEach((id, index) => (applied[index] ? undefined : rejected.push({ id, code: 'INVOCATION_NOT_IN_FLIGHT' })));
-    return { accepted: posted.filter((_, index) => applied[index]), rejected };
+    const answer = { accepted: posted.filter((_, index) => applied[index]), rejected };
+    if (!next) return answer;
+    if (this.state !== 'ready' && claimed.length === 0) return { ...answer, invocations: 'draining' };
+    if (claimed.length > 0 || next.waitMs === 0 || take === 0) return { ...answer, invocations: this.handOut(claimed, next.gone) };
+    return { ...answer, invocations: await this.next(next.max, next.waitMs, next.gone) };
   }
 
   initError(message: string): void {

@@ -121,6 +121,11 @@ export class PostgresStore implements Store {
   async completeAttempts(completions: AttemptCompletion[]): Promise<boolean[]> {
     return completeAttempts(this.pool, completions);
   }
+  async completeAndClaimFunction(completions: AttemptCompletion[], claim: FunctionClaimOptions): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }> {
+    // Two transactions, for the lock order (see completeAndClaim).
+    const applied = await completeAttempts(this.pool, completions);
+    return { applied, claimed: await claimFunctionExecutions(this.pool, claim) };
+  }
   async renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]> {
     return renewLeases(this.pool, owner, attempts, now, leaseMs);
   }

@@ -92,6 +92,10 @@ export class SqliteStore implements Store {
   async completeAttempts(completions: AttemptCompletion[]): Promise<boolean[]> {
     return completeAttempts(this.db, completions);
   }
+  async completeAndClaimFunction(completions: AttemptCompletion[], claim: FunctionClaimOptions): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }> {
+    // One commit for the batch settled and the batch taken.
+    return writeTransaction(this.db, () => ({ applied: completeAttempts(this.db, completions), claimed: claimFunctionExecutions(this.db, claim) }));
+  }
   async renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]> {
     return renewLeases(this.db, owner, attempts, now, leaseMs);
   }

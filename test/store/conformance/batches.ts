@@ -107,6 +107,23 @@ export function batchSpecs(open: OpenStore): void {
     );
 
     it(
+      'settles a batch and claims the next one of the same function in one step',
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('warm', { parallelism: 2 }));
+        const ids = await enqueueMany(store, 'warm', 4);
+        const first = await claimOf(store, 'warm', 2);
+        const { applied, claimed } = await store.completeAndClaimFunction(
+          first.map((c) => completion(refOf(c))),
+          { owner: 'a', now: at(2), leaseMs: 30_000, limit: 5, function: { namespace: 'default', name: 'warm' } },
+        );
+        assert.deepEqual(applied, [true, true]);
+        // The two slots the batch freed, and no more: parallelism 2.
+        assert.deepEqual(claimed.map((c) => c.execution.id), ids.slice(2));
+        assert.equal((await store.getExecution(ids[0]))?.status, 'succeeded');
+      }),
+    );
+
+    it(
       'lets the general claim leave the functions served by warm replicas alone',
       withStore(open, async (store) => {
         await store.putFunction(functionDocument('warm', { priority: 10 }));

@@ -1,0 +1,129 @@
+/**
+ * Issue 16, warm drain: N no-op executions of a node handler on warm replicas (one replica,
+ * concurrency 8, parallelism 8), enqueued first, then drained; executions per second. Then the
+ * latency of a synchronous invoke (`?wait=true`) of the same warm no-op, one after another over
+ * loopback: p50 and p99. Embedded (SQLite) and, when given a postgres:// URL (or
+ * PONTOON_TEST_PG_URL, as scripts/pg-cluster.sh prints it), on PostgreSQL in a fresh database.
+ *   node dist/bench/warm-drain.js [count] [sqlite|postgres|both]
+ *
+ * The replica keeps taking work while the enqueue runs (it is warm: that is the point), so the
+ * drain rate counts what was left when the last batch was stored over the time it took to finish;
+ * the overall rate (enqueue included) is shown beside it.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { enqueue, pending, percentile, sleep, startBenchServer, type BenchServer } from './lib/server.js';
+
+const count = Number(process.argv[2] ?? 50_000);
+const which = process.argv[3] ?? 'both';
+const concurrency = 8;
+
+/** A node function whose handler returns null at once. */
+async function deployNoop(server: BenchServer, source: string): Promise<void> {
+  const answer = await server.call('PUT', '/v1/namespaces/default/functions/noop', {
+    apiVersion: 'pontoon.dev/v1',
+    kind: 'Function',
+    metadata: { name: 'noop' },
+    spec: { runtime: 'node', source, handler: 'noop.handler', parallelism: concurrency, warm: { min: 1, max: 1, concurrency, idleTimeout: '10m' } },
+  });
+  if (answer.status >= 300) throw new Error(`deploy noop: ${JSON.stringify(answer.body)}`);
+}
+
+async function drained(server: BenchServer): Promise<void> {
+  for (;;) {
+    const left = await pending(server, 'noop');
+    if (left.queued + left.running === 0) return;
+    await sleep(left.queued > 2_000 ? 100 : 5);
+  }
+}
+
+/** Enqueues `total`, waits for the drain; executions per second after the enqueue, and overall. */
+async function drainRun(server: BenchServer, total: number): Promise<{ drainPerSecond: number; overallPerSecond: number; leftAfterEnqueue: number }> {
+  const start = performance.now();
+  await enqueue(server, 'noop', total);
+  const enqueued = performance.now();
+  const left = await pending(server, 'noop');
+  const leftAfterEnqueue = left.queued + left.running;
+  await drained(server);
+  const end = performance.now();
+  return {
+    drainPerSecond: Math.round(leftAfterEnqueue / ((end - enqueued) / 1000)),
+    overallPerSecond: Math.round(total / ((end - start) / 1000)),
+    leftAfterEnqueue,
+  };
+}
+
+/** Sync invokes one after another; milliseconds p50/p99. */
+async function syncLatency(server: BenchServer, samples: number): Promise<{ p50Ms: number; p99Ms: number }> {
+  const path = '/v1/namespaces/default/functions/noop/invoke?wait=true';
+  for (let i = 0; i < 200; i++) await server.call('POST', path, null);
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const begin = performance.now();
+    const answer = await server.call('POST', path, null);
+    times.push(performance.now() - begin);
+    if (answer.status !== 200 || answer.body.status !== 'succeeded') throw new Error(`sync invoke: ${answer.status} ${JSON.stringify(answer.body)}`);
+  }
+  times.sort((a, b) => a - b);
+  return { p50Ms: round(percentile(times, 50)), p99Ms: round(percentile(times, 99)) };
+}
+
+async function oneStore(store: string): Promise<Record<string, unknown>> {
+  const source = mkdtempSync(join(tmpdir(), 'pontoon-warm-noop-'));
+  writeFileSync(join(source, 'noop.js'), 'export function handler() { return null; }\n');
+  const server = await startBenchServer(['--capacity', '64', '--store', store]);
+  try {
+    await deployNoop(server, source);
+    // Starts the replica and lets V8 optimise both sides' hot paths.
+    await drainRun(server, 5_000);
+    const run = await drainRun(server, count);
+    const latency = await syncLatency(server, 2_000);
+    return { executions: count, ...run, syncInvoke: latency, serverRssMiB: Math.round(server.rssMiB()) };
+  } finally {
+    await server.stop();
+    rmSync(source, { recursive: true, force: true });
+  }
+}
+
+/** A fresh database on the server of `url`, dropped by the returned function. */
+async function freshDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `pontoon_warm_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const fresh = new URL(url);
+  fresh.pathname = `/${name}`;
+  return {
+    url: fresh.toString(),
+    drop: async () => {
+      const again = new pg.Client({ connectionString: url });
+      await again.connect();
+      await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await again.end();
+    },
+  };
+}
+
+export async function warmDrain(): Promise<Record<string, unknown>> {
+  const results: Record<string, unknown> = {};
+  if (which === 'sqlite' || which === 'both') results.sqlite = await oneStore('sqlite');
+  const pgUrl = process.env.PONTOON_BENCH_PG_URL ?? process.env.PONTOON_TEST_PG_URL;
+  if ((which === 'postgres' || which === 'both') && pgUrl) {
+    const database = await freshDatabase(pgUrl);
+    try {
+      results.postgres = await oneStore(database.url);
+    } finally {
+      await database.drop();
+    }
+  }
+  return results;
+}
+
+const round = (value: number) => Number(value.toFixed(3));
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(JSON.stringify(await warmDrain(), null, 2));
