@@ -32,6 +32,7 @@ class FakeRuntimeApi:
         self.batches_handed: List[int] = []
         self.results_posts: List[List[str]] = []
         self.init_errors: List[str] = []
+        self.handed_with_results = 0
         self.in_flight_at_drain: Optional[int] = None
         self.violations: List[str] = []
         self.requests: Dict[str, int] = {"next": 0, "results": 0}
@@ -61,19 +62,26 @@ class FakeRuntimeApi:
             self.requests["next"] += 1
             if self._fail("next"):
                 return 503, {"error": {"code": "UNAVAILABLE", "message": "try again", "details": {}}}
-            free = self.concurrency - len(self.in_flight)
-            if max_ > free:
-                self.violations.append(f"next asked for {max_} with {free} free")
-            if not self.pending:
-                if self.in_flight_at_drain is None:
-                    self.in_flight_at_drain = len(self.in_flight)
-                return 410, {"error": {"code": "REPLICA_DRAINING", "message": "draining", "details": {}}}
-            batch, self.pending = self.pending[: min(max_, free)], self.pending[min(max_, free) :]
-            self.in_flight.update(invocation["id"] for invocation in batch)
-            self.batches_handed.append(len(batch))
-            return 200, {"invocations": batch}
+            return self._hand_out(max_)
 
-    def post_results(self, body: dict) -> tuple:
+    def _hand_out(self, max_: int) -> tuple:
+        # As Pontoon does: never more than the free slots, whatever was asked. Asking for more than
+        # the concurrency is a replica's bug; asking for more than is free is not (a long poll and a
+        # results post may be under way at once).
+        free = self.concurrency - len(self.in_flight)
+        if max_ > self.concurrency:
+            self.violations.append(f"asked for {max_} with concurrency {self.concurrency}")
+        if not self.pending:
+            if self.in_flight_at_drain is None:
+                self.in_flight_at_drain = len(self.in_flight)
+            return 410, {"error": {"code": "REPLICA_DRAINING", "message": "draining", "details": {}}}
+        size = max(0, min(max_, free))
+        batch, self.pending = self.pending[:size], self.pending[size:]
+        self.in_flight.update(invocation["id"] for invocation in batch)
+        self.batches_handed.append(len(batch))
+        return 200, {"invocations": batch}
+
+    def post_results(self, body: dict, next_: int = 0) -> tuple:
         with self.lock:
             self.requests["results"] += 1
             if self._fail("results"):
@@ -93,7 +101,13 @@ class FakeRuntimeApi:
                 else:
                     self.violations.append(f"result for {result['id']}, not in flight")
                     rejected.append({"id": result["id"], "code": "INVOCATION_NOT_IN_FLIGHT"})
-            return 200, {"accepted": accepted, "rejected": rejected}
+            answer = {"accepted": accepted, "rejected": rejected}
+            if next_ > 0:
+                # results?next=N: the next batch in the same round trip, as next would hand it out.
+                status, more = self._hand_out(next_)
+                self.handed_with_results += len(more.get("invocations", []))
+                answer.update(more if status == 200 else {"invocations": [], "draining": True})
+            return 200, answer
 
     def _fail(self, kind: str) -> bool:
         if self.failures.get(kind, 0) > 0:
@@ -124,13 +138,14 @@ def _handler_for(api: FakeRuntimeApi) -> type:
                 return
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length) or b"{}")
-            if self.path == "/v1/invocations/results":
-                return self._answer(*api.post_results(body))
-            if self.path == "/v1/init/error":
+            url = urlparse(self.path)
+            if url.path == "/v1/invocations/results":
+                return self._answer(*api.post_results(body, int(parse_qs(url.query).get("next", ["0"])[0])))
+            if url.path == "/v1/init/error":
                 with api.lock:
                     api.init_errors.append(body["error"])
                 return self._answer(202, {})
-            self._answer(404, {"error": {"code": "NOT_FOUND", "message": self.path, "details": {}}})
+            self._answer(404, {"error": {"code": "NOT_FOUND", "message": url.path, "details": {}}})
 
         def _authorized(self) -> bool:
             if self.headers.get("Authorization") == f"Bearer {TOKEN}":

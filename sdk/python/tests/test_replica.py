@@ -55,6 +55,7 @@ def test_runs_every_invocation_taking_and_posting_them_in_batches_and_exits_0_wh
         assert result["result"]["primes"] == primes_between(start, end)
     assert max(api.batches_handed) > 1, api.batches_handed
     assert max(len(post) for post in api.results_posts) > 1, api.results_posts
+    assert api.handed_with_results > 0, "results posts asked for the next batch (results?next=N)"
 
 
 def test_runs_up_to_its_concurrency_at_once_and_tags_every_line_with_its_invocation() -> None:

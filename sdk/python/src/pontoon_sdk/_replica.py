@@ -46,6 +46,8 @@ FIRST_RETRY_S = 0.1
 MAX_RETRY_S = 5.0
 UNREACHABLE_S = 30.0
 """How long the runtime API may stay unreachable before the replica gives up (the controller is gone)."""
+GATHER_S = 0.001
+"""How long finished outcomes wait for handlers still running to join their post."""
 TOO_LARGE = "the result is larger than the runtime API accepts (16 MiB a request)"
 
 
@@ -142,7 +144,13 @@ def serve_replica(handler: Handler, input_type: Optional[Type[Any]] = None) -> N
 
 
 class Replica:
-    """The loop of one replica: takes invocations, runs them on a thread pool, posts their outcomes."""
+    """The loop of one replica: takes invocations, runs them on a thread pool, posts their outcomes.
+
+    Two threads speak to the runtime API. The main one long-polls ``next`` for the free slots while
+    no post is under way. The results thread posts what has finished as one ``results?next=F``
+    request, ``F`` being the slots free once they are accepted, and starts the invocations its
+    answer brings: under load, one round trip per batch each way.
+    """
 
     def __init__(self, handler: Handler, input_type: Optional[Type[Any]], address: str, token: str, concurrency: int) -> None:
         self._handler = handler
@@ -152,38 +160,49 @@ class Replica:
         self._function = os.environ.get(FUNCTION, "")
         self._namespace = os.environ.get(NAMESPACE, "")
         self._version = os.environ.get(VERSION, "")
+        # Not shut down on the way out: the process exits with os._exit, whatever the handlers do.
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="pontoon-invocation")
+        # Guards everything below.
         self._changed = threading.Condition()
-        # Handed out by next and not yet answered by a posted result; guarded by _changed.
+        # Handed out and not yet answered by an accepted post: what holds a slot.
         self._in_flight = 0
+        # Handlers started and not finished, so that the results thread can gather a batch.
+        self._running = 0
         self._finished: List[Tuple[str, Outcome]] = []
+        self._posting = False
+        self._draining = False
 
     def run(self) -> None:
-        """Serves until a 410 and every outcome is posted; raises ReplicaExit when the replica must exit 1."""
-        poster = threading.Thread(target=self._post_finished, name="pontoon-results", daemon=True)
-        poster.start()
+        """Serves until Pontoon drains the replica and every outcome is posted; raises ReplicaExit to exit 1."""
+        threading.Thread(target=self._post_finished, name="pontoon-results", daemon=True).start()
         api = RuntimeApi(self._address, self._token)
-        # Not shut down on the way out: the process exits with os._exit, whatever the handlers do.
-        pool = ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="pontoon-invocation")
         while True:
             with self._changed:
-                while self._in_flight >= self._concurrency:
+                while not self._draining and (self._in_flight >= self._concurrency or self._posting):
                     self._changed.wait()
+                if self._draining:
+                    break
                 free = self._concurrency - self._in_flight
             status, body = api.request("GET", f"/v1/invocations/next?max={free}&wait={WAIT_MS}")
             if status == 204:
                 continue
             if status == 410:
-                break  # draining: finish what is in flight, post it, exit 0
+                with self._changed:
+                    self._draining = True  # finish what is in flight, post it, exit 0
+                break
             if status != 200:
                 raise _refused("next", status, body)
-            invocations = json.loads(body)["invocations"]
-            with self._changed:
-                self._in_flight += len(invocations)
-            for invocation in invocations:
-                pool.submit(self._run, invocation)
+            self._start(json.loads(body)["invocations"])
         with self._changed:
-            while self._in_flight > 0:
+            while self._in_flight > 0 or self._posting:
                 self._changed.wait()
+
+    def _start(self, invocations: List[dict]) -> None:
+        with self._changed:
+            self._in_flight += len(invocations)
+            self._running += len(invocations)
+        for invocation in invocations:
+            self._pool.submit(self._run, invocation)
 
     def _run(self, invocation: dict) -> None:
         """Runs one invocation's handler; whatever happens, its outcome joins the finished ones."""
@@ -203,39 +222,54 @@ class Replica:
             outcome = Outcome.failed(message_of(exc))
         with self._changed:
             self._finished.append((id_, outcome))
+            self._running -= 1
             self._changed.notify_all()
 
     def _post_finished(self) -> None:
-        """The results thread: posts whatever has finished in one request, while handlers keep running."""
+        """The results thread: posts what has finished in one request, and starts what its answer brings."""
         api = RuntimeApi(self._address, self._token)
         try:
             while True:
                 with self._changed:
                     while not self._finished:
                         self._changed.wait()
+                    self._posting = True
+                    # Handlers still running may be about to finish (a batch of quick ones): they
+                    # join this post if they do within GATHER_S.
+                    until = time.monotonic() + GATHER_S
+                    while self._running > 0 and len(self._finished) < MAX_RESULTS and time.monotonic() < until:
+                        self._changed.wait(until - time.monotonic())
                     batch = self._finished[:MAX_RESULTS]
                     del self._finished[:MAX_RESULTS]
+                    free = 0 if self._draining else self._concurrency - self._in_flight + len(batch)
                 # Lines count for an invocation only if Pontoon reads them before its result.
                 _flush()
-                self._post(api, batch)
+                answer = self._post(api, batch, free)
+                invocations = answer.get("invocations") or []
                 with self._changed:
                     self._in_flight -= len(batch)
+                    self._draining = self._draining or bool(answer.get("draining"))
+                    self._posting = False
                     self._changed.notify_all()
+                if invocations:
+                    self._start(invocations)
         except BaseException as exc:  # noqa: BLE001 - results can no longer go out: the replica is done
             # Exits from here rather than telling the loop, which may be in a long poll for 20 s.
             sys.stderr.write(f"pontoon replica: {exc}\n")
             _exit(1)
 
-    def _post(self, api: RuntimeApi, batch: List[Tuple[str, Outcome]]) -> None:
-        status, body = api.request("POST", "/v1/invocations/results", _results_body(batch))
+    def _post(self, api: RuntimeApi, batch: List[Tuple[str, Outcome]], next_: int = 0) -> dict:
+        """Posts outcomes, asking for up to ``next_`` invocations in the same round trip; the answer's body."""
+        status, body = api.request("POST", f"/v1/invocations/results?next={next_}", _results_body(batch))
         if status == 413:
             if len(batch) > 1:
                 for one in batch:  # too large together: one by one
                     self._post(api, [one])
-                return
+                return {}
             status, body = api.request("POST", "/v1/invocations/results", _results_body([(batch[0][0], Outcome.failed(TOO_LARGE))]))
         if status != 200:
             raise _refused("results", status, body)
+        return json.loads(body) if next_ > 0 else {}
 
 
 def _results_body(batch: List[Tuple[str, Outcome]]) -> bytes:
