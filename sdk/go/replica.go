@@ -32,6 +32,7 @@ const (
 	firstRetry     = 100 * time.Millisecond
 	maxRetry       = 5 * time.Second
 	unreachableFor = 30 * time.Second // the runtime API unreachable this long: the controller is gone
+	gatherFor      = time.Millisecond // how long finished outcomes wait for running handlers to join their post
 	tooLarge       = "the result is larger than the runtime API accepts (16 MiB a request)"
 )
 
@@ -140,9 +141,11 @@ type result struct {
 	Error  string          `json:"error,omitempty"`
 }
 
-// replica is the loop of one warm replica: one goroutine takes invocations, a goroutine per
-// invocation runs the handler (up to the concurrency), one goroutine posts finished outcomes, as
-// many as have gathered, in one results request.
+// replica is the loop of one warm replica: a goroutine per invocation runs the handler (up to
+// the concurrency), and two speak to the runtime API. The main one long-polls next for the free
+// slots while no post is under way; the results goroutine posts what has finished as one
+// results?next=F request, F being the slots free once they are accepted, and starts the
+// invocations its answer brings: under load, one round trip per batch each way.
 type replica[I, O any] struct {
 	handler     Handler[I, O]
 	concurrency int
@@ -154,9 +157,13 @@ type replica[I, O any] struct {
 
 	mu      sync.Mutex
 	changed *sync.Cond
-	// inFlight counts invocations handed out by next and not yet answered by a posted result.
+	// inFlight counts invocations handed out and not yet answered by an accepted post.
 	inFlight int
+	// running counts handlers started and not finished, so that a post can gather a batch.
+	running  int
 	finished []result
+	posting  bool
+	draining bool
 }
 
 // serveReplica runs the replica loop until Pontoon drains the replica (exit 0) or the protocol
@@ -193,18 +200,21 @@ func orUnset(value string) string {
 	return value
 }
 
-// run serves until a 410 and every outcome is posted.
+// run serves until Pontoon drains the replica and every outcome is posted.
 func (r *replica[I, O]) run() error {
 	go r.postFinished()
 	api := newRuntimeAPI(r.address, r.token)
 	path := "/invocations/next?wait=" + strconv.Itoa(int(nextWait/time.Millisecond)) + "&max="
 	for {
 		r.mu.Lock()
-		for r.inFlight >= r.concurrency {
+		for !r.draining && (r.inFlight >= r.concurrency || r.posting) {
 			r.changed.Wait()
 		}
-		free := r.concurrency - r.inFlight
+		draining, free := r.draining, r.concurrency-r.inFlight
 		r.mu.Unlock()
+		if draining {
+			break
+		}
 		status, body, err := api.request(http.MethodGet, path+strconv.Itoa(free), nil)
 		if err != nil {
 			return err
@@ -213,7 +223,10 @@ func (r *replica[I, O]) run() error {
 			continue
 		}
 		if status == http.StatusGone {
-			break // draining: finish what is in flight, post it, exit 0
+			r.mu.Lock()
+			r.draining = true // finish what is in flight, post it, exit 0
+			r.mu.Unlock()
+			break
 		}
 		if status != http.StatusOK {
 			return refused("next", status, body)
@@ -224,19 +237,25 @@ func (r *replica[I, O]) run() error {
 		if err := json.Unmarshal(body, &answer); err != nil {
 			return fmt.Errorf("%w: next answered with a body that is not the protocol's: %v", errReplicaExit, err)
 		}
-		r.mu.Lock()
-		r.inFlight += len(answer.Invocations)
-		r.mu.Unlock()
-		for _, inv := range answer.Invocations {
-			go r.runInvocation(inv)
-		}
+		r.start(answer.Invocations)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for r.inFlight > 0 {
+	for r.inFlight > 0 || r.posting {
 		r.changed.Wait()
 	}
 	return nil
+}
+
+// start runs invocations, a goroutine each.
+func (r *replica[I, O]) start(invocations []invocation) {
+	r.mu.Lock()
+	r.inFlight += len(invocations)
+	r.running += len(invocations)
+	r.mu.Unlock()
+	for _, inv := range invocations {
+		go r.runInvocation(inv)
+	}
 }
 
 // runInvocation runs one invocation's handler; its outcome joins the finished ones.
@@ -251,6 +270,7 @@ func (r *replica[I, O]) runInvocation(inv invocation) {
 	}
 	r.mu.Lock()
 	r.finished = append(r.finished, done)
+	r.running--
 	r.changed.Broadcast()
 	r.mu.Unlock()
 }
@@ -269,9 +289,9 @@ func (r *replica[I, O]) invoke(inv invocation) Outcome {
 	return Invoke(ctx, r.handler, inv.Input)
 }
 
-// postFinished posts whatever has finished in one request, while handlers keep running. An
-// answer the protocol says to exit for ends the process from here, as the loop may be in a long
-// poll for 20 s.
+// postFinished posts what has finished in one request and starts what its answer brings, while
+// handlers keep running. An answer the protocol says to exit for ends the process from here, as
+// the loop may be in a long poll for 20 s.
 func (r *replica[I, O]) postFinished() {
 	api := newRuntimeAPI(r.address, r.token)
 	for {
@@ -279,44 +299,75 @@ func (r *replica[I, O]) postFinished() {
 		for len(r.finished) == 0 {
 			r.changed.Wait()
 		}
+		r.posting = true
+		// Handlers still running may be about to finish (a batch of quick ones): they join this
+		// post if they do within gatherFor.
+		for until := time.Now().Add(gatherFor); r.running > 0 && len(r.finished) < maxResults && time.Now().Before(until); {
+			r.mu.Unlock()
+			time.Sleep(20 * time.Microsecond)
+			r.mu.Lock()
+		}
 		batch := r.finished[:min(len(r.finished), maxResults)]
 		r.finished = r.finished[len(batch):]
+		free := r.concurrency - r.inFlight + len(batch)
+		if r.draining {
+			free = 0
+		}
 		r.mu.Unlock()
 		// Lines count for an invocation only if Pontoon reads them before its result: os.Stdout
 		// and os.Stderr are unbuffered, so every logged line has been written by now.
-		if err := r.post(api, batch); err != nil {
+		answer, err := r.post(api, batch, free)
+		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 		r.mu.Lock()
 		r.inFlight -= len(batch)
+		r.draining = r.draining || answer.Draining
+		r.posting = false
 		r.changed.Broadcast()
 		r.mu.Unlock()
+		if len(answer.Invocations) > 0 {
+			r.start(answer.Invocations)
+		}
 	}
 }
 
-func (r *replica[I, O]) post(api *runtimeAPI, batch []result) error {
+// resultsAnswer is what a results post answers; with next, the next batch.
+type resultsAnswer struct {
+	Invocations []invocation `json:"invocations"`
+	Draining    bool         `json:"draining"`
+}
+
+// post posts outcomes, asking for up to next invocations in the same round trip.
+func (r *replica[I, O]) post(api *runtimeAPI, batch []result, next int) (resultsAnswer, error) {
+	var answer resultsAnswer
 	body, err := json.Marshal(map[string][]result{"results": batch})
 	if err != nil {
-		return fmt.Errorf("%w: results cannot be encoded: %v", errReplicaExit, err)
+		return answer, fmt.Errorf("%w: results cannot be encoded: %v", errReplicaExit, err)
 	}
-	status, answer, err := api.request(http.MethodPost, "/invocations/results", body)
+	status, data, err := api.request(http.MethodPost, "/invocations/results?next="+strconv.Itoa(next), body)
 	if err != nil {
-		return err
+		return answer, err
 	}
 	if status == http.StatusRequestEntityTooLarge {
 		if len(batch) > 1 {
 			for _, one := range batch { // too large together: one by one
-				if err := r.post(api, []result{one}); err != nil {
-					return err
+				if _, err := r.post(api, []result{one}, 0); err != nil {
+					return answer, err
 				}
 			}
-			return nil
+			return answer, nil
 		}
-		return r.post(api, []result{{ID: batch[0].ID, Status: "failed", Error: tooLarge}})
+		return r.post(api, []result{{ID: batch[0].ID, Status: "failed", Error: tooLarge}}, 0)
 	}
 	if status != http.StatusOK {
-		return refused("results", status, answer)
+		return answer, refused("results", status, data)
 	}
-	return nil
+	if next > 0 {
+		if err := json.Unmarshal(data, &answer); err != nil {
+			return answer, fmt.Errorf("%w: results answered with a body that is not the protocol's: %v", errReplicaExit, err)
+		}
+	}
+	return answer, nil
 }

@@ -29,20 +29,21 @@ type fakeRuntimeAPI struct {
 	concurrency int
 	server      *httptest.Server
 
-	mu              sync.Mutex
-	pending         []map[string]any
-	inputs          map[string]json.RawMessage
-	inFlight        map[string]bool
-	results         map[string]map[string]any
-	batchesHanded   []int
-	resultsPosts    [][]string
-	initErrors      []string
-	inFlightAtDrain int
-	drained         bool
-	violations      []string
-	requests        map[string]int
-	failures        map[string]int // how many of each request are first answered 5xx
-	holdFirstResult time.Duration
+	mu                sync.Mutex
+	pending           []map[string]any
+	inputs            map[string]json.RawMessage
+	inFlight          map[string]bool
+	results           map[string]map[string]any
+	batchesHanded     []int
+	resultsPosts      [][]string
+	initErrors        []string
+	handedWithResults int
+	inFlightAtDrain   int
+	drained           bool
+	violations        []string
+	requests          map[string]int
+	failures          map[string]int // how many of each request are first answered 5xx
+	holdFirstResult   time.Duration
 }
 
 func newFakeRuntimeAPI(t *testing.T, inputs []string, concurrency int) *fakeRuntimeAPI {
@@ -86,7 +87,8 @@ func (api *fakeRuntimeAPI) serve(w http.ResponseWriter, r *http.Request) {
 			answer(w, 400, map[string]any{"error": map[string]any{"code": "INVALID_REQUEST", "message": err.Error(), "details": map[string]any{}}})
 			return
 		}
-		status, answerBody := api.postResults(body.Results)
+		next, _ := strconv.Atoi(r.URL.Query().Get("next"))
+		status, answerBody := api.postResults(body.Results, next)
 		answer(w, status, answerBody)
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/init/error":
 		var body struct{ Error string }
@@ -115,9 +117,16 @@ func (api *fakeRuntimeAPI) next(asked int) (int, any) {
 	if api.fail("next") {
 		return 503, map[string]any{"error": map[string]any{"code": "UNAVAILABLE", "message": "try again", "details": map[string]any{}}}
 	}
+	return api.handOut(asked)
+}
+
+// handOut hands out, as Pontoon does, never more than the free slots whatever was asked. Asking
+// for more than the concurrency is a replica's bug; asking for more than is free is not (a long
+// poll and a results post may be under way at once).
+func (api *fakeRuntimeAPI) handOut(asked int) (int, map[string]any) {
 	free := api.concurrency - len(api.inFlight)
-	if asked > free || asked < 1 {
-		api.violations = append(api.violations, fmt.Sprintf("next asked for %d with %d free", asked, free))
+	if asked > api.concurrency || asked < 1 {
+		api.violations = append(api.violations, fmt.Sprintf("asked for %d with concurrency %d", asked, api.concurrency))
 	}
 	if len(api.pending) == 0 {
 		if !api.drained {
@@ -125,7 +134,7 @@ func (api *fakeRuntimeAPI) next(asked int) (int, any) {
 		}
 		return 410, map[string]any{"error": map[string]any{"code": "REPLICA_DRAINING", "message": "draining", "details": map[string]any{}}}
 	}
-	n := min(asked, free, len(api.pending))
+	n := max(0, min(asked, free, len(api.pending)))
 	batch := api.pending[:n]
 	api.pending = api.pending[n:]
 	for _, inv := range batch {
@@ -135,7 +144,7 @@ func (api *fakeRuntimeAPI) next(asked int) (int, any) {
 	return 200, map[string]any{"invocations": batch}
 }
 
-func (api *fakeRuntimeAPI) postResults(results []map[string]any) (int, any) {
+func (api *fakeRuntimeAPI) postResults(results []map[string]any, next int) (int, any) {
 	api.mu.Lock()
 	if api.fail("results") {
 		api.mu.Unlock()
@@ -164,7 +173,19 @@ func (api *fakeRuntimeAPI) postResults(results []map[string]any) (int, any) {
 		}
 	}
 	api.resultsPosts = append(api.resultsPosts, ids)
-	return 200, map[string]any{"accepted": accepted, "rejected": rejected}
+	answer := map[string]any{"accepted": accepted, "rejected": rejected}
+	if next > 0 {
+		// results?next=N: the next batch in the same round trip, as next would hand it out.
+		status, more := api.handOut(next)
+		if status == 200 {
+			invocations := more["invocations"].([]map[string]any)
+			api.handedWithResults += len(invocations)
+			answer["invocations"] = invocations
+		} else {
+			answer["invocations"], answer["draining"] = []any{}, true
+		}
+	}
+	return 200, answer
 }
 
 func answer(w http.ResponseWriter, status int, body any) {
@@ -239,8 +260,8 @@ func TestReplica_RunsEveryInvocationTakingAndPostingThemInBatchesAndExits0WhenDr
 	for _, post := range api.resultsPosts {
 		posted = append(posted, len(post))
 	}
-	if slicesMax(api.batchesHanded) < 2 || slicesMax(posted) < 2 {
-		t.Fatalf("batches handed %v, results per post %v", api.batchesHanded, posted)
+	if slicesMax(api.batchesHanded) < 2 || slicesMax(posted) < 2 || api.handedWithResults == 0 {
+		t.Fatalf("batches handed %v (%d with results), results per post %v", api.batchesHanded, api.handedWithResults, posted)
 	}
 }
 
