@@ -24,10 +24,12 @@ import java.util.concurrent.Executors;
 /**
  * A warm replica: the SDK's side of the runtime API, protocol 1 (docs/warm-replicas.md).
  *
- * <p>{@link Pontoon#serve} hands over to it when PONTOON_RUNTIME_API is set. One thread takes
- * invocations ({@code next?max=free}, long-polled), up to PONTOON_REPLICA_CONCURRENCY handlers run
- * at once on a thread pool, and one thread posts finished outcomes, as many as have gathered, in
- * one {@code results} request. Loaded only in a replica: an on-demand attempt pays nothing for the
+ * <p>{@link Pontoon#serve} hands over to it when PONTOON_RUNTIME_API is set. Up to
+ * PONTOON_REPLICA_CONCURRENCY handlers run at once on a thread pool, and two threads speak to the
+ * runtime API: the main one long-polls {@code next?max=free} while no post is under way; the
+ * results thread posts what has finished as one {@code results?next=F} request, F being the slots
+ * free once they are accepted, and starts the invocations its answer brings: under load, one round
+ * trip per batch each way. Loaded only in a replica: an on-demand attempt pays nothing for the
  * HTTP client.
  */
 final class Replica<I, O> {
@@ -40,6 +42,8 @@ final class Replica<I, O> {
   private static final long MAX_RETRY_MS = 5000;
   /** The runtime API unreachable this long: the controller is gone. */
   private static final long UNREACHABLE_MS = 30_000;
+  /** How long finished outcomes wait for running handlers to join their post. */
+  private static final long GATHER_NANOS = 1_000_000;
   private static final String TOO_LARGE = "the result is larger than the runtime API accepts (16 MiB a request)";
 
   /** What the protocol says to exit non-zero for: a 401, a bug on either side, an unreachable API. */
@@ -51,15 +55,23 @@ final class Replica<I, O> {
 
   private record Finished(String id, Outcome outcome) {}
 
+  /** Invocations handed out, and whether the replica is draining (a results?next answer may say so). */
+  private record Batch(List<Invocation> invocations, boolean draining) {}
+
   private final Json.Target inputType;
   private final Handler<I, O> handler;
   private final int concurrency;
   private final Map<String, String> env;
   private final Api api;
+  private final ExecutorService pool;
   private final Object lock = new Object();
-  /** Handed out by next and not yet answered by a posted result; guarded by lock. */
+  /** Handed out and not yet answered by an accepted post: what holds a slot. Guarded by lock, as all below. */
   private int inFlight;
+  /** Handlers started and not finished, so that a post can gather a batch. */
+  private int running;
   private final ArrayDeque<Finished> finished = new ArrayDeque<>();
+  private boolean posting;
+  private boolean draining;
 
   private Replica(Json.Target inputType, Handler<I, O> handler, int concurrency, Map<String, String> env) {
     this.inputType = inputType;
@@ -67,6 +79,12 @@ final class Replica<I, O> {
     this.concurrency = concurrency;
     this.env = env;
     this.api = new Api(env.get(Contract.RUNTIME_API), env.getOrDefault(Contract.REPLICA_TOKEN, ""));
+    // Daemon threads, and never shut down: the process exits with System.exit, whatever a handler does.
+    this.pool = Executors.newFixedThreadPool(concurrency, runnable -> {
+      Thread thread = new Thread(runnable, "pontoon-invocation");
+      thread.setDaemon(true);
+      return thread;
+    });
   }
 
   /** Runs the replica loop until Pontoon drains the replica (exit 0) or the protocol says to stop (exit 1). */
@@ -121,33 +139,37 @@ final class Replica<I, O> {
     Thread poster = new Thread(this::postFinished, "pontoon-results");
     poster.setDaemon(true);
     poster.start();
-    // Daemon threads, and never shut down: the process exits with System.exit, whatever a handler does.
-    ExecutorService pool = Executors.newFixedThreadPool(concurrency, runnable -> {
-      Thread thread = new Thread(runnable, "pontoon-invocation");
-      thread.setDaemon(true);
-      return thread;
-    });
     String path = "/invocations/next?wait=" + NEXT_WAIT.toMillis() + "&max=";
     while (true) {
       int free;
       synchronized (lock) {
-        while (inFlight >= concurrency) lock.wait();
+        while (!draining && (inFlight >= concurrency || posting)) lock.wait();
+        if (draining) break;
         free = concurrency - inFlight;
       }
       HttpResponse<String> answer = api.send("GET", path + free, null);
       int status = answer.statusCode();
       if (status == 204) continue;
-      if (status == 410) break; // draining: finish what is in flight, post it, exit 0
-      if (status != 200) throw refused("next", answer);
-      List<Invocation> invocations = Invocation.parseAll(answer.body());
-      synchronized (lock) {
-        inFlight += invocations.size();
+      if (status == 410) {
+        synchronized (lock) {
+          draining = true; // finish what is in flight, post it, exit 0
+        }
+        break;
       }
-      for (Invocation invocation : invocations) pool.execute(() -> run(invocation));
+      if (status != 200) throw refused("next", answer);
+      start(Invocation.parseAll(answer.body(), "next").invocations());
     }
     synchronized (lock) {
-      while (inFlight > 0) lock.wait();
+      while (inFlight > 0 || posting) lock.wait();
     }
+  }
+
+  private void start(List<Invocation> invocations) {
+    synchronized (lock) {
+      inFlight += invocations.size();
+      running += invocations.size();
+    }
+    for (Invocation invocation : invocations) pool.execute(() -> run(invocation));
   }
 
   /** Runs one invocation's handler; whatever happens, its outcome joins the finished ones. */
@@ -164,31 +186,45 @@ final class Replica<I, O> {
     }
     synchronized (lock) {
       finished.add(new Finished(invocation.id, outcome));
+      running -= 1;
       lock.notifyAll();
     }
   }
 
   /**
-   * The results thread: posts whatever has finished in one request, while handlers keep running.
-   * An answer the protocol says to exit for ends the process from here, as the loop may be in a
-   * long poll for 20 s.
+   * The results thread: posts what has finished in one request and starts what its answer brings,
+   * while handlers keep running. An answer the protocol says to exit for ends the process from
+   * here, as the loop may be in a long poll for 20 s.
    */
   private void postFinished() {
     try {
       while (true) {
         List<Finished> batch = new ArrayList<>();
+        int free;
         synchronized (lock) {
           while (finished.isEmpty()) lock.wait();
+          posting = true;
+          // Handlers still running may be about to finish (a batch of quick ones): they join this
+          // post if they do within GATHER_NANOS.
+          long until = System.nanoTime() + GATHER_NANOS;
+          for (long left = GATHER_NANOS; running > 0 && finished.size() < MAX_RESULTS && left > 0; left = until - System.nanoTime()) {
+            lock.wait(left / 1_000_000, (int) (left % 1_000_000));
+          }
           while (!finished.isEmpty() && batch.size() < MAX_RESULTS) batch.add(finished.poll());
+          free = draining ? 0 : concurrency - inFlight + batch.size();
         }
         // Lines count for an invocation only if Pontoon reads them before its result.
         System.out.flush();
         System.err.flush();
-        post(batch);
+        HttpResponse<String> answer = post(batch, free);
+        Batch more = free > 0 && answer != null ? Invocation.parseAll(answer.body(), "results") : new Batch(List.of(), false);
         synchronized (lock) {
           inFlight -= batch.size();
+          draining = draining || more.draining();
+          posting = false;
           lock.notifyAll();
         }
+        if (!more.invocations().isEmpty()) start(more.invocations());
       }
     } catch (Exception e) {
       System.err.println("pontoon replica: " + e.getMessage());
@@ -196,17 +232,19 @@ final class Replica<I, O> {
     }
   }
 
-  private void post(List<Finished> batch) throws IOException, ExitException, InterruptedException {
-    HttpResponse<String> answer = api.send("POST", "/invocations/results", resultsBody(batch));
+  /** Posts outcomes, asking for up to {@code next} invocations in the same round trip; the answer, or null after a 413. */
+  private HttpResponse<String> post(List<Finished> batch, int next) throws IOException, ExitException, InterruptedException {
+    HttpResponse<String> answer = api.send("POST", "/invocations/results?next=" + next, resultsBody(batch));
     if (answer.statusCode() == 413) {
       if (batch.size() > 1) {
-        for (Finished one : batch) post(List.of(one)); // too large together: one by one
-        return;
+        for (Finished one : batch) post(List.of(one), 0); // too large together: one by one
+        return null;
       }
-      post(List.of(new Finished(batch.get(0).id(), Outcome.failed(TOO_LARGE))));
-      return;
+      post(List.of(new Finished(batch.get(0).id(), Outcome.failed(TOO_LARGE))), 0);
+      return null;
     }
     if (answer.statusCode() != 200) throw refused("results", answer);
+    return answer;
   }
 
   /** The results request; results are JSON text already (the handler's output), written raw. */
@@ -251,27 +289,31 @@ final class Replica<I, O> {
 
   /** One attempt handed to the replica by next, its input kept as JSON text for the handler's type. */
   private record Invocation(String id, String executionId, int attempt, String deadline, String inputJson) {
-    static List<Invocation> parseAll(String body) throws ExitException {
+    /** The invocations (and the draining flag) of a next or results?next answer. */
+    static Batch parseAll(String body, String request) throws ExitException {
       List<Invocation> all = new ArrayList<>();
+      boolean draining = false;
       try (JsonParser parser = Json.factory().createParser(body)) {
-        expect(parser.nextToken() == JsonToken.START_OBJECT);
+        expect(parser.nextToken() == JsonToken.START_OBJECT, request);
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
           String field = parser.currentName();
           JsonToken value = parser.nextToken();
-          if (!field.equals("invocations")) {
+          if (field.equals("draining")) {
+            draining = value == JsonToken.VALUE_TRUE;
+          } else if (field.equals("invocations")) {
+            expect(value == JsonToken.START_ARRAY, request);
+            while (parser.nextToken() == JsonToken.START_OBJECT) all.add(parseOne(parser, request));
+          } else {
             parser.skipChildren();
-            continue;
           }
-          expect(value == JsonToken.START_ARRAY);
-          while (parser.nextToken() == JsonToken.START_OBJECT) all.add(parseOne(parser));
         }
       } catch (IOException e) {
-        throw new ExitException("next answered with a body that is not the protocol's: " + e.getMessage());
+        throw new ExitException(request + " answered with a body that is not the protocol's: " + e.getMessage());
       }
-      return all;
+      return new Batch(all, draining);
     }
 
-    private static Invocation parseOne(JsonParser parser) throws IOException, ExitException {
+    private static Invocation parseOne(JsonParser parser, String request) throws IOException, ExitException {
       String id = "";
       String executionId = "";
       int attempt = 1;
@@ -289,7 +331,7 @@ final class Replica<I, O> {
           default -> parser.skipChildren();
         }
       }
-      expect(!id.isEmpty());
+      expect(!id.isEmpty(), request);
       return new Invocation(id, executionId, attempt, deadline, input);
     }
 
@@ -302,8 +344,8 @@ final class Replica<I, O> {
       return text.toString();
     }
 
-    private static void expect(boolean shape) throws ExitException {
-      if (!shape) throw new ExitException("next answered with a body that is not the protocol's");
+    private static void expect(boolean shape, String request) throws ExitException {
+      if (!shape) throw new ExitException(request + " answered with a body that is not the protocol's");
     }
   }
 

@@ -37,6 +37,7 @@ final class FakeRuntimeApi implements AutoCloseable {
   /** How many of each request are first answered 5xx, to exercise the retries. */
   final Map<String, Integer> failures = new HashMap<>();
   Integer inFlightAtDrain;
+  int handedWithResults;
   long holdFirstResultsMs;
 
   private final List<Map<String, Object>> pending = new ArrayList<>();
@@ -88,7 +89,9 @@ final class FakeRuntimeApi implements AutoCloseable {
       } else if (exchange.getRequestMethod().equals("POST") && path.equals("/v1/invocations/results")) {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> posted = (List<Map<String, Object>>) JSON.readValue(body, Map.class).get("results");
-        Object[] answer = postResults(posted);
+        String query = exchange.getRequestURI().getQuery();
+        int next = query == null || !query.matches(".*\\bnext=\\d+.*") ? 0 : Integer.parseInt(query.replaceAll(".*\\bnext=(\\d+).*", "$1"));
+        Object[] answer = postResults(posted, next);
         answer(exchange, (int) answer[0], answer[1]);
       } else if (exchange.getRequestMethod().equals("POST") && path.equals("/v1/init/error")) {
         synchronized (this) {
@@ -103,13 +106,22 @@ final class FakeRuntimeApi implements AutoCloseable {
 
   private synchronized Object[] next(int max) {
     if (fail("next")) return new Object[] {503, error("UNAVAILABLE", "try again")};
+    return handOut(max);
+  }
+
+  /**
+   * Hands out, as Pontoon does, never more than the free slots whatever was asked. Asking for more
+   * than the concurrency is a replica's bug; asking for more than is free is not (a long poll and
+   * a results post may be under way at once).
+   */
+  private Object[] handOut(int max) {
     int free = concurrency - inFlight.size();
-    if (max > free || max < 1) violations.add("next asked for " + max + " with " + free + " free");
+    if (max > concurrency || max < 1) violations.add("asked for " + max + " with concurrency " + concurrency);
     if (pending.isEmpty()) {
       if (inFlightAtDrain == null) inFlightAtDrain = inFlight.size();
       return new Object[] {410, error("REPLICA_DRAINING", "draining")};
     }
-    int n = Math.min(Math.min(max, free), pending.size());
+    int n = Math.max(0, Math.min(Math.min(max, free), pending.size()));
     List<Map<String, Object>> batch = new ArrayList<>(pending.subList(0, n));
     pending.subList(0, n).clear();
     for (Map<String, Object> invocation : batch) inFlight.add((String) invocation.get("id"));
@@ -117,7 +129,7 @@ final class FakeRuntimeApi implements AutoCloseable {
     return new Object[] {200, Map.of("invocations", batch)};
   }
 
-  private Object[] postResults(List<Map<String, Object>> posted) throws IOException {
+  private Object[] postResults(List<Map<String, Object>> posted, int next) throws IOException {
     boolean first;
     synchronized (this) {
       if (fail("results")) return new Object[] {500, error("INTERNAL", "try again")};
@@ -147,7 +159,21 @@ final class FakeRuntimeApi implements AutoCloseable {
         }
       }
       resultsPosts.add(ids);
-      return new Object[] {200, Map.of("accepted", accepted, "rejected", rejected)};
+      Map<String, Object> answer = new LinkedHashMap<>(Map.of("accepted", accepted, "rejected", rejected));
+      if (next > 0) {
+        // results?next=N: the next batch in the same round trip, as next would hand it out.
+        Object[] more = handOut(next);
+        if ((int) more[0] == 200) {
+          @SuppressWarnings("unchecked")
+          List<Object> invocations = (List<Object>) ((Map<String, Object>) more[1]).get("invocations");
+          handedWithResults += invocations.size();
+          answer.put("invocations", invocations);
+        } else {
+          answer.put("invocations", List.of());
+          answer.put("draining", true);
+        }
+      }
+      return new Object[] {200, answer};
     }
   }
 

@@ -81,6 +81,7 @@ class ReplicaTest {
     });
     assertTrue(Collections.max(api.batchesHanded) > 1, api.batchesHanded.toString());
     assertTrue(api.resultsPosts.stream().mapToInt(List::size).max().orElse(0) > 1, api.resultsPosts.toString());
+    assertTrue(api.handedWithResults > 0, "results posts asked for the next batch (results?next=N)");
   }
 
   @Test
