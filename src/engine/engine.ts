@@ -156,6 +156,8 @@ export class Engine implements WorkSource {
   async invoke(requests: NewExecution[]): Promise<Enqueued[]> {
     const enqueued = await this.options.store.enqueueExecutions(requests, this.clock().toISOString());
     this.dispatcher.wake();
+    // Replicas waiting for work take it now, not after a dispatcher pass.
+    this.options.executor.pools?.wake();
     this.scalar?.arrived();
     return enqueued;
   }

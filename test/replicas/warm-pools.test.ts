@@ -174,6 +174,14 @@ describe('warm replicas (node handler, real processes)', () => {
       assert.ok(engine.scaleEvents() >= 2);
     }));
 
+  it('runs the executions of a handler whose replicas cannot start on demand, failing them with why', () =>
+    withWarmEngine(async (engine, _store, source) => {
+      await engine.deploy(warmFunction(source, { handler: 'fn.missing', retry: { limit: 0 } }));
+      const [execution] = await invokeAll(engine, [{ kind: 'sleep', ms: 1 }]);
+      assert.equal(execution.status, 'failed');
+      assert.match(execution.error ?? '', /exports no function missing/);
+    }));
+
   it('applies the memory limit to each replica: one that exceeds it is OOM-killed and its execution lost', { skip: memoryLimitSupport().enforced ? false : 'memory cgroups not usable here' }, () =>
     withWarmEngine(async (engine, _store, source) => {
       await engine.deploy(warmFunction(source, { resources: { memory: '64Mi' }, retry: { limit: 0 } }));

@@ -93,6 +93,16 @@ export class Pool implements ReplicaHost {
     await Promise.all([...this.replicas].map((replica) => replica.close()));
   }
 
+  /**
+   * Whether its replicas take the function's executions. A pool whose replicas keep failing to
+   * start (a handler that does not load) lets them run on demand instead, where each attempt fails
+   * with the program's own error and the retry policy decides, rather than wait in the queue for a
+   * replica that never comes. It serves again once a replica asks for work.
+   */
+  isServing(): boolean {
+    return this.failures < 2;
+  }
+
   /** Nothing left: the executor may forget this pool. */
   isEmpty(): boolean {
     return this.replicas.size === 0;

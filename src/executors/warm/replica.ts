@@ -195,8 +195,13 @@ export class Replica implements ReplicaEndpoint {
       }
       const remaining = until - Date.now();
       if (remaining <= 0 || gone.aborted) return [];
-      const kicked = this.kick.wait(remaining, gone);
-      await Promise.race([kicked, this.host.work.wait(remaining, gone)]);
+      // Either wake-up ends both waits, so no timer or listener outlives this turn of the loop.
+      const turn = new AbortController();
+      const hungUp = () => turn.abort();
+      gone.addEventListener('abort', hungUp, { once: true });
+      await Promise.race([this.kick.wait(remaining, turn.signal), this.host.work.wait(remaining, turn.signal)]);
+      turn.abort();
+      gone.removeEventListener('abort', hungUp);
     }
   }
 

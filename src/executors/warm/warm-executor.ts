@@ -101,7 +101,7 @@ export class WarmExecutor implements Executor, ReplicaPools {
   }
 
   served(): FunctionRef[] {
-    return [...this.byFunction.values()].map((pool) => pool.ref);
+    return [...this.byFunction.values()].filter((pool) => pool.isServing()).map((pool) => pool.ref);
   }
 
   wake(): void {

@@ -1,16 +1,18 @@
 import type { FunctionVersion } from '../../domain/function-spec.js';
 import type { ClaimedAttempt, FunctionClaimOptions } from '../store.js';
 import { isoAfter, isoTime } from '../shared/stored-values.js';
-import { readyHead, startAttempt } from './claim-executions.js';
+import { startAttempt } from './claim-executions.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { selectFunctionVersion } from './functions.js';
-import { readExecution } from './rows.js';
+import { readExecutions, type ExecutionRow } from './rows.js';
 
 /**
  * The warm replicas' claim: up to `limit` ready executions of one function, best first, within its
  * parallelism. One write transaction, as the general claim, so two controllers sharing the file
  * never both take the function's last slot; but no walk over the other functions' heads, since a
- * replica can only run its own function's executions.
+ * replica can only run its own function's executions. The batch is found with one seek into
+ * executions_ready and read back with two queries, whatever its size: 3 statements per execution
+ * (start the attempt) plus 5, where a claim of one at a time costs 6 per execution.
  */
 export function claimFunctionExecutions(db: Db, options: FunctionClaimOptions): ClaimedAttempt[] {
   const now = isoTime(options.now);
@@ -23,18 +25,24 @@ export function claimFunctionExecutions(db: Db, options: FunctionClaimOptions): 
     const { running } = sql(db, `SELECT COUNT(*) AS running FROM executions WHERE namespace = ? AND function = ? AND status = 'running'`).get(namespace, name) as {
       running: number;
     };
-    let free = Math.min(fn.parallelism - running, options.limit);
+    const take = Math.min(fn.parallelism - running, options.limit);
+    if (take <= 0) return [];
+    // INDEXED BY turns a plan regression (a scan of the queue) into an error instead of a slowdown.
+    const ready = sql(
+      db,
+      `SELECT seq FROM executions INDEXED BY executions_ready
+       WHERE namespace = ? AND function = ? AND status = 'queued' AND (not_before IS NULL OR not_before <= ?)
+       ORDER BY priority DESC, seq LIMIT ?`,
+    ).all(namespace, name, now, take) as { seq: number }[];
+    if (ready.length === 0) return [];
+    const started = ready.map((row) => startAttempt(db, row.seq, options.owner, now, leaseExpiresAt));
+    const rows = sql(db, 'SELECT * FROM executions WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(started.map((s) => s.id))) as ExecutionRow[];
+    const byId = new Map(readExecutions(db, rows).map((execution) => [execution.id, execution]));
     const versions = new Map<number, FunctionVersion>();
-    const claimed: ClaimedAttempt[] = [];
-    while (free > 0) {
-      const head = readyHead(db, namespace, name, now);
-      if (!head) break;
-      const started = startAttempt(db, head.sequence, options.owner, now, leaseExpiresAt);
-      const execution = readExecution(db, started.id)!;
+    return started.map(({ id, attempt }) => {
+      const execution = byId.get(id)!;
       if (!versions.has(execution.version)) versions.set(execution.version, selectFunctionVersion(db, namespace, name, execution.version)!);
-      claimed.push({ execution, attempt: started.attempt, function: versions.get(execution.version)!, leaseExpiresAt });
-      free -= 1;
-    }
-    return claimed;
+      return { execution, attempt, function: versions.get(execution.version)!, leaseExpiresAt };
+    });
   });
 }

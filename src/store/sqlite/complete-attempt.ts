@@ -1,15 +1,10 @@
-import type { AttemptReport } from '../../domain/execution.js';
+import type { AttemptReport, AttemptStatus, ExecutionStatus } from '../../domain/execution.js';
 import type { AttemptCompletion, AttemptRef } from '../store.js';
 import { isCurrentAttempt, lateReportOf, storedResult } from '../shared/attempt-settlement.js';
 import { attemptNotFound, deletedFunctionError } from '../shared/errors.js';
 import { isoTime } from '../shared/stored-values.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { selectFunctionRow } from './functions.js';
-import { selectExecutionRow, type AttemptRow } from './rows.js';
-
-function selectAttemptRow(db: Db, ref: AttemptRef): AttemptRow | undefined {
-  return sql(db, 'SELECT * FROM attempts WHERE execution_id = ? AND number = ?').get(ref.executionId, ref.attempt) as AttemptRow | undefined;
-}
 
 /** Keeps a report on an attempt that was already settled, without applying it. */
 function storeLateReport(db: Db, ref: AttemptRef, report: AttemptReport): void {
@@ -34,13 +29,18 @@ export function completeAttempt(db: Db, completion: AttemptCompletion): boolean 
 /** completeAttempt's work, inside a write transaction the caller holds. */
 export function applyCompletion(db: Db, completion: AttemptCompletion): boolean {
   const finishedAt = isoTime(completion.finishedAt);
-  const attempt = selectAttemptRow(db, completion);
-  const execution = selectExecutionRow(db, completion.executionId);
-  if (!attempt || !execution) throw attemptNotFound(completion);
-  const { latest } = sql(db, 'SELECT MAX(number) AS latest FROM attempts WHERE execution_id = ?').get(completion.executionId) as {
-    latest: number;
-  };
-  const current = isCurrentAttempt(attempt, latest, execution);
+  // The fence in one statement: warm replicas settle batches, and this runs once per attempt in them.
+  const fence = sql(
+    db,
+    `SELECT e.id, e.namespace, e.function, e.status AS execution_status, a.number, a.status AS attempt_status,
+            (SELECT MAX(number) FROM attempts m WHERE m.execution_id = e.id) AS latest
+     FROM executions e JOIN attempts a ON a.execution_id = e.id AND a.number = ? WHERE e.id = ?`,
+  ).get(completion.attempt, completion.executionId) as
+    | { id: string; namespace: string; function: string; execution_status: ExecutionStatus; number: number; attempt_status: AttemptStatus; latest: number }
+    | undefined;
+  if (!fence) throw attemptNotFound(completion);
+  const execution = { id: fence.id, namespace: fence.namespace, function: fence.function };
+  const current = isCurrentAttempt({ number: fence.number, status: fence.attempt_status }, fence.latest, { status: fence.execution_status });
   if (!current) {
     const lateReport = lateReportOf(completion);
     if (lateReport) storeLateReport(db, completion, lateReport);
