@@ -132,6 +132,61 @@ func main() { pontoon.Serve(handle) }
   },
 };
 
+// The same as a program (the watcher API, run once per process): it returns its process id and echo.
+const programs: Record<SdkHandler['runtime'], { files: Record<string, string>; handler: string }> = {
+  python: {
+    files: { 'job.py': 'import os\n\nimport pontoon_sdk\n\ndata = pontoon_sdk.get_input()\npontoon_sdk.done({"pid": os.getpid(), "echo": data["echo"]})\n' },
+    handler: 'job',
+  },
+  java: {
+    files: {
+      'ex/Job.java': `package ex;
+
+import dev.pontoon.sdk.Pontoon;
+import java.util.Map;
+
+public class Job {
+  public static void main(String[] args) {
+    Map<?, ?> input = (Map<?, ?>) Pontoon.getInput();
+    Pontoon.done(Map.of("pid", ProcessHandle.current().pid(), "echo", input.get("echo")));
+  }
+}
+`,
+    },
+    handler: 'ex.Job',
+  },
+  go: {
+    files: {
+      'job/main.go': `package main
+
+import (
+	"os"
+
+	pontoon "pontoon.dev/sdk/go"
+)
+
+func main() {
+	input, err := pontoon.GetInputAsJSON[map[string]any]()
+	if err != nil {
+		pontoon.Fail(err.Error())
+	}
+	pontoon.Done(map[string]any{"pid": os.Getpid(), "echo": input["echo"]})
+}
+`,
+    },
+    handler: './job',
+  },
+};
+
+/** Writes the language's program (watcher API) into `dir` and returns the spec fields that run it. */
+export function writeSdkProgram(dir: string, runtime: SdkHandler['runtime']): SdkHandler {
+  for (const [name, text] of Object.entries(programs[runtime].files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return { runtime, handler: programs[runtime].handler };
+}
+
 /** Writes the language's handler into `dir` and returns the spec fields that run it. */
 export function writeSdkHandler(dir: string, runtime: SdkHandler['runtime']): SdkHandler {
   for (const [name, text] of Object.entries(sources[runtime])) {

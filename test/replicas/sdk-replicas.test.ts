@@ -9,7 +9,7 @@ import { createRuntimes } from '../../src/runtimes/registry.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { warmEngine } from '../helpers/engine.js';
-import { writeSdkHandler, type SdkHandler } from './sdk-handlers.js';
+import { writeSdkHandler, writeSdkProgram, type SdkHandler } from './sdk-handlers.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -21,14 +21,17 @@ interface Result {
   echo: unknown;
 }
 
-/** A fresh store and engine with the language's handler deployed warm (one replica, concurrency 4). */
-async function withWarmFunction(runtime: SdkHandler['runtime'], body: (engine: Engine, store: Store) => Promise<void>): Promise<void> {
+/**
+ * A fresh store and engine with the language's handler (or, with `write`, another source) deployed
+ * warm: one replica, concurrency 4.
+ */
+async function withWarmFunction(runtime: SdkHandler['runtime'], body: (engine: Engine, store: Store) => Promise<void>, write = writeSdkHandler): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `pontoon-warm-${runtime}-`));
   dirs.push(dir);
   const store = openSqliteStore({ file: join(dir, 'pontoon.db') });
   const engine = warmEngine({ store, runtimes: createRuntimes({ cacheDir: join(dir, 'builds') }), workRoot: join(dir, 'work') });
   const source = join(dir, 'src');
-  const { handler } = writeSdkHandler(source, runtime);
+  const { handler } = write(source, runtime);
   engine.start();
   try {
     await engine.deploy({
@@ -85,5 +88,16 @@ for (const runtime of ['python', 'java', 'go'] as const) {
         assert.equal(next.status, 'succeeded');
         assert.ok(pids.has((next.result as Result).pid), 'the replica served on after the failure');
       }));
+
+    it('runs a program named by handler on demand despite spec.warm: its SDK refuses to serve as a replica, each execution gets a process and its input', () =>
+      withWarmFunction(
+        runtime,
+        async (engine) => {
+          const executions = await invokeAll(engine, [{ echo: 'a' }, { echo: 'b' }, { echo: 'c' }]);
+          assert.deepEqual(executions.map((e) => [e.status, (e.result as Result | null)?.echo]), [['succeeded', 'a'], ['succeeded', 'b'], ['succeeded', 'c']], JSON.stringify(executions[0]));
+          assert.equal(new Set(executions.map((e) => (e.result as Result).pid)).size, 3, 'a process per execution');
+        },
+        writeSdkProgram,
+      ));
   });
 }
