@@ -1,10 +1,10 @@
 """A warm replica: the SDK's side of the runtime API, protocol 1 (docs/warm-replicas.md).
 
-``serve`` hands over to :func:`serve_replica` when PONTOON_RUNTIME_API is set. One thread takes
-invocations (``next?max=free``, long-polled), up to PONTOON_REPLICA_CONCURRENCY handlers run at
-once on a thread pool, and one thread posts finished outcomes, as many as have gathered, in one
-``results`` request. Imported only in a replica: an on-demand attempt pays nothing for http.client
-or the threads.
+``serve`` hands over to :func:`serve_replica` when PONTOON_RUNTIME_API is set: up to
+PONTOON_REPLICA_CONCURRENCY handlers run at once on a thread pool, their outcomes go out in batches
+that also ask for the next batch (``results?next=F``), and ``next`` is long-polled when nothing
+else is asking (see :class:`Replica`). Imported only in a replica: an on-demand attempt pays
+nothing for http.client or the threads.
 """
 
 from __future__ import annotations
