@@ -333,7 +333,8 @@ export class Engine implements WorkSource {
 
   private recordDuration(claimed: ClaimedAttempt, endedAt: Date): void {
     const key = `${claimed.execution.namespace}/${claimed.execution.function}`;
-    const started = Date.parse(claimed.execution.startedAt ?? '') || endedAt.getTime();
+    // This attempt's start: its claim, when the lease was first given (startedAt is the first attempt's).
+    const started = Date.parse(claimed.leaseExpiresAt) - this.options.leaseMs;
     const sample = Math.max(0, endedAt.getTime() - started);
     const previous = this.durationByFunction.get(key);
     this.durationByFunction.set(key, previous === undefined ? sample : 0.8 * previous + 0.2 * sample);

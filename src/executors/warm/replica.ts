@@ -182,6 +182,7 @@ export class Replica implements ReplicaEndpoint {
     const until = Date.now() + waitMs;
     for (;;) {
       if (this.state !== 'ready') return 'draining';
+      const seen = this.kick.generation + this.host.work.generation;
       const free = Math.min(max, this.options.concurrency - this.inFlight.size - this.taking);
       if (free > 0) {
         this.taking += free;
@@ -195,6 +196,8 @@ export class Replica implements ReplicaEndpoint {
       }
       const remaining = until - Date.now();
       if (remaining <= 0 || gone.aborted) return [];
+      // Woken while looking: look again rather than wait for a wake-up that already came.
+      if (this.kick.generation + this.host.work.generation !== seen) continue;
       // Either wake-up ends both waits, so no timer or listener outlives this turn of the loop.
       const turn = new AbortController();
       const hungUp = () => turn.abort();

@@ -1,9 +1,13 @@
 /**
  * Wakes everyone waiting at once: a long poll waits on it for work, a slot, or a drain. A fire
- * between two waits is not remembered; waiters re-check their condition after every wake-up.
+ * between two waits is not remembered by wait(); a waiter that looks (a claim, on PostgreSQL
+ * several round trips) before it waits compares `generation` from before its look, so that work
+ * stored during the look is not left for the next timeout.
  */
 export class WakeSignal {
   private waiters = new Set<() => void>();
+  /** Counts fires. */
+  generation = 0;
 
   /** Resolves on the next fire, after `ms`, or when `signal` aborts, whichever comes first. */
   wait(ms: number, signal?: AbortSignal): Promise<void> {
@@ -22,6 +26,7 @@ export class WakeSignal {
 
   /** Wakes every current waiter. */
   fire(): void {
+    this.generation += 1;
     const waiting = this.waiters;
     this.waiters = new Set();
     for (const done of waiting) done();

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { ClaimedAttempt, FunctionClaimOptions } from '../store.js';
 import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { startAttempts, versionsOf } from './claim-executions.js';
@@ -12,11 +13,17 @@ import { readExecutionsById } from './rows.js';
  * with a fresh snapshot. Five round trips with BEGIN and COMMIT, whatever the batch's size.
  */
 export async function claimFunctionExecutions(pool: Pool, options: FunctionClaimOptions): Promise<ClaimedAttempt[]> {
+  if (options.limit <= 0) return [];
+  return transaction(pool, (client) => claimFunctionExecutionsIn(client, options));
+}
+
+/** claimFunctionExecutions's work, inside a transaction the caller holds. */
+export async function claimFunctionExecutionsIn(client: pg.PoolClient, options: FunctionClaimOptions): Promise<ClaimedAttempt[]> {
   const now = isoTime(options.now);
   const leaseExpiresAt = isoAfter(now, options.leaseMs);
   if (options.limit <= 0) return [];
   const { namespace, name } = options.function;
-  return transaction(pool, async (client) => {
+  {
     const { rows: locked } = await client.query<{ parallelism: number }>(
       'SELECT parallelism FROM functions WHERE namespace = $1 AND name = $2 AND NOT deleted FOR NO KEY UPDATE',
       [namespace, name],
@@ -43,5 +50,5 @@ export async function claimFunctionExecutions(pool: Pool, options: FunctionClaim
       const execution = executions.get(id)!;
       return { execution, attempt, function: versions.get(`${namespace}/${name}/${execution.version}`)!, leaseExpiresAt };
     });
-  });
+  }
 }

@@ -25,7 +25,13 @@ interface FenceRow {
  */
 export async function completeAttempts(pool: Pool, completions: AttemptCompletion[]): Promise<boolean[]> {
   if (completions.length === 0) return [];
-  return transaction(pool, async (client) => {
+  return transaction(pool, (client) => completeAttemptsIn(client, completions));
+}
+
+/** completeAttempts's work, inside a transaction the caller holds. */
+export async function completeAttemptsIn(client: pg.PoolClient, completions: AttemptCompletion[]): Promise<boolean[]> {
+  if (completions.length === 0) return [];
+  {
     const ids = completions.map((completion) => completion.executionId);
     const { rows } = await client.query<FenceRow>(
       `WITH locked AS (
@@ -59,7 +65,7 @@ export async function completeAttempts(pool: Pool, completions: AttemptCompletio
     // Slots of the function are free (and retries may be queued): other controllers may claim.
     await notifyWake(client, 'freed');
     return applied;
-  });
+  }
 }
 
 async function storeLateReports(client: pg.PoolClient, late: AttemptCompletion[]): Promise<void> {

@@ -25,10 +25,10 @@ import type {
 } from '../store.js';
 import { cancelExecution } from './cancel-execution.js';
 import { claimExecutions } from './claim-executions.js';
-import { claimFunctionExecutions } from './claim-function-executions.js';
-import { completeAttempts } from './complete-attempts.js';
+import { claimFunctionExecutions, claimFunctionExecutionsIn } from './claim-function-executions.js';
+import { completeAttempts, completeAttemptsIn } from './complete-attempts.js';
 import { completeAttempt, recordLateReport } from './complete-attempt.js';
-import { openPool, type ConnectionOptions, type Pool } from './connection.js';
+import { openPool, transaction, type ConnectionOptions, type Pool } from './connection.js';
 import { claimDeliveries, listDeliveries, listUnnotifiedExecutions, notifyExecutions, settleDelivery } from './deliveries.js';
 import { deleteFunction } from './delete-function.js';
 import { enqueueExecutions } from './enqueue-executions.js';
@@ -122,9 +122,11 @@ export class PostgresStore implements Store {
     return completeAttempts(this.pool, completions);
   }
   async completeAndClaimFunction(completions: AttemptCompletion[], claim: FunctionClaimOptions): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }> {
-    // Two transactions, for the lock order (see completeAndClaim).
-    const applied = await completeAttempts(this.pool, completions);
-    return { applied, claimed: await claimFunctionExecutions(this.pool, claim) };
+    // One transaction: the settlement locks execution rows, then the claim the function's row.
+    // Other claims lock function rows first but skip locked executions, so they never wait on
+    // these; a delete of the function could (it locks the row, then its executions), and a
+    // deadlock there reruns the whole transaction (see transaction()).
+    return transaction(this.pool, async (client) => ({ applied: await completeAttemptsIn(client, completions), claimed: await claimFunctionExecutionsIn(client, claim) }));
   }
   async renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]> {
     return renewLeases(this.pool, owner, attempts, now, leaseMs);
