@@ -63,7 +63,14 @@ func messageOf(err error) string {
 
 // Serve reads this process's input, runs the handler, writes its result or failure, and exits
 // (0 or 1). It does not return.
+//
+// Started as a warm replica (PONTOON_RUNTIME_API set), it runs the handler for every invocation
+// the runtime API hands out instead, up to PONTOON_REPLICA_CONCURRENCY at once, until Pontoon
+// drains the replica (docs/warm-replicas.md).
 func Serve[I, O any](handler Handler[I, O]) {
+	if os.Getenv(EnvRuntimeAPI) != "" {
+		serveReplica(handler)
+	}
 	contract := ContractFromEnv()
 	info, err := InfoFromEnv(os.Getenv)
 	if err != nil {

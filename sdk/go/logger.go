@@ -12,7 +12,25 @@ import (
 // to Out, warn and error to Err. It is safe for concurrent use.
 type Logger struct {
 	out, err io.Writer
-	mu       sync.Mutex
+	// prefix starts every line: a warm replica's logger for one invocation tags its lines with
+	// LogTag, the invocation id and a space, so Pontoon files them under that invocation's attempt
+	// however many run at once (docs/warm-replicas.md, "Logs").
+	prefix string
+	mu     sync.Mutex
+}
+
+// LogTag starts a line that belongs to one invocation of a warm replica: the tag, the invocation
+// id, a space.
+const LogTag = "\x1e"
+
+// writeMu serializes the standard loggers' writes: a warm replica's invocations each have a
+// logger of their own over the same stdout and stderr.
+var writeMu sync.Mutex
+
+// invocationLogger is a logger over this process's stdout and stderr whose lines carry an
+// invocation's tag.
+func invocationLogger(id string) *Logger {
+	return &Logger{out: os.Stdout, err: os.Stderr, prefix: LogTag + id + " "}
 }
 
 // NewLogger returns a logger over two writers.
@@ -61,9 +79,11 @@ func (l *Logger) write(w io.Writer, level, text string) {
 	// Each physical line carries the level, because the observer splits logs into lines.
 	var b strings.Builder
 	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
-		b.WriteString("[" + level + "] " + line + "\n")
+		b.WriteString(l.prefix + "[" + level + "] " + line + "\n")
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	writeMu.Lock()
+	defer writeMu.Unlock()
 	_, _ = io.WriteString(w, b.String())
 }

@@ -1,9 +1,12 @@
 package pontoon_test
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
+	"sync"
 	"testing"
+	"time"
 
 	pontoon "pontoon.dev/sdk/go"
 )
@@ -42,6 +45,31 @@ func runFixture(mode string) {
 			}
 			return primesBetween(bounds[0], bounds[1]), nil
 		})
+	case "serve-busy":
+		// Logs through its context, takes a while and reports how many ran at once.
+		var mu sync.Mutex
+		running := 0
+		pontoon.Serve(func(ctx *pontoon.Context, input json.RawMessage) (any, error) {
+			var bounds [2]int
+			if err := json.Unmarshal(input, &bounds); err != nil {
+				return make(chan int), nil // not JSON-serializable
+			}
+			if bounds[0] > bounds[1] {
+				return nil, errors.New("from > to")
+			}
+			ctx.Logger.Infof("primes between %d and %d, attempt %d of %s", bounds[0], bounds[1], ctx.Attempt, ctx.ExecutionID)
+			mu.Lock()
+			running++
+			peak := running
+			mu.Unlock()
+			time.Sleep(100 * time.Millisecond)
+			mu.Lock()
+			running--
+			mu.Unlock()
+			return map[string]any{"primes": primesBetween(bounds[0], bounds[1]), "peak": peak}, nil
+		})
+	case "missing-handler":
+		pontoon.Fail("handler primes: the package has no handler")
 	case "serve-panic":
 		pontoon.Serve(func(ctx *pontoon.Context, input any) (any, error) {
 			panic("out of primes")

@@ -7,7 +7,7 @@ export type WarmSettings = NonNullable<FunctionSpec['warm']>;
  * Runtimes whose handler form speaks the replica protocol (docs/warm-replicas.md) when started as
  * a replica. Another runtime's handler stays on-demand until its SDK does.
  */
-export const replicaRuntimes: ReadonlySet<Runtime> = new Set<Runtime>(['node']);
+export const replicaRuntimes: ReadonlySet<Runtime> = new Set<Runtime>(['node', 'python', 'java', 'go']);
 
 /**
  * The warm settings of a function whose executions go to warm replicas, or undefined when it runs
@@ -19,5 +19,8 @@ export function warmSettings(fn: FunctionVersion): WarmSettings | undefined {
   const spec = fn.document.spec;
   if (!spec.warm || spec.warm.max < 1) return undefined;
   if (spec.runtime === 'command') return spec.command ? spec.warm : undefined;
-  return spec.handler && replicaRuntimes.has(spec.runtime) ? spec.warm : undefined;
+  // A Go function names its package in handler, the source root when absent: whether its main serves
+  // a handler (pontoon.Serve) is read from the source at build time (LaunchPlan.replica).
+  const handlerForm = spec.handler !== undefined || spec.runtime === 'go';
+  return handlerForm && replicaRuntimes.has(spec.runtime) ? spec.warm : undefined;
 }

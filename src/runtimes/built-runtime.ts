@@ -16,6 +16,8 @@ export interface Launch {
   /** Working directory; defaults to `{build}/app`, the copy of the source. */
   cwd?: string;
   env?: Record<string, string>;
+  /** The command speaks the replica protocol (see LaunchPlan.replica). */
+  replica?: boolean;
 }
 
 /** What a runtime's build step is given. */
@@ -96,6 +98,7 @@ export function builtRuntime(cache: BuildCache, recipe: BuildRecipe): Runtimes {
       command: launch.command.map(fill),
       cwd: fill(launch.cwd ?? '{build}/app'),
       env: Object.fromEntries(Object.entries(launch.env ?? {}).map(([k, v]) => [k, fill(v)])),
+      ...(launch.replica === undefined ? {} : { replica: launch.replica }),
     };
     plans.set(keyOf(fn), plan);
     return plan;

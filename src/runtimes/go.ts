@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildCache } from './build-cache.js';
@@ -8,7 +8,7 @@ import type { Runtimes } from './runtime.js';
 import { sdkHash, type SdkLocations } from './sdk-sources.js';
 
 /** Bumped when what this file builds changes, so older builds are not reused. */
-const builderVersion = 'go-1';
+const builderVersion = 'go-2';
 /** The SDK's module path, which a function imports. */
 const sdkModule = 'pontoon.dev/sdk/go';
 
@@ -35,8 +35,38 @@ async function buildGo(ctx: BuildContext, sdk: SdkLocations, cacheDir: string): 
   await runTool(go, ['mod', 'edit', `-require=${sdkModule}@v0.0.0`, `-replace=${sdkModule}=${sdk.go}`], { cwd: app, env });
   // -trimpath keeps the temporary build path out of the binary and out of the build cache keys,
   // so the Go build cache serves a rebuild of the same package from another build directory.
-  await runTool(go, ['build', '-trimpath', '-o', join(dir, 'function'), packageOf(app, ctx.fn.document.spec.handler)], { cwd: app, env, timeoutMs: 10 * 60_000 });
-  return { command: ['{build}/function'] };
+  const pkg = packageOf(app, ctx.fn.document.spec.handler);
+  await runTool(go, ['build', '-trimpath', '-o', join(dir, 'function'), pkg], { cwd: app, env, timeoutMs: 10 * 60_000 });
+  return { command: ['{build}/function'], replica: servesHandler(app, pkg) };
+}
+
+/**
+ * True when the main package hands a handler to the SDK's Serve, which speaks the replica protocol
+ * when started as a warm replica; a watcher program (GetInput, Done) reads one input and exits, so
+ * it runs on demand only. Read from the source, as a Go binary cannot be asked without running
+ * main: a package named by import path rather than a directory is taken for a program.
+ */
+function servesHandler(app: string, pkg: string): boolean {
+  const dir = join(app, pkg);
+  if (!pkg.startsWith('.') || !existsSync(dir)) return false;
+  return readdirSync(dir).some((file) => {
+    if (!file.endsWith('.go') || file.endsWith('_test.go')) return false;
+    const source = readFileSync(join(dir, file), 'utf8');
+    const name = sdkImportName(source);
+    if (name === undefined) return false;
+    // A dot import calls Serve unqualified; Serve may be given its type arguments.
+    const callee = name === '.' ? '(?:^|[^.\\w])Serve' : `\\b${name}\\.Serve`;
+    return new RegExp(`${callee}(\\[[^\\]]*\\])?\\(`, 'm').test(source);
+  });
+}
+
+const sdkImport = new RegExp(`^[ \\t]*(?:import[ \\t]+)?(\\w+|\\.)?[ \\t]*"${sdkModule.replace(/\./g, '\\.')}"`, 'm');
+
+/** The name a Go file imports the SDK under (its alias, `.`, or the package name pontoon), if it does. */
+function sdkImportName(source: string): string | undefined {
+  const imported = sdkImport.exec(source);
+  if (!imported || imported[1] === '_') return undefined;
+  return imported[1] ?? 'pontoon';
 }
 
 /**

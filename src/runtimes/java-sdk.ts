@@ -13,7 +13,8 @@ export const functionClassPathProperty = 'pontoon.function.classpath';
 
 // Compiled with the SDK, once. A class with a static main is run as a program; otherwise it is
 // instantiated and served through the SDK's handler runner, its input converted to the type its
-// Handler<I, O> declares (Jackson reads getType(), which is overridden here).
+// Handler<I, O> declares (Jackson reads getType(), which is overridden here). Started as a warm
+// replica (PONTOON_RUNTIME_API set), Pontoon.serve runs the replica loop (sdk/java Replica.java).
 const handlerMainSource = `package dev.pontoon.runtime;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -39,11 +40,24 @@ public final class HandlerMain {
 
   @SuppressWarnings("unchecked")
   public static void main(String[] args) throws Throwable {
-    Class<?> type = Class.forName(args[0], true, functionLoader());
+    Class<?> type;
+    try {
+      type = Class.forName(args[0], true, functionLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      // Pontoon.fail: the attempt's failure, or in a warm replica its start failure (init/error).
+      Pontoon.fail("handler " + args[0] + ": the class does not load (" + e + ")");
+      return;
+    }
     String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
     Method[] methods = type.getMethods();
     Method main = staticMain(methods);
     if (main != null) {
+      String runtimeApi = System.getenv("PONTOON_RUNTIME_API");
+      if (runtimeApi != null && !runtimeApi.isEmpty()) {
+        // A program reads one input and exits: started as a warm replica it would run with none.
+        Pontoon.fail("handler " + args[0] + " is a program (it has a static main), which runs on demand only: implement dev.pontoon.sdk.Handler to run in warm replicas");
+        return;
+      }
       try {
         main.invoke(null, (Object) rest);
       } catch (java.lang.reflect.InvocationTargetException e) {

@@ -10,7 +10,7 @@ import type { Runtimes } from './runtime.js';
 import { sdkHash, type SdkLocations } from './sdk-sources.js';
 
 /** Bumped when what this file builds changes, so older builds are not reused. */
-const builderVersion = 'java-4';
+const builderVersion = 'java-5';
 
 /**
  * `runtime: java`: Maven when the source has a pom.xml, Gradle when it has a build.gradle and
@@ -54,17 +54,19 @@ async function buildJava(ctx: BuildContext, cache: BuildCache, sdk: SdkLocations
   // A class whose source declares a static main is started directly: no bootstrap class to load,
   // and no CDS archive either (mapping it cost a no-op program 35 ms of the 57 a bare JVM takes).
   if (declaration !== undefined && /\bstatic\b[^;{(]*\bvoid\s+main\s*\(/.test(declaration)) {
-    return { command: [java, ...archiveAtDumpAddress, '-cp', joined([...classPath, ...runtimeSdk.classPath]), handler] };
+    return { command: [java, ...archiveAtDumpAddress, '-cp', joined([...classPath, ...runtimeSdk.classPath]), handler], replica: false };
   }
   // A handler starts with the SDK's class path, as the SDK's CDS archive was dumped with it (the
   // JVM uses an archive only when its class path is a prefix of the launch's). A function that
   // brings a Jackson of its own keeps its class path first, so its Jackson wins, and no archive.
   const archive = ownsJackson(classPath, runtimeSdk) ? undefined : await javaCdsArchive(cache, runtimeSdk, java);
-  if (!archive) return { command: [java, ...archiveAtDumpAddress, '-cp', joined([...classPath, ...runtimeSdk.classPath]), handlerMainClass, handler] };
+  // HandlerMain serves a Handler: one attempt on demand, or the replica loop (Pontoon.serve).
+  if (!archive) return { command: [java, ...archiveAtDumpAddress, '-cp', joined([...classPath, ...runtimeSdk.classPath]), handlerMainClass, handler], replica: true };
   // The JVM's class path holds what the archive has; the function's own entries go to HandlerMain's
   // loader, which finds its classes without opening the SDK's jars first (~17 ms).
   return {
     command: [java, ...cdsFlags(archive), '-cp', joined(runtimeSdk.classPath), `-D${functionClassPathProperty}=${joined(classPath)}`, handlerMainClass, handler],
+    replica: true,
   };
 }
 

@@ -8,7 +8,7 @@ import type { Runtimes } from './runtime.js';
 import { sdkHash, type SdkLocations } from './sdk-sources.js';
 
 /** Bumped when what this file builds changes, so older builds are not reused. */
-const builderVersion = 'python-2';
+const builderVersion = 'python-3';
 
 // The handler runner for `module.function`: the SDK's serve(), with the input converted to the
 // type the handler's first parameter declares, when it declares one. typing is imported only then.
@@ -16,6 +16,8 @@ const builderVersion = 'python-2';
 // no-op handler's first line went from +19.6 to +8.4 ms over `python3 -c 'print(...)'` (median of
 // 20 interleaved starts on a noisy 2-core VM, about ±3 ms); `python3 -X importtime` puts the SDK's
 // import at 26.8 -> 6.1 ms here, 37.4 -> 15.7 ms with -S (no site, which here imports typing).
+// Started as a warm replica (PONTOON_RUNTIME_API set), serve() runs the replica loop and fail()
+// reports a handler that cannot be loaded as the replica's start failure (docs/warm-replicas.md).
 const bootstrap = `import importlib
 import sys
 
@@ -23,7 +25,14 @@ from pontoon_sdk import fail, serve
 
 module_name, function_name = sys.argv[1], sys.argv[2]
 del sys.argv[1:3]
-handler = getattr(importlib.import_module(module_name), function_name, None)
+try:
+    module = importlib.import_module(module_name)
+except Exception as exc:  # noqa: BLE001 - a module that does not load fails the attempt (or the replica's start) with why
+    import traceback
+
+    traceback.print_exc()
+    fail(f"handler {module_name}.{function_name}: importing {module_name} raised {type(exc).__name__}: {exc}")
+handler = getattr(module, function_name, None)
 if not callable(handler):
     fail(f"handler {module_name}.{function_name}: {module_name} has no function {function_name}")
 input_type = None
@@ -90,16 +99,17 @@ async function buildPython(ctx: BuildContext, sdk: SdkLocations): Promise<Launch
   const env = { PYTHONPATH: '{build}/app:{build}/lib', PYTHONUNBUFFERED: '1' };
   const handler = ctx.fn.document.spec.handler;
   if (!handler) {
-    for (const main of ['main.py', '__main__.py']) if (existsSync(join(app, main))) return { command: [python, `{build}/app/${main}`], env };
+    for (const main of ['main.py', '__main__.py']) if (existsSync(join(app, main))) return { command: [python, `{build}/app/${main}`], env, replica: false };
     throw new ToolFailure('python', 'no handler is given and the source has no main.py or __main__.py to run', null);
   }
-  if (isModule(app, handler, true)) return { command: [python, '-m', handler], env };
+  if (isModule(app, handler, true)) return { command: [python, '-m', handler], env, replica: false };
   const dot = handler.lastIndexOf('.');
   const moduleName = handler.slice(0, dot);
   if (dot <= 0 || !isModule(app, moduleName, false)) {
     throw new ToolFailure('python', `handler ${handler}: no module ${dot > 0 ? moduleName : handler} in the source (want module.function or a module to run)`, null);
   }
-  return { command: [python, '{build}/pontoon_bootstrap.py', moduleName, handler.slice(dot + 1)], env };
+  // The bootstrap's serve() is the handler runner: one attempt on demand, or the replica loop.
+  return { command: [python, '{build}/pontoon_bootstrap.py', moduleName, handler.slice(dot + 1)], env, replica: true };
 }
 
 /** True when a dotted name is a module file (or, for a program, a package with __main__) in the source. */

@@ -5,6 +5,13 @@ export interface LaunchPlan {
   command: string[];
   cwd?: string;
   env: Record<string, string>;
+  /**
+   * Whether the command speaks the replica protocol when started as a warm replica
+   * (docs/warm-replicas.md): true for an SDK's handler runner, false for a program form (a main
+   * that reads PONTOON_INPUT once and exits), which must run on demand even with spec.warm. Absent
+   * when the runtime cannot tell (a command: its spec.warm says it does).
+   */
+  replica?: boolean;
 }
 
 /**

@@ -26,5 +26,31 @@ elif mode == "serve":
         return primes_between(start, end)
 
     pontoon.serve(handler, Tuple[int, int])
+elif mode == "serve-busy":
+    # A handler that logs through its context, takes a while and reports how many ran at once.
+    import threading
+    import time
+
+    lock = threading.Lock()
+    running = [0]
+
+    def busy(bounds: object, ctx: pontoon.Context) -> object:
+        if bounds == "not json":
+            return {1, 2}
+        start, end = bounds  # type: ignore[misc]
+        if start > end:
+            raise ValueError("from > to")
+        ctx.logger.info("primes between %d and %d, attempt %d of %s", start, end, ctx.attempt, ctx.execution_id)
+        with lock:
+            running[0] += 1
+            peak = running[0]
+        time.sleep(0.1)
+        with lock:
+            running[0] -= 1
+        return {"primes": primes_between(start, end), "peak": peak}
+
+    pontoon.serve(busy)
+elif mode == "missing-handler":
+    pontoon.fail("handler fixture.nothing: fixture has no function nothing")
 else:
     raise ValueError(mode)

@@ -29,6 +29,8 @@ VERSION = "PONTOON_VERSION"
 """The function's version."""
 DEADLINE = "PONTOON_DEADLINE"
 """The attempt's deadline, an ISO 8601 timestamp."""
+RUNTIME_API = "PONTOON_RUNTIME_API"
+"""Set only in a warm replica: host and port of the runtime API it takes invocations from."""
 
 
 class ContractError(Exception):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import types
 from collections.abc import Awaitable
 
 from ._context import Context
-from ._contract import Contract, ContractError, message_of, parse_input_json, stringify_result
+from ._contract import RUNTIME_API, Contract, ContractError, message_of, parse_input_json, stringify_result
 from ._value import Value
 
 # Imported when needed rather than here, each measured with `python3 -X importtime`: inspect
@@ -72,6 +73,14 @@ def invoke(handler: Handler, input_json: str, ctx: Context, input_type: Optional
     """
     try:
         data = parse_input_json(input_json)
+    except ContractError as exc:
+        return Outcome.failed(str(exc))
+    return invoke_parsed(handler, data, ctx, input_type)
+
+
+def invoke_parsed(handler: Handler, data: Any, ctx: Context, input_type: Optional[Type[Any]] = None) -> Outcome:
+    """Like :func:`invoke`, with the input already parsed from JSON (a replica's invocation carries it so)."""
+    try:
         if input_type is not None:
             from ._convert import convert
 
@@ -110,7 +119,15 @@ async def _await(awaitable: Any) -> Any:
 
 
 def serve(handler: Handler, input_type: Optional[Type[Any]] = None) -> NoReturn:
-    """Reads this process's input, runs the handler, writes its result or failure, and exits (0 or 1)."""
+    """Reads this process's input, runs the handler, writes its result or failure, and exits (0 or 1).
+
+    Started as a warm replica (PONTOON_RUNTIME_API set), it runs the handler for every invocation
+    the runtime API hands out instead, until Pontoon drains the replica (docs/warm-replicas.md).
+    """
+    if os.environ.get(RUNTIME_API):
+        from ._replica import serve_replica
+
+        serve_replica(handler, input_type)
     contract = Contract()
     try:
         outcome = invoke(handler, contract.read_input_json(), Context.from_env(), input_type)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from ._context import Context
-from ._contract import Contract, ContractError, parse_input_json, stringify_result
+from ._contract import RUNTIME_API, Contract, ContractError, parse_input_json, stringify_result
 from ._handler import Outcome, finish
 
 # typing for type checkers only: importing the SDK must not import it (see _handler.py).
@@ -15,8 +17,20 @@ if TYPE_CHECKING:
 
 
 def get_input() -> Any:
-    """The input, parsed from JSON. Raises ContractError if it cannot be read or parsed."""
+    """The input, parsed from JSON. Raises ContractError if it cannot be read or parsed.
+
+    In a warm replica there is no input to read (each invocation brings its own to the handler),
+    so it raises ContractError rather than give a program form a null input.
+    """
+    if os.environ.get(RUNTIME_API):
+        raise ContractError(IN_REPLICA)
     return parse_input_json(Contract().read_input_json())
+
+
+IN_REPLICA = (
+    "get_input() reads an on-demand attempt's input, and this process is a warm replica: a program "
+    "runs on demand only (a handler gets its input as its first argument)"
+)
 
 
 def get_input_as_json(type_: Type[T]) -> T:
@@ -41,5 +55,13 @@ def done(result: Any = None) -> NoReturn:
 
 
 def fail(message: str) -> NoReturn:
-    """Writes the failure message and exits 1."""
+    """Writes the failure message and exits 1.
+
+    In a warm replica (PONTOON_RUNTIME_API set), where no attempt is under way before ``serve``,
+    the message is the replica's start failure: it is posted to the runtime API's init/error.
+    """
+    if os.environ.get(RUNTIME_API):
+        from ._replica import fail_start
+
+        fail_start(message)
     finish(Contract(), Outcome.failed(message))

@@ -30,6 +30,14 @@ public final class Contract {
   public static final String VERSION = "PONTOON_VERSION";
   /** The attempt's deadline, an ISO 8601 timestamp. */
   public static final String DEADLINE = "PONTOON_DEADLINE";
+  /** Set only in a warm replica: host and port of the runtime API it takes invocations from. */
+  public static final String RUNTIME_API = "PONTOON_RUNTIME_API";
+  /** A warm replica's secret, sent as a bearer token on every request to the runtime API. */
+  public static final String REPLICA_TOKEN = "PONTOON_REPLICA_TOKEN";
+  /** Most invocations a warm replica may hold in flight. */
+  public static final String REPLICA_CONCURRENCY = "PONTOON_REPLICA_CONCURRENCY";
+  /** The replica protocol version Pontoon speaks. */
+  public static final String REPLICA_PROTOCOL = "PONTOON_REPLICA_PROTOCOL";
 
   private final Map<String, String> env;
   private final PrintStream out;

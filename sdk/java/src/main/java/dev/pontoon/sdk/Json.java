@@ -41,6 +41,11 @@ final class Json {
     static final JsonFactory FACTORY = new JsonFactory();
   }
 
+  /** The streaming factory, for the replica protocol's bodies (Replica reads and writes them streaming). */
+  static JsonFactory factory() {
+    return Streaming.FACTORY;
+  }
+
   /** Deeper plain values than this go to databind, which has its own nesting limits and messages. */
   private static final int PLAIN_DEPTH = 500;
 

@@ -20,12 +20,24 @@ public final class Pontoon {
 
   /** The input, converted to the given class (a record, a POJO, {@code int[]}, ...). */
   public static <T> T getInputAsJson(Class<T> type) {
-    return Json.parse(Contract.fromEnv().readInputJson(), Json.type((Type) type));
+    return Json.parse(watcherInput(), Json.type((Type) type));
   }
 
   /** The input, converted to a generic type, e.g. {@code new TypeReference<List<Integer>>() {}}. */
   public static <T> T getInputAsJson(TypeReference<T> type) {
-    return Json.parse(Contract.fromEnv().readInputJson(), Json.type(type));
+    return Json.parse(watcherInput(), Json.type(type));
+  }
+
+  /**
+   * This attempt's input as JSON text. A warm replica has none to read (each invocation brings its
+   * own to the handler): it throws rather than give a program a null input.
+   */
+  private static String watcherInput() {
+    if (inReplica()) {
+      throw new PontoonException("getInput reads an on-demand attempt's input, and this process is a warm replica:"
+          + " a program runs on demand only (a handler gets its input as an argument)");
+    }
+    return Contract.fromEnv().readInputJson();
   }
 
   /** The context of this attempt. */
@@ -49,8 +61,13 @@ public final class Pontoon {
     exit(0);
   }
 
-  /** Writes the failure message and exits 1. */
+  /**
+   * Writes the failure message and exits 1. In a warm replica (PONTOON_RUNTIME_API set), where no
+   * attempt is under way before {@link #serve}, the message is the replica's start failure: it is
+   * posted to the runtime API's init/error.
+   */
   public static void fail(String message) {
+    if (inReplica()) Replica.failStart(message);
     try {
       Contract.fromEnv().writeError(message == null ? "failed" : message);
     } catch (PontoonException e) {
@@ -86,7 +103,16 @@ public final class Pontoon {
     return invoke(Json.type(inputType), handler, inputJson, ctx);
   }
 
+  /**
+   * Serves one attempt by the file contract; started as a warm replica (PONTOON_RUNTIME_API set),
+   * runs the handler for every invocation the runtime API hands out instead, until Pontoon drains
+   * the replica (docs/warm-replicas.md).
+   */
   private static <I, O> void serve(Json.Target inputType, Handler<I, O> handler) {
+    if (inReplica()) {
+      Replica.serve(inputType, handler);
+      return;
+    }
     Contract contract = Contract.fromEnv();
     Outcome outcome;
     try {
@@ -97,7 +123,7 @@ public final class Pontoon {
     finish(contract, outcome);
   }
 
-  private static <I, O> Outcome invoke(Json.Target inputType, Handler<I, O> handler, String inputJson, Context ctx) {
+  static <I, O> Outcome invoke(Json.Target inputType, Handler<I, O> handler, String inputJson, Context ctx) {
     I input;
     try {
       input = Json.parse(inputJson, inputType);
@@ -116,6 +142,11 @@ public final class Pontoon {
     } catch (PontoonException e) {
       return Outcome.failed(e.getMessage());
     }
+  }
+
+  private static boolean inReplica() {
+    String address = System.getenv(Contract.RUNTIME_API);
+    return address != null && !address.isEmpty();
   }
 
   private static void finish(Contract contract, Outcome outcome) {

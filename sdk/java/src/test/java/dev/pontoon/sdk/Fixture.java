@@ -4,6 +4,26 @@ package dev.pontoon.sdk;
 public final class Fixture {
   private Fixture() {}
 
+  private static final java.util.concurrent.atomic.AtomicInteger RUNNING = new java.util.concurrent.atomic.AtomicInteger();
+
+  /** A handler that logs through its context, takes a while and reports how many ran at once. */
+  private static void serveBusy() {
+    Pontoon.serve((input, ctx) -> {
+      if (!(input instanceof java.util.List<?> bounds)) return new Object(); // not JSON-serializable
+      int from = ((Number) bounds.get(0)).intValue();
+      int to = ((Number) bounds.get(1)).intValue();
+      if (from > to) throw new IllegalArgumentException("from > to");
+      ctx.logger().info("primes between %d and %d, attempt %d of %s", from, to, ctx.attempt(), ctx.executionId());
+      int peak = RUNNING.incrementAndGet();
+      try {
+        Thread.sleep(100);
+      } finally {
+        RUNNING.decrementAndGet();
+      }
+      return java.util.Map.of("primes", Primes.between(from, to), "peak", peak);
+    });
+  }
+
   /** Runs one scenario. */
   public static void main(String[] args) {
     switch (args[0]) {
@@ -22,6 +42,8 @@ public final class Fixture {
         if (range[0] > range[1]) throw new IllegalArgumentException("from > to");
         return Primes.between(range[0], range[1]);
       });
+      case "serve-busy" -> serveBusy();
+      case "missing-handler" -> Pontoon.fail("handler dev.pontoon.Nothing: no such class");
       default -> throw new IllegalArgumentException(args[0]);
     }
   }

@@ -1,0 +1,101 @@
+/**
+ * Issue 16, warm drain by language: N no-op executions of a node, python, java and go handler on
+ * warm replicas (one replica, concurrency 8, parallelism 8), enqueued first, then drained; each
+ * language on a fresh embedded (SQLite) server, one after another in one run, with its rate as a
+ * fraction of node's (issue 16 asks python, java and go for >= 0.8x node's).
+ *   node dist/bench/warm-drain-sdks.js [count] [node,python,java,go]
+ *
+ * The replica takes work while the enqueue runs, so, as in warm-drain.ts, the drain rate counts
+ * what was left once the last batch was stored over the time it took to finish.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { enqueue, pending, sleep, startBenchServer, type BenchServer } from './lib/server.js';
+
+const count = Number(process.argv[2] ?? 20_000);
+const languages = (process.argv[3] ?? 'node,python,java,go').split(',');
+const concurrency = 8;
+
+/** Each language's no-op handler: its files, and the spec's handler. */
+const noops: Record<string, { files: Record<string, string>; handler?: string }> = {
+  node: { files: { 'noop.js': 'export function handler() { return null; }\n' }, handler: 'noop.handler' },
+  python: { files: { 'noop.py': 'def handler(data, ctx):\n    return None\n' }, handler: 'noop.handler' },
+  java: {
+    files: {
+      'ex/Noop.java':
+        'package ex;\n\nimport dev.pontoon.sdk.Context;\nimport dev.pontoon.sdk.Handler;\n\npublic class Noop implements Handler<Object, Object> {\n  @Override\n  public Object handle(Object input, Context ctx) {\n    return null;\n  }\n}\n',
+    },
+    handler: 'ex.Noop',
+  },
+  go: {
+    files: {
+      'main.go': 'package main\n\nimport pontoon "pontoon.dev/sdk/go"\n\nfunc noop(ctx *pontoon.Context, input any) (any, error) { return nil, nil }\n\nfunc main() { pontoon.Serve(noop) }\n',
+    },
+  },
+};
+
+async function deployNoop(server: BenchServer, runtime: string, source: string): Promise<void> {
+  const { handler } = noops[runtime];
+  const answer = await server.call('PUT', '/v1/namespaces/default/functions/noop', {
+    apiVersion: 'pontoon.dev/v1',
+    kind: 'Function',
+    metadata: { name: 'noop' },
+    spec: { runtime, source, ...(handler ? { handler } : {}), parallelism: concurrency, warm: { min: 1, max: 1, concurrency, idleTimeout: '10m' } },
+  });
+  if (answer.status >= 300) throw new Error(`deploy ${runtime} noop: ${JSON.stringify(answer.body)}`);
+}
+
+async function drained(server: BenchServer): Promise<void> {
+  for (;;) {
+    const left = await pending(server, 'noop');
+    if (left.queued + left.running === 0) return;
+    await sleep(left.queued > 2_000 ? 100 : 5);
+  }
+}
+
+/** Enqueues `total` and waits for the drain: executions per second after the enqueue, and overall. */
+async function drainRun(server: BenchServer, total: number): Promise<{ drainPerSecond: number; overallPerSecond: number }> {
+  const start = performance.now();
+  await enqueue(server, 'noop', total);
+  const enqueued = performance.now();
+  const left = await pending(server, 'noop');
+  await drained(server);
+  const end = performance.now();
+  return {
+    drainPerSecond: Math.round((left.queued + left.running) / ((end - enqueued) / 1000)),
+    overallPerSecond: Math.round(total / ((end - start) / 1000)),
+  };
+}
+
+async function oneLanguage(runtime: string): Promise<{ drainPerSecond: number; overallPerSecond: number }> {
+  const source = mkdtempSync(join(tmpdir(), `pontoon-warm-${runtime}-noop-`));
+  for (const [name, text] of Object.entries(noops[runtime].files)) {
+    mkdirSync(join(source, name, '..'), { recursive: true });
+    writeFileSync(join(source, name), text);
+  }
+  const server = await startBenchServer(['--capacity', '64', '--store', 'sqlite']);
+  try {
+    await deployNoop(server, runtime, source);
+    // Starts the replica and warms both sides (V8, the JVM's JIT) before the measured run.
+    await drainRun(server, 3_000);
+    return await drainRun(server, count);
+  } finally {
+    await server.stop();
+    rmSync(source, { recursive: true, force: true });
+  }
+}
+
+export async function warmDrainSdks(): Promise<Record<string, unknown>> {
+  const results: Record<string, { drainPerSecond: number; overallPerSecond: number; ofNode?: number }> = {};
+  for (const runtime of languages) {
+    if (!noops[runtime]) throw new Error(`unknown language ${runtime} (node, python, java, go)`);
+    results[runtime] = await oneLanguage(runtime);
+  }
+  const node = results.node?.drainPerSecond;
+  if (node) for (const result of Object.values(results)) result.ofNode = Number((result.drainPerSecond / node).toFixed(2));
+  return { executions: count, concurrency, results };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(JSON.stringify(await warmDrainSdks(), null, 2));

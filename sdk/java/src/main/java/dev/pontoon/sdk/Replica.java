@@ -1,0 +1,399 @@
+package dev.pontoon.sdk;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * A warm replica: the SDK's side of the runtime API, protocol 1 (docs/warm-replicas.md).
+ *
+ * <p>{@link Pontoon#serve} hands over to it when PONTOON_RUNTIME_API is set. Up to
+ * PONTOON_REPLICA_CONCURRENCY handlers run at once on a thread pool, and two threads speak to the
+ * runtime API: the main one long-polls {@code next?max=free} while no post is under way; the
+ * results thread posts what has finished as one {@code results?next=F} request, F being the slots
+ * free once they are accepted, and starts the invocations its answer brings: under load, one round
+ * trip per batch each way. Loaded only in a replica: an on-demand attempt pays nothing for the
+ * HTTP client.
+ */
+final class Replica<I, O> {
+  /** The only protocol version this SDK speaks. */
+  static final String PROTOCOL_VERSION = "1";
+
+  private static final Duration NEXT_WAIT = Duration.ofSeconds(20);
+  private static final int MAX_RESULTS = 1000;
+  private static final long FIRST_RETRY_MS = 100;
+  private static final long MAX_RETRY_MS = 5000;
+  /** The runtime API unreachable this long: the controller is gone. */
+  private static final long UNREACHABLE_MS = 30_000;
+  /** How long finished outcomes wait for running handlers to join their post. */
+  private static final long GATHER_NANOS = 1_000_000;
+  private static final String TOO_LARGE = "the result is larger than the runtime API accepts (16 MiB a request)";
+
+  /** What the protocol says to exit non-zero for: a 401, a bug on either side, an unreachable API. */
+  static final class ExitException extends Exception {
+    ExitException(String message) {
+      super(message);
+    }
+  }
+
+  private record Finished(String id, Outcome outcome) {}
+
+  /** Invocations handed out, and whether the replica is draining (a results?next answer may say so). */
+  private record Batch(List<Invocation> invocations, boolean draining) {}
+
+  private final Json.Target inputType;
+  private final Handler<I, O> handler;
+  private final int concurrency;
+  private final Map<String, String> env;
+  private final Api api;
+  private final ExecutorService pool;
+  private final Object lock = new Object();
+  /** Handed out and not yet answered by an accepted post: what holds a slot. Guarded by lock, as all below. */
+  private int inFlight;
+  /** Handlers started and not finished, so that a post can gather a batch. */
+  private int running;
+  private final ArrayDeque<Finished> finished = new ArrayDeque<>();
+  private boolean posting;
+  private boolean draining;
+
+  private Replica(Json.Target inputType, Handler<I, O> handler, int concurrency, Map<String, String> env) {
+    this.inputType = inputType;
+    this.handler = handler;
+    this.concurrency = concurrency;
+    this.env = env;
+    this.api = new Api(env.get(Contract.RUNTIME_API), env.getOrDefault(Contract.REPLICA_TOKEN, ""));
+    // Daemon threads, and never shut down: the process exits with System.exit, whatever a handler does.
+    this.pool = Executors.newFixedThreadPool(concurrency, runnable -> {
+      Thread thread = new Thread(runnable, "pontoon-invocation");
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  /** Runs the replica loop until Pontoon drains the replica (exit 0) or the protocol says to stop (exit 1). */
+  static <I, O> void serve(Json.Target inputType, Handler<I, O> handler) {
+    Map<String, String> env = System.getenv();
+    String protocol = env.getOrDefault(Contract.REPLICA_PROTOCOL, "");
+    if (!protocol.equals(PROTOCOL_VERSION)) {
+      failStart(Contract.REPLICA_PROTOCOL + "=" + (protocol.isEmpty() ? "(unset)" : protocol)
+          + ": this SDK speaks replica protocol " + PROTOCOL_VERSION + " only");
+    }
+    int concurrency = 0;
+    try {
+      concurrency = Integer.parseInt(env.getOrDefault(Contract.REPLICA_CONCURRENCY, "").trim());
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    if (concurrency < 1) {
+      failStart(Contract.REPLICA_CONCURRENCY + "=" + env.get(Contract.REPLICA_CONCURRENCY) + " is not a positive integer");
+    }
+    try {
+      new Replica<>(inputType, handler, concurrency, env).run();
+    } catch (ExitException | RuntimeException e) {
+      System.err.println("pontoon replica: " + e.getMessage());
+      exit(1);
+    } catch (InterruptedException e) {
+      System.err.println("pontoon replica: interrupted");
+      exit(1);
+    }
+    exit(0);
+  }
+
+  /** Reports why this replica cannot start to {@code /v1/init/error}, and exits 1. */
+  static void failStart(String message) {
+    String text = message == null || message.isEmpty() ? "the replica cannot start" : message;
+    System.err.println(text);
+    try {
+      StringWriter body = new StringWriter();
+      try (JsonGenerator json = Json.factory().createGenerator(body)) {
+        json.writeStartObject();
+        json.writeStringField("error", text);
+        json.writeEndObject();
+      }
+      Map<String, String> env = System.getenv();
+      new Api(env.get(Contract.RUNTIME_API), env.getOrDefault(Contract.REPLICA_TOKEN, "")).send("POST", "/init/error", body.toString());
+    } catch (IOException | ExitException | InterruptedException e) {
+      System.err.println("pontoon replica: " + e.getMessage());
+    }
+    exit(1);
+  }
+
+  private void run() throws ExitException, InterruptedException {
+    Thread poster = new Thread(this::postFinished, "pontoon-results");
+    poster.setDaemon(true);
+    poster.start();
+    String path = "/invocations/next?wait=" + NEXT_WAIT.toMillis() + "&max=";
+    while (true) {
+      int free;
+      synchronized (lock) {
+        while (!draining && (inFlight >= concurrency || posting)) lock.wait();
+        if (draining) break;
+        free = concurrency - inFlight;
+      }
+      HttpResponse<String> answer = api.send("GET", path + free, null);
+      int status = answer.statusCode();
+      if (status == 204) continue;
+      if (status == 410) {
+        synchronized (lock) {
+          draining = true; // finish what is in flight, post it, exit 0
+        }
+        break;
+      }
+      if (status != 200) throw refused("next", answer);
+      start(Invocation.parseAll(answer.body(), "next").invocations());
+    }
+    synchronized (lock) {
+      while (inFlight > 0 || posting) lock.wait();
+    }
+  }
+
+  private void start(List<Invocation> invocations) {
+    synchronized (lock) {
+      inFlight += invocations.size();
+      running += invocations.size();
+    }
+    for (Invocation invocation : invocations) pool.execute(() -> run(invocation));
+  }
+
+  /** Runs one invocation's handler; whatever happens, its outcome joins the finished ones. */
+  private void run(Invocation invocation) {
+    Outcome outcome;
+    try {
+      Instant deadline = invocation.deadline == null ? null : OffsetDateTime.parse(invocation.deadline).toInstant();
+      Context ctx = new Context(invocation.executionId, Math.max(invocation.attempt, 1), env.getOrDefault(Contract.FUNCTION, ""),
+          env.getOrDefault(Contract.NAMESPACE, ""), env.getOrDefault(Contract.VERSION, ""), deadline,
+          Logger.tagged(System.out, System.err, invocation.id), Clock.systemUTC());
+      outcome = Pontoon.invoke(inputType, handler, invocation.inputJson, ctx);
+    } catch (Throwable e) {
+      outcome = Outcome.failed(Pontoon.messageOf(e));
+    }
+    synchronized (lock) {
+      finished.add(new Finished(invocation.id, outcome));
+      running -= 1;
+      lock.notifyAll();
+    }
+  }
+
+  /**
+   * The results thread: posts what has finished in one request and starts what its answer brings,
+   * while handlers keep running. An answer the protocol says to exit for ends the process from
+   * here, as the loop may be in a long poll for 20 s.
+   */
+  private void postFinished() {
+    try {
+      while (true) {
+        List<Finished> batch = new ArrayList<>();
+        int free;
+        synchronized (lock) {
+          while (finished.isEmpty()) lock.wait();
+          posting = true;
+          // Handlers still running may be about to finish (a batch of quick ones): they join this
+          // post if they do within GATHER_NANOS.
+          long until = System.nanoTime() + GATHER_NANOS;
+          for (long left = GATHER_NANOS; running > 0 && finished.size() < MAX_RESULTS && left > 0; left = until - System.nanoTime()) {
+            lock.wait(left / 1_000_000, (int) (left % 1_000_000));
+          }
+          while (!finished.isEmpty() && batch.size() < MAX_RESULTS) batch.add(finished.poll());
+          free = draining ? 0 : concurrency - inFlight + batch.size();
+        }
+        // Lines count for an invocation only if Pontoon reads them before its result.
+        System.out.flush();
+        System.err.flush();
+        HttpResponse<String> answer = post(batch, free);
+        Batch more = free > 0 && answer != null ? Invocation.parseAll(answer.body(), "results") : new Batch(List.of(), false);
+        synchronized (lock) {
+          inFlight -= batch.size();
+          draining = draining || more.draining();
+          posting = false;
+          lock.notifyAll();
+        }
+        if (!more.invocations().isEmpty()) start(more.invocations());
+      }
+    } catch (Exception e) {
+      System.err.println("pontoon replica: " + e.getMessage());
+      exit(1);
+    }
+  }
+
+  /** Posts outcomes, asking for up to {@code next} invocations in the same round trip; the answer, or null after a 413. */
+  private HttpResponse<String> post(List<Finished> batch, int next) throws IOException, ExitException, InterruptedException {
+    HttpResponse<String> answer = api.send("POST", "/invocations/results?next=" + next, resultsBody(batch));
+    if (answer.statusCode() == 413) {
+      if (batch.size() > 1) {
+        for (Finished one : batch) post(List.of(one), 0); // too large together: one by one
+        return null;
+      }
+      post(List.of(new Finished(batch.get(0).id(), Outcome.failed(TOO_LARGE))), 0);
+      return null;
+    }
+    if (answer.statusCode() != 200) throw refused("results", answer);
+    return answer;
+  }
+
+  /** The results request; results are JSON text already (the handler's output), written raw. */
+  private static String resultsBody(List<Finished> batch) throws IOException {
+    StringWriter body = new StringWriter();
+    try (JsonGenerator json = Json.factory().createGenerator(body)) {
+      json.writeStartObject();
+      json.writeArrayFieldStart("results");
+      for (Finished one : batch) {
+        json.writeStartObject();
+        json.writeStringField("id", one.id());
+        if (one.outcome().ok()) {
+          json.writeStringField("status", "succeeded");
+          json.writeFieldName("result");
+          json.writeRawValue(one.outcome().output() == null ? "null" : one.outcome().output());
+        } else {
+          String error = one.outcome().error();
+          json.writeStringField("status", "failed");
+          json.writeStringField("error", error == null || error.isEmpty() ? "failed" : error);
+        }
+        json.writeEndObject();
+      }
+      json.writeEndArray();
+      json.writeEndObject();
+    }
+    return body.toString();
+  }
+
+  private static ExitException refused(String request, HttpResponse<String> answer) {
+    // 400, 404 and 405 are bugs on one side or the other, and 401 means this replica was stopped:
+    // the protocol says to exit non-zero for all of them.
+    String body = answer.body() == null ? "" : answer.body();
+    return new ExitException("the runtime API answered " + request + " with " + answer.statusCode() + ": "
+        + body.substring(0, Math.min(body.length(), 1000)));
+  }
+
+  private static void exit(int code) {
+    System.out.flush();
+    System.err.flush();
+    System.exit(code);
+  }
+
+  /** One attempt handed to the replica by next, its input kept as JSON text for the handler's type. */
+  private record Invocation(String id, String executionId, int attempt, String deadline, String inputJson) {
+    /** The invocations (and the draining flag) of a next or results?next answer. */
+    static Batch parseAll(String body, String request) throws ExitException {
+      List<Invocation> all = new ArrayList<>();
+      boolean draining = false;
+      try (JsonParser parser = Json.factory().createParser(body)) {
+        expect(parser.nextToken() == JsonToken.START_OBJECT, request);
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String field = parser.currentName();
+          JsonToken value = parser.nextToken();
+          if (field.equals("draining")) {
+            draining = value == JsonToken.VALUE_TRUE;
+          } else if (field.equals("invocations")) {
+            expect(value == JsonToken.START_ARRAY, request);
+            while (parser.nextToken() == JsonToken.START_OBJECT) all.add(parseOne(parser, request));
+          } else {
+            parser.skipChildren();
+          }
+        }
+      } catch (IOException e) {
+        throw new ExitException(request + " answered with a body that is not the protocol's: " + e.getMessage());
+      }
+      return new Batch(all, draining);
+    }
+
+    private static Invocation parseOne(JsonParser parser, String request) throws IOException, ExitException {
+      String id = "";
+      String executionId = "";
+      int attempt = 1;
+      String deadline = null;
+      String input = "null";
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        parser.nextToken();
+        switch (field) {
+          case "id" -> id = parser.getValueAsString("");
+          case "executionId" -> executionId = parser.getValueAsString("");
+          case "attempt" -> attempt = parser.getValueAsInt(1);
+          case "deadline" -> deadline = parser.getValueAsString();
+          case "input" -> input = copy(parser);
+          default -> parser.skipChildren();
+        }
+      }
+      expect(!id.isEmpty(), request);
+      return new Invocation(id, executionId, attempt, deadline, input);
+    }
+
+    /** The value under the parser, as JSON text. */
+    private static String copy(JsonParser parser) throws IOException {
+      StringWriter text = new StringWriter();
+      try (JsonGenerator generator = Json.factory().createGenerator(text)) {
+        generator.copyCurrentStructure(parser);
+      }
+      return text.toString();
+    }
+
+    private static void expect(boolean shape, String request) throws ExitException {
+      if (!shape) throw new ExitException(request + " answered with a body that is not the protocol's");
+    }
+  }
+
+  /** The runtime API over one HTTP/1.1 client, whose connections are kept alive. */
+  private static final class Api {
+    private final String base;
+    private final String auth;
+    private final HttpClient client;
+
+    Api(String address, String token) {
+      this.base = "http://" + address + "/v1";
+      this.auth = "Bearer " + token;
+      this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /**
+     * Sends one request and returns its answer. A 5xx is retried after 100 ms, 200 ms, ... up to
+     * 5 s between tries; a connection that cannot be made or breaks is retried so for up to 30 s,
+     * then it gives up.
+     */
+    HttpResponse<String> send(String method, String path, String body) throws ExitException, InterruptedException {
+      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+          .timeout(NEXT_WAIT.plusSeconds(30))
+          .header("Authorization", auth);
+      if (body == null) {
+        request.method(method, HttpRequest.BodyPublishers.noBody());
+      } else {
+        request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+      }
+      HttpRequest built = request.build();
+      long pause = FIRST_RETRY_MS;
+      long unreachableSince = -1;
+      while (true) {
+        try {
+          HttpResponse<String> answer = client.send(built, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+          if (answer.statusCode() < 500) return answer;
+          unreachableSince = -1;
+        } catch (IOException e) {
+          long now = System.nanoTime();
+          if (unreachableSince < 0) {
+            unreachableSince = now;
+          } else if (now - unreachableSince >= UNREACHABLE_MS * 1_000_000) {
+            throw new ExitException("the runtime API at " + base + " is unreachable: " + e);
+          }
+        }
+        Thread.sleep(pause);
+        pause = Math.min(pause * 2, MAX_RETRY_MS);
+      }
+    }
+  }
+}

@@ -1,0 +1,136 @@
+"""A warm replica: serve() speaks the runtime API to a real HTTP server playing the controller."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List
+
+from primes import primes_between
+from runtime_api import TOKEN, FakeRuntimeApi
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+
+
+def run_replica(api: FakeRuntimeApi, mode: str, **env: str) -> subprocess.CompletedProcess:
+    variables = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": os.pathsep.join([str(SRC), str(HERE)]),
+        "PONTOON_RUNTIME_API": api.address,
+        "PONTOON_REPLICA_TOKEN": TOKEN,
+        "PONTOON_REPLICA_ID": "r-test",
+        "PONTOON_REPLICA_CONCURRENCY": str(api.concurrency),
+        "PONTOON_REPLICA_PROTOCOL": "1",
+        "PONTOON_FUNCTION": "primes",
+        "PONTOON_NAMESPACE": "default",
+        "PONTOON_VERSION": "3",
+        **env,
+    }
+    api.start()
+    try:
+        return subprocess.run([sys.executable, str(HERE / "fixture.py"), mode], env=variables, capture_output=True, text=True, timeout=60)
+    finally:
+        api.stop()
+
+
+def ranges(count: int) -> List[List[int]]:
+    return [[i, i + 20] for i in range(count)]
+
+
+def results_by_input(api: FakeRuntimeApi) -> Dict[str, Any]:
+    return {str(api.inputs[id_]): result for id_, result in api.results.items()}
+
+
+def test_runs_every_invocation_taking_and_posting_them_in_batches_and_exits_0_when_drained() -> None:
+    api = FakeRuntimeApi(ranges(24), concurrency=4, hold_first_results_s=0.3)
+    child = run_replica(api, "serve-busy")
+    assert child.returncode == 0, child.stderr
+    assert api.violations == []
+    assert len(api.results) == 24
+    for id_, result in api.results.items():
+        start, end = api.inputs[id_]
+        assert result["status"] == "succeeded"
+        assert result["result"]["primes"] == primes_between(start, end)
+    assert max(api.batches_handed) > 1, api.batches_handed
+    assert max(len(post) for post in api.results_posts) > 1, api.results_posts
+    assert api.handed_with_results > 0, "results posts asked for the next batch (results?next=N)"
+
+
+def test_runs_up_to_its_concurrency_at_once_and_tags_every_line_with_its_invocation() -> None:
+    api = FakeRuntimeApi(ranges(12), concurrency=4)
+    child = run_replica(api, "serve-busy")
+    assert child.returncode == 0, child.stderr
+    peaks = [result["result"]["peak"] for result in api.results.values()]
+    assert 1 < max(peaks) <= 4, peaks
+    tagged = re.findall(r"^\x1e(\S+) \[INFO\] primes between (\d+) and (\d+), attempt 1 of (\S+)$", child.stdout, re.M)
+    assert len(tagged) == 12, child.stdout
+    for id_, start, end, execution_id in tagged:
+        assert api.inputs[id_] == [int(start), int(end)]
+        assert id_ == f"{execution_id}#1"
+    # split("\n"), not splitlines(): Python counts U+001E, the tag, as a line boundary.
+    assert all(line.startswith("\x1e") for line in child.stdout.rstrip("\n").split("\n")), child.stdout
+
+
+def test_on_410_it_finishes_the_invocations_in_flight_posts_them_and_exits_0() -> None:
+    api = FakeRuntimeApi(ranges(3), concurrency=8)
+    child = run_replica(api, "serve-busy")
+    assert child.returncode == 0, child.stderr
+    assert api.in_flight_at_drain == 3, "the 410 came while all three ran"
+    assert len(api.results) == 3 and all(r["status"] == "succeeded" for r in api.results.values())
+
+
+def test_a_raised_error_and_a_result_that_is_not_json_are_failed_results_and_the_traceback_is_tagged() -> None:
+    api = FakeRuntimeApi([[10, 1], "not json", [1, 10]], concurrency=2)
+    child = run_replica(api, "serve-busy")
+    assert child.returncode == 0, child.stderr
+    by_input = results_by_input(api)
+    assert by_input["[10, 1]"] == {"id": "ex-0#1", "status": "failed", "error": "from > to"}
+    assert by_input["not json"]["status"] == "failed"
+    assert by_input["not json"]["error"].startswith("result is not JSON-serializable")
+    assert by_input["[1, 10]"]["result"]["primes"] == [2, 3, 5, 7]
+    assert "\x1eex-0#1 [ERROR] Traceback (most recent call last):\n" in child.stderr
+    assert "\x1eex-0#1 [ERROR] ValueError: from > to\n" in child.stderr
+
+
+def test_a_handler_that_cannot_be_loaded_is_reported_to_init_error_and_the_replica_exits_1() -> None:
+    api = FakeRuntimeApi(ranges(1), concurrency=1)
+    child = run_replica(api, "missing-handler")
+    assert child.returncode == 1
+    assert api.init_errors == ["handler fixture.nothing: fixture has no function nothing"]
+    assert api.requests["next"] == 0
+
+
+def test_a_protocol_version_it_does_not_speak_is_an_init_error() -> None:
+    api = FakeRuntimeApi(ranges(1), concurrency=1)
+    child = run_replica(api, "serve-busy", PONTOON_REPLICA_PROTOCOL="2")
+    assert child.returncode == 1
+    assert len(api.init_errors) == 1 and "protocol 1" in api.init_errors[0]
+    assert api.requests["next"] == 0
+
+
+def test_5xx_answers_are_retried_and_every_result_arrives_once() -> None:
+    api = FakeRuntimeApi(ranges(4), concurrency=1, failures={"next": 2, "results": 2})
+    child = run_replica(api, "serve-busy")
+    assert child.returncode == 0, child.stderr
+    assert api.violations == []
+    assert len(api.results) == 4
+    assert sum(len(post) for post in api.results_posts) == 4
+    assert api.requests["results"] == len(api.results_posts) + 2
+
+
+def test_a_token_the_api_refuses_makes_the_replica_exit_non_zero() -> None:
+    api = FakeRuntimeApi(ranges(1), concurrency=1)
+    child = run_replica(api, "serve-busy", PONTOON_REPLICA_TOKEN="wrong")
+    assert child.returncode != 0
+    assert "401" in child.stderr
+    assert api.results == {}
+
+
+def test_a_program_form_started_as_a_replica_gets_no_input_and_fails_before_asking_for_work() -> None:
+    api = FakeRuntimeApi(ranges(1), concurrency=1)
+    child = run_replica(api, "watcher-done")
+    assert child.returncode != 0
+    assert "a program runs on demand only" in child.stderr
+    assert api.requests["next"] == 0 and api.results == {}
