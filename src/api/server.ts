@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { installBodyParsers } from './body-parsers.js';
 import type { ApiContext } from './context.js';
-import { installErrorHandling } from './errors.js';
+import { answerUnservedMethods, clientErrorHandler, frameworkErrors, installErrorHandling, maxParamLength } from './errors.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
 import { executionRoutes } from './routes/executions.js';
@@ -20,6 +20,10 @@ export async function buildApi(context: ApiContext, logger: Logger): Promise<Fas
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: context.payloadLimit,
     // Per-request lines at info level would drown the engine's own; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // Errors met before a route is chosen get the API's error shape too.
+    routerOptions: { maxParamLength },
+    frameworkErrors: frameworkErrors(context.payloadLimit),
+    clientErrorHandler,
   });
   installBodyParsers(app);
   installErrorHandling(app, context.payloadLimit);
@@ -30,9 +34,11 @@ export async function buildApi(context: ApiContext, logger: Logger): Promise<Fas
       tags: [{ name: 'functions' }, { name: 'executions' }, { name: 'schedules' }, { name: 'events' }, { name: 'rules' }, { name: 'health' }],
     },
   });
+  const addMethodNotAllowedRoutes = answerUnservedMethods(app);
   for (const routes of [functionRoutes, invokeRoutes, executionRoutes, logRoutes, healthRoutes, metricsRoutes, scheduleRoutes, eventRoutes, ruleRoutes, deliveryRoutes]) {
     await app.register(async (scope) => routes(scope, context));
   }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  addMethodNotAllowedRoutes();
   return app;
 }

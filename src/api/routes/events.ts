@@ -33,12 +33,13 @@ const eventsAnswerSchema = {
 export async function eventRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
   const triggers = context.triggers;
   if (!triggers) return;
-  // This scope reads bodies as text: the mode decides how to parse them, and a body that is not
-  // JSON must be an INVALID_EVENT naming the event, not a generic parse error.
+  // This scope reads bodies as bytes: the mode decides how to parse them (binary data that is not
+  // text is kept as data_base64), and a body that is not JSON must be an INVALID_EVENT naming the
+  // event, not a generic parse error.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.post<{ Params: { ns: string }; Body: string | undefined }>(
+  app.post<{ Params: { ns: string }; Body: Buffer | undefined }>(
     '/v1/namespaces/:ns/events',
     {
       bodyLimit: Math.max(context.payloadLimit * 16, 16 * 2 ** 20),
@@ -51,7 +52,7 @@ export async function eventRoutes(app: FastifyInstance, context: ApiContext): Pr
     },
     async (request, reply) => {
       const { ns } = request.params;
-      const { mode, events } = readEvents(request.headers, typeof request.body === 'string' ? request.body : '');
+      const { mode, events } = readEvents(request.headers, Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0));
       for (const [index, event] of events.entries()) {
         if (Buffer.byteLength(JSON.stringify(event)) > context.payloadLimit) {
           throw new PontoonError('PAYLOAD_TOO_LARGE', `event ${index} exceeds the payload limit of ${context.payloadLimit} bytes`, { index, limit: context.payloadLimit });
