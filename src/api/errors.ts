@@ -112,8 +112,8 @@ export function installErrorHandling(app: FastifyInstance, payloadLimit: number)
   });
 }
 
-/** Methods a route table may serve; any of them missing on a path answers 405. */
-const knownMethods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE'] as const;
+/** The order of methods in an Allow header: the usual ones first, as RFC 9110 lists them. */
+const allowOrder = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
 /**
  * Makes a request for a path that exists, with a method it does not serve, answer 405 with an
@@ -128,9 +128,12 @@ export function answerUnservedMethods(app: FastifyInstance): () => void {
     methodsByUrl.set(route.url, methods);
   });
   return () => {
+    // Every method the router knows (QUERY, TRACE… included), so none falls through to a 404 or a body error.
+    const known = app.supportedMethods;
+    const order = (method: string) => (allowOrder.indexOf(method) + 1 || allowOrder.length + 1);
     for (const [url, served] of [...methodsByUrl]) {
-      const allow = knownMethods.filter((method) => served.has(method)).join(', ');
-      const missing = knownMethods.filter((method) => !served.has(method));
+      const allow = [...served].sort((a, b) => order(a) - order(b)).join(', ');
+      const missing = known.filter((method) => !served.has(method));
       if (missing.length === 0) continue;
       app.route({
         method: [...missing],

@@ -62,14 +62,14 @@ export const functionResourceSchema = {
 export const namespaceParams = {
   type: 'object',
   required: ['ns'],
-  properties: { ns: { type: 'string', pattern: namePattern, maxLength: 63 } },
+  properties: { ns: { type: 'string', pattern: namePattern, maxLength: 63, examples: ['default'] } },
 } as const;
 
 /** Path parameters naming a function. */
 export const functionParams = {
   type: 'object',
   required: ['ns', 'name'],
-  properties: { ns: namespaceParams.properties.ns, name: { type: 'string', pattern: namePattern, maxLength: 63 } },
+  properties: { ns: namespaceParams.properties.ns, name: { type: 'string', pattern: namePattern, maxLength: 63, examples: ['hello'] } },
 } as const;
 
 /** Path parameters naming an execution. */
@@ -81,6 +81,11 @@ export const executionParams = {
 
 /** The integer priority an invocation may ask for. */
 export const prioritySchema = { type: 'integer', ...priorityRange } as const;
+
+/** Error answers with the given statuses, for a route schema's `response`. */
+export function errorResponsesFor<Status extends number>(...statuses: Status[]): Record<Status, typeof errorBodySchema> {
+  return Object.fromEntries(statuses.map((status) => [status, errorBodySchema])) as Record<Status, typeof errorBodySchema>;
+}
 
 /** Error answers, by status, for route schemas. */
 export const errorResponses = {

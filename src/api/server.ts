@@ -8,6 +8,7 @@ import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
 import { executionRoutes } from './routes/executions.js';
 import { functionRoutes } from './routes/functions.js';
+import { openapiOptions } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
 import { logRoutes } from './routes/logs.js';
@@ -27,13 +28,7 @@ export async function buildApi(context: ApiContext, logger: Logger): Promise<Fas
   });
   installBodyParsers(app);
   installErrorHandling(app, context.payloadLimit);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'Pontoon API', version: '1', description: 'Register, invoke and watch functions.' },
-      tags: [{ name: 'functions' }, { name: 'executions' }, { name: 'schedules' }, { name: 'events' }, { name: 'rules' }, { name: 'health' }],
-    },
-  });
+  await app.register(swagger, openapiOptions);
   const addMethodNotAllowedRoutes = answerUnservedMethods(app);
   for (const routes of [functionRoutes, invokeRoutes, executionRoutes, logRoutes, healthRoutes, metricsRoutes, scheduleRoutes, eventRoutes, ruleRoutes, deliveryRoutes]) {
     await app.register(async (scope) => routes(scope, context));

@@ -106,7 +106,10 @@ function checkEvent(event: Record<string, unknown>, where: string): void {
   }
   for (const [name, value] of Object.entries(event)) {
     if (name === 'data' || name === 'data_base64' || value === null) continue;
-    if (typeof value === 'object') throw invalid(`${where}${name} must be a string, number or boolean (the CloudEvents type system)`, { attribute: name });
+    if (typeof value === 'object') throw invalid(`${where}${name} must be a string, an integer or a boolean (the CloudEvents type system)`, { attribute: name });
+    if (typeof value === 'number' && !(Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31)) {
+      throw invalid(`${where}${name} must be a 32-bit integer when it is a number (the CloudEvents type system)`, { attribute: name });
+    }
   }
   try {
     new CloudEvent(event, true);

@@ -87,7 +87,9 @@ describe('reading CloudEvents from HTTP', () => {
 
   it('refuses attributes the type system has no place for, and extension names it forbids', () => {
     const event = { specversion: '1.0', id: 'e1', source: '/s', type: 't' };
-    assert.match(reason(catchOf(() => readEvents(structured, JSON.stringify({ ...event, team: { name: 'cost' } })))), /team must be a string, number or boolean/);
+    assert.match(reason(catchOf(() => readEvents(structured, JSON.stringify({ ...event, team: { name: 'cost' } })))), /team must be a string, an integer or a boolean/);
+    assert.match(reason(catchOf(() => readEvents(structured, JSON.stringify({ ...event, count: 1.5 })))), /count must be a 32-bit integer/);
+    assert.equal(readEvents(structured, JSON.stringify({ ...event, count: 7, on: true })).events[0].count, 7);
     assert.match(reason(catchOf(() => readEvents(structured, JSON.stringify({ ...event, Team: 'cost' })))), /invalid extension name/);
     assert.match(reason(catchOf(() => readEvents(structured, JSON.stringify({ ...event, source: 'a b' })))), /source must match format "uri-reference"/);
   });
