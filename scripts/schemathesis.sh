@@ -5,31 +5,48 @@
 #
 #   scripts/schemathesis.sh [--max-examples N]     (default 25 cases per operation and phase)
 #
-# Needs Node (the project built: npm run build) and Python 3.9+; installs Schemathesis once into
-# a venv under ~/.cache/pontoon. The run is bounded by the number of cases and by a timeout.
+# Needs Node (the project built: npm run build) and Python 3.9+; installs Schemathesis once under
+# ~/.cache/pontoon. The run is bounded by the number of cases and by a timeout.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$PWD
 
 version=4.32.5
 max_examples=25
 if [ "${1:-}" = "--max-examples" ]; then max_examples=$2; fi
-venv="${XDG_CACHE_HOME:-$HOME/.cache}/pontoon/schemathesis-$version"
-if [ ! -x "$venv/bin/schemathesis" ]; then
-  echo "installing schemathesis $version into $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version"
+
+home="${XDG_CACHE_HOME:-$HOME/.cache}/pontoon/schemathesis-$version"
+# A venv where python3 -m venv works; else (Debian without python3-venv) pip's --target.
+if [ ! -x "$home/bin/schemathesis" ] && [ ! -d "$home/site/schemathesis" ]; then
+  echo "installing schemathesis $version into $home"
+  rm -rf "$home"
+  if python3 -m venv "$home" >/dev/null 2>&1; then
+    "$home/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version"
+  else
+    rm -rf "$home"
+    python3 -m pip install --quiet --disable-pip-version-check --target "$home/site" "schemathesis==$version"
+  fi
 fi
+schemathesis() {
+  if [ -x "$home/bin/schemathesis" ]; then
+    "$home/bin/schemathesis" "$@"
+  else
+    PYTHONPATH="$home/site" python3 -c 'import sys; from schemathesis.cli import schemathesis; sys.argv[0] = "schemathesis"; sys.exit(schemathesis())' "$@"
+  fi
+}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pontoon-schemathesis.XXXXXX")
 server=
 cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  if [ -n "$server" ]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-node bin/pontoon.js up --port 0 --host 127.0.0.1 --data-dir "$work/data" --log-level warn >"$work/server.log" 2>&1 &
+node "$root/bin/pontoon.js" up --port 0 --host 127.0.0.1 --data-dir "$work/data" --log-level warn >"$work/server.log" 2>&1 &
 server=$!
 url=
 for _ in $(seq 1 120); do
@@ -42,24 +59,31 @@ done
 
 # The document's examples name namespace `default`, function `hello` and rule `on-push`: they
 # exist, so the examples phase reaches past the 404s.
-curl -sSf -X PUT "$url/v1/namespaces/default/functions/hello" -H 'content-type: application/yaml' --data-binary @- >/dev/null <<'EOF'
-apiVersion: pontoon.dev/v1
-kind: Function
-metadata: {name: hello}
-spec: {runtime: command, command: ["true"], timeout: 10s}
-EOF
-curl -sSf -X PUT "$url/v1/namespaces/default/rules/on-push" -H 'content-type: application/json' \
-  -d '{"match": {"type": "com.example.push"}, "function": "hello"}' >/dev/null
+cat >"$work/seed.mjs" <<'SEED'
+const url = process.argv[2];
+async function put(path, body) {
+  const response = await fetch(url + path, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`PUT ${path}: ${response.status} ${await response.text()}`);
+}
+await put('/v1/namespaces/default/functions/hello', {
+  apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name: 'hello' },
+  spec: { runtime: 'command', command: ['true'], timeout: '10s' },
+});
+await put('/v1/namespaces/default/rules/on-push', { match: { type: 'com.example.push' }, function: 'hello' });
+SEED
+node "$work/seed.mjs" "$url"
 
+# Run from the temp dir: Schemathesis keeps a cache of failures in its working directory.
 status=0
-timeout 1200 "$venv/bin/schemathesis" run "$url/openapi.json" \
+(cd "$work" && timeout 1200 schemathesis --no-color run "$url/openapi.json" \
   --checks all --max-examples "$max_examples" --phases examples,coverage,fuzzing,stateful \
-  --workers 2 --seed 1 --request-timeout 30 --no-color --generation-database none \
-  --report junit --report-junit-path "$work/junit.xml" >"$work/run.log" 2>&1 || status=$?
+  --workers 2 --seed 1 --request-timeout 30 --generation-database none \
+  --report junit --report-junit-path "$work/junit.xml") >"$work/run.log" 2>&1 || status=$?
 cat "$work/run.log"
-cases=$(python3 -c 'import sys, xml.etree.ElementTree as et; print(sum(int(s.get("tests", 0)) for s in et.parse(sys.argv[1]).iter("testsuite")))' "$work/junit.xml" 2>/dev/null || echo '?')
-echo "schemathesis: exit $status; $(grep -Eo '[0-9]+ generated' "$work/run.log" | tail -1 || echo "$cases") test cases"
+cases=$(grep -Eo '[0-9]+ generated' "$work/run.log" | tail -1 | cut -d' ' -f1 || true)
+echo "schemathesis: ${cases:-?} test cases, exit status $status"
 if [ "$status" -ne 0 ]; then
-  echo "server log:"; tail -50 "$work/server.log"
+  echo "server log:"
+  tail -50 "$work/server.log"
 fi
 exit "$status"
