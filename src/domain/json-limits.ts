@@ -25,36 +25,61 @@ function scalarSize(value: unknown): number {
   return 4; // null, and what JSON writes as null
 }
 
-/**
- * Checks a parsed value against the limits without recursing (so a value of any depth is safe to
- * check) and stops at the first breach. The size counts a value shared by several places (a YAML
- * alias) once per place, as JSON.stringify would write it; a cycle breaks the depth limit.
- */
-export function checkJsonLimits(value: unknown, limits: JsonLimits): JsonLimitBreach | undefined {
-  const maxBytes = limits.maxBytes ?? Number.POSITIVE_INFINITY;
-  let bytes = 0;
-  const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
-  while (pending.length > 0) {
-    const { value: next, depth } = pending.pop()!;
-    if (next === null || typeof next !== 'object') {
-      bytes += scalarSize(next);
-    } else {
-      if (depth + 1 > limits.maxDepth) return { limit: 'depth', max: limits.maxDepth };
-      if (Array.isArray(next)) {
-        // Brackets and commas; JSON writes a hole or undefined as null, which the scalar case counts.
-        bytes += 2 + Math.max(next.length - 1, 0);
-        for (const item of next) pending.push({ value: item, depth: depth + 1 });
-      } else {
-        // JSON leaves out members whose value is undefined or a function.
-        const members = Object.entries(next).filter(([, item]) => item !== undefined && typeof item !== 'function');
-        bytes += 2 + Math.max(members.length - 1, 0);
-        for (const [key, item] of members) {
-          bytes += Buffer.byteLength(JSON.stringify(key)) + 1;
-          pending.push({ value: item, depth: depth + 1 });
-        }
+/** True when a value nests arrays and objects deeper than `maxDepth`; scalars are never pushed, so this stays cheap. */
+function deeperThan(value: unknown, maxDepth: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const next = values.pop()!;
+    const depth = depths.pop()!;
+    if (depth > maxDepth) return true;
+    for (const item of Array.isArray(next) ? next : Object.values(next)) {
+      if (item !== null && typeof item === 'object') {
+        values.push(item);
+        depths.push(depth + 1);
       }
     }
-    if (bytes > maxBytes) return { limit: 'size', max: maxBytes };
   }
+  return false;
+}
+
+/** True when JSON.stringify would write more than `maxBytes` bytes; call only on a value within the depth limit. */
+function largerThan(value: unknown, maxBytes: number): boolean {
+  let bytes = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (next === null || typeof next !== 'object') {
+      bytes += scalarSize(next);
+    } else if (Array.isArray(next)) {
+      // Brackets and commas; JSON writes a hole or undefined as null, which the scalar case counts.
+      bytes += 2 + Math.max(next.length - 1, 0);
+      for (const item of next) pending.push(item);
+    } else {
+      let members = 0;
+      for (const key in next) {
+        const item = (next as Record<string, unknown>)[key];
+        // JSON leaves out members whose value is undefined or a function.
+        if (item === undefined || typeof item === 'function') continue;
+        members += 1;
+        bytes += Buffer.byteLength(JSON.stringify(key)) + 1;
+        pending.push(item);
+      }
+      bytes += 2 + Math.max(members - 1, 0);
+    }
+    if (bytes > maxBytes) return true;
+  }
+  return false;
+}
+
+/**
+ * Checks a parsed value against the limits without recursing (so a value of any depth is safe to
+ * check): depth first, then size. The size counts a value shared by several places (a YAML alias)
+ * once per place, as JSON.stringify would write it; a cycle breaks the depth limit.
+ */
+export function checkJsonLimits(value: unknown, limits: JsonLimits): JsonLimitBreach | undefined {
+  if (deeperThan(value, limits.maxDepth)) return { limit: 'depth', max: limits.maxDepth };
+  if (limits.maxBytes !== undefined && largerThan(value, limits.maxBytes)) return { limit: 'size', max: limits.maxBytes };
   return undefined;
 }
