@@ -75,7 +75,7 @@ node "$work/seed.mjs" "$url"
 # worker: with two, Python 3.11 threads parsing ASTs at once broke a run ("AST constructor
 # recursion depth mismatch" inside Hypothesis).
 status=0
-(cd "$work" && timeout 1200 "${schemathesis[@]}" --no-color run "$url/openapi.json" \
+(cd "$work" && timeout 1200 "${schemathesis[@]}" --no-color --config-file "$root/scripts/schemathesis.toml" run "$url/openapi.json" \
   --checks all --max-examples "$max_examples" --phases examples,coverage,fuzzing,stateful \
   --workers 1 --seed 1 --request-timeout 30 --generation-database none \
   --report junit --report-junit-path "$work/junit.xml") >"$work/run.log" 2>&1 || status=$?
