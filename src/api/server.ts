@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { installBodyParsers } from './body-parsers.js';
 import type { ApiContext } from './context.js';
 import { answerUnservedMethods, clientErrorHandler, frameworkErrors, installErrorHandling, maxParamLength } from './errors.js';
+import { requestValidatorCompiler } from './request-validation.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
 import { executionRoutes } from './routes/executions.js';
@@ -26,6 +27,7 @@ export async function buildApi(context: ApiContext, logger: Logger): Promise<Fas
     frameworkErrors: frameworkErrors(context.payloadLimit),
     clientErrorHandler,
   });
+  app.setValidatorCompiler(requestValidatorCompiler);
   installBodyParsers(app);
   installErrorHandling(app, context.payloadLimit);
   await app.register(swagger, openapiOptions);

@@ -6,11 +6,13 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'FUNCTION_NOT_FOUND'
   | 'EXECUTION_NOT_FOUND'
+  | 'ATTEMPT_NOT_FOUND'
   | 'RULE_NOT_FOUND'
   | 'EXECUTION_FINISHED'
   | 'BUILD_FAILED'
   | 'INVALID_EVENT'
   | 'CONFLICT'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'NOT_READY'
   | 'INTERNAL';
 
@@ -21,11 +23,14 @@ const statusByCode: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   FUNCTION_NOT_FOUND: 404,
   EXECUTION_NOT_FOUND: 404,
+  ATTEMPT_NOT_FOUND: 404,
   RULE_NOT_FOUND: 404,
   EXECUTION_FINISHED: 409,
   BUILD_FAILED: 422,
   INVALID_EVENT: 400,
   CONFLICT: 409,
+  // As the IETF Idempotency-Key draft says for a key reused with a different request payload.
+  IDEMPOTENCY_KEY_REUSED: 422,
   NOT_READY: 503,
   INTERNAL: 500,
 };

@@ -5,7 +5,36 @@ import { cpuPattern, memoryPattern } from './quantity.js';
 export const namePattern = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
 const duration = { type: 'string', pattern: durationPattern, description: 'a duration such as 500ms, 30s, 2m, 1h' };
+
+/**
+ * Shortest and longest value of each kind of duration in a spec. Outside them a function deploys
+ * but cannot run as meant: a `0s` timeout ends every attempt at once, and a timeout of 10^20 hours
+ * is past the last date JavaScript can represent, so every attempt failed on its deadline.
+ */
+export const durationBounds = {
+  /** An attempt's deadline: long enough to start a process, at most a week (as Cloud Run jobs). */
+  timeout: { min: '100ms', max: '7d' },
+  /** Waits between attempts: 0 retries at once; past a day, a retry is better scheduled anew. */
+  backoff: { min: '0ms', max: '1d' },
+  /** How long an idle warm replica lives. */
+  idleTimeout: { min: '1s', max: '1d' },
+} as const;
+
+/** A duration field's schema, its bounds said in its description (they are checked on deploy). */
+function boundedDuration(bounds: { min: string; max: string }, description: string) {
+  return { ...duration, description: `${description}: a duration from ${bounds.min} to ${bounds.max}, such as 500ms, 30s, 2m, 1h` };
+}
+
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
+
+/**
+ * A string an operating system takes in argv or the environment: a NUL ends it there, so the
+ * program would get less than the spec says (Node refuses to start it at all). `\x00` reads the
+ * same in JavaScript and in the RE2 syntax of a CRD's patterns.
+ */
+export const withoutNulPattern = '^[^\\x00]*$';
+/** An environment variable name: not empty, without `=` (which ends a name) or NUL. */
+export const envNamePattern = '^[^=\\x00]+$';
 
 /** Matches one CloudEvent attribute: a string for an exact match, or `{prefix}`. */
 const attributeMatch = {
@@ -53,9 +82,14 @@ export const functionSchema = {
         image: { type: 'string', minLength: 1, description: 'container image, for the kubernetes executor' },
         source: { type: 'string', minLength: 1, description: 'directory of the program; relative paths resolve against the spec file' },
         handler: { type: 'string', minLength: 1, description: 'entry point in the language’s own terms' },
-        command: { type: 'array', minItems: 1, items: { type: 'string' }, description: 'program and arguments, for runtime: command' },
-        env: stringMap,
-        timeout: { ...duration, default: '5m' },
+        command: { type: 'array', minItems: 1, items: { type: 'string', pattern: withoutNulPattern }, description: 'program and arguments, for runtime: command' },
+        env: {
+          type: 'object',
+          propertyNames: { pattern: envNamePattern },
+          additionalProperties: { type: 'string', pattern: withoutNulPattern },
+          description: 'environment variables of every attempt; a name has no = or NUL, a value no NUL',
+        },
+        timeout: { ...boundedDuration(durationBounds.timeout, 'how long an attempt may run before it is stopped and timed_out'), default: '5m' },
         resources: {
           type: 'object',
           additionalProperties: false,
@@ -67,7 +101,12 @@ export const functionSchema = {
         retry: {
           type: 'object',
           additionalProperties: false,
-          default: {},
+          // Without a retry block only lost attempts (a dead observer, controller or node: never the
+          // program's fault) are retried. A block without `on` is a request for retries, so its
+          // default `on` retries everything, as a Kubernetes Job's backoffLimit and Temporal's default
+          // policy do: a user who writes `limit: 3` expects a failed attempt to be tried again.
+          default: { on: ['lost'] },
+          description: 'when and how attempts are retried; without this block, only lost attempts are retried (up to 3 times)',
           properties: {
             limit: { type: 'integer', minimum: 0, maximum: 100, default: 3, description: 'retries after the first attempt' },
             backoff: {
@@ -75,9 +114,9 @@ export const functionSchema = {
               additionalProperties: false,
               default: {},
               properties: {
-                initial: { ...duration, default: '1s' },
+                initial: { ...boundedDuration(durationBounds.backoff, 'wait before the first retry'), default: '1s' },
                 factor: { type: 'number', minimum: 1, maximum: 10, default: 2 },
-                max: { ...duration, default: '5m' },
+                max: { ...boundedDuration(durationBounds.backoff, 'longest wait between attempts, at least backoff.initial'), default: '5m' },
                 jitter: { type: 'boolean', default: true },
               },
             },
@@ -85,8 +124,8 @@ export const functionSchema = {
               type: 'array',
               uniqueItems: true,
               items: { enum: ['failure', 'timeout', 'lost'] },
-              default: ['lost'],
-              description: 'which attempt outcomes are retried',
+              default: ['failure', 'timeout', 'lost'],
+              description: 'which attempt outcomes are retried; all three when a retry block leaves it out (only lost without a retry block)',
             },
             nonRetryableExitCodes: {
               type: 'array',
@@ -113,7 +152,7 @@ export const functionSchema = {
           properties: {
             min: { type: 'integer', minimum: 0, maximum: 1000, default: 0 },
             max: { type: 'integer', minimum: 0, maximum: 1000, default: 0 },
-            idleTimeout: { ...duration, default: '5m' },
+            idleTimeout: { ...boundedDuration(durationBounds.idleTimeout, 'how long an idle warm replica is kept'), default: '5m' },
           },
         },
         schedules: {

@@ -1,9 +1,10 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { CronExpressionParser } from 'cron-parser';
+import { durationPattern, parseDuration } from './duration.js';
 import { PontoonError, type FieldProblem } from './errors.js';
 import type { FunctionDocument } from './function-spec.js';
-import { functionSchema } from './spec-schema.js';
+import { durationBounds, envNamePattern, functionSchema, withoutNulPattern } from './spec-schema.js';
 
 // ajv-formats ships CommonJS whose default export is the plugin.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -11,7 +12,16 @@ const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
 addFormats(ajv);
 const checkSchema = ajv.compile(functionSchema);
 
+/** What each pattern of the schema asks for, in words: ajv would print the pattern itself. */
+const patternMeanings: Record<string, string> = {
+  [durationPattern]: 'must be a duration such as 500ms, 30s, 2m, 1h',
+  [withoutNulPattern]: 'must not contain a NUL character',
+  [envNamePattern]: 'is not a valid environment variable name: it must not be empty or contain "=" or a NUL character',
+};
+
 function fieldOf(error: ErrorObject): string {
+  // A property name that breaks `propertyNames` is named as the key it is: `spec.env["A=B"]`.
+  if (error.propertyName !== undefined) return `${fieldOf({ ...error, propertyName: undefined })}[${JSON.stringify(error.propertyName)}]`;
   const path = error.instancePath.split('/').slice(1).map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`)).join('');
   const missing = error.keyword === 'required' ? `.${(error.params as { missingProperty: string }).missingProperty}` : '';
   const extra = error.keyword === 'additionalProperties' ? `.${(error.params as { additionalProperty: string }).additionalProperty}` : '';
@@ -23,6 +33,7 @@ function messageOf(error: ErrorObject): string {
   if (error.keyword === 'required') return 'is required';
   if (error.keyword === 'enum') return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
   if (error.keyword === 'const') return `must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}`;
+  if (error.keyword === 'pattern') return patternMeanings[(error.params as { pattern: string }).pattern] ?? error.message ?? 'is invalid';
   return error.message ?? 'is invalid';
 }
 
@@ -42,12 +53,36 @@ function semanticProblems(document: FunctionDocument): FieldProblem[] {
   if (spec.warm && spec.warm.min > spec.warm.max) {
     problems.push({ field: 'spec.warm.min', message: `must not exceed spec.warm.max (${spec.warm.max})` });
   }
+  problems.push(...durationProblems(spec));
   spec.schedules?.forEach((schedule, index) => {
     const field = `spec.schedules[${index}]`;
     if (!isTimeZone(schedule.timezone)) problems.push({ field: `${field}.timezone`, message: `unknown time zone ${schedule.timezone}` });
     const cronProblem = cronError(schedule.cron);
     if (cronProblem) problems.push({ field: `${field}.cron`, message: cronProblem });
   });
+  return problems;
+}
+
+/** Each duration of the spec outside its bounds, and a backoff whose max is below its initial wait. */
+function durationProblems(spec: FunctionDocument['spec']): FieldProblem[] {
+  const fields: [string, string | undefined, { min: string; max: string }][] = [
+    ['spec.timeout', spec.timeout, durationBounds.timeout],
+    ['spec.retry.backoff.initial', spec.retry.backoff.initial, durationBounds.backoff],
+    ['spec.retry.backoff.max', spec.retry.backoff.max, durationBounds.backoff],
+    ['spec.warm.idleTimeout', spec.warm?.idleTimeout, durationBounds.idleTimeout],
+  ];
+  const problems: FieldProblem[] = [];
+  for (const [field, value, bounds] of fields) {
+    if (value === undefined) continue;
+    const milliseconds = parseDuration(value);
+    if (milliseconds === undefined || milliseconds < parseDuration(bounds.min)! || milliseconds > parseDuration(bounds.max)!) {
+      problems.push({ field, message: `must be from ${bounds.min} to ${bounds.max}, not ${value}` });
+    }
+  }
+  const { initial, max } = spec.retry.backoff;
+  if (problems.length === 0 && parseDuration(max)! < parseDuration(initial)!) {
+    problems.push({ field: 'spec.retry.backoff.max', message: `must not be below spec.retry.backoff.initial (${initial}), not ${max}` });
+  }
   return problems;
 }
 
@@ -80,7 +115,7 @@ export function validateFunctionDocument(input: unknown): FunctionDocument {
   const document = structuredClone(input);
   if (!checkSchema(document)) {
     const problems = (checkSchema.errors ?? [])
-      .filter((error) => error.keyword !== 'oneOf' && error.keyword !== 'if')
+      .filter((error) => error.keyword !== 'oneOf' && error.keyword !== 'if' && error.keyword !== 'propertyNames')
       .map((error) => ({ field: fieldOf(error), message: messageOf(error) }));
     throw invalidSpec(dedupe(problems));
   }

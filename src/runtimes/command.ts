@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { PontoonError } from '../domain/errors.js';
 import type { FunctionVersion } from '../domain/function-spec.js';
 import type { LaunchPlan, Runtimes } from './runtime.js';
@@ -12,8 +13,19 @@ export function commandPlan(fn: FunctionVersion): LaunchPlan {
   return { command: [...spec.command], cwd: spec.source, env: {} };
 }
 
-/** `runtime: command`: nothing to build, the command is started as is. */
+/**
+ * Refuses a `spec.source` that is not a directory on the server: the command runs in it, so every
+ * attempt would fail to start. Said at deploy, where the mistake is, rather than at each invoke.
+ */
+function requireSourceDirectory(fn: FunctionVersion): void {
+  const source = fn.document.spec.source;
+  if (source === undefined || statSync(source, { throwIfNoEntry: false })?.isDirectory()) return;
+  const message = `is not a directory on the server: ${source}`;
+  throw new PontoonError('INVALID_SPEC', `invalid function spec: spec.source ${message}`, { problems: [{ field: 'spec.source', message }] });
+}
+
+/** `runtime: command`: nothing to build, the command is started as is (in its source directory). */
 export const commandRuntime: Runtimes = {
-  prepare: async () => undefined,
+  prepare: async (fn) => requireSourceDirectory(fn),
   plan: async (fn) => commandPlan(fn),
 };

@@ -8,7 +8,10 @@ export interface NewExecution {
   input: unknown;
   /** Overrides the function's priority when given. */
   priority?: number;
-  /** A repeat with the same key (per namespace and function) returns the existing execution. */
+  /**
+   * A repeat with the same key (per namespace and function) returns the existing execution; the
+   * store keeps a fingerprint of the request to tell a repeat from a reuse (Enqueued.matchesRequest).
+   */
   idempotencyKey?: string;
   callbackUrl?: string;
 }
@@ -17,6 +20,12 @@ export interface NewExecution {
 export interface Enqueued {
   execution: Execution;
   created: boolean;
+  /**
+   * False when the idempotency key found an execution that a different request created (another
+   * input, priority override or callback URL): the API refuses such a reuse, while a CloudEvent's
+   * source+id or a schedule's tick names the one event whatever it carries. True otherwise.
+   */
+  matchesRequest: boolean;
 }
 
 /** Filters and paging of an execution listing; newest first. */

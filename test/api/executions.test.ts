@@ -79,11 +79,40 @@ describe('executions API', () => {
 
   it('returns the existing execution for a repeated idempotency key', async () => {
     const headers = { 'idempotency-key': 'order-42' };
-    const first = await pontoon.request('POST', invokePath('echo'), 1, headers);
-    const second = await pontoon.request('POST', invokePath('echo'), 2, headers);
+    const first = await pontoon.request('POST', invokePath('echo'), { order: 42, lines: [1, 2] }, headers);
+    assert.equal(first.headers.get('x-pontoon-idempotent-replay'), null);
+    // The same request: the same input (whatever its key order or format), priority and callback.
+    const second = await pontoon.request('POST', invokePath('echo', '?wait=20s'), { lines: [1, 2], order: 42 }, headers);
     assert.equal(second.body.id, first.body.id);
-    assert.deepEqual(second.body.input, 1);
     assert.equal(second.headers.get('x-pontoon-idempotent-replay'), 'true');
+    const asYaml = await pontoon.request('POST', invokePath('echo'), 'order: 42\nlines: [1, 2]\n', { ...headers, 'content-type': 'application/yaml' });
+    assert.equal(asYaml.body.id, first.body.id);
+  });
+
+  it('refuses an idempotency key reused with a different input, priority or callback URL (422), and stores nothing', async () => {
+    const headers = { 'idempotency-key': 'order-43' };
+    const first = await pontoon.request('POST', invokePath('echo', '?priority=3'), 1, headers);
+    assert.equal(first.status, 202);
+    const before = await pontoon.request('GET', '/v1/namespaces/default/executions?limit=1000');
+    const reuses: [string, unknown, Record<string, string>][] = [
+      ['?priority=3', 2, headers],
+      ['?priority=4', 1, headers],
+      ['', 1, headers],
+      ['?priority=3', 1, { ...headers, 'x-callback-url': 'http://127.0.0.1:1/done' }],
+    ];
+    for (const [query, body, reuseHeaders] of reuses) {
+      const answer = await pontoon.request('POST', invokePath('echo', query), body, reuseHeaders);
+      assert.equal(answer.status, 422, `${query} ${JSON.stringify(body)}`);
+      assert.equal(answer.body.error.code, 'IDEMPOTENCY_KEY_REUSED');
+      assert.match(answer.body.error.message, /Idempotency-Key "order-43" was first used with a different request/);
+      assert.equal(answer.body.error.details.executionId, first.body.id);
+    }
+    const afterwards = await pontoon.request('GET', '/v1/namespaces/default/executions?limit=1000');
+    assert.equal(afterwards.body.items.length, before.body.items.length);
+    const original = await pontoon.request('GET', `/v1/namespaces/default/executions/${first.body.id}`);
+    assert.deepEqual([original.body.input, original.body.priority], [1, 3]);
+    const repeat = await pontoon.request('POST', invokePath('echo', '?priority=3'), 1, headers);
+    assert.deepEqual([repeat.status === 202 || repeat.status === 200, repeat.body.id], [true, first.body.id]);
   });
 
   it('enqueues a batch of inputs in one request', async () => {

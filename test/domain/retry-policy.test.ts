@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FunctionSpec } from '../../src/domain/function-spec.js';
 import { backoffDelay, decideRetry } from '../../src/domain/retry-policy.js';
+import { validateFunctionDocument } from '../../src/domain/validate-spec.js';
 
 const retry: FunctionSpec['retry'] = {
   limit: 3,
@@ -41,5 +42,32 @@ describe('retry policy', () => {
     assert.equal(backoffDelay(jittered, 2, () => 0), 1000);
     assert.equal(backoffDelay(jittered, 2, () => 0.999999), 2000);
     assert.equal(backoffDelay(jittered, 2, () => 0.5), 1500);
+  });
+
+  describe('defaults, as a deploy applies them', () => {
+    const retryOf = (spec: Record<string, unknown>) =>
+      validateFunctionDocument({ apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name: 'f' }, spec: { runtime: 'command', command: ['true'], ...spec } }).spec.retry;
+    const outcomes = ['failed', 'timed_out', 'lost'] as const;
+    const retried = (policy: FunctionSpec['retry']) => outcomes.filter((status) => decideRetry(policy, { number: 1, status, exitCode: status === 'failed' ? 1 : null }, () => 0).retry);
+
+    it('a retry block without `on` retries failures, timeouts and lost attempts, up to its limit', () => {
+      const policy = retryOf({ retry: { limit: 3 } });
+      assert.deepEqual(policy.on, ['failure', 'timeout', 'lost']);
+      assert.deepEqual(retried(policy), ['failed', 'timed_out', 'lost']);
+      assert.equal(decideRetry(policy, { number: 4, status: 'failed', exitCode: 1 }).retry, false);
+      assert.deepEqual(retryOf({ retry: {} }).on, ['failure', 'timeout', 'lost']);
+    });
+
+    it('without a retry block, only a lost attempt is retried, up to 3 times', () => {
+      const policy = retryOf({});
+      assert.deepEqual(policy.on, ['lost']);
+      assert.equal(policy.limit, 3);
+      assert.deepEqual(retried(policy), ['lost']);
+    });
+
+    it('an explicit `on` is kept as written, even empty', () => {
+      assert.deepEqual(retryOf({ retry: { limit: 3, on: ['timeout'] } }).on, ['timeout']);
+      assert.deepEqual(retried(retryOf({ retry: { limit: 3, on: [] } })), []);
+    });
   });
 });

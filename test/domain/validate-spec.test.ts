@@ -81,4 +81,38 @@ describe('function spec validation', () => {
   it('refuses a priority out of range', () => {
     assert.deepEqual(problemsOf({ ...minimal, spec: { ...minimal.spec, priority: 5000 } }).map((p) => p.field), ['spec.priority']);
   });
+
+  it('bounds every duration: a timeout of 0s or of 10^20 hours is refused naming the field and its bounds', () => {
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ timeout: '0s' }, 'spec.timeout', /from 100ms to 7d, not 0s/],
+      [{ timeout: '99999999999999999999h' }, 'spec.timeout', /from 100ms to 7d/],
+      [{ timeout: '8d' }, 'spec.timeout', /from 100ms to 7d/],
+      [{ timeout: 'soon' }, 'spec.timeout', /must be a duration such as 500ms/],
+      [{ retry: { backoff: { initial: '99999999999999999999h' } } }, 'spec.retry.backoff.initial', /from 0ms to 1d/],
+      [{ retry: { backoff: { max: '2d' } } }, 'spec.retry.backoff.max', /from 0ms to 1d/],
+      [{ retry: { backoff: { initial: '10m' } } }, 'spec.retry.backoff.max', /must not be below spec.retry.backoff.initial \(10m\)/],
+      [{ warm: { min: 0, max: 1, idleTimeout: '0s' } }, 'spec.warm.idleTimeout', /from 1s to 1d/],
+    ];
+    for (const [spec, field, message] of cases) {
+      const problems = problemsOf({ ...minimal, spec: { ...minimal.spec, ...spec } });
+      assert.deepEqual(problems.map((p) => p.field), [field], JSON.stringify(spec));
+      assert.match(problems[0].message, message);
+    }
+  });
+
+  it('accepts durations at their bounds', () => {
+    const document = validateFunctionDocument({
+      ...minimal,
+      spec: { ...minimal.spec, timeout: '7d', retry: { backoff: { initial: '0ms', max: '1d' } }, warm: { min: 0, max: 1, idleTimeout: '1s' } },
+    });
+    assert.equal(document.spec.timeout, '7d');
+    assert.equal(validateFunctionDocument({ ...minimal, spec: { ...minimal.spec, timeout: '100ms' } }).spec.timeout, '100ms');
+  });
+
+  it('refuses environment names with = or NUL and values or arguments with NUL, naming the key', () => {
+    const problems = problemsOf({ ...minimal, spec: { ...minimal.spec, command: ['echo', 'a\u0000b'], env: { 'A=B': '1', 'NUL\u0000': '2', '': '3', GOOD: 'x\u0000y', FINE: 'a=b' } } });
+    assert.deepEqual(problems.map((p) => p.field).sort(), ['spec.command[1]', 'spec.env.GOOD', 'spec.env[""]', 'spec.env["A=B"]', 'spec.env["NUL\\u0000"]']);
+    assert.match(problems.find((p) => p.field === 'spec.env["A=B"]')!.message, /must not be empty or contain "=" or a NUL/);
+    assert.match(problems.find((p) => p.field === 'spec.env.GOOD')!.message, /must not contain a NUL character/);
+  });
 });

@@ -67,6 +67,20 @@ describe('PostgreSQL store', { skip }, () => {
     }
   });
 
+  it('returns an execution keyed before request fingerprints (migration 3) for any repeat of its key, as before', async () => {
+    const schema = freshSchema();
+    const store = await openPostgresStore({ url: testPgUrl!, schema });
+    try {
+      await store.putFunction(functionDocument('report'));
+      const [first] = await store.enqueueExecutions([{ namespace: 'default', function: 'report', input: 1, idempotencyKey: 'old' }], at(0));
+      await pgQuery(`UPDATE "${schema}".executions SET request_fingerprint = NULL`);
+      const [repeat] = await store.enqueueExecutions([{ namespace: 'default', function: 'report', input: 2, idempotencyKey: 'old' }], at(5));
+      assert.deepEqual([repeat.created, repeat.matchesRequest, repeat.execution.id], [false, true, first.execution.id]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a schema migrated by a newer Pontoon', async () => {
     const schema = freshSchema();
     await (await openPostgresStore({ url: testPgUrl!, schema })).close();

@@ -75,6 +75,24 @@ describe('SQLite store', () => {
     }
   });
 
+  it('returns an execution keyed before request fingerprints (migration 3) for any repeat of its key, as before', async () => {
+    const file = freshFile();
+    const store = openSqliteStore({ file });
+    await store.putFunction(functionDocument('report'));
+    const [first] = await store.enqueueExecutions([{ namespace: 'default', function: 'report', input: 1, idempotencyKey: 'old' }], at(0));
+    await store.close();
+    const db = new Database(file);
+    db.prepare('UPDATE executions SET request_fingerprint = NULL').run();
+    db.close();
+    const reopened = openSqliteStore({ file });
+    try {
+      const [repeat] = await reopened.enqueueExecutions([{ namespace: 'default', function: 'report', input: 2, idempotencyKey: 'old' }], at(5));
+      assert.deepEqual([repeat.created, repeat.matchesRequest, repeat.execution.id], [false, true, first.execution.id]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('refuses a file migrated by a newer Pontoon', async () => {
     const file = freshFile();
     await openSqliteStore({ file }).close();

@@ -40,6 +40,15 @@ function sizeOf(input: unknown): number {
   return Buffer.byteLength(JSON.stringify(input) ?? 'null');
 }
 
+/** A key that names another request's execution: answering with it would hide that this request never ran. */
+function keyReused(idempotencyKey: string, execution: Execution): PontoonError {
+  return new PontoonError(
+    'IDEMPOTENCY_KEY_REUSED',
+    `Idempotency-Key ${JSON.stringify(idempotencyKey)} was first used with a different request (input, priority or X-Callback-Url), which created execution ${execution.id}; repeat that request exactly, or use a new key for a new one`,
+    { field: 'header.idempotency-key', idempotencyKey, executionId: execution.id },
+  );
+}
+
 function answer(reply: FastifyReply, execution: Execution, waitExpired: boolean) {
   if (waitExpired) void reply.header('x-pontoon-wait-expired', 'true');
   return reply.status(isTerminal(execution.status) ? 200 : 202).send(execution);
@@ -73,7 +82,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
       const { ns, name } = request.params;
       const wait = waitMs(request.query.wait);
       const idempotencyKey = request.headers['idempotency-key'];
-      const [{ execution, created }] = await engine.invoke([
+      const [{ execution, created, matchesRequest }] = await engine.invoke([
         {
           namespace: ns,
           function: name,
@@ -83,6 +92,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
           callbackUrl: callbackUrl(request.headers['x-callback-url']),
         },
       ]);
+      if (!matchesRequest) throw keyReused(idempotencyKey!, execution);
       if (!created) void reply.header('x-pontoon-idempotent-replay', 'true');
       if (wait === undefined || isTerminal(execution.status)) return answer(reply, execution, false);
       const abort = new AbortController();

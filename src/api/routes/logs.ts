@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { asError } from '../../domain/errors.js';
-import { isTerminal } from '../../domain/execution.js';
+import { PontoonError, asError } from '../../domain/errors.js';
+import { isTerminal, type Execution } from '../../domain/execution.js';
 import type { StoredLogLine } from '../../store/store.js';
 import type { ApiContext } from '../context.js';
 import { errorResponses, executionParams } from '../schemas.js';
@@ -27,6 +27,23 @@ const logLineSchema = {
 
 function sseEvent(event: string, data: unknown, id?: number): string {
   return `event: ${event}\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * Refuses an attempt number the execution has not had: its logs would be an empty page that reads
+ * as "printed nothing". While the execution lives, the next attempt may still come, so it may be
+ * asked for (a follower then waits for it).
+ */
+function requireAttempt(execution: Execution, attempt: number | undefined): void {
+  if (attempt === undefined) return;
+  const known = execution.attempts.length;
+  const highest = isTerminal(execution.status) ? known : known + 1;
+  if (attempt <= highest) return;
+  const had = known === 1 ? '1 attempt' : `${known} attempts`;
+  throw new PontoonError('ATTEMPT_NOT_FOUND', `execution ${execution.id} has had ${had}${isTerminal(execution.status) ? '' : ' so far'}; there is no attempt ${attempt}`, {
+    field: 'querystring.attempt',
+    attempts: known,
+  });
 }
 
 /** Streams an execution's lines as server-sent events until it ends and every line is sent. */
@@ -97,6 +114,7 @@ export async function logRoutes(app: FastifyInstance, context: ApiContext): Prom
     async (request, reply) => {
       const { ns, id } = request.params;
       const execution = await findExecution(context, ns, id);
+      requireAttempt(execution, request.query.attempt);
       if (request.query.follow) {
         const lastEventId = Number(request.headers['last-event-id']);
         return follow(context, reply, id, request.query, Number.isInteger(lastEventId) ? lastEventId : undefined, shutdown.signal);

@@ -1,6 +1,7 @@
 import type { Enqueued, NewExecution } from '../store.js';
 import type pg from 'pg';
 import { functionKey, newExecutionValues, requireLiveFunction, type NewExecutionValues } from '../shared/new-execution.js';
+import { matchesFingerprint } from '../shared/request-fingerprint.js';
 import { isoTime } from '../shared/stored-values.js';
 import { transaction, type Pool } from './connection.js';
 import type { FunctionRow } from './functions.js';
@@ -39,14 +40,15 @@ async function insertAll(client: pg.PoolClient, batch: NewExecutionValues[], cre
     [column('id'), column('namespace'), column('function'), column('version'), column('priority'), column('input'), column('callbackUrl'), createdAt],
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
-  return batch.map(({ id }) => ({ execution: toExecution(byId.get(id)!, []), created: true }));
+  return batch.map(({ id }) => ({ execution: toExecution(byId.get(id)!, []), created: true, matchesRequest: true }));
 }
 
 /**
  * Stores a batch of new executions as `queued`, in one transaction: one unknown function fails
  * the whole batch. The function's row is read FOR KEY SHARE, which a concurrent delete (FOR
  * UPDATE) waits for and claims (FOR NO KEY UPDATE) do not, so enqueueing never stalls the
- * dispatchers. A repeated idempotency key returns the existing execution; two controllers racing
+ * dispatchers. A repeated idempotency key returns the existing execution, saying whether the
+ * request matches the one that created it; two controllers racing
  * with the same key meet at the unique index, where ON CONFLICT DO NOTHING lets the second one
  * wait for the first and then read its row.
  */
@@ -71,22 +73,22 @@ export async function enqueueIn(client: pg.PoolClient, requests: NewExecution[],
     for (const request of requests) {
       const values = newExecutionValues(request, functions.get(functionKey(request))!);
       const { rows } = await client.query<ExecutionRow>(
-        `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, callback_url, created_at)
-         VALUES ($1, $2, $3, $4, 'queued', $5, $6::json, $7, $8, $9)
+        `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, request_fingerprint, callback_url, created_at)
+         VALUES ($1, $2, $3, $4, 'queued', $5, $6::json, $7, $8, $9, $10)
          ON CONFLICT (namespace, function, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING *`,
-        [values.id, values.namespace, values.function, values.version, values.priority, values.input, values.idempotencyKey, values.callbackUrl, createdAt],
+        [values.id, values.namespace, values.function, values.version, values.priority, values.input, values.idempotencyKey, values.requestFingerprint, values.callbackUrl, createdAt],
       );
       if (rows[0]) {
-        results.push({ execution: toExecution(rows[0], []), created: true });
+        results.push({ execution: toExecution(rows[0], []), created: true, matchesRequest: true });
         continue;
       }
-      const existing = await client.query<{ id: string }>('SELECT id FROM executions WHERE namespace = $1 AND function = $2 AND idempotency_key = $3', [
-        request.namespace,
-        request.function,
-        request.idempotencyKey,
-      ]);
-      results.push({ execution: (await readExecution(client, existing.rows[0].id))!, created: false });
+      const existing = await client.query<{ id: string; request_fingerprint: string | null }>(
+        'SELECT id, request_fingerprint FROM executions WHERE namespace = $1 AND function = $2 AND idempotency_key = $3',
+        [request.namespace, request.function, request.idempotencyKey],
+      );
+      const [{ id, request_fingerprint }] = existing.rows;
+      results.push({ execution: (await readExecution(client, id))!, created: false, matchesRequest: matchesFingerprint(request_fingerprint, request) });
     }
     if (results.some((result) => result.created)) await notifyWake(client, 'ready');
     return results;

@@ -16,6 +16,8 @@ export interface ExecutionRow<Json> extends Pick<Execution, 'id' | 'namespace' |
   input: Json;
   result: Json | null;
   idempotency_key: string | null;
+  /** See request-fingerprint.ts; null without an idempotency key. */
+  request_fingerprint: string | null;
   callback_url: string | null;
   created_at: string;
   started_at: string | null;

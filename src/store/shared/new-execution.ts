@@ -3,6 +3,7 @@ import type { Execution } from '../../domain/execution.js';
 import { effectivePriority } from '../../domain/priority.js';
 import type { NewExecution } from '../store.js';
 import { functionNotFound } from './errors.js';
+import { requestFingerprint } from './request-fingerprint.js';
 import type { FunctionRow } from './execution-rows.js';
 import { toJson } from './stored-values.js';
 
@@ -24,6 +25,8 @@ export function requireLiveFunction<Flag>(fn: FunctionRow<Flag> | undefined, req
 export interface NewExecutionValues extends Pick<Execution, 'id' | 'namespace' | 'function' | 'version' | 'priority' | 'idempotencyKey' | 'callbackUrl'> {
   /** JSON text of the input. */
   input: string;
+  /** What the request asked for, kept to tell a repeat of its idempotency key from a reuse. */
+  requestFingerprint: string | null;
 }
 
 /** Resolves a request against its function: a fresh id, the latest version, the effective priority. */
@@ -36,6 +39,7 @@ export function newExecutionValues(request: NewExecution, fn: Pick<FunctionRow<u
     priority: effectivePriority(fn.priority, request.priority),
     input: toJson(request.input),
     idempotencyKey: request.idempotencyKey ?? null,
+    requestFingerprint: request.idempotencyKey === undefined ? null : requestFingerprint(request),
     callbackUrl: request.callbackUrl ?? null,
   };
 }

@@ -1,5 +1,6 @@
 import type { Enqueued, NewExecution } from '../store.js';
 import { functionKey, newExecutionValues, requireLiveFunction } from '../shared/new-execution.js';
+import { matchesFingerprint } from '../shared/request-fingerprint.js';
 import { isoTime } from '../shared/stored-values.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { selectFunctionRow, type FunctionRow } from './functions.js';
@@ -8,7 +9,8 @@ import { readExecution, toExecution, type ExecutionRow } from './rows.js';
 /**
  * Stores a batch of new executions as `queued`, in one transaction: one unknown function fails
  * the whole batch, so a caller never has to guess which requests were acknowledged. A repeated
- * idempotency key, in an earlier call or earlier in this batch, returns the existing execution.
+ * idempotency key, in an earlier call or earlier in this batch, returns the existing execution,
+ * saying whether the request matches the one that created it.
  */
 export function enqueueExecutions(db: Db, requests: NewExecution[], now: string): Enqueued[] {
   const createdAt = isoTime(now);
@@ -20,21 +22,34 @@ export function enqueueExecutions(db: Db, requests: NewExecution[], now: string)
       const fn = requireLiveFunction(functions.get(key), request);
 
       if (request.idempotencyKey !== undefined) {
-        const existing = sql(db, 'SELECT id FROM executions WHERE namespace = ? AND function = ? AND idempotency_key = ?').get(
+        const existing = sql(db, 'SELECT id, request_fingerprint FROM executions WHERE namespace = ? AND function = ? AND idempotency_key = ?').get(
           request.namespace,
           request.function,
           request.idempotencyKey,
-        ) as { id: string } | undefined;
-        if (existing) return { execution: readExecution(db, existing.id)!, created: false };
+        ) as { id: string; request_fingerprint: string | null } | undefined;
+        if (existing) {
+          return { execution: readExecution(db, existing.id)!, created: false, matchesRequest: matchesFingerprint(existing.request_fingerprint, request) };
+        }
       }
 
       const values = newExecutionValues(request, fn);
       const row = sql(
         db,
-        `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, callback_url, created_at)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?) RETURNING *`,
-      ).get(values.id, values.namespace, values.function, values.version, values.priority, values.input, values.idempotencyKey, values.callbackUrl, createdAt) as ExecutionRow;
-      return { execution: toExecution(row, []), created: true };
+        `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, request_fingerprint, callback_url, created_at)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?) RETURNING *`,
+      ).get(
+        values.id,
+        values.namespace,
+        values.function,
+        values.version,
+        values.priority,
+        values.input,
+        values.idempotencyKey,
+        values.requestFingerprint,
+        values.callbackUrl,
+        createdAt,
+      ) as ExecutionRow;
+      return { execution: toExecution(row, []), created: true, matchesRequest: true };
     });
   });
 }

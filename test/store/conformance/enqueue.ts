@@ -89,10 +89,50 @@ export function enqueueSpecs(open: OpenStore): void {
         const first = await enqueueOne(store, { function: 'report', input: 'first', idempotencyKey: 'event-1' });
         const repeat = await enqueueOne(store, { function: 'report', input: 'second', idempotencyKey: 'event-1' }, at(5));
         assert.equal(first.created, true);
+        assert.equal(first.matchesRequest, true);
         assert.equal(repeat.created, false);
         assert.deepEqual(repeat.execution, first.execution);
         assert.equal(repeat.execution.input, 'first');
         assert.equal((await store.countExecutions()).queued, 1);
+      }),
+    );
+
+    it(
+      'tells a repeat of an idempotency key from its reuse by a different request (input, priority override, callback URL)',
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('report', { priority: 2 }));
+        const original = { function: 'report', input: { month: '2030-01', ids: [1, 2], deep: { a: 1, b: null } }, priority: 5, callbackUrl: 'http://127.0.0.1:1/done', idempotencyKey: 'order-42' };
+        const first = await enqueueOne(store, original);
+        assert.equal(first.matchesRequest, true);
+        // The same input with its keys in another order (as YAML or another client may send it) is the same request.
+        const reordered = { ...original, input: { deep: { b: null, a: 1 }, ids: [1, 2], month: '2030-01' } };
+        const repeat = await enqueueOne(store, reordered, at(5));
+        assert.deepEqual([repeat.created, repeat.matchesRequest, repeat.execution.id], [false, true, first.execution.id]);
+        const reuses: Partial<typeof original>[] = [
+          { input: { month: '2030-02', ids: [1, 2], deep: { a: 1, b: null } } },
+          { input: { month: '2030-01', ids: [2, 1], deep: { a: 1, b: null } } },
+          { priority: 6 },
+          { priority: undefined },
+          { callbackUrl: 'http://127.0.0.1:1/elsewhere' },
+          { callbackUrl: undefined },
+        ];
+        for (const change of reuses) {
+          const reuse = await enqueueOne(store, { ...original, ...change }, at(6));
+          assert.deepEqual([reuse.created, reuse.matchesRequest], [false, false], JSON.stringify(change));
+          assert.deepEqual(reuse.execution, first.execution, 'the stored execution is untouched');
+        }
+        assert.equal((await store.countExecutions()).queued, 1);
+      }),
+    );
+
+    it(
+      'a request that leaves the priority to the function matches its repeat after the function priority changed',
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('report', { priority: 1 }));
+        const first = await enqueueOne(store, { function: 'report', input: null, idempotencyKey: 'k' });
+        await store.putFunction(functionDocument('report', { priority: 9 }));
+        const repeat = await enqueueOne(store, { function: 'report', input: null, idempotencyKey: 'k' }, at(5));
+        assert.deepEqual([repeat.created, repeat.matchesRequest, repeat.execution.id, repeat.execution.priority], [false, true, first.execution.id, 1]);
       }),
     );
 
@@ -109,8 +149,12 @@ export function enqueueSpecs(open: OpenStore): void {
           at(0),
         );
         assert.deepEqual(
-          results.map((result) => result.created),
-          [true, false, true],
+          results.map((result) => [result.created, result.matchesRequest]),
+          [
+            [true, true],
+            [false, false],
+            [true, true],
+          ],
         );
         assert.equal(results[1].execution.id, results[0].execution.id);
         assert.equal((await store.countExecutions()).queued, 2);
