@@ -37,6 +37,38 @@ describe('the OpenAPI document', () => {
     assert.deepEqual(Object.keys(body?.content ?? {}).sort(), ['application/cloudevents+json', 'application/cloudevents-batch+json']);
   });
 
+  it('documents what the routes answer: 204 for a deleted rule, the schema, server-sent events for follow=true', () => {
+    assert.ok(document.paths['/v1/namespaces/{ns}/rules/{name}'].delete.responses?.['204']);
+    assert.ok(document.paths['/v1/schema'].get.responses?.['200']);
+    const logs = document.paths['/v1/namespaces/{ns}/executions/{id}/logs'].get.responses?.['200'].content ?? {};
+    assert.deepEqual(Object.keys(logs).sort(), ['application/json', 'text/event-stream']);
+  });
+
+  it('refuses what its parameters exclude and accepts what they admit: wait, X-Callback-Url, cursor, metadata', async () => {
+    assert.equal((await pontoon.deploy('quick', { runtime: 'command', command: ['true'] })).status, 201);
+    const invoke = (query: string, headers: Record<string, string> = {}) => pontoon.request('POST', `/v1/namespaces/default/functions/quick/invoke${query}`, null, headers);
+    // A bare number is no duration; a wait past the longest is honoured up to it (RFC 7240's wait).
+    const bare = await invoke('?wait=1');
+    assert.equal(bare.status, 400);
+    assert.match(bare.body.error.message, /querystring\.wait/);
+    const long = await invoke('?wait=99999999999999999999h');
+    assert.equal(long.status, 200, JSON.stringify(long.body));
+    for (const url of ['', 'ftp://host/x', 'http://a.1', 'http://host:99999']) {
+      const refused = await invoke('', { 'x-callback-url': url });
+      assert.equal(refused.status, 400, url);
+      assert.match(refused.body.error.message, /x-callback-url/, url);
+    }
+    assert.equal((await invoke('', { 'x-callback-url': 'http://127.0.0.1:9/done' })).status, 202);
+    const cursor = await pontoon.request('GET', '/v1/namespaces/default/executions?cursor=0');
+    assert.equal(cursor.status, 400);
+    assert.match(cursor.body.error.message, /querystring\.cursor/);
+    for (const metadata of [null, [], 'quick']) {
+      const deployed = await pontoon.request('PUT', '/v1/namespaces/default/functions/quick', { apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata, spec: { runtime: 'command', command: ['true'] } });
+      assert.equal(deployed.status, 422, JSON.stringify(metadata));
+      assert.equal(deployed.body.error.details.problems[0].field, 'metadata');
+    }
+  });
+
   it('lists no path the server does not serve, and every path refuses other methods with 405', async () => {
     for (const path of Object.keys(document.paths)) {
       const concrete = path.replace('{ns}', 'default').replace('{name}', 'x').replace('{id}', 'x');
