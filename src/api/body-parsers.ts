@@ -1,25 +1,89 @@
 import type { FastifyInstance } from 'fastify';
-import { parse as parseYaml } from 'yaml';
-import { PontoonError } from '../domain/errors.js';
+import { Parser, parseDocument } from 'yaml';
+import { PontoonError, asError } from '../domain/errors.js';
+import { checkJsonLimits, maxJsonDepth, type JsonLimitBreach } from '../domain/json-limits.js';
+
+/** The error for a body or value beyond a limit; `what` names it (`body`, `the event`…). */
+export function jsonLimitError(breach: JsonLimitBreach, what: string): PontoonError {
+  return breach.limit === 'depth'
+    ? new PontoonError('INVALID_INPUT', `${what} nests arrays and objects more than ${breach.max} levels deep, the limit`, { limit: 'depth', max: breach.max })
+    : new PontoonError('PAYLOAD_TOO_LARGE', `${what} expands to more than ${breach.max} bytes of JSON (YAML aliases count once per use), the payload limit`, { limit: 'size', max: breach.max });
+}
+
+/** Parses JSON text and refuses a value nested deeper than the limit. */
+export function parseJsonBody(text: string, what = 'body'): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (thrown) {
+    throw new PontoonError('INVALID_INPUT', `${what} is not valid JSON: ${asError(thrown).message}`);
+  }
+  const breach = checkJsonLimits(value, { maxDepth: maxJsonDepth });
+  if (breach) throw jsonLimitError(breach, what);
+  return value;
+}
+
+/**
+ * Deepest collection nesting in YAML's concrete syntax tree, read without recursion: composing a
+ * document recurses once per level and overflows the stack at about 900 levels.
+ */
+function yamlDepth(text: string): number {
+  type Token = { type?: string; value?: Token; items?: { key?: Token | null; value?: Token | null }[] };
+  let deepest = 0;
+  const pending: { token: Token; depth: number }[] = [...new Parser().parse(text)].map((token) => ({ token: token as Token, depth: 0 }));
+  while (pending.length > 0) {
+    const { token, depth } = pending.pop()!;
+    if (token.type === 'document' && token.value) pending.push({ token: token.value, depth });
+    if (!token.items) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > maxJsonDepth) return deepest;
+    for (const item of token.items) {
+      if (item.key) pending.push({ token: item.key, depth: depth + 1 });
+      if (item.value) pending.push({ token: item.value, depth: depth + 1 });
+    }
+  }
+  return deepest;
+}
+
+/**
+ * Parses a YAML body and bounds what it becomes: its depth, and its size once written as JSON
+ * (an anchor used many times is stored once per use, so a small body can expand many times over).
+ */
+export function parseYamlBody(text: string, maxBytes: number): unknown {
+  if (yamlDepth(text) > maxJsonDepth) throw jsonLimitError({ limit: 'depth', max: maxJsonDepth }, 'body');
+  const document = parseDocument(text);
+  if (document.errors.length > 0) throw new PontoonError('INVALID_INPUT', `body is not valid YAML: ${document.errors[0].message}`);
+  let value: unknown;
+  try {
+    value = document.toJS();
+  } catch (thrown) {
+    throw new PontoonError('INVALID_INPUT', `body is not valid YAML: ${asError(thrown).message}`);
+  }
+  const breach = checkJsonLimits(value, { maxDepth: maxJsonDepth, maxBytes });
+  if (breach) throw jsonLimitError(breach, 'body');
+  return value;
+}
 
 /**
  * Every body is JSON unless it says YAML. Any other content type is read as JSON too, because
- * `curl -d` sends form encoding by default and users mean JSON. An empty body is `null`.
+ * `curl -d` sends form encoding by default and users mean JSON. An empty body is `null`. Both
+ * refuse values nested deeper than `maxJsonDepth`, and a YAML body may not expand past the
+ * route's body limit.
  */
 export function installBodyParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (request, body, done) => {
     try {
-      done(null, (body as string).trim() === '' ? null : parseYaml(body as string));
+      done(null, (body as string).trim() === '' ? null : parseYamlBody(body as string, request.routeOptions.bodyLimit));
     } catch (thrown) {
-      done(new PontoonError('INVALID_INPUT', `body is not valid YAML: ${(thrown as Error).message}`), undefined);
+      done(thrown as PontoonError, undefined);
     }
   });
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     try {
-      done(null, (body as string).trim() === '' ? null : JSON.parse(body as string));
+      done(null, (body as string).trim() === '' ? null : parseJsonBody(body as string));
     } catch (thrown) {
-      done(new PontoonError('INVALID_INPUT', `body is not valid JSON: ${(thrown as Error).message}`), undefined);
+      done(thrown as PontoonError, undefined);
     }
   });
 }

@@ -62,14 +62,14 @@ export const functionResourceSchema = {
 export const namespaceParams = {
   type: 'object',
   required: ['ns'],
-  properties: { ns: { type: 'string', pattern: namePattern, maxLength: 63 } },
+  properties: { ns: { type: 'string', pattern: namePattern, maxLength: 63, examples: ['default'] } },
 } as const;
 
 /** Path parameters naming a function. */
 export const functionParams = {
   type: 'object',
   required: ['ns', 'name'],
-  properties: { ns: namespaceParams.properties.ns, name: { type: 'string', pattern: namePattern, maxLength: 63 } },
+  properties: { ns: namespaceParams.properties.ns, name: { type: 'string', pattern: namePattern, maxLength: 63, examples: ['hello'] } },
 } as const;
 
 /** Path parameters naming an execution. */
@@ -79,8 +79,30 @@ export const executionParams = {
   properties: { ns: namespaceParams.properties.ns, id: { type: 'string', minLength: 1, maxLength: 64 } },
 } as const;
 
+const octet = '(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
+const port = '(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0)';
+const label = '[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?';
+
+/**
+ * An http(s) URL the server can deliver to: a host name whose labels start with a letter or an
+ * IPv4 address, a port up to 65535, then printable ASCII. Narrower than RFC 3986 on purpose: every
+ * string it admits is one that WHATWG's URL parser (and so fetch) accepts, which `format: uri`
+ * alone does not promise (`http://a.1`, port 99999).
+ */
+export const httpUrlSchema = {
+  type: 'string',
+  format: 'uri',
+  maxLength: 2048,
+  pattern: `^[Hh][Tt][Tt][Pp][Ss]?://(${label}(\\.${label})*|${octet}(\\.${octet}){3})(:${port})?([/?#][!-~]*)?$`,
+} as const;
+
 /** The integer priority an invocation may ask for. */
 export const prioritySchema = { type: 'integer', ...priorityRange } as const;
+
+/** Error answers with the given statuses, for a route schema's `response`. */
+export function errorResponsesFor<Status extends number>(...statuses: Status[]): Record<Status, typeof errorBodySchema> {
+  return Object.fromEntries(statuses.map((status) => [status, errorBodySchema])) as Record<Status, typeof errorBodySchema>;
+}
 
 /** Error answers, by status, for route schemas. */
 export const errorResponses = {

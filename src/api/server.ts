@@ -3,12 +3,13 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { installBodyParsers } from './body-parsers.js';
 import type { ApiContext } from './context.js';
-import { installErrorHandling } from './errors.js';
+import { answerUnservedMethods, clientErrorHandler, frameworkErrors, installErrorHandling, maxParamLength } from './errors.js';
 import { requestValidatorCompiler } from './request-validation.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
 import { executionRoutes } from './routes/executions.js';
 import { functionRoutes } from './routes/functions.js';
+import { openapiOptions } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
 import { logRoutes } from './routes/logs.js';
@@ -21,20 +22,20 @@ export async function buildApi(context: ApiContext, logger: Logger): Promise<Fas
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: context.payloadLimit,
     // Per-request lines at info level would drown the engine's own; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // Errors met before a route is chosen get the API's error shape too.
+    routerOptions: { maxParamLength },
+    frameworkErrors: frameworkErrors(context.payloadLimit),
+    clientErrorHandler,
   });
   app.setValidatorCompiler(requestValidatorCompiler);
   installBodyParsers(app);
   installErrorHandling(app, context.payloadLimit);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'Pontoon API', version: '1', description: 'Register, invoke and watch functions.' },
-      tags: [{ name: 'functions' }, { name: 'executions' }, { name: 'schedules' }, { name: 'events' }, { name: 'rules' }, { name: 'health' }],
-    },
-  });
+  await app.register(swagger, openapiOptions);
+  const addMethodNotAllowedRoutes = answerUnservedMethods(app);
   for (const routes of [functionRoutes, invokeRoutes, executionRoutes, logRoutes, healthRoutes, metricsRoutes, scheduleRoutes, eventRoutes, ruleRoutes, deliveryRoutes]) {
     await app.register(async (scope) => routes(scope, context));
   }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  addMethodNotAllowedRoutes();
   return app;
 }

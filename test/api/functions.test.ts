@@ -82,7 +82,7 @@ describe('functions API', () => {
     const schema = await pontoon.request('GET', '/v1/schema');
     assert.equal(schema.body.title, 'Function');
     const openapi = await pontoon.request('GET', '/openapi.json');
-    assert.equal(openapi.body.openapi, '3.0.3');
+    assert.equal(openapi.body.openapi, '3.1.0');
     assert.ok(openapi.body.paths['/v1/namespaces/{ns}/functions/{name}/invoke']);
     assert.equal((await pontoon.request('GET', '/healthz')).body.status, 'ok');
     assert.equal((await pontoon.request('GET', '/readyz')).body.status, 'ready');

@@ -41,6 +41,20 @@ describe('CloudEvents in', () => {
     }
   });
 
+  it('keeps binary data as data_base64 byte for byte, and refuses an invalid event with 400 storing nothing', async () => {
+    const bytes = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x41]);
+    const response = await fetch(pontoon.url + events, { method: 'POST', body: bytes, headers: binaryHeaders('bin-1', 'com.github.binary', { 'content-type': 'application/octet-stream' }) });
+    assert.equal(response.status, 202);
+    const answer = (await response.json()) as { executions: { input: { data_base64: string; data?: unknown } }[] };
+    assert.equal(Buffer.from(answer.executions[0].input.data_base64, 'base64').toString('hex'), bytes.toString('hex'));
+    assert.equal(answer.executions[0].input.data, undefined);
+    const refused = await pontoon.request('POST', events, { ref: 'main' }, binaryHeaders('bad-time', 'com.github.binary', { 'ce-time': 'tomorrow' }));
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.code, 'INVALID_EVENT');
+    const listed = await pontoon.request('GET', '/v1/namespaces/default/executions?function=on-github&limit=1000');
+    assert.ok(listed.body.items.every((execution: any) => execution.input?.id !== 'bad-time'));
+  });
+
   it('matches by prefix and by extension attribute, in structured mode', async () => {
     const event = { specversion: '1.0', id: 's-1', source: '/github/acme/repo', type: 'com.github.issue', team: 'cost', data: { n: 1 } };
     const answer = await pontoon.request('POST', events, JSON.stringify(event), structured);

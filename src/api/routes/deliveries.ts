@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DeliveryStatus } from '../../store/store.js';
 import type { ApiContext } from '../context.js';
-import { errorResponses, namespaceParams } from '../schemas.js';
+import { errorResponsesFor, namespaceParams } from '../schemas.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 
@@ -43,7 +43,7 @@ export async function deliveryRoutes(app: FastifyInstance, context: ApiContext):
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
           },
         },
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: deliverySchema } } }, ...errorResponses },
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: deliverySchema } } }, ...errorResponsesFor(400) },
       },
     },
     async (request) => {

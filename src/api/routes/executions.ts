@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { PontoonError } from '../../domain/errors.js';
 import { isTerminal, type ExecutionStatus } from '../../domain/execution.js';
+import { cursorPattern } from '../../store/shared/execution-listing.js';
 import type { ApiContext } from '../context.js';
-import { errorResponses, executionParams, executionSchema, namespaceParams } from '../schemas.js';
+import { errorResponsesFor, executionParams, executionSchema, namespaceParams } from '../schemas.js';
 
 type ExecutionPath = { ns: string; id: string };
 
@@ -31,12 +32,12 @@ export async function executionRoutes(app: FastifyInstance, context: ApiContext)
             function: { type: 'string', minLength: 1 },
             status: { enum: ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled'] },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-            cursor: { type: 'string', minLength: 1 },
+            cursor: { type: 'string', pattern: cursorPattern, description: 'the nextCursor of the previous page' },
           },
         },
         response: {
           200: { type: 'object', properties: { items: { type: 'array', items: executionSchema }, nextCursor: { type: ['string', 'null'] } } },
-          ...errorResponses,
+          ...errorResponsesFor(400),
         },
       },
     },
@@ -45,13 +46,13 @@ export async function executionRoutes(app: FastifyInstance, context: ApiContext)
 
   app.get<{ Params: ExecutionPath }>(
     '/v1/namespaces/:ns/executions/:id',
-    { schema: { summary: 'Read an execution with its attempts', tags: ['executions'], params: executionParams, response: { 200: executionSchema, ...errorResponses } } },
+    { schema: { summary: 'Read an execution with its attempts', tags: ['executions'], params: executionParams, response: { 200: executionSchema, ...errorResponsesFor(400, 404) } } },
     async (request) => findExecution(context, request.params.ns, request.params.id),
   );
 
   app.post<{ Params: ExecutionPath }>(
     '/v1/namespaces/:ns/executions/:id/cancel',
-    { schema: { summary: 'Cancel a queued or running execution', tags: ['executions'], params: executionParams, response: { 200: executionSchema, ...errorResponses } } },
+    { schema: { summary: 'Cancel a queued or running execution', tags: ['executions'], params: executionParams, response: { 200: executionSchema, ...errorResponsesFor(400, 404, 409) } } },
     async (request) => {
       const { ns, id } = request.params;
       const before = await findExecution(context, ns, id);

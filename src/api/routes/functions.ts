@@ -49,6 +49,9 @@ function withPathIdentity(body: unknown, ns: string, name: string): unknown {
     throw new PontoonError('INVALID_SPEC', 'the body must be a Function document (an object)', { problems: [{ field: '(document)', message: 'must be an object' }] });
   }
   const document = body as { metadata?: Record<string, unknown> };
+  if (document.metadata !== undefined && (document.metadata === null || typeof document.metadata !== 'object' || Array.isArray(document.metadata))) {
+    throw new PontoonError('INVALID_SPEC', 'invalid function spec: metadata must be an object', { problems: [{ field: 'metadata', message: 'must be an object' }] });
+  }
   const metadata = { ...(document.metadata ?? {}) };
   const problems = [];
   if (metadata.name !== undefined && metadata.name !== name) problems.push({ field: 'metadata.name', message: `must match the path (${name})` });
@@ -61,7 +64,11 @@ function withPathIdentity(body: unknown, ns: string, name: string): unknown {
 export async function functionRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
   const { store, engine } = context;
 
-  app.get('/v1/schema', { schema: { summary: 'The Function JSON Schema', tags: ['functions'] } }, async () => functionSchema);
+  app.get(
+    '/v1/schema',
+    { schema: { summary: 'The Function JSON Schema', tags: ['functions'], response: { 200: { type: 'object', additionalProperties: true, description: 'the JSON Schema of a Function document' } } } },
+    async () => functionSchema,
+  );
 
   app.put<{ Params: FunctionPath }>(
     '/v1/namespaces/:ns/functions/:name',
@@ -70,7 +77,14 @@ export async function functionRoutes(app: FastifyInstance, context: ApiContext):
         summary: 'Deploy a function (a new version each time)',
         tags: ['functions'],
         params: functionParams,
-        body: { type: 'object', description: 'a Function document, JSON or YAML (application/yaml); its schema is served at /v1/schema' },
+        // The top level only: the spec's schema is served at /v1/schema, and what no schema can say
+        // (a cron expression that parses, a source directory that exists) is a 422 naming the field.
+        body: {
+          type: 'object',
+          description: 'a Function document, JSON or YAML (application/yaml); its schema is served at /v1/schema; metadata.name and namespace default to the path',
+          required: ['apiVersion', 'kind', 'spec'],
+          properties: { apiVersion: { const: 'pontoon.dev/v1' }, kind: { const: 'Function' }, metadata: { type: 'object' }, spec: { type: 'object' } },
+        },
         response: { 200: functionResourceSchema, 201: functionResourceSchema, ...errorResponses },
       },
       // The domain validates the document and names every wrong field; fastify would stop at the first.

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PontoonError } from '../../domain/errors.js';
-import { parseDuration } from '../../domain/duration.js';
+import { durationPattern, parseDuration } from '../../domain/duration.js';
 import { isTerminal, type Execution } from '../../domain/execution.js';
 import type { ApiContext } from '../context.js';
-import { errorResponses, executionSchema, functionParams, prioritySchema } from '../schemas.js';
+import { errorResponses, executionSchema, functionParams, httpUrlSchema, prioritySchema } from '../schemas.js';
 
 type FunctionPath = { ns: string; name: string };
 
@@ -14,14 +14,16 @@ const defaultWaitMs = 60_000;
 /** Most inputs one batch request may enqueue. */
 export const maxBatchSize = 10_000;
 
+const durationExpression = new RegExp(durationPattern);
+
 function waitMs(wait: string | undefined): number | undefined {
   if (wait === undefined || wait === 'false') return undefined;
   if (wait === 'true' || wait === '') return defaultWaitMs;
-  const parsed = parseDuration(wait);
-  if (parsed === undefined || parsed > maxWaitMs) {
-    throw new PontoonError('INVALID_REQUEST', `wait must be true or a duration up to 10m such as 30s, not ${JSON.stringify(wait)}`, { field: 'querystring.wait' });
+  if (!durationExpression.test(wait)) {
+    throw new PontoonError('INVALID_REQUEST', `wait must be true or a duration such as 30s, not ${JSON.stringify(wait)}`, { field: 'querystring.wait' });
   }
-  return parsed;
+  // As RFC 7240's `Prefer: wait`: a longer wait is honoured up to the most this server holds a request.
+  return Math.min(parseDuration(wait) ?? maxWaitMs, maxWaitMs);
 }
 
 function callbackUrl(header: string | string[] | undefined): string | undefined {
@@ -68,12 +70,19 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
         params: functionParams,
         querystring: {
           type: 'object',
-          properties: { wait: { type: 'string', description: 'true, or how long to wait for the end (30s)' }, priority: prioritySchema },
+          properties: {
+            wait: {
+              type: 'string',
+              pattern: `^(|true|false|${durationPattern.slice(1, -1)})$`,
+              description: 'true (60s), or how long to wait for the end (30s); at most 10m is waited, then 202 with x-pontoon-wait-expired',
+            },
+            priority: prioritySchema,
+          },
           additionalProperties: false,
         },
         headers: {
           type: 'object',
-          properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 256 }, 'x-callback-url': { type: 'string' } },
+          properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 256 }, 'x-callback-url': { ...httpUrlSchema, description: 'an http(s) URL that gets the completion event' } },
         },
         response: { 200: executionSchema, 202: executionSchema, ...errorResponses },
       },

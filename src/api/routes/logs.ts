@@ -106,7 +106,13 @@ export async function logRoutes(app: FastifyInstance, context: ApiContext): Prom
           },
         },
         response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: logLineSchema }, status: { type: 'string' } } },
+          200: {
+            description: 'the lines; with follow=true a text/event-stream of `log` events and a last `end` event',
+            content: {
+              'application/json': { schema: { type: 'object', properties: { items: { type: 'array', items: logLineSchema }, status: { type: 'string' } } } },
+              'text/event-stream': { schema: { type: 'string' } },
+            },
+          },
           ...errorResponses,
         },
       },

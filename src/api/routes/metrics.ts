@@ -64,7 +64,8 @@ export async function metricsRoutes(app: FastifyInstance, context: ApiContext): 
       this.inc(context.engine.scaleEvents());
     },
   });
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['health'] } }, async (_request, reply) => {
+  const exposition = { content: { 'text/plain': { schema: { type: 'string', description: 'the Prometheus text format, version 0.0.4' } } } };
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['health'], response: { 200: exposition } } }, async (_request, reply) => {
     const triggerMetrics = context.triggers?.intake.metrics.registry;
     const merged = triggerMetrics ? Registry.merge([registry, triggerMetrics]) : registry;
     return reply.type(registry.contentType).send(await merged.metrics());

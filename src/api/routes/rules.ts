@@ -50,7 +50,7 @@ const ruleSchema = {
 const ruleParams = {
   type: 'object',
   required: ['ns', 'name'],
-  properties: { ns: namespaceParams.properties.ns, name: { type: 'string', pattern: namePattern, maxLength: 63 } },
+  properties: { ns: namespaceParams.properties.ns, name: { type: 'string', pattern: namePattern, maxLength: 63, examples: ['on-push'] } },
 } as const;
 
 function notFound(ns: string, name: string): PontoonError {
@@ -111,7 +111,7 @@ export async function ruleRoutes(app: FastifyInstance, context: ApiContext): Pro
 
   app.delete<{ Params: RulePath }>(
     '/v1/namespaces/:ns/rules/:name',
-    { schema: { summary: 'Delete a rule', tags: ['rules'], params: ruleParams, response: { ...errorResponses } } },
+    { schema: { summary: 'Delete a rule', tags: ['rules'], params: ruleParams, response: { 204: { type: 'null', description: 'the rule is deleted' }, ...errorResponses } } },
     async (request, reply) => {
       const { ns, name } = request.params;
       if (!(await store.deleteRule(ns, name))) throw notFound(ns, name);

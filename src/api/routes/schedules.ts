@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { scheduleViews } from '../../triggers/schedule-view.js';
 import type { ApiContext } from '../context.js';
-import { errorResponses, namespaceParams } from '../schemas.js';
+import { errorResponsesFor, namespaceParams } from '../schemas.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 
@@ -35,7 +35,7 @@ export async function scheduleRoutes(app: FastifyInstance, context: ApiContext):
         tags: ['schedules'],
         params: namespaceParams,
         querystring: { type: 'object', properties: { function: { type: 'string' } }, additionalProperties: false },
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: scheduleViewSchema } } }, ...errorResponses },
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: scheduleViewSchema } } }, ...errorResponsesFor(400) },
       },
     },
     async (request) => {
