@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Machine } from './machine.js';
 import type { Settings } from './options.js';
-import { higherIsBetter, ratiosToBestPeer, spreads, type SystemRecord } from './summary.js';
+import { ratiosToBestPeer, spreads, type SystemRecord } from './summary.js';
 
 /** Everything a report says. */
 export interface RunReport {
@@ -19,9 +19,9 @@ export interface RunReport {
 
 const workloadTitles: [prefix: string, title: string][] = [
   ['burnDown.', 'Burn-down (N no-op jobs inserted in bulk, then drained)'],
-  ['openLoop.', 'Open loop (fixed arrival rate, submit-to-start)'],
+  ['openLoop.', 'Open loop (fixed arrival rate per second, submit-to-start)'],
   ['idle.', 'Idle latency (one job at a time, submit-to-start)'],
-  ['depth.', 'Dispatch rate at depth'],
+  ['depth.', 'Dispatch rate at depth (jobs queued)'],
 ];
 
 const measuredHow = `
@@ -52,20 +52,36 @@ function format(value: number): string {
   return value.toFixed(Math.abs(value) >= 10 ? 1 : 2);
 }
 
+/**
+ * One table per workload. Figures named `<workload>.<setting>.<name>` (a rate, a depth) get a
+ * row per setting and system, so that a table stays as wide as the figures of one setting.
+ */
 function figureTable(records: SystemRecord[], prefix: string): string {
   const figures = [...new Set(records.flatMap((record) => Object.keys(spreads(record)).filter((figure) => figure.startsWith(prefix))))];
   if (figures.length === 0) return '';
-  const header = `| system | ${figures.map((figure) => `${figure.slice(prefix.length)}${higherIsBetter(figure) ? ' ↑' : figure.endsWith('Ms') ? ' ↓' : ''}`).join(' | ')} |`;
-  const rows = records.map((record) => {
-    const own = spreads(record);
-    const cells = figures.map((figure) => {
-      const spread = own[figure];
-      if (!spread) return record.notAvailable ? 'n/a' : '–';
-      return spread.rounds > 1 ? `${format(spread.median)} (${format(spread.min)}–${format(spread.max)})` : format(spread.median);
-    });
-    return `| ${record.key} | ${cells.join(' | ')} |`;
-  });
-  return [header, `| --- | ${figures.map(() => '---').join(' | ')} |`, ...rows].join('\n');
+  const split = (figure: string) => {
+    const rest = figure.slice(prefix.length).split('.');
+    return rest.length > 1 ? { setting: rest[0], name: rest.slice(1).join('.') } : { setting: '', name: rest[0] };
+  };
+  const settings = [...new Set(figures.map((figure) => split(figure).setting))];
+  const names = [...new Set(figures.map((figure) => split(figure).name))];
+  const arrow = (name: string) => (/PerSec$|achievedRate$/.test(name) ? ' ↑' : name.endsWith('Ms') ? ' ↓' : '');
+  const withSetting = settings.some(Boolean);
+  const header = `| ${withSetting ? 'setting | ' : ''}system | ${names.map((name) => name + arrow(name)).join(' | ')} |`;
+  const rows: string[] = [];
+  for (const setting of settings) {
+    // A system that could not run is named in the systems table, not given rows of n/a.
+    for (const record of records.filter((candidate) => !candidate.notAvailable)) {
+      const own = spreads(record);
+      const cells = names.map((name) => {
+        const spread = own[setting ? `${prefix}${setting}.${name}` : `${prefix}${name}`];
+        if (!spread) return '–';
+        return spread.rounds > 1 ? `${format(spread.median)} (${format(spread.min)}–${format(spread.max)})` : format(spread.median);
+      });
+      rows.push(`| ${withSetting ? `${Number(setting).toLocaleString('en-US')} | ` : ''}${record.key} | ${cells.join(' | ')} |`);
+    }
+  }
+  return [header, `| ${withSetting ? '--- | ' : ''}--- | ${names.map(() => '---').join(' | ')} |`, ...rows].join('\n');
 }
 
 /** The report as Markdown. */
