@@ -43,6 +43,18 @@ const measuredHow = `
   the dispatch rate is (unfinished at window start − unfinished at window end) / window.
 - **Ratios**: Pontoon's median over the best peer's median; above 1 means Pontoon is ahead (for
   latencies the inverse, so that above 1 is always better).
+
+## Where Pontoon is behind, and what to measure
+
+- **Cold**: every execution starts a process (here \`true\`), with its lease, its stored start
+  and its settlement; the peers call a function in a running process. \`node dist/bench/cold-path.js\`
+  shows the CPU per execution (controller, observer hosts, programs) against a bare spawn loop.
+- **On PostgreSQL**: \`node dist/bench/pg-round-trips.js [count]\` counts the statements and commits
+  per cold execution (pg_stat_statements); with PostgreSQL's durable defaults every commit waits
+  for a WAL flush to disk, as Graphile Worker's do, where SQLite's synchronous=NORMAL and Redis's
+  everysec do not flush per commit. \`--pg-settings "-c synchronous_commit=off"\` shows what that costs.
+- **Warm**: a replica (\`spec.warm\`) takes executions without a process start; until it is built
+  the warm rows say "not available".
 `;
 
 function format(value: number): string {
