@@ -195,4 +195,38 @@ describe('PostgreSQL store', { skip }, () => {
       await store.close();
     }
   });
+  it('settles a batch that mixes endings, retries and a late report as it would settle them one by one', async () => {
+    const store = await openFresh();
+    try {
+      await store.putFunction(functionDocument('mixed', { parallelism: 5 }));
+      await enqueueMany(store, 'mixed', 5);
+      const running = await store.claimExecutions({ owner: 'a', now: at(1), leaseMs: 60_000, limit: 5 });
+      // The fifth was cancelled meanwhile: its report is late.
+      await store.cancelExecution(running[4].execution.id, at(2));
+      const completions = [
+        completion(refOf(running[0]), { finishedAt: at(3), result: { n: 0 } }),
+        completion(refOf(running[1]), { status: 'failed', exitCode: 2, error: 'exit 2', finishedAt: at(3), settlement: { next: 'finish', status: 'failed' } }),
+        completion(refOf(running[2]), { status: 'failed', exitCode: 3, error: 'exit 3', finishedAt: at(3), settlement: { next: 'retry', notBefore: at(60) } }),
+        completion(refOf(running[3]), { finishedAt: at(3) }),
+        completion(refOf(running[4]), { finishedAt: at(3), result: { n: 4 } }),
+      ];
+      const steps = await Promise.all(completions.map((one) => store.completeAndClaim(one, { owner: 'a', now: at(3), leaseMs: 60_000, limit: 1 })));
+      assert.deepEqual(steps.map((step) => step.applied), [true, true, true, true, false]);
+      assert.equal(steps.flatMap((step) => step.claimed).length, 0, 'nothing ready: the retry waits for its backoff');
+      const [first, second, third, fourth, fifth] = await Promise.all(running.map((claimed) => store.getExecution(claimed.execution.id)));
+      assert.equal(first?.status, 'succeeded');
+      assert.deepEqual(first?.result, { n: 0 });
+      assert.equal(second?.status, 'failed');
+      assert.equal(second?.error, 'exit 2');
+      assert.equal(second?.attempts[0].exitCode, 2);
+      assert.equal(third?.status, 'queued');
+      assert.equal(third?.notBefore, at(60));
+      assert.equal(third?.attempts[0].status, 'failed');
+      assert.equal(fourth?.status, 'succeeded');
+      assert.equal(fifth?.status, 'cancelled');
+      assert.deepEqual(fifth?.attempts[0].lateReport, { status: 'succeeded', exitCode: 0, reason: null, error: null, result: { n: 4 } });
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -57,12 +57,73 @@ export async function completeAttempts(pool: Pool, completions: AttemptCompletio
   return transaction(pool, (client) => settleAttempts(client, completions));
 }
 
-/** completeAttempts inside a transaction the caller holds (a claim's, see claim-executions.ts). */
+/**
+ * completeAttempts inside a transaction the caller holds (a claim's, see claim-executions.ts).
+ * Attempts of distinct executions that finish (the usual batch) are settled in three statements
+ * whatever their number: lock the executions, read the attempts, update both tables. A retry or
+ * a late report takes settleAttempt's path for its own row.
+ */
 export async function settleAttempts(client: pg.PoolClient, completions: AttemptCompletion[]): Promise<Settled[]> {
-  const order = completions.map((_, index) => index).sort((a, b) => (completions[a].executionId < completions[b].executionId ? -1 : completions[a].executionId > completions[b].executionId ? 1 : a - b));
+  const ids = completions.map((completion) => completion.executionId);
+  if (completions.length < 2 || new Set(ids).size < ids.length) {
+    // Byte order, as ORDER BY id COLLATE "C" below: every batch locks executions in one order.
+    const order = completions.map((_, index) => index).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : a - b));
+    const settled = new Array<Settled>(completions.length);
+    for (const index of order) settled[index] = await settleAttempt(client, completions[index]);
+    return settled;
+  }
+  const { rows: executionRows } = await client.query<ExecutionRow>('SELECT * FROM executions WHERE id = ANY($1::text[]) ORDER BY id COLLATE "C" FOR UPDATE', [ids]);
+  const executions = new Map(executionRows.map((row) => [row.id, row]));
+  // After the locks, in a statement of its own: see settleAttempt.
+  const { rows: attemptRows } = await client.query<AttemptRow & { latest: number }>(
+    `SELECT a.*, (SELECT MAX(number) FROM attempts l WHERE l.execution_id = a.execution_id) AS latest
+     FROM attempts a JOIN unnest($1::text[], $2::int[]) AS r (execution_id, number) ON a.execution_id = r.execution_id AND a.number = r.number`,
+    [ids, completions.map((completion) => completion.attempt)],
+  );
+  const attempts = new Map(attemptRows.map((row) => [row.execution_id, row]));
   const settled = new Array<Settled>(completions.length);
-  for (const index of order) settled[index] = await settleAttempt(client, completions[index]);
+  const finishing: number[] = [];
+  for (const [index, completion] of completions.entries()) {
+    const execution = executions.get(completion.executionId);
+    const attempt = attempts.get(completion.executionId);
+    if (!execution || !attempt) throw attemptNotFound(completion);
+    if (completion.settlement.next === 'finish' && isCurrentAttempt(attempt, attempt.latest, execution)) {
+      finishing.push(index);
+      settled[index] = { applied: true, functionKey: `${execution.namespace}/${execution.function}`, requeued: false };
+    } else {
+      settled[index] = await settleAttempt(client, completion);
+    }
+  }
+  if (finishing.length > 0) await finishAttempts(client, finishing.map((index) => completions[index]));
   return settled;
+}
+
+/** Ends current attempts and their executions, as settleAttempt's last statement does, for many rows at once. */
+async function finishAttempts(client: pg.PoolClient, completions: AttemptCompletion[]): Promise<void> {
+  const column = <T>(pick: (completion: AttemptCompletion) => T) => completions.map(pick);
+  await client.query(
+    `WITH r AS (
+       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::bool[])
+         AS r (execution_id, number, status, exit_code, reason, error, finished_at, final_status, result, notified)
+     ), settled AS (
+       UPDATE attempts a SET status = r.status, exit_code = r.exit_code, reason = r.reason, error = r.error, finished_at = r.finished_at, lease_expires_at = NULL
+       FROM r WHERE a.execution_id = r.execution_id AND a.number = r.number
+     )
+     UPDATE executions e SET status = r.final_status, result = r.result::json, error = r.error, finished_at = r.finished_at, not_before = NULL, notified = r.notified
+     FROM r WHERE e.id = r.execution_id`,
+    [
+      column((c) => c.executionId),
+      column((c) => c.attempt),
+      column((c) => c.status),
+      column((c) => c.exitCode),
+      column((c) => c.reason),
+      column((c) => c.error),
+      column((c) => isoTime(c.finishedAt)),
+      column((c) => (c.settlement.next === 'finish' ? c.settlement.status : null)),
+      column((c) => storedResult(c)),
+      column((c) => c.settlement.next === 'finish' && c.settlement.notified === true),
+    ],
+  );
 }
 
 /** The fenced settlement of one attempt, inside the caller's transaction; false when it missed the fence. */
