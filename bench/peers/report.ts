@@ -129,7 +129,9 @@ export function toMarkdown(report: RunReport): string {
     }
     const ratios = ratiosToBestPeer(record, peers);
     lines.push('', `### ${record.key}`, '', '| figure | Pontoon | best peer | ratio (>1: Pontoon ahead) |', '| --- | --- | --- | --- |');
-    for (const ratio of ratios) lines.push(`| ${ratio.figure} | ${format(ratio.pontoon)} | ${format(ratio.bestPeerValue)} (${ratio.bestPeer}) | ${ratio.ratio.toFixed(2)}× |`);
+    // Two significant digits below 0.1, so that a far-behind figure still reads as a number.
+    const times = (ratio: number) => (ratio === 0 ? '0 (never started)' : ratio < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(2));
+    for (const ratio of ratios) lines.push(`| ${ratio.figure} | ${format(ratio.pontoon)} | ${format(ratio.bestPeerValue)} (${ratio.bestPeer}) | ${times(ratio.ratio)}× |`);
   }
   const errors = report.systems.flatMap((record) => record.errors.map((error) => `- ${record.key}: ${error}`));
   if (errors.length) lines.push('', '## Errors', '', ...errors);
