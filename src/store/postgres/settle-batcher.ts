@@ -27,7 +27,9 @@ import type { Pool } from './connection.js';
  * ends on an idle controller goes at once, alone, as before. After: 7.7 statements and 0.7
  * commits per execution, no NOTIFY, no lock wait; 41-70 executions/s against 20-39 before, the
  * same runs alternating. A batch's finishing attempts then settle in three statements in all
- * (settleAttempts in complete-attempt.ts): 6.3 statements per execution.
+ * (settleAttempts in complete-attempt.ts): 6.3 statements per execution. Against the SQLite
+ * store in the same run (bench:peers burn-down of 3,000, 3 rounds, medians): 238 against 309
+ * executions/s (0.77x) after, 71 against 332 (0.21x) before.
  *
  * The `freed` NOTIFY tells other controllers that a function has a free slot. It is news only
  * when the batch left one: the claim took as many as it asked for (so more may be ready) and
