@@ -55,6 +55,12 @@ async function main(): Promise<void> {
     redis = postgres = undefined;
   };
   process.once('SIGINT', () => void stopServers().then(() => process.exit(130)));
+  // An error nobody awaited (a client's 'error' event) ends the run, but not before the servers
+  // it started are stopped: they would outlive it otherwise.
+  process.once('uncaughtException', (error) => {
+    process.stderr.write(`bench:peers: ${error.stack ?? error}\n`);
+    void stopServers().then(() => process.exit(1));
+  });
 
   const all: System[] = [
     pontoonSystem('sqlite', 'cold', () => postgres!),
