@@ -36,7 +36,7 @@ Pontoon side by side with BullMQ and Graphile Worker on this machine (see README
   --workloads <list>     a subset of ${allWorkloads.join(',')}
   --systems <list>       a subset of the system keys (see the report)
   --out <dir>            where the reports go (bench/results)
-  --pg-settings <opts>   extra PostgreSQL server options, e.g. "-c synchronous_commit=off"
+  --pg-settings=<opts>   extra PostgreSQL server options, e.g. --pg-settings="-c synchronous_commit=off"
                          (default: PostgreSQL's own, durable defaults)
 `;
 

@@ -52,7 +52,7 @@ const measuredHow = `
 - **On PostgreSQL**: \`node dist/bench/pg-round-trips.js [count]\` counts the statements and commits
   per cold execution (pg_stat_statements); with PostgreSQL's durable defaults every commit waits
   for a WAL flush to disk, as Graphile Worker's do, where SQLite's synchronous=NORMAL and Redis's
-  everysec do not flush per commit. \`--pg-settings "-c synchronous_commit=off"\` shows what that costs.
+  everysec do not flush per commit. \`--pg-settings="-c synchronous_commit=off"\` shows what that costs.
 - **Warm**: a replica (\`spec.warm\`) takes executions without a process start; until it is built
   the warm rows say "not available".
 `;
