@@ -5,6 +5,9 @@
 #   scripts/pg-cluster.sh start    prints `export PONTOON_TEST_PG_URL=postgres://…` and the cluster's dir
 #   scripts/pg-cluster.sh stop DIR stops the cluster started in DIR and removes DIR
 #
+# PONTOON_PG_SETTINGS (e.g. "-c fsync=on -c synchronous_commit=on") is appended to the server's
+# options and wins over the defaults below: the peer benchmark runs PostgreSQL as users do.
+#
 # initdb refuses to run as root, so as root the cluster is made and run by the `postgres` user
 # that Debian's package creates. Binaries are found on PATH or in /usr/lib/postgresql/<ver>/bin.
 set -euo pipefail
@@ -39,7 +42,7 @@ start() {
   # fsync off: the cluster is thrown away; crash safety of PostgreSQL itself is not under test.
   # Sockets only in the cluster's own dir, TCP only on loopback.
   as_owner "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-    -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 ${PONTOON_PG_SETTINGS:-}" \
     start >/dev/null || {
     cat "$dir/server.log" >&2
     exit 1

@@ -151,4 +151,96 @@ describe('PostgreSQL store', { skip }, () => {
       for (const store of stores) await store.close();
     }
   });
+  it('settles the attempts that end together in one transaction, and claims their freed slots in the same one', async () => {
+    const schema = freshSchema();
+    const store = await openPostgresStore({ url: testPgUrl!, schema });
+    try {
+      await store.putFunction(functionDocument('short', { parallelism: 8 }));
+      await enqueueMany(store, 'short', 16);
+      const running = await store.claimExecutions({ owner: 'a', now: at(1), leaseMs: 60_000, limit: 8 });
+      assert.equal(running.length, 8);
+      const steps = await Promise.all(
+        running.map((claimed) => store.completeAndClaim(completion(refOf(claimed), { finishedAt: at(2) }), { owner: 'a', now: at(2), leaseMs: 60_000, limit: 1 })),
+      );
+      assert.deepEqual(steps.map((step) => step.applied), new Array(8).fill(true));
+      const next = steps.flatMap((step) => step.claimed);
+      assert.equal(next.length, 8, 'each freed slot was claimed again');
+      assert.equal(new Set(next.map((claimed) => claimed.execution.id)).size, 8);
+      // xmin is the transaction that last wrote a row: the first attempt to end goes alone, the
+      // seven that ended meanwhile share one transaction (one commit, one WAL flush), not seven.
+      const settledBy = await pgQuery<{ xmin: string }>(`SELECT DISTINCT xmin::text FROM "${schema}".attempts WHERE status = 'succeeded'`);
+      assert.ok(settledBy.length <= 2, `8 settlements took ${settledBy.length} transactions`);
+      const claimedBy = await pgQuery<{ xmin: string }>(`SELECT DISTINCT xmin::text FROM "${schema}".attempts WHERE status = 'running'`);
+      const settling = new Set(settledBy.map((row) => row.xmin));
+      assert.ok(
+        claimedBy.every((row) => settling.has(row.xmin)),
+        'the claims were made in the transactions that settled',
+      );
+      const counts = await store.countExecutions('default', 'short');
+      assert.equal(counts.succeeded, 8);
+      assert.equal(counts.running, 8);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails only the settlement that cannot apply when attempts end together; the others settle and claim', async () => {
+    const store = await openFresh();
+    try {
+      await store.putFunction(functionDocument('short', { parallelism: 4 }));
+      await enqueueMany(store, 'short', 8);
+      const running = await store.claimExecutions({ owner: 'a', now: at(1), leaseMs: 60_000, limit: 4 });
+      const refs = running.map(refOf);
+      refs[2] = { ...refs[2], attempt: 99 };
+      const steps = await Promise.allSettled(
+        refs.map((ref) => store.completeAndClaim(completion(ref, { finishedAt: at(2) }), { owner: 'a', now: at(2), leaseMs: 60_000, limit: 1 })),
+      );
+      assert.equal(steps[2].status, 'rejected');
+      assert.match(String((steps[2] as PromiseRejectedResult).reason), /99/);
+      for (const index of [0, 1, 3]) {
+        const step = steps[index];
+        assert.equal(step.status, 'fulfilled');
+        assert.equal((step as PromiseFulfilledResult<{ applied: boolean }>).value.applied, true);
+      }
+      const counts = await store.countExecutions('default', 'short');
+      assert.equal(counts.succeeded, 3);
+      assert.equal(counts.running, 4, 'the three freed slots were claimed again, the bad one still runs');
+    } finally {
+      await store.close();
+    }
+  });
+  it('settles a batch that mixes endings, retries and a late report as it would settle them one by one', async () => {
+    const store = await openFresh();
+    try {
+      await store.putFunction(functionDocument('mixed', { parallelism: 5 }));
+      await enqueueMany(store, 'mixed', 5);
+      const running = await store.claimExecutions({ owner: 'a', now: at(1), leaseMs: 60_000, limit: 5 });
+      // The fifth was cancelled meanwhile: its report is late.
+      await store.cancelExecution(running[4].execution.id, at(2));
+      const completions = [
+        completion(refOf(running[0]), { finishedAt: at(3), result: { n: 0 } }),
+        completion(refOf(running[1]), { status: 'failed', exitCode: 2, error: 'exit 2', finishedAt: at(3), settlement: { next: 'finish', status: 'failed' } }),
+        completion(refOf(running[2]), { status: 'failed', exitCode: 3, error: 'exit 3', finishedAt: at(3), settlement: { next: 'retry', notBefore: at(60) } }),
+        completion(refOf(running[3]), { finishedAt: at(3) }),
+        completion(refOf(running[4]), { finishedAt: at(3), result: { n: 4 } }),
+      ];
+      const steps = await Promise.all(completions.map((one) => store.completeAndClaim(one, { owner: 'a', now: at(3), leaseMs: 60_000, limit: 1 })));
+      assert.deepEqual(steps.map((step) => step.applied), [true, true, true, true, false]);
+      assert.equal(steps.flatMap((step) => step.claimed).length, 0, 'nothing ready: the retry waits for its backoff');
+      const [first, second, third, fourth, fifth] = await Promise.all(running.map((claimed) => store.getExecution(claimed.execution.id)));
+      assert.equal(first?.status, 'succeeded');
+      assert.deepEqual(first?.result, { n: 0 });
+      assert.equal(second?.status, 'failed');
+      assert.equal(second?.error, 'exit 2');
+      assert.equal(second?.attempts[0].exitCode, 2);
+      assert.equal(third?.status, 'queued');
+      assert.equal(third?.notBefore, at(60));
+      assert.equal(third?.attempts[0].status, 'failed');
+      assert.equal(fourth?.status, 'succeeded');
+      assert.equal(fifth?.status, 'cancelled');
+      assert.deepEqual(fifth?.attempts[0].lateReport, { status: 'succeeded', exitCode: 0, reason: null, error: null, result: { n: 4 } });
+    } finally {
+      await store.close();
+    }
+  });
 });

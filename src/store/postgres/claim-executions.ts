@@ -49,8 +49,17 @@ interface Candidate extends QueuePosition {
   function: string;
 }
 
-/** Locks, in a fixed order, the live functions with ready work, and returns their free slots. */
-async function lockFunctionsWithWork(client: pg.PoolClient, now: string, except: readonly FunctionRef[]): Promise<{ namespace: string; name: string; free: number }[]> {
+/**
+ * Locks, in a fixed order, the live functions with ready work (but those in `except`), and returns
+ * their free slots. `settleFirst` runs once the locks are held and before the running executions
+ * are counted, so the slots it frees count as free (see settle-batcher.ts).
+ */
+async function lockFunctionsWithWork(
+  client: pg.PoolClient,
+  now: string,
+  except: readonly FunctionRef[],
+  settleFirst?: (client: pg.PoolClient) => Promise<void>,
+): Promise<{ namespace: string; name: string; free: number }[]> {
   const { rows: locked } = await client.query<{ namespace: string; name: string; parallelism: number }>(
     // A scalar subquery with LIMIT 1, not EXISTS: the planner turns EXISTS into a hash semi-join
     // over every queued row (measured 100 ms at 200,000 queued), where this stays one seek into
@@ -67,6 +76,7 @@ async function lockFunctionsWithWork(client: pg.PoolClient, now: string, except:
      FOR NO KEY UPDATE`,
     [now, except.map((fn) => fn.namespace), except.map((fn) => fn.name)],
   );
+  await settleFirst?.(client);
   if (locked.length === 0) return [];
   // A new statement, so a new snapshot: it sees every claim that committed while we waited for the locks.
   const { rows: running } = await client.query<{ namespace: string; name: string; running: number }>(
@@ -127,13 +137,23 @@ export async function versionsOf(client: pg.PoolClient, keys: { namespace: strin
   return new Map(rows.map((row) => [`${row.namespace}/${row.name}/${row.version}`, toFunctionVersion(row)]));
 }
 
-/** Moves up to `limit` ready executions to running, best first, within each function's parallelism across controllers. */
-export async function claimExecutions(pool: Pool, options: ClaimOptions): Promise<ClaimedAttempt[]> {
+/**
+ * Moves up to `limit` ready executions to running, best first, within each function's parallelism
+ * across controllers. `settleFirst`, when given, runs in the same transaction once the function
+ * locks are held: settlements in it take execution locks after function locks, the order every
+ * claim and a function's delete follow, and its slots are free for this claim.
+ */
+export async function claimExecutions(
+  pool: Pool,
+  options: ClaimOptions,
+  settleFirst?: (client: pg.PoolClient) => Promise<void>,
+): Promise<ClaimedAttempt[]> {
   const now = isoTime(options.now);
   const leaseExpiresAt = isoAfter(now, options.leaseMs);
-  if (options.limit <= 0) return [];
+  if (options.limit <= 0 && !settleFirst) return [];
   return transaction(pool, async (client) => {
-    const functions = await lockFunctionsWithWork(client, now, options.except ?? []);
+    const functions = await lockFunctionsWithWork(client, now, options.except ?? [], settleFirst);
+    if (options.limit <= 0) return [];
     if (functions.length === 0) return [];
     const found = await candidates(
       client,

@@ -26,10 +26,9 @@ import type {
   StoredLogLine,
 } from '../store.js';
 import { cancelExecution } from './cancel-execution.js';
-import { claimExecutions } from './claim-executions.js';
 import { claimFunctionExecutions, claimFunctionExecutionsIn } from './claim-function-executions.js';
 import { completeAttempts, completeAttemptsIn } from './complete-attempts.js';
-import { completeAttempt, recordLateReport } from './complete-attempt.js';
+import { recordLateReport } from './complete-attempt.js';
 import { openPool, transaction, type ConnectionOptions, type Pool } from './connection.js';
 import { claimDeliveries, listDeliveries, listUnnotifiedExecutions, notifyExecutions, settleDelivery } from './deliveries.js';
 import { deleteFunction } from './delete-function.js';
@@ -44,6 +43,7 @@ import { migrate } from './migrate.js';
 import { readExecution } from './rows.js';
 import { deleteRule, getRule, listRules, putRule } from './rules.js';
 import { advanceSchedule, listScheduleStates } from './schedules.js';
+import { SettleBatcher } from './settle-batcher.js';
 import { WakeListener } from './wake-listener.js';
 
 /** Where and how to open a PostgreSQL store. */
@@ -64,12 +64,14 @@ export interface PostgresStoreOptions {
  */
 export class PostgresStore implements Store {
   private readonly wakeListener: WakeListener;
+  private readonly settleBatcher: SettleBatcher;
 
   constructor(
     private readonly pool: Pool,
     private readonly connection: ConnectionOptions,
   ) {
     this.wakeListener = new WakeListener(connection);
+    this.settleBatcher = new SettleBatcher(pool);
   }
 
   /** The schema this store's tables live in. */
@@ -116,7 +118,7 @@ export class PostgresStore implements Store {
   }
 
   async claimExecutions(options: ClaimOptions): Promise<ClaimedAttempt[]> {
-    return claimExecutions(this.pool, options);
+    return this.settleBatcher.claim(options);
   }
   async claimFunctionExecutions(options: FunctionClaimOptions): Promise<ClaimedAttempt[]> {
     return claimFunctionExecutions(this.pool, options);
@@ -141,13 +143,13 @@ export class PostgresStore implements Store {
     return listExpiredAttempts(this.pool, now, limit);
   }
   async completeAttempt(completion: AttemptCompletion): Promise<boolean> {
-    return completeAttempt(this.pool, completion);
+    return this.settleBatcher.complete(completion);
   }
   async completeAndClaim(completion: AttemptCompletion, claim: ClaimOptions): Promise<{ applied: boolean; claimed: ClaimedAttempt[] }> {
-    // Two transactions: one would hold the execution's row lock while the claim locks function
-    // rows, an order other controllers' claims do not follow.
-    const applied = await completeAttempt(this.pool, completion);
-    return { applied, claimed: await claimExecutions(this.pool, claim) };
+    // Two transactions (one would hold the execution's row lock while the claim locks function
+    // rows, an order other controllers' claims do not follow), shared by the attempts that end
+    // meanwhile: see settle-batcher.ts.
+    return this.settleBatcher.completeAndClaim(completion, claim);
   }
   async recordLateReport(ref: AttemptRef, report: AttemptReport): Promise<void> {
     return recordLateReport(this.pool, ref, report);

@@ -1,0 +1,32 @@
+/**
+ * Burn-down: N no-op jobs inserted in bulk, then drained. The rate is N over the time from the
+ * first insert to the moment the system's own records show none left (the completion durably
+ * recorded); the warm-up jobs run before and are not counted.
+ */
+import { performance } from 'node:perf_hooks';
+import type { System } from '../systems/system.js';
+import { drained, warmUp, type Figures } from './common.js';
+
+/** Settings of the burn-down. */
+export interface BurnDownSettings {
+  jobs: number;
+  warmUpJobs: number;
+  concurrency: number;
+  timeoutMs: number;
+}
+
+/** Runs one burn-down on a fresh instance of the system. */
+export async function burnDown(system: System, settings: BurnDownSettings): Promise<Figures> {
+  const session = await system.open(settings.concurrency, { startTimes: false, completions: false });
+  try {
+    await warmUp(session, settings.warmUpJobs);
+    const start = performance.now();
+    await session.insertMany(settings.jobs);
+    const inserted = performance.now();
+    if (!(await drained(session, settings.timeoutMs))) throw new Error(`burn-down of ${settings.jobs} jobs did not finish within ${settings.timeoutMs / 1000} s`);
+    const seconds = (performance.now() - start) / 1000;
+    return { 'burnDown.jobsPerSec': settings.jobs / seconds, 'burnDown.insertJobsPerSec': settings.jobs / ((inserted - start) / 1000) };
+  } finally {
+    await session.close();
+  }
+}

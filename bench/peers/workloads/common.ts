@@ -1,0 +1,67 @@
+/** Pieces the workloads share: waiting for a drain, percentiles, sampling. */
+import type { Session } from '../systems/system.js';
+
+/** Figures one workload measured in one round for one system, by name. */
+export type Figures = Record<string, number>;
+
+/** Sleeps. */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until the session has no job left (as the system recorded it); false on timeout. Each
+ * look costs the system a count, so it looks rarely while much is left and closely near the end.
+ */
+export async function drained(session: Session, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = await session.remaining();
+    if (left === 0) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(left > 2_000 ? 250 : left > 50 ? 50 : 5);
+  }
+}
+
+/** Inserts `count` jobs and waits for them to finish: JIT, pools and caches warmed, not measured. */
+export async function warmUp(session: Session, count: number): Promise<void> {
+  if (count <= 0) return;
+  await session.insertMany(count);
+  if (!(await drained(session, 120_000))) throw new Error(`warm-up of ${count} jobs did not finish within 120 s`);
+}
+
+/** The p-th percentile (nearest rank) of sorted numbers; Infinity sorts last and is kept. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** At most `limit` items, evenly spaced: percentiles of a uniform sample stay unbiased. */
+export function evenSample<T>(items: T[], limit: number): T[] {
+  if (items.length <= limit) return items;
+  const step = items.length / limit;
+  return Array.from({ length: limit }, (_, index) => items[Math.floor(index * step)]);
+}
+
+/**
+ * Submit-to-start latencies (ms) of the submitted jobs, from the system's own start records. A
+ * job that never started counts as Infinity, so an unsustained rate shows in the tail rather
+ * than vanishing from it.
+ */
+export async function startLatencies(session: Session, submitted: Map<string, number>, sampleLimit: number): Promise<number[]> {
+  const ids = evenSample([...submitted.keys()], sampleLimit);
+  const starts = await session.startTimes(ids);
+  return ids.map((id) => {
+    const start = starts.get(id);
+    return start === undefined ? Infinity : start - submitted.get(id)!;
+  }).sort((a, b) => a - b);
+}
+
+/** p50/p95/p99 and the share never started, under a prefix. */
+export function latencyFigures(prefix: string, sorted: number[]): Figures {
+  const unstarted = sorted.filter((value) => value === Infinity).length;
+  return {
+    [`${prefix}.p50Ms`]: percentile(sorted, 50),
+    [`${prefix}.p95Ms`]: percentile(sorted, 95),
+    [`${prefix}.p99Ms`]: percentile(sorted, 99),
+    [`${prefix}.unstartedPct`]: (100 * unstarted) / sorted.length,
+  };
+}
