@@ -1,6 +1,7 @@
 import { initial } from './001-initial.js';
 import { triggers } from './002-triggers.js';
+import { dashboardIndexes } from './005-dashboard-indexes.js';
 import type { Migration } from './migration.js';
 
 /** Every migration in order. Append only: a released migration is never edited or removed. */
-export const migrations: readonly Migration[] = [initial, triggers];
+export const migrations: readonly Migration[] = [initial, triggers, dashboardIndexes];
