@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { installBodyParsers } from './body-parsers.js';
 import type { ApiContext } from './context.js';
 import { installErrorHandling } from './errors.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
 import { executionRoutes } from './routes/executions.js';
@@ -14,6 +15,7 @@ import { logRoutes } from './routes/logs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { ruleRoutes } from './routes/rules.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { statsRoutes } from './routes/stats.js';
 
 /** Builds the HTTP API on an engine and a store; the caller listens. */
 export async function buildApi(context: ApiContext, logger: Logger): Promise<FastifyInstance> {
@@ -27,10 +29,10 @@ export async function buildApi(context: ApiContext, logger: Logger): Promise<Fas
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Pontoon API', version: '1', description: 'Register, invoke and watch functions.' },
-      tags: [{ name: 'functions' }, { name: 'executions' }, { name: 'schedules' }, { name: 'events' }, { name: 'rules' }, { name: 'health' }],
+      tags: [{ name: 'functions' }, { name: 'executions' }, { name: 'schedules' }, { name: 'events' }, { name: 'rules' }, { name: 'stats' }, { name: 'health' }],
     },
   });
-  for (const routes of [functionRoutes, invokeRoutes, executionRoutes, logRoutes, healthRoutes, metricsRoutes, scheduleRoutes, eventRoutes, ruleRoutes, deliveryRoutes]) {
+  for (const routes of [functionRoutes, invokeRoutes, executionRoutes, logRoutes, healthRoutes, metricsRoutes, scheduleRoutes, eventRoutes, ruleRoutes, deliveryRoutes, statsRoutes, dashboardRoutes]) {
     await app.register(async (scope) => routes(scope, context));
   }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
