@@ -66,4 +66,7 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+// The page's static "Loading…" goes: render would keep it beside the app.
+root.textContent = '';
+render(<App />, root);
