@@ -9,19 +9,25 @@ import { formatAgo, formatMs, formatPercent } from '../format.js';
 import { usePolling } from '../polling.js';
 import { href } from '../router.js';
 
-/** Everything the functions view shows, read in parallel. */
-interface FunctionsData {
-  functions: FunctionResource[];
-  schedules: ScheduleView[];
-  stats: Map<string, FunctionStats>;
-  recent: Map<string, Execution[]>;
+/** What the table itself needs: the functions and their schedules, both cheap to read. */
+async function loadFunctions(): Promise<{ functions: FunctionResource[]; schedules: ScheduleView[] }> {
+  const api = client();
+  const [functions, schedules] = await Promise.all([api.listFunctions(), api.listSchedules()]);
+  return { functions, schedules };
 }
 
-async function loadFunctions(): Promise<FunctionsData> {
+/**
+ * The last hour's stats and each function's last executions, read apart from the table so the
+ * view is usable before they arrive: with tens of thousands of executions in the hour, the stats
+ * are the slowest read of the page (bench/dashboard.ts).
+ */
+async function loadActivity(names: string[]): Promise<{ stats: Map<string, FunctionStats>; recent: Map<string, Execution[]> }> {
   const api = client();
-  const [functions, schedules, stats] = await Promise.all([api.listFunctions(), api.listSchedules(), api.functionStats()]);
-  const recent = await Promise.all(functions.map(async (fn) => [fn.metadata.name, (await api.listExecutions({ function: fn.metadata.name, limit: 5 })).items] as const));
-  return { functions, schedules, stats: new Map(stats.items.map((item) => [item.function, item])), recent: new Map(recent) };
+  const [stats, recent] = await Promise.all([
+    api.functionStats(),
+    Promise.all(names.map(async (name) => [name, (await api.listExecutions({ function: name, limit: 5 })).items] as const)),
+  ]);
+  return { stats: new Map(stats.items.map((item) => [item.function, item])), recent: new Map(recent) };
 }
 
 /** Warm replicas as the API reports them, when it does (spec.warm and status.warm). */
@@ -38,7 +44,14 @@ function triggersOf(fn: FunctionResource): string[] {
   return triggers.map((trigger) => `CloudEvent ${typeof trigger.cloudevent?.type === 'string' ? trigger.cloudevent.type : JSON.stringify(trigger.cloudevent?.type ?? {})}`);
 }
 
-function StatsCells({ stats }: { stats: FunctionStats | undefined }) {
+function StatsCells({ stats, loading }: { stats: FunctionStats | undefined; loading: boolean }) {
+  if (loading) {
+    return (
+      <td colSpan={4} class="muted" aria-busy="true">
+        reading the last hour…
+      </td>
+    );
+  }
   const ended = stats ? stats.succeeded + stats.failed + stats.timedOut + stats.cancelled : 0;
   return (
     <>
@@ -55,6 +68,8 @@ function StatsCells({ stats }: { stats: FunctionStats | undefined }) {
 /** Every function of the namespace: how it runs, when it fires, how its last hour went. */
 export function FunctionsView() {
   const { data, error, refresh } = usePolling(loadFunctions, 'functions', 5000);
+  const names = (data?.functions ?? []).map((fn) => fn.metadata.name);
+  const activity = usePolling(() => loadActivity(names), names.join(','), 5000, data !== undefined);
   const [dialog, setDialog] = useState<{ kind: 'deploy' } | { kind: 'invoke'; name: string } | undefined>(undefined);
   return (
     <section aria-labelledby="functions-title">
@@ -64,7 +79,7 @@ export function FunctionsView() {
           Deploy a spec…
         </button>
       </header>
-      <ErrorNotice error={error} />
+      <ErrorNotice error={error ?? activity.error} />
       {!data && !error && <p class="loading">Loading…</p>}
       {data && data.functions.length === 0 && <p>No functions yet: deploy a spec to begin.</p>}
       {data && data.functions.length > 0 && (
@@ -117,10 +132,10 @@ export function FunctionsView() {
                     <td class="num">
                       {fn.status.queued} / {fn.status.running}
                     </td>
-                    <StatsCells stats={data.stats.get(name)} />
+                    <StatsCells stats={activity.data?.stats.get(name)} loading={!activity.data} />
                     <td>
                       <ul class="recent">
-                        {(data.recent.get(name) ?? []).map((execution) => (
+                        {(activity.data?.recent.get(name) ?? []).map((execution) => (
                           <li key={execution.id}>
                             <a href={href(`executions/${execution.id}`)} title={`${execution.id}, ${formatAgo(execution.createdAt)}`}>
                               <StatusBadge status={execution.status} />

@@ -30,13 +30,11 @@ export function executionSeries(db: Db, query: SeriesQuery): SeriesBucket[] {
   ).all(...bucketArgs, ...scope, ...window) as CountRow[];
   const ranks = sql(
     db,
-    `WITH ranked AS (
-       SELECT ${bucketOf('finished_at')} AS key, ${durationMs} AS ms,
-              ROW_NUMBER() OVER (PARTITION BY ${bucketOf('finished_at')} ORDER BY ${durationMs}) AS rank,
-              COUNT(*) OVER (PARTITION BY ${bucketOf('finished_at')}) AS n
-       FROM executions WHERE ${inWindow('finished_at')} AND started_at IS NOT NULL)
+    `WITH durations AS (
+       SELECT ${bucketOf('finished_at')} AS key, ${durationMs} AS ms FROM executions WHERE ${inWindow('finished_at')} AND started_at IS NOT NULL),
+     ranked AS (SELECT key, ms, ROW_NUMBER() OVER (PARTITION BY key ORDER BY ms) AS rank, COUNT(*) OVER (PARTITION BY key) AS n FROM durations)
      SELECT key, rank, n, ms FROM ranked WHERE ${percentileRanks}`,
-  ).all(...bucketArgs, ...bucketArgs, ...bucketArgs, ...scope, ...window) as RankRow[];
+  ).all(...bucketArgs, ...scope, ...window) as RankRow[];
   // Waiting at `since`: created before it and either still waiting now, or left at or after it.
   const leftLater = sql(db, `SELECT COUNT(*) AS count FROM executions WHERE namespace = ? ${ofFunction} AND ${dequeuedAt} >= ? AND created_at < ?`).get(
     ...scope, query.since, query.since,

@@ -16,11 +16,8 @@ export function functionStats(db: Db, namespace: string, window: TimeWindow): Fu
   const counts = sql(db, `SELECT function AS key, status, COUNT(*) AS count FROM executions WHERE ${ended} GROUP BY function, status`).all(...values) as CountRow[];
   const ranks = sql(
     db,
-    `WITH ranked AS (
-       SELECT function AS key, ${durationMs} AS ms,
-              ROW_NUMBER() OVER (PARTITION BY function ORDER BY ${durationMs}) AS rank,
-              COUNT(*) OVER (PARTITION BY function) AS n
-       FROM executions WHERE ${ended} AND started_at IS NOT NULL)
+    `WITH durations AS (SELECT function AS key, ${durationMs} AS ms FROM executions WHERE ${ended} AND started_at IS NOT NULL),
+     ranked AS (SELECT key, ms, ROW_NUMBER() OVER (PARTITION BY key ORDER BY ms) AS rank, COUNT(*) OVER (PARTITION BY key) AS n FROM durations)
      SELECT key, rank, n, ms FROM ranked WHERE ${percentileRanks}`,
   ).all(...values) as RankRow[];
   return assembleFunctionStats(counts, ranks);
