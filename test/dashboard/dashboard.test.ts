@@ -49,6 +49,19 @@ describe('the dashboard, in a real Chromium', { skip }, () => {
     assert.ok(requested.some((url) => url.endsWith('/main.js')));
   });
 
+  it('is reachable from the keyboard: Tab reaches the deploy button, Enter opens its dialog, Escape closes it', async () => {
+    let focused = '';
+    for (let presses = 0; presses < 20 && focused !== 'Deploy a spec…'; presses++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    }
+    assert.equal(focused, 'Deploy a spec…');
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  });
+
   it('shows the API’s own error when a deployed spec is invalid, and deploys a valid one', async () => {
     await page.getByRole('button', { name: 'Deploy a spec…' }).click();
     const dialog = page.getByRole('dialog');
