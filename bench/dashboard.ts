@@ -10,24 +10,33 @@
  *   click to the next page rendered;
  * - over HTTP: a page of 50 of the executions listing with each filter, following cursors;
  * - the stats and series routes the Functions and Charts views call.
- *   node dist/bench/dashboard.js [executions] [rounds]
+ * With a postgres:// URL as third argument, the store is a fresh schema of that database instead.
+ *   node dist/bench/dashboard.js [executions] [rounds] [sqlite|postgres://…]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openPostgresStore } from '../src/store/postgres/postgres-store.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../src/store/store.js';
 import { launchBrowser } from '../test/dashboard/browser.js';
 import { deployCommand, percentile, startBenchServer, type BenchServer } from './lib/server.js';
 import { median } from './lib/stats.js';
 
 const [total, rounds] = [Number(process.argv[2] ?? 100_000), Number(process.argv[3] ?? 10)];
+const storeChoice = process.argv[4] ?? 'sqlite';
+const schema = `bench_dashboard_${randomBytes(4).toString('hex')}`;
+/** The `--store` of the server: sqlite, or the URL with a fresh schema. */
+const storeFlag = storeChoice === 'sqlite' ? 'sqlite' : `${storeChoice}${storeChoice.includes('?') ? '&' : '?'}schema=${schema}`;
 const functions = ['report', 'export', 'thumbnail', 'sync', 'billing'];
 const spanMs = 2 * 3_600_000;
 const batch = 1000;
 
 /** Fills the data dir's store with `total` ended executions spread over the last two hours. */
 async function fill(dataDir: string): Promise<void> {
-  const store = openSqliteStore({ file: join(dataDir, 'pontoon.db') });
+  const store: Store = storeFlag === 'sqlite' ? openSqliteStore({ file: join(dataDir, 'pontoon.db') }) : await openPostgresStore({ url: storeFlag });
   try {
     const start = Date.now() - spanMs;
     for (let done = 0; done < total; done += batch) {
@@ -92,14 +101,14 @@ async function pageTimes(server: BenchServer, filter: string, pages: number): Pr
 
 export async function dashboard(): Promise<Record<string, unknown>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pontoon-bench-dashboard-'));
-  let server = await startBenchServer([], { dataDir });
+  let server = await startBenchServer(['--store', storeFlag], { dataDir });
   try {
     for (const name of functions) await deployCommand(server, name, ['true'], { parallelism: 1000 });
     await server.stop();
     const filled = performance.now();
     await fill(dataDir);
     const fillSeconds = round((performance.now() - filled) / 1000);
-    server = await startBenchServer([], { dataDir });
+    server = await startBenchServer(['--store', storeFlag], { dataDir });
 
     const hourAgo = encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString());
     const listing: Record<string, unknown> = {};
@@ -147,6 +156,7 @@ export async function dashboard(): Promise<Record<string, unknown>> {
       }
     }
     return {
+      store: storeFlag === 'sqlite' ? 'sqlite' : 'postgres',
       executions: total,
       fillSeconds,
       firstViewInteractiveInChromium: summary(firstViewSamples),
@@ -161,6 +171,12 @@ export async function dashboard(): Promise<Record<string, unknown>> {
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    if (storeFlag !== 'sqlite') {
+      const client = new pg.Client({ connectionString: storeChoice });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    }
   }
 }
 
