@@ -1,5 +1,4 @@
-import { useState } from 'preact/hooks';
-import { parse } from 'yaml';
+import { useEffect, useState } from 'preact/hooks';
 import { client } from '../api.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 
@@ -13,8 +12,12 @@ spec:
   timeout: 30s
 `;
 
-/** metadata.name of a YAML document, when it parses and has one; the server judges the rest. */
-function nameIn(yaml: string): string | undefined {
+/**
+ * metadata.name of a YAML document, when it parses and has one; the server judges the rest. The
+ * YAML parser is half the dashboard's code, so it loads when a deploy dialog first opens.
+ */
+async function nameIn(yaml: string): Promise<string | undefined> {
+  const { parse } = await import('yaml');
   try {
     const name = (parse(yaml) as { metadata?: { name?: unknown } } | null)?.metadata?.name;
     return typeof name === 'string' ? name : undefined;
@@ -27,7 +30,15 @@ function nameIn(yaml: string): string | undefined {
 export function DeployDialog({ onClose, onDeployed }: { onClose: () => void; onDeployed: () => void }) {
   const [yaml, setYaml] = useState(example);
   const [typedName, setTypedName] = useState<string | undefined>(undefined);
-  const name = typedName ?? nameIn(yaml) ?? '';
+  const [parsedName, setParsedName] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    let stale = false;
+    void nameIn(yaml).then((found) => stale || setParsedName(found));
+    return () => {
+      stale = true;
+    };
+  }, [yaml]);
+  const name = typedName ?? parsedName ?? '';
   const deploy = async () => {
     if (!name) throw new Error('give the function a name (metadata.name, or the field above)');
     await client().deployFunctionYaml(name, yaml);
