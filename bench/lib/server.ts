@@ -18,9 +18,9 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts `pontoon up` with extra flags and resolves once it prints its URL. */
-export async function startBenchServer(flags: string[] = []): Promise<BenchServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'pontoon-bench-'));
+/** Starts `pontoon up` with extra flags and resolves once it prints its URL; on a given data dir, kept at stop. */
+export async function startBenchServer(flags: string[] = [], options: { dataDir?: string } = {}): Promise<BenchServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pontoon-bench-'));
   const child: ChildProcess = spawn(process.execPath, [cli, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...flags], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -58,7 +58,7 @@ export async function startBenchServer(flags: string[] = []): Promise<BenchServe
     async stop() {
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

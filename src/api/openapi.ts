@@ -42,7 +42,7 @@ export const openapiOptions = {
   openapi: {
     openapi: '3.1.0',
     info: { title: 'Pontoon API', version: '1', description: 'Register, invoke and watch functions.' },
-    tags: [{ name: 'functions' }, { name: 'executions' }, { name: 'schedules' }, { name: 'events' }, { name: 'rules' }, { name: 'health' }],
+    tags: [{ name: 'functions' }, { name: 'executions' }, { name: 'schedules' }, { name: 'events' }, { name: 'rules' }, { name: 'stats' }, { name: 'health' }],
   },
   // Every GET answers HEAD too (fastify adds the route): the document says so.
   exposeHeadRoutes: true,

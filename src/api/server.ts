@@ -5,6 +5,7 @@ import { installBodyParsers } from './body-parsers.js';
 import type { ApiContext } from './context.js';
 import { answerUnservedMethods, clientErrorHandler, frameworkErrors, installErrorHandling, maxParamLength } from './errors.js';
 import { requestValidatorCompiler } from './request-validation.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
 import { executionRoutes } from './routes/executions.js';
@@ -16,6 +17,7 @@ import { logRoutes } from './routes/logs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { ruleRoutes } from './routes/rules.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { statsRoutes } from './routes/stats.js';
 
 /** Builds the HTTP API on an engine and a store; the caller listens. */
 export async function buildApi(context: ApiContext, logger: Logger): Promise<FastifyInstance> {
@@ -32,7 +34,7 @@ export async function buildApi(context: ApiContext, logger: Logger): Promise<Fas
   installErrorHandling(app, context.payloadLimit);
   await app.register(swagger, openapiOptions);
   const addMethodNotAllowedRoutes = answerUnservedMethods(app);
-  for (const routes of [functionRoutes, invokeRoutes, executionRoutes, logRoutes, healthRoutes, metricsRoutes, scheduleRoutes, eventRoutes, ruleRoutes, deliveryRoutes]) {
+  for (const routes of [functionRoutes, invokeRoutes, executionRoutes, logRoutes, healthRoutes, metricsRoutes, scheduleRoutes, eventRoutes, ruleRoutes, deliveryRoutes, statsRoutes, dashboardRoutes]) {
     await app.register(async (scope) => routes(scope, context));
   }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

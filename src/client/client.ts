@@ -7,11 +7,16 @@ import type {
   DeployResult,
   ExecutionFilter,
   ExecutionPage,
+  ExecutionSeries,
+  FunctionStatsPage,
   FunctionDocumentInput,
   FunctionResource,
   InvokeOptions,
   InvokeResult,
   LogPage,
+  ScheduleView,
+  SeriesOptions,
+  StatsWindow,
 } from './types.js';
 
 /** Where the client talks to, and in which namespace. */
@@ -44,6 +49,15 @@ export class PontoonClient {
   /** Deploys a Function document as a new version (creating the function if it is new). */
   async deployFunction(name: string, document: FunctionDocumentInput): Promise<DeployResult> {
     const response = await this.send<FunctionResource>({ method: 'PUT', path: this.functionPath(name), body: document });
+    return { function: response.body, created: response.status === 201 };
+  }
+
+  /**
+   * Deploys a Function document written in YAML, sent as is: the server parses and validates it,
+   * so its errors name the document's own fields.
+   */
+  async deployFunctionYaml(name: string, yaml: string): Promise<DeployResult> {
+    const response = await this.send<FunctionResource>({ method: 'PUT', path: this.functionPath(name), text: { contentType: 'application/yaml', content: yaml } });
     return { function: response.body, created: response.status === 201 };
   }
 
@@ -94,7 +108,8 @@ export class PontoonClient {
 
   /** Lists one page of executions, newest first. */
   async listExecutions(filter: ExecutionFilter = {}): Promise<ExecutionPage> {
-    const query = { function: filter.function, status: filter.status, limit: filter.limit, cursor: filter.cursor };
+    const { function: fn, status, limit, cursor, createdSince, createdBefore } = filter;
+    const query = { function: fn, status, limit, cursor, createdSince, createdBefore };
     return (await this.send<ExecutionPage>({ method: 'GET', path: `${this.namespacePath()}/executions`, query })).body;
   }
 
@@ -120,6 +135,24 @@ export class PontoonClient {
    */
   followLogs(id: string, options: FollowLogsOptions = {}): LogFollower {
     return new LogFollower(this.url, `${this.executionPath(id)}/logs`, options);
+  }
+
+  /** The cron schedules of this namespace's functions, with their next fire times. */
+  async listSchedules(fn?: string): Promise<ScheduleView[]> {
+    const path = `${this.namespacePath()}/schedules`;
+    return (await this.send<{ items: ScheduleView[] }>({ method: 'GET', path, query: { function: fn } })).body.items;
+  }
+
+  /** How each function's executions that ended in a window (default: the last hour) ended, and took. */
+  async functionStats(window: StatsWindow = {}): Promise<FunctionStatsPage> {
+    const query = { since: window.since, until: window.until };
+    return (await this.send<FunctionStatsPage>({ method: 'GET', path: `${this.namespacePath()}/stats/functions`, query })).body;
+  }
+
+  /** Throughput, failures, durations and queue depth over a window, in buckets. */
+  async executionSeries(options: SeriesOptions = {}): Promise<ExecutionSeries> {
+    const query = { since: options.since, until: options.until, function: options.function, bucket: options.bucket };
+    return (await this.send<ExecutionSeries>({ method: 'GET', path: `${this.namespacePath()}/stats/series`, query })).body;
   }
 
   /** The Function JSON Schema the server validates against. */

@@ -8,6 +8,8 @@ export interface ApiRequest {
   headers?: Record<string, string | undefined>;
   /** A JSON value to send; `undefined` sends no body at all. */
   body?: unknown;
+  /** A body sent as is, such as a YAML document; takes the place of `body`. */
+  text?: { contentType: string; content: string };
   signal?: AbortSignal;
 }
 
@@ -47,7 +49,10 @@ export async function openRequest(baseUrl: string, request: ApiRequest, accept: 
     if (value !== undefined) headers[name] = value;
   }
   let body: string | undefined;
-  if (request.body !== undefined) {
+  if (request.text !== undefined) {
+    body = request.text.content;
+    headers['content-type'] = request.text.contentType;
+  } else if (request.body !== undefined) {
     body = JSON.stringify(request.body);
     headers['content-type'] = 'application/json';
   }

@@ -69,6 +69,10 @@ export interface ExecutionFilter {
   status?: ExecutionStatus;
   limit?: number;
   cursor?: string;
+  /** Only executions created at or after this ISO time. */
+  createdSince?: string;
+  /** Only executions created before this ISO time. */
+  createdBefore?: string;
 }
 
 /** Options of one invocation. */
@@ -126,3 +130,56 @@ export interface ScheduleView {
 
 /** Execution statuses that are never left; the CLI and dashboard stop waiting on these. */
 export const finalExecutionStatuses: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
+
+/** A time window of ISO timestamps; the server's default is the hour up to now. */
+export interface StatsWindow {
+  since?: string;
+  until?: string;
+}
+
+/** How one function's executions that ended in a window ended, and how long they took (first start to end). */
+export interface FunctionStats {
+  function: string;
+  succeeded: number;
+  failed: number;
+  timedOut: number;
+  cancelled: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+}
+
+/** The stats of every function that had an execution end in the window. */
+export interface FunctionStatsPage {
+  since: string;
+  until: string;
+  items: FunctionStats[];
+}
+
+/** One bucket of a series: creations, endings, durations, and the queue depth at its end. */
+export interface SeriesBucket {
+  start: string;
+  created: number;
+  succeeded: number;
+  failed: number;
+  timedOut: number;
+  cancelled: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  /** Executions waiting for their first attempt at the bucket's end. */
+  queueDepth: number;
+}
+
+/** What a series asks for: a window, a bucket width (`10s`, `1m`) and optionally one function. */
+export interface SeriesOptions extends StatsWindow {
+  function?: string;
+  bucket?: string;
+}
+
+/** A series as the API answers it. */
+export interface ExecutionSeries {
+  since: string;
+  until: string;
+  bucketMs: number;
+  items: SeriesBucket[];
+}

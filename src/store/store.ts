@@ -36,6 +36,10 @@ export interface ExecutionQuery {
   limit: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
   cursor?: string;
+  /** Only executions created at or after this ISO time. */
+  createdSince?: string;
+  /** Only executions created before this ISO time. */
+  createdBefore?: string;
 }
 
 /** One page of executions. */
@@ -138,6 +142,49 @@ export interface AttemptCompletion extends AttemptRef {
   settlement: AttemptSettlement;
 }
 
+/** A time window [since, until) of ISO timestamps. */
+export interface TimeWindow {
+  since: string;
+  until: string;
+}
+
+/** How the executions of one function that ended in a window ended, and how long they took. */
+export interface FunctionStats {
+  function: string;
+  succeeded: number;
+  failed: number;
+  timedOut: number;
+  cancelled: number;
+  /** Nearest-rank percentiles of first start to end, in ms, over those that started; null when none did. */
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+}
+
+/** A time series of a namespace's executions, or of one function's, in fixed-width buckets. */
+export interface SeriesQuery extends TimeWindow {
+  namespace: string;
+  function?: string;
+  bucketMs: number;
+}
+
+/** One bucket [start, start + bucketMs) of a series. */
+export interface SeriesBucket {
+  start: string;
+  /** Executions created in the bucket. */
+  created: number;
+  /** Executions that ended in the bucket, by how. */
+  succeeded: number;
+  failed: number;
+  timedOut: number;
+  cancelled: number;
+  /** Nearest-rank percentiles of first start to end (ms) of those that ended in the bucket. */
+  p50Ms: number | null;
+  p95Ms: number | null;
+  /** Executions created and not yet started (nor ended) at the bucket's end. */
+  queueDepth: number;
+}
+
 /** Counts by execution status, for readiness, metrics and the benchmarks. */
 export type StatusCounts = Record<ExecutionStatus, number>;
 
@@ -235,6 +282,13 @@ export interface Store extends TriggerStore {
    * many index steps as it has queued and running, however long its history.
    */
   countExecutions(namespace?: string, fn?: string, statuses?: readonly ExecutionStatus[]): Promise<StatusCounts>;
+  /** Per function of a namespace, how its executions that ended in the window ended and took; by name. */
+  functionStats(namespace: string, window: TimeWindow): Promise<FunctionStats[]>;
+  /**
+   * Throughput, failures, durations and queue depth in buckets over a window. The queue depth is
+   * of executions waiting for their first attempt (a retry waiting out its backoff is not counted).
+   */
+  executionSeries(query: SeriesQuery): Promise<SeriesBucket[]>;
   /**
    * Optional, for stores shared by several controllers: calls `listener` when work may have
    * become claimable (enqueued, requeued, a slot freed), possibly by another controller. Only a

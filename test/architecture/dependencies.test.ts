@@ -20,7 +20,7 @@ function forbiddenImports(layer: string, allowed: string[], exceptions: string[]
 
 describe('the dependency direction', () => {
   before(async () => {
-    const result = await madge(`${root}src`, { fileExtensions: ['ts'], tsConfig: `${root}tsconfig.json` });
+    const result = await madge(`${root}src`, { fileExtensions: ['ts', 'tsx'], tsConfig: `${root}tsconfig.json` });
     graph = result.obj();
     cycles = result.circular();
   });
@@ -37,6 +37,11 @@ describe('the dependency direction', () => {
   it('lets the CLI reach Pontoon only through the API client (and `up` the server it starts)', () => {
     assert.deepEqual(forbiddenImports('cli', ['cli', 'client', 'domain'], ['cli/commands/up.ts -> app/start.ts', 'cli/commands/up.ts -> kubernetes/up-flags.ts', 'cli/commands/up.ts -> app/log-format.ts']), []);
     assert.deepEqual(forbiddenImports('client', ['client', 'domain']), []);
+  });
+
+  it('lets the dashboard reach Pontoon only through the API client', () => {
+    assert.ok(Object.keys(graph).some((module) => module.startsWith('dashboard/views/')), 'the dashboard was read');
+    assert.deepEqual(forbiddenImports('dashboard', ['dashboard', 'client']), []);
   });
 
   it('keeps the store and the executors below the engine and the API', () => {

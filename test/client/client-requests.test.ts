@@ -41,6 +41,8 @@ describe('PontoonClient requests and error mapping', () => {
         reply.status(201).send({ metadata: { name: 'primes', namespace: 'team-a', version: 1 } }),
       );
       app.get('/v1/namespaces/team-a/executions', async () => ({ items: [execution], nextCursor: 'c2' }));
+      app.get('/v1/namespaces/team-a/stats/functions', async () => ({ since: 's', until: 'u', items: [] }));
+      app.get('/v1/namespaces/team-a/stats/series', async () => ({ since: 's', until: 'u', bucketMs: 60_000, items: [] }));
       app.get('/v1/namespaces/team-a/executions/gone', async (_request, reply) => reply.status(502).type('text/plain').send('Bad Gateway from a proxy'));
     });
     app = server.app;
@@ -48,6 +50,24 @@ describe('PontoonClient requests and error mapping', () => {
   });
 
   after(() => app.close());
+
+  it('sends a YAML spec as is, and the dashboard’s windows and filters as query', async () => {
+    const yaml = 'apiVersion: pontoon.dev/v1\nkind: Function\nmetadata: {name: primes}\n';
+    const deployed = await client.deployFunctionYaml('primes', yaml);
+    assert.equal(deployed.created, true);
+    assert.equal(seen.at(-1)!.headers['content-type'], 'application/yaml');
+    assert.equal(seen.at(-1)!.body, yaml);
+
+    await client.listExecutions({ function: 'primes', createdSince: '2030-01-01T00:00:00.000Z', createdBefore: '2030-01-02T00:00:00.000Z', limit: 50 });
+    assert.equal(
+      seen.at(-1)!.url,
+      '/v1/namespaces/team-a/executions?function=primes&limit=50&createdSince=2030-01-01T00%3A00%3A00.000Z&createdBefore=2030-01-02T00%3A00%3A00.000Z',
+    );
+    assert.deepEqual(await client.functionStats({ since: '2030-01-01T00:00:00.000Z' }), { since: 's', until: 'u', items: [] });
+    assert.equal(seen.at(-1)!.url, '/v1/namespaces/team-a/stats/functions?since=2030-01-01T00%3A00%3A00.000Z');
+    assert.equal((await client.executionSeries({ function: 'primes', bucket: '1m' })).bucketMs, 60_000);
+    assert.equal(seen.at(-1)!.url, '/v1/namespaces/team-a/stats/series?function=primes&bucket=1m');
+  });
 
   it('sends the input as a JSON body, wait and priority as query, the idempotency key as a header', async () => {
     const answer = await client.invoke('primes', [1, 100], { wait: '30s', priority: 7, idempotencyKey: 'k-1' });

@@ -4,6 +4,7 @@ import { batchSpecs } from './conformance/batches.js';
 import { cancelSpecs } from './conformance/cancel.js';
 import { claimSpecs } from './conformance/claim.js';
 import { completionSpecs } from './conformance/completion.js';
+import { dashboardSpecs } from './conformance/dashboard.js';
 import { enqueueSpecs } from './conformance/enqueue.js';
 import { functionSpecs } from './conformance/functions.js';
 import { leaseSpecs } from './conformance/leases.js';
@@ -27,5 +28,6 @@ export function runStoreConformance(adapterName: string, open: () => Promise<Sto
     logSpecs(open);
     listingSpecs(open);
     triggerSpecs(open);
+    dashboardSpecs(open);
   });
 }

@@ -18,7 +18,7 @@ export async function findExecution(context: ApiContext, ns: string, id: string)
 
 /** Routes that list, read and cancel executions. */
 export async function executionRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
-  app.get<{ Params: { ns: string }; Querystring: { function?: string; status?: ExecutionStatus; limit: number; cursor?: string } }>(
+  app.get<{ Params: { ns: string }; Querystring: { function?: string; status?: ExecutionStatus; limit: number; cursor?: string; createdSince?: string; createdBefore?: string } }>(
     '/v1/namespaces/:ns/executions',
     {
       schema: {
@@ -33,6 +33,8 @@ export async function executionRoutes(app: FastifyInstance, context: ApiContext)
             status: { enum: ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled'] },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
             cursor: { type: 'string', pattern: cursorPattern, description: 'the nextCursor of the previous page' },
+            createdSince: { type: 'string', format: 'date-time', description: 'only executions created at or after this time' },
+            createdBefore: { type: 'string', format: 'date-time', description: 'only executions created before this time' },
           },
         },
         response: {
@@ -41,7 +43,12 @@ export async function executionRoutes(app: FastifyInstance, context: ApiContext)
         },
       },
     },
-    async (request) => context.store.listExecutions({ namespace: request.params.ns, ...request.query }),
+    async (request) => {
+      const { createdSince, createdBefore, ...filters } = request.query;
+      // The store compares the stored form (toISOString's); any offset a caller sent is normalised.
+      const iso = (time: string | undefined) => (time === undefined ? undefined : new Date(time).toISOString());
+      return context.store.listExecutions({ namespace: request.params.ns, ...filters, createdSince: iso(createdSince), createdBefore: iso(createdBefore) });
+    },
   );
 
   app.get<{ Params: ExecutionPath }>(

@@ -90,7 +90,7 @@ export function upCommand(): Command {
       } catch (thrown) {
         throw new CliError(`cannot start Pontoon: ${asError(thrown).message}`);
       }
-      process.stdout.write(`Pontoon is up at ${running.url} (data in ${options.dataDir}); Ctrl-C stops it\n`);
+      process.stdout.write(`Pontoon is up at ${running.url}: the dashboard at /, the API under /v1 (data in ${options.dataDir}); Ctrl-C stops it\n`);
       stopOnSignal(running);
     });
 }

@@ -15,6 +15,8 @@ export async function listExecutions(db: Db, query: ExecutionQuery): Promise<Exe
   const filters = ['e.namespace = $1'];
   if (query.function !== undefined) filters.push(`e.function = $${values.push(query.function)}`);
   if (query.status !== undefined) filters.push(`e.status = $${values.push(query.status)}`);
+  if (query.createdSince !== undefined) filters.push(`e.created_at >= $${values.push(query.createdSince)}`);
+  if (query.createdBefore !== undefined) filters.push(`e.created_at < $${values.push(query.createdBefore)}`);
   filters.push(`e.seq < $${values.push(before)}`);
   const limit = `$${values.push(query.limit + 1)}`;
   const rows = await selectExecutions(db, filters.join(' AND '), values, `ORDER BY e.seq DESC LIMIT ${limit}`);

@@ -24,6 +24,10 @@ import type {
   StatusCounts,
   Store,
   StoredLogLine,
+  FunctionStats,
+  SeriesBucket,
+  SeriesQuery,
+  TimeWindow,
 } from '../store.js';
 import { cancelExecution } from './cancel-execution.js';
 import { claimFunctionExecutions, claimFunctionExecutionsIn } from './claim-function-executions.js';
@@ -36,6 +40,8 @@ import { enqueueExecutions } from './enqueue-executions.js';
 import { getFunction, listFunctions, putFunction } from './functions.js';
 import { LeaderLock } from './leader-lock.js';
 import { countExecutions, listExecutions } from './list-executions.js';
+import { executionSeries } from './execution-series.js';
+import { functionStats } from './function-stats.js';
 import { appendLogs, readLogs } from './logs.js';
 import { adoptAttempts } from './adopt-attempts.js';
 import { listExpiredAttempts, renewLeases } from './leases.js';
@@ -165,6 +171,12 @@ export class PostgresStore implements Store {
     return readLogs(this.pool, executionId, options);
   }
 
+  async functionStats(namespace: string, window: TimeWindow): Promise<FunctionStats[]> {
+    return functionStats(this.pool, namespace, window);
+  }
+  async executionSeries(query: SeriesQuery): Promise<SeriesBucket[]> {
+    return executionSeries(this.pool, query);
+  }
   async countExecutions(namespace?: string, fn?: string, statuses?: readonly ExecutionStatus[]): Promise<StatusCounts> {
     return countExecutions(this.pool, namespace, fn, statuses);
   }

@@ -13,8 +13,17 @@ export function listExecutions(db: Db, query: ExecutionQuery): ExecutionPage {
   const before = query.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeCursor(query.cursor);
   // One statement per filter combination rather than `(? IS NULL OR …)`, which the planner
   // cannot match to an index.
-  const filters = ['namespace = ?', query.function !== undefined && 'function = ?', query.status !== undefined && 'status = ?', 'seq < ?'];
-  const values = [query.namespace, query.function, query.status, before, query.limit + 1].filter((value) => value !== undefined);
+  const filters = [
+    'namespace = ?',
+    query.function !== undefined && 'function = ?',
+    query.status !== undefined && 'status = ?',
+    query.createdSince !== undefined && 'created_at >= ?',
+    query.createdBefore !== undefined && 'created_at < ?',
+    'seq < ?',
+  ];
+  const values = [query.namespace, query.function, query.status, query.createdSince, query.createdBefore, before, query.limit + 1].filter(
+    (value) => value !== undefined,
+  );
   const rows = sql(
     db,
     `SELECT * FROM executions WHERE ${filters.filter(Boolean).join(' AND ')} ORDER BY seq DESC LIMIT ?`,

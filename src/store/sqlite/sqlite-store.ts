@@ -16,6 +16,10 @@ import type {
   StatusCounts,
   Store,
   StoredLogLine,
+  FunctionStats,
+  SeriesBucket,
+  SeriesQuery,
+  TimeWindow,
 } from '../store.js';
 import type {
   Delivery,
@@ -40,6 +44,8 @@ import { deleteFunction } from './delete-function.js';
 import { enqueueExecutions } from './enqueue-executions.js';
 import { getFunction, listFunctions, putFunction } from './functions.js';
 import { countExecutions, listExecutions } from './list-executions.js';
+import { executionSeries } from './execution-series.js';
+import { functionStats } from './function-stats.js';
 import { appendLogs, readLogs } from './logs.js';
 import { adoptAttempts } from './adopt-attempts.js';
 import { listExpiredAttempts, renewLeases } from './leases.js';
@@ -129,6 +135,12 @@ export class SqliteStore implements Store {
     return readLogs(this.db, executionId, options);
   }
 
+  async functionStats(namespace: string, window: TimeWindow): Promise<FunctionStats[]> {
+    return readTransaction(this.db, () => functionStats(this.db, namespace, window));
+  }
+  async executionSeries(query: SeriesQuery): Promise<SeriesBucket[]> {
+    return readTransaction(this.db, () => executionSeries(this.db, query));
+  }
   async countExecutions(namespace?: string, fn?: string, statuses?: readonly ExecutionStatus[]): Promise<StatusCounts> {
     return countExecutions(this.db, namespace, fn, statuses);
   }
