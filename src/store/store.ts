@@ -125,6 +125,18 @@ export interface AttemptCompletion extends AttemptRef {
   settlement: AttemptSettlement;
 }
 
+/** The queue of one function: what waits, and since when the oldest that could run has waited. */
+export interface QueueStats {
+  namespace: string;
+  function: string;
+  /** Queued executions, those waiting out a retry's backoff included. */
+  queued: number;
+  /** Queued executions that may start now (no backoff left). */
+  ready: number;
+  /** When the oldest ready execution was submitted; null when none is ready. */
+  oldestReadyAt: string | null;
+}
+
 /** Counts by execution status, for readiness, metrics and the benchmarks. */
 export type StatusCounts = Record<ExecutionStatus, number>;
 
@@ -205,6 +217,11 @@ export interface Store extends TriggerStore {
    * many index steps as it has queued and running, however long its history.
    */
   countExecutions(namespace?: string, fn?: string, statuses?: readonly ExecutionStatus[]): Promise<StatusCounts>;
+  /**
+   * The queue of every function that has queued executions, as of `now`. Costs as many index
+   * steps as there are queued executions, however many have finished (metrics scrape it).
+   */
+  queueStats(now: string): Promise<QueueStats[]>;
   /**
    * Optional, for stores shared by several controllers: calls `listener` when work may have
    * become claimable (enqueued, requeued, a slot freed), possibly by another controller. Only a

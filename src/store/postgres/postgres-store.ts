@@ -21,6 +21,7 @@ import type {
   ScheduleAdvanced,
   ScheduleState,
   StatusCounts,
+  QueueStats,
   Store,
   StoredLogLine,
 } from '../store.js';
@@ -34,6 +35,7 @@ import { enqueueExecutions } from './enqueue-executions.js';
 import { getFunction, listFunctions, putFunction } from './functions.js';
 import { LeaderLock } from './leader-lock.js';
 import { countExecutions, listExecutions } from './list-executions.js';
+import { queueStats } from './queue-stats.js';
 import { appendLogs, readLogs } from './logs.js';
 import { adoptAttempts } from './adopt-attempts.js';
 import { listExpiredAttempts, renewLeases } from './leases.js';
@@ -149,6 +151,9 @@ export class PostgresStore implements Store {
 
   async countExecutions(namespace?: string, fn?: string, statuses?: readonly ExecutionStatus[]): Promise<StatusCounts> {
     return countExecutions(this.pool, namespace, fn, statuses);
+  }
+  async queueStats(now: string): Promise<QueueStats[]> {
+    return queueStats(this.pool, now);
   }
 
   async listScheduleStates(namespace?: string): Promise<ScheduleState[]> {

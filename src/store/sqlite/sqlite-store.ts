@@ -13,6 +13,7 @@ import type {
   NewExecution,
   OrphanedAttempt,
   StatusCounts,
+  QueueStats,
   Store,
   StoredLogLine,
 } from '../store.js';
@@ -37,6 +38,7 @@ import { deleteFunction } from './delete-function.js';
 import { enqueueExecutions } from './enqueue-executions.js';
 import { getFunction, listFunctions, putFunction } from './functions.js';
 import { countExecutions, listExecutions } from './list-executions.js';
+import { queueStats } from './queue-stats.js';
 import { appendLogs, readLogs } from './logs.js';
 import { adoptAttempts } from './adopt-attempts.js';
 import { listExpiredAttempts, renewLeases } from './leases.js';
@@ -118,6 +120,9 @@ export class SqliteStore implements Store {
 
   async countExecutions(namespace?: string, fn?: string, statuses?: readonly ExecutionStatus[]): Promise<StatusCounts> {
     return countExecutions(this.db, namespace, fn, statuses);
+  }
+  async queueStats(now: string): Promise<QueueStats[]> {
+    return queueStats(this.db, now);
   }
   async listScheduleStates(namespace?: string): Promise<ScheduleState[]> {
     return listScheduleStates(this.db, namespace);
