@@ -4,7 +4,7 @@
  * in this process on that store. Each function runs one long attempt at a time, so the queue stays
  * put while the controller works, as a busy one would. The rows are written with one SQL statement before the
  * controller starts, since enqueueing a million through the API would take minutes and measures
- * nothing here. Target: ≤ 50 ms per scrape.
+ * nothing here; the ended ones are marked notified, as the deliverer leaves them. Target: ≤ 50 ms per scrape.
  *   node dist/bench/metrics-scrape.js [stored] [queued] [scrapes] [store]
  * `store` is `sqlite` (default) or a postgres:// URL (an empty schema is filled, then dropped).
  */
@@ -37,19 +37,21 @@ async function deployAll(store: Store): Promise<void> {
 /** Rows 1..stored: function `fn-(n % 10)`, the last `queued` of them queued, a second apart from 2026-01-01. */
 const rowSql = {
   sqlite: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-    INSERT INTO executions (id, namespace, function, version, status, priority, input, created_at, started_at, finished_at)
+    INSERT INTO executions (id, namespace, function, version, status, priority, input, created_at, started_at, finished_at, notified)
     SELECT printf('%08d-0000-4000-8000-000000000000', i), 'default', 'fn-' || (i % ${functions}), 1,
            CASE WHEN i > ? THEN 'queued' ELSE 'succeeded' END, 0, 'null',
            strftime('%Y-%m-%dT%H:%M:%fZ', 1767225600 + i, 'unixepoch'),
            CASE WHEN i > ? THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 1767225601 + i, 'unixepoch') END,
-           CASE WHEN i > ? THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 1767225602 + i, 'unixepoch') END
+           CASE WHEN i > ? THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 1767225602 + i, 'unixepoch') END,
+           CASE WHEN i > ? THEN 0 ELSE 1 END
     FROM n`,
-  postgres: `INSERT INTO executions (id, namespace, function, version, status, priority, input, created_at, started_at, finished_at)
+  postgres: `INSERT INTO executions (id, namespace, function, version, status, priority, input, created_at, started_at, finished_at, notified)
     SELECT lpad(i::text, 8, '0') || '-0000-4000-8000-000000000000', 'default', 'fn-' || (i % ${functions}), 1,
            CASE WHEN i > $2 THEN 'queued' ELSE 'succeeded' END, 0, 'null'::json,
            to_timestamp(1767225600 + i),
            CASE WHEN i > $2 THEN NULL ELSE to_timestamp(1767225601 + i) END,
-           CASE WHEN i > $2 THEN NULL ELSE to_timestamp(1767225602 + i) END
+           CASE WHEN i > $2 THEN NULL ELSE to_timestamp(1767225602 + i) END,
+           i <= $2
     FROM generate_series(1, $1::int) AS i`,
 };
 
@@ -59,7 +61,7 @@ async function fill(): Promise<{ choice: string; cleanup(): Promise<void>; dataD
   if (storeChoice === 'sqlite') {
     await deployAll(openSqliteStore({ file: join(dataDir, 'pontoon.db') }));
     const db = new Database(join(dataDir, 'pontoon.db'));
-    db.prepare(rowSql.sqlite).run(stored, stored - queued, stored - queued, stored - queued);
+    db.prepare(rowSql.sqlite).run(stored, stored - queued, stored - queued, stored - queued, stored - queued);
     db.exec('ANALYZE');
     db.close();
   } else {

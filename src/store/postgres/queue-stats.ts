@@ -7,7 +7,7 @@ import type { Db } from './connection.js';
  * One primary-key lookup per function reads the creation time of its oldest ready execution.
  */
 export async function queueStats(db: Db, now: string): Promise<QueueStats[]> {
-  const { rows } = await db.query<{ namespace: string; function: string; queued: number; ready: number; oldest_ready_at: Date | null }>(
+  const { rows } = await db.query<{ namespace: string; function: string; queued: number; ready: number; oldest_ready_at: string | null }>(
     `SELECT q.namespace, q.function, q.queued, q.ready, e.created_at AS oldest_ready_at
      FROM (SELECT namespace, function, COUNT(*)::int AS queued,
                   (COUNT(*) FILTER (WHERE not_before IS NULL OR not_before <= $1))::int AS ready,
@@ -16,11 +16,6 @@ export async function queueStats(db: Db, now: string): Promise<QueueStats[]> {
      LEFT JOIN executions AS e ON e.seq = q.head`,
     [now],
   );
-  return rows.map((row) => ({
-    namespace: row.namespace,
-    function: row.function,
-    queued: row.queued,
-    ready: row.ready,
-    oldestReadyAt: row.oldest_ready_at === null ? null : row.oldest_ready_at.toISOString(),
-  }));
+  // Timestamps arrive as ISO strings (the pool's type parsers, see connection.ts).
+  return rows.map((row) => ({ namespace: row.namespace, function: row.function, queued: row.queued, ready: row.ready, oldestReadyAt: row.oldest_ready_at }));
 }
