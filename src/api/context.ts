@@ -1,6 +1,7 @@
 import type { Engine } from '../engine/engine.js';
 import type { ExecutionEvents } from '../engine/execution-events.js';
 import type { Store } from '../store/store.js';
+import type { PontoonMetrics } from '../telemetry/metrics.js';
 import type { EventIntake } from '../triggers/event-intake.js';
 
 /** What every route module is given. */
@@ -12,6 +13,8 @@ export interface ApiContext {
   payloadLimit: number;
   /** True once the engine runs; /readyz answers from it. */
   isReady(): boolean;
+  /** The controller's metrics, fed by its instrumented store; built from `store` and `engine` when absent. */
+  metrics?: PontoonMetrics;
   /** CloudEvents intake and the clock of schedules; without it, /events is not served. */
   triggers?: { intake: EventIntake; clock: () => Date };
 }

@@ -17,6 +17,8 @@ import { memoryLimitSupport } from '../observer/memory-limit.js';
 import { createRuntimes } from '../runtimes/registry.js';
 import { soleLeader, type Leadership } from '../engine/leader.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { instrumentStore } from '../telemetry/instrumented-store.js';
+import { PontoonMetrics } from '../telemetry/metrics.js';
 import { defaultDeliveryRetry, type DeliveryRetry } from '../triggers/delivery-policy.js';
 import { EventIntake } from '../triggers/event-intake.js';
 import type { AttemptRef, LogLine, Store } from '../store/store.js';
@@ -97,10 +99,18 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
 /** The rest of startPontoon, once the data dir is held. */
 async function startLocked(options: StartOptions, hooks: StartHooks, config: ResolvedOptions, logger: Logger, lock: DataDirLock): Promise<RunningPontoon> {
   const owner = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
-  const { store, leadership, pollMs } = await openStore(options.store ?? 'sqlite', config.dataDir, owner, logger);
+  const opened = await openStore(options.store ?? 'sqlite', config.dataDir, owner, logger);
+  const { leadership, pollMs } = opened;
+  let engine: Engine | undefined;
+  const metrics = new PontoonMetrics({
+    store: opened.store,
+    inFlight: () => engine?.inFlightCount() ?? 0,
+    pools: () => engine?.poolStatus() ?? [],
+    scaleEvents: () => engine?.scaleEvents() ?? 0,
+  });
+  const store = instrumentStore(opened.store, metrics);
   const events = new ExecutionEvents();
   const runtimes = createRuntimes({ cacheDir: join(config.dataDir, 'builds') });
-  let engine: Engine | undefined;
   const sink = {
     logs: (ref: AttemptRef, lines: LogLine[]) => engine?.logs(ref, lines),
     finished: (ref: AttemptRef, report: AttemptReport) => engine?.finished(ref, report),
@@ -172,7 +182,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
   });
   const intake = new EventIntake(store, (requests) => running.invoke(requests));
   const api = await buildApi(
-    { store: kubernetes?.apiStore(store) ?? store, engine, events, payloadLimit: config.payloadLimitBytes, isReady: () => true, triggers: { intake, clock } },
+    { store: kubernetes?.apiStore(store) ?? store, engine, events, metrics, payloadLimit: config.payloadLimitBytes, isReady: () => true, triggers: { intake, clock } },
     logger,
   );
   await api.listen({ port: config.port, host: config.host });

@@ -86,7 +86,7 @@ export class Deliverer {
     } catch (thrown) {
       outcome = this.failed(delivery, `${delivery.url}: ${describeFetchError(thrown)}`);
     }
-    if (outcome.status === 'failed') this.options.logger.warn({ delivery: delivery.id, url: delivery.url, error: outcome.error }, 'completion event not delivered: giving up');
+    if (outcome.status === 'failed') this.options.logger.warn({ executionId: delivery.executionId, function: `${delivery.namespace}/${delivery.function}`, delivery: delivery.id, url: delivery.url, error: outcome.error }, 'completion event not delivered: giving up');
     await this.options.store.settleDelivery(delivery.id, outcome);
   }
 

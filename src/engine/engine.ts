@@ -278,7 +278,7 @@ export class Engine implements WorkSource {
     const settling: Promise<void> = logsStored
       .then(() => this.settleAndClaim(ref, report, claimed.function, claimed.execution, endedAt))
       .catch((thrown) => {
-        this.options.logger.error({ err: asError(thrown), ...ref }, 'settling attempt failed');
+        this.options.logger.error({ err: asError(thrown), ...ref, function: `${claimed.execution.namespace}/${claimed.execution.function}` }, 'settling attempt failed');
         this.dispatcher.wake();
       })
       .finally(() => this.settling.delete(settling));
@@ -504,7 +504,7 @@ export class Engine implements WorkSource {
     const expired = await this.options.store.listExpiredAttempts(this.clock().toISOString(), 100);
     for (const { execution, ...ref } of expired) {
       const fn = await this.options.store.getFunction(execution.namespace, execution.function, execution.version);
-      this.options.logger.warn({ ...ref }, 'attempt lease expired: attempt lost');
+      this.options.logger.warn({ ...ref, function: `${execution.namespace}/${execution.function}` }, 'attempt lease expired: attempt lost');
       await this.settleOne(ref, { status: 'lost', reason: 'LeaseExpired', error: 'the attempt’s lease expired: its controller or observer stopped reporting' }, fn, execution);
     }
     if (expired.length > 0) this.dispatcher.wake();

@@ -185,6 +185,18 @@ export interface SeriesBucket {
   queueDepth: number;
 }
 
+/** The queue of one function: what waits, and since when the oldest that could run has waited. */
+export interface QueueStats {
+  namespace: string;
+  function: string;
+  /** Queued executions, those waiting out a retry's backoff included. */
+  queued: number;
+  /** Queued executions that may start now (no backoff left). */
+  ready: number;
+  /** When the oldest ready execution was submitted; null when none is ready. */
+  oldestReadyAt: string | null;
+}
+
 /** Counts by execution status, for readiness, metrics and the benchmarks. */
 export type StatusCounts = Record<ExecutionStatus, number>;
 
@@ -289,6 +301,11 @@ export interface Store extends TriggerStore {
    * of executions waiting for their first attempt (a retry waiting out its backoff is not counted).
    */
   executionSeries(query: SeriesQuery): Promise<SeriesBucket[]>;
+  /**
+   * The queue of every function that has queued executions, as of `now`. Costs as many index
+   * steps as there are queued executions, however many have finished (metrics scrape it).
+   */
+  queueStats(now: string): Promise<QueueStats[]>;
   /**
    * Optional, for stores shared by several controllers: calls `listener` when work may have
    * become claimable (enqueued, requeued, a slot freed), possibly by another controller. Only a

@@ -87,7 +87,7 @@ describe('functions API', () => {
     assert.equal((await pontoon.request('GET', '/healthz')).body.status, 'ok');
     assert.equal((await pontoon.request('GET', '/readyz')).body.status, 'ready');
     const metrics = await pontoon.request('GET', '/metrics');
-    assert.match(metrics.body, /pontoon_executions\{status="queued"\}/);
+    assert.match(metrics.body, /^pontoon_queue_depth\{namespace="default",function="[^"]+"\} \d+$/m);
   });
 
   it('answers an unknown route with a JSON 404', async () => {

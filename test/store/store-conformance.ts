@@ -10,6 +10,7 @@ import { functionSpecs } from './conformance/functions.js';
 import { leaseSpecs } from './conformance/leases.js';
 import { listingSpecs } from './conformance/listing.js';
 import { logSpecs } from './conformance/logs.js';
+import { queueStatsSpecs } from './conformance/queue-stats.js';
 import { triggerSpecs } from './conformance/triggers.js';
 
 /**
@@ -27,6 +28,7 @@ export function runStoreConformance(adapterName: string, open: () => Promise<Sto
     cancelSpecs(open);
     logSpecs(open);
     listingSpecs(open);
+    queueStatsSpecs(open);
     triggerSpecs(open);
     dashboardSpecs(open);
   });

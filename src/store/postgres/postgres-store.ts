@@ -22,6 +22,7 @@ import type {
   ScheduleAdvanced,
   ScheduleState,
   StatusCounts,
+  QueueStats,
   Store,
   StoredLogLine,
   FunctionStats,
@@ -42,6 +43,7 @@ import { LeaderLock } from './leader-lock.js';
 import { countExecutions, listExecutions } from './list-executions.js';
 import { executionSeries } from './execution-series.js';
 import { functionStats } from './function-stats.js';
+import { queueStats } from './queue-stats.js';
 import { appendLogs, readLogs } from './logs.js';
 import { adoptAttempts } from './adopt-attempts.js';
 import { listExpiredAttempts, renewLeases } from './leases.js';
@@ -179,6 +181,9 @@ export class PostgresStore implements Store {
   }
   async countExecutions(namespace?: string, fn?: string, statuses?: readonly ExecutionStatus[]): Promise<StatusCounts> {
     return countExecutions(this.pool, namespace, fn, statuses);
+  }
+  async queueStats(now: string): Promise<QueueStats[]> {
+    return queueStats(this.pool, now);
   }
 
   async listScheduleStates(namespace?: string): Promise<ScheduleState[]> {

@@ -14,6 +14,7 @@ import type {
   NewExecution,
   OrphanedAttempt,
   StatusCounts,
+  QueueStats,
   Store,
   StoredLogLine,
   FunctionStats,
@@ -46,6 +47,7 @@ import { getFunction, listFunctions, putFunction } from './functions.js';
 import { countExecutions, listExecutions } from './list-executions.js';
 import { executionSeries } from './execution-series.js';
 import { functionStats } from './function-stats.js';
+import { queueStats } from './queue-stats.js';
 import { appendLogs, readLogs } from './logs.js';
 import { adoptAttempts } from './adopt-attempts.js';
 import { listExpiredAttempts, renewLeases } from './leases.js';
@@ -143,6 +145,9 @@ export class SqliteStore implements Store {
   }
   async countExecutions(namespace?: string, fn?: string, statuses?: readonly ExecutionStatus[]): Promise<StatusCounts> {
     return countExecutions(this.db, namespace, fn, statuses);
+  }
+  async queueStats(now: string): Promise<QueueStats[]> {
+    return queueStats(this.db, now);
   }
   async listScheduleStates(namespace?: string): Promise<ScheduleState[]> {
     return listScheduleStates(this.db, namespace);

@@ -1,0 +1,101 @@
+import type { Execution } from '../domain/execution.js';
+import type { AttemptCompletion, ClaimedAttempt, Enqueued, ScheduleAdvance, ScheduleAdvanced } from '../store/store.js';
+import type { PontoonMetrics } from './metrics.js';
+
+/** What a settled attempt is labelled with, remembered from when it started. */
+interface RunningAttempt {
+  namespace: string;
+  function: string;
+  startedAt: string;
+}
+
+/** Attempts remembered at once at most: bounds the memory of attempts that end without a settlement seen here. */
+const rememberedLimit = 100_000;
+
+/**
+ * Moves the counters and histograms at each execution transition the store applies: the
+ * instrumented store hands it every answer of an operation that changes an execution. It
+ * remembers the function and start of the attempts it saw start, to label their settlement.
+ */
+export class TransitionMetrics {
+  private readonly running = new Map<string, RunningAttempt>();
+
+  constructor(private readonly metrics: PontoonMetrics) {}
+
+  /** Executions just stored (created, not found by idempotency key). */
+  enqueued(enqueued: Enqueued[]): void {
+    for (const { execution, created } of enqueued) if (created) this.submittedOne(execution);
+  }
+
+  /** A schedule's tick: the executions it started and those Replace cancelled. */
+  scheduleAdvanced(advance: ScheduleAdvance, advanced: ScheduleAdvanced): void {
+    for (const execution of advanced.started) this.submittedOne(execution);
+    for (const _ of advanced.cancelled) this.metrics.ended.inc({ namespace: advance.namespace, function: advance.function, status: 'cancelled' });
+  }
+
+  /** Attempts the store just started for this controller. */
+  claimed(claims: ClaimedAttempt[], at: Date): void {
+    for (const { execution, attempt } of claims) {
+      const labels = { namespace: execution.namespace, function: execution.function };
+      const startedAt = execution.attempts.find((each) => each.number === attempt)?.startedAt ?? at.toISOString();
+      this.remember(execution.id, attempt, { ...labels, startedAt });
+      this.metrics.attemptsStarted.inc(labels);
+      if (!this.metrics.hasWarmPool(labels.namespace, labels.function)) this.metrics.coldStarts.inc(labels);
+      if (attempt !== 1) continue;
+      this.metrics.started.inc(labels);
+      this.metrics.queueWait.observe(labels, seconds(execution.createdAt, startedAt));
+    }
+  }
+
+  /** Attempts known to be running without having been claimed here (adopted, or expired and about to be reaped). */
+  seen(attempts: { execution: Execution; attempt: number }[]): void {
+    for (const { execution, attempt } of attempts) {
+      const startedAt = execution.attempts.find((each) => each.number === attempt)?.startedAt ?? execution.startedAt;
+      if (startedAt) this.remember(execution.id, attempt, { namespace: execution.namespace, function: execution.function, startedAt });
+    }
+  }
+
+  /** A settlement the store applied (a late report, not applied, moves nothing). */
+  completed(completion: AttemptCompletion, applied: boolean): void {
+    const key = attemptKey(completion.executionId, completion.attempt);
+    const attempt = this.running.get(key);
+    this.running.delete(key);
+    if (!applied || !attempt) return;
+    const labels = { namespace: attempt.namespace, function: attempt.function };
+    this.metrics.attemptsEnded.inc({ ...labels, status: completion.status });
+    this.metrics.attemptDuration.observe({ ...labels, status: completion.status }, seconds(attempt.startedAt, completion.finishedAt));
+    if (completion.reason === 'LeaseExpired') this.metrics.leaseExpiries.inc(labels);
+    if (completion.settlement.next === 'retry') this.metrics.retries.inc(labels);
+    else this.metrics.ended.inc({ ...labels, status: completion.settlement.status });
+  }
+
+  /** Attempts the store stopped counting as current (cancelled or superseded): nothing settles them here. */
+  forgotten(refs: { executionId: string; attempt: number }[]): void {
+    for (const ref of refs) this.running.delete(attemptKey(ref.executionId, ref.attempt));
+  }
+
+  /** A cancellation: counted when this call ended the execution (its end is `now`), not for one already over. */
+  cancelled(execution: Execution | undefined, now: string): void {
+    if (!execution || execution.status !== 'cancelled' || !execution.finishedAt) return;
+    if (Date.parse(execution.finishedAt) !== Date.parse(now)) return;
+    this.forgotten(execution.attempts.map((attempt) => ({ executionId: execution.id, attempt: attempt.number })));
+    this.metrics.ended.inc({ namespace: execution.namespace, function: execution.function, status: 'cancelled' });
+  }
+
+  private submittedOne(execution: Execution): void {
+    this.metrics.submitted.inc({ namespace: execution.namespace, function: execution.function });
+  }
+
+  private remember(executionId: string, attempt: number, running: RunningAttempt): void {
+    if (this.running.size >= rememberedLimit) this.running.delete(this.running.keys().next().value!);
+    this.running.set(attemptKey(executionId, attempt), running);
+  }
+}
+
+function attemptKey(executionId: string, attempt: number): string {
+  return `${executionId}#${attempt}`;
+}
+
+function seconds(from: string, to: string): number {
+  return Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
+}
