@@ -12,8 +12,8 @@
  *
  * This session (2-core VM shared with ~7 engineers' builds and tests, load average 11-25, so
  * absolute figures are a floor; the peers' side-by-side harness is issue 12's): SQLite 586/s
- * drain of 50,000, sync invoke p50 9.7 ms / p99 63 ms; PostgreSQL 241/s of 20,000, p50 36 ms /
- * p99 114 ms. In-process (tmp probe, SQLite, no API in the way) 1,611/s, with the controller at
+ * drain of 50,000, sync invoke p50 9.7 ms / p99 63 ms; PostgreSQL 360/s of 20,000, p50 21 ms /
+ * p99 139 ms (241/s and p50 36 ms before a store stopped waking itself with its own NOTIFYs). In-process (tmp probe, SQLite, no API in the way) 1,611/s, with the controller at
  * ~340 µs of CPU per execution (enqueue included) and the replica at ~66 µs. Profiled, the
  * controller's time goes to the socket writes of the runtime API, the commits, and startAttempt's
  * UPDATE of executions (its partial indexes): ~80 µs per claimed execution under that load.
