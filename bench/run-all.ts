@@ -1,10 +1,11 @@
-/** Runs the embedded core's benchmarks (issue 2) one after another and prints their figures. */
+/** Runs the embedded core's benchmarks (issues 2 and 16) one after another and prints their figures. */
 import { coldPath } from './cold-path.js';
 import { invokeLatency } from './invoke-latency.js';
 import { queueScale } from './queue-scale.js';
+import { warmDrain } from './warm-drain.js';
 
 const results: Record<string, unknown> = {};
-for (const [name, run] of Object.entries({ coldPath, invokeLatency, queueScale })) {
+for (const [name, run] of Object.entries({ coldPath, invokeLatency, queueScale, warmDrain })) {
   results[name] = await run();
   console.log(name, JSON.stringify(results[name]));
 }

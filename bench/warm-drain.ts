@@ -9,6 +9,14 @@
  * The replica keeps taking work while the enqueue runs (it is warm: that is the point), so the
  * drain rate counts what was left when the last batch was stored over the time it took to finish;
  * the overall rate (enqueue included) is shown beside it.
+ *
+ * This session (2-core VM shared with ~7 engineers' builds and tests, load average 11-25, so
+ * absolute figures are a floor; the peers' side-by-side harness is issue 12's): SQLite 586/s
+ * drain of 50,000, sync invoke p50 9.7 ms / p99 63 ms; PostgreSQL 360/s of 20,000, p50 21 ms /
+ * p99 139 ms (241/s and p50 36 ms before a store stopped waking itself with its own NOTIFYs). In-process (tmp probe, SQLite, no API in the way) 1,611/s, with the controller at
+ * ~340 µs of CPU per execution (enqueue included) and the replica at ~66 µs. Profiled, the
+ * controller's time goes to the socket writes of the runtime API, the commits, and startAttempt's
+ * UPDATE of executions (its partial indexes): ~80 µs per claimed execution under that load.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

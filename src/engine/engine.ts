@@ -435,6 +435,12 @@ export class Engine implements WorkSource {
       this.passSkipped = false;
       this.dispatcher.wake();
     }
+    // A replica refused for want of a slot while these were reserved (a dispatcher pass over
+    // PostgreSQL holds them for its round trips) asks again now, not at its long poll's end.
+    if (this.capacityFull && this.freeSlots() > 0) {
+      this.capacityFull = false;
+      this.options.executor.pools?.wake();
+    }
   }
 
   /**

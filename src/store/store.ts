@@ -308,8 +308,8 @@ export interface Store extends TriggerStore {
   queueStats(now: string): Promise<QueueStats[]>;
   /**
    * Optional, for stores shared by several controllers: calls `listener` when work may have
-   * become claimable (enqueued, requeued, a slot freed), possibly by another controller. Only a
-   * hint to claim sooner; returns an unsubscribe.
+   * become claimable (enqueued, requeued, a slot freed) by another controller: its own changes
+   * are the caller's to know. Only a hint to claim sooner; returns an unsubscribe.
    */
   onWake?(listener: () => void): () => void;
   /** Frees resources; the store is unusable afterwards. */

@@ -88,7 +88,7 @@ describe('PostgreSQL store', { skip }, () => {
     await assert.rejects(openPostgresStore({ url: testPgUrl!, schema }), /version 999/);
   });
 
-  it('wakes the other stores of a schema when executions are enqueued or a slot frees, and not stores of other schemas', async () => {
+  it('wakes the other stores of a schema when executions are enqueued or a slot frees, and not itself or stores of other schemas', async () => {
     const schema = freshSchema();
     const producer = await openPostgresStore({ url: testPgUrl!, schema });
     const consumer = await openPostgresStore({ url: testPgUrl!, schema });
@@ -101,7 +101,12 @@ describe('PostgreSQL store', { skip }, () => {
         notify();
       });
       elsewhere.onWake(() => wakes.push('elsewhere'));
-      await Promise.all([consumer.wakeReady(), elsewhere.wakeReady()]);
+      let producerWoken: () => void = () => {};
+      producer.onWake(() => {
+        wakes.push('producer');
+        producerWoken();
+      });
+      await Promise.all([consumer.wakeReady(), elsewhere.wakeReady(), producer.wakeReady()]);
       const woken = () => new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no wake-up within 5 s')), 5_000);
         notify = () => { clearTimeout(timer); resolve(); };
@@ -117,6 +122,11 @@ describe('PostgreSQL store', { skip }, () => {
       await next;
       assert.ok(wakes.filter((who) => who === 'consumer').length >= 2);
       assert.equal(wakes.includes('elsewhere'), false);
+      // A store's own changes are not a wake-up for it (its controller knows of them); another's are.
+      const heard = new Promise<void>((resolve) => (producerWoken = resolve));
+      await enqueueMany(consumer, 'report', 1);
+      await heard;
+      assert.equal(wakes.filter((who) => who === 'producer').length, 1);
     } finally {
       await producer.close();
       await consumer.close();

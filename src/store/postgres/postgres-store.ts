@@ -78,7 +78,11 @@ export class PostgresStore implements Store {
     private readonly pool: Pool,
     private readonly connection: ConnectionOptions,
   ) {
-    this.wakeListener = new WakeListener(connection);
+    const own = new Set<number>();
+    // On every checkout, not on connect: the pool's first connections (the migration's) predate this store.
+    pool.on('acquire', (client) => own.add((client as unknown as { processID: number }).processID));
+    pool.on('remove', (client) => own.delete((client as unknown as { processID: number }).processID));
+    this.wakeListener = new WakeListener(connection, (pid) => own.has(pid));
     this.settleBatcher = new SettleBatcher(pool);
   }
 

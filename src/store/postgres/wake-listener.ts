@@ -13,7 +13,11 @@ export class WakeListener {
   private retryTimer: NodeJS.Timeout | undefined;
   private connecting: Promise<void> | undefined;
 
-  constructor(private readonly options: ConnectionOptions) {}
+  /** `isOwn` tells this store's own backends (by pid): their notifications are not a wake-up for it. */
+  constructor(
+    private readonly options: ConnectionOptions,
+    private readonly isOwn: (backendPid: number) => boolean = () => false,
+  ) {}
 
   /** Calls `listener` on every wake-up until the returned function is called. */
   add(listener: () => void): () => void {
@@ -43,7 +47,11 @@ export class WakeListener {
 
   private async connect(failures: number): Promise<void> {
     const client = new pg.Client(clientConfig(this.options));
-    client.on('notification', () => this.wakeAll());
+    // This controller learns of its own enqueues and settlements directly; hearing them again cost
+    // a dispatcher pass (and its round trips, holding every free slot) after every warm batch.
+    client.on('notification', (message) => {
+      if (!this.isOwn(message.processId)) this.wakeAll();
+    });
     client.on('error', () => this.reconnect(client, 0));
     client.on('end', () => this.reconnect(client, 0));
     try {
