@@ -43,6 +43,8 @@ export class Pool implements ReplicaHost {
   private closed = false;
   /** Replicas whose launch plan is being made: counted as serving, so a reconcile meanwhile starts no more. */
   private pendingStarts = 0;
+  /** A version whose launch plan is a program, not a replica (LaunchPlan.replica false): it runs on demand. */
+  private programVersion: number | undefined;
 
   constructor(
     readonly ref: FunctionRef,
@@ -100,7 +102,7 @@ export class Pool implements ReplicaHost {
    * replica that never comes. It serves again once a replica asks for work.
    */
   isServing(): boolean {
-    return this.failures < 2;
+    return this.failures < 2 && this.programVersion !== this.target.fn.version;
   }
 
   /** Nothing left: the executor may forget this pool. */
@@ -169,7 +171,7 @@ export class Pool implements ReplicaHost {
       return;
     }
     const missing = desired - serving.length - this.pendingStarts;
-    if (missing <= 0) return;
+    if (missing <= 0 || this.programVersion === fn.version) return;
     const wait = this.notBefore - Date.now();
     if (wait > 0) {
       clearTimeout(this.retryTimer);
@@ -183,8 +185,10 @@ export class Pool implements ReplicaHost {
     const target = this.target;
     this.pendingStarts += 1;
     let options: ReplicaOptions;
+    let plan: LaunchPlan;
     try {
-      const [plan, runtimeApi] = await Promise.all([this.context.plan(target), this.context.runtimeApi()]);
+      let runtimeApi: string;
+      [plan, runtimeApi] = await Promise.all([this.context.plan(target), this.context.runtimeApi()]);
       options = {
         fn: target.fn,
         concurrency: target.settings.concurrency,
@@ -206,6 +210,12 @@ export class Pool implements ReplicaHost {
       return;
     }
     this.pendingStarts -= 1;
+    if (plan.replica === false) {
+      // Started as a replica, such a program would run its body without an input: never start it.
+      if (this.programVersion !== target.fn.version) this.logger.info({ function: `${this.ref.namespace}/${this.ref.name}`, version: target.fn.version }, 'the handler is a program, not a replica: its executions run on demand');
+      this.programVersion = target.fn.version;
+      return;
+    }
     if (this.closed || target.fn.version !== this.target.fn.version) return;
     const replica = new Replica(options, this);
     this.replicas.add(replica);

@@ -210,6 +210,10 @@ export class Replica implements ReplicaEndpoint {
 
   async results(results: InvocationResult[], next?: { max: number; waitMs: number; gone: AbortSignal }): Promise<ResultsAnswer & { invocations?: Invocation[] | 'draining' }> {
     const endedAt = new Date();
+    // The replica flushed its output before posting, so its pipes were readable no later than this
+    // request: one turn of the event loop lets their reads run first, so the last lines (a failure's
+    // stack) are still attributed to the invocation rather than to the replica's own log.
+    await new Promise((resolve) => setImmediate(resolve));
     const settlements: ReplicaSettlement[] = [];
     const rejected: ResultsAnswer['rejected'] = [];
     const posted: string[] = [];
