@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { isKubeStatus } from '../../src/kubernetes/kube-api.js';
+import { clusterStartTimeoutMs, controlPlaneMissing, eventually, startCluster, type TestCluster } from './control-plane.js';
+import { clusterOptions, dataDir, removeDir, startController, type TestController } from './controller.js';
+
+const skip = controlPlaneMissing();
+const playerMain = resolve(fileURLToPath(import.meta.url), '../replica-player.js');
+const deployments = '/apis/apps/v1/namespaces/default/deployments';
+
+/** A warm command (its program speaks the replica protocol), as a user would deploy it on Kubernetes: its image, a short idle timeout. */
+function warmFunction(name: string, version = '1.0') {
+  return {
+    apiVersion: 'pontoon.dev/v1',
+    kind: 'Function',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      runtime: 'command',
+      command: ['node', '/app/replica.js'],
+      image: `registry.example/doubler:${version}`,
+      env: { GREETING: 'hello' },
+      resources: { memory: '256Mi' },
+      timeout: '1m',
+      retry: { limit: 0 },
+      warm: { min: 0, max: 2, idleTimeout: '3s', concurrency: 2 },
+    },
+  };
+}
+
+type Container = { image: string; env: { name: string; value?: string; valueFrom?: any }[]; resources: any };
+
+describe('warm pools on a real Kubernetes API server', { skip }, () => {
+  let cluster: TestCluster;
+  let controller: TestController;
+  const dirs: string[] = [];
+
+  before(async () => {
+    cluster = await startCluster();
+    const dir = dataDir();
+    dirs.push(dir);
+    controller = await startController(clusterOptions(cluster.kubeconfig, dir, { kubernetes: { runtimeApiPort: 0 } }));
+  }, { timeout: clusterStartTimeoutMs });
+
+  after(async () => {
+    await controller?.close();
+    await cluster?.stop();
+    dirs.forEach(removeDir);
+  });
+
+  const scaleOf = async (name: string) => (await cluster.api.get<{ spec: { replicas?: number } }>(`${deployments}/${name}/scale`)).spec.replicas ?? 0;
+
+  /** The replica environment a pod of the Deployment gets: literal values, the token read from its Secret. */
+  async function podEnv(container: Container): Promise<Record<string, string>> {
+    const env: Record<string, string> = {};
+    for (const entry of container.env) {
+      if (entry.value !== undefined) env[entry.name] = entry.value;
+      else if (entry.valueFrom?.secretKeyRef) {
+        const { name, key } = entry.valueFrom.secretKeyRef;
+        const secret = await cluster.api.get<{ data: Record<string, string> }>(`/api/v1/namespaces/default/secrets/${name}`);
+        env[entry.name] = Buffer.from(secret.data[key], 'base64').toString('utf8');
+      }
+    }
+    return env;
+  }
+
+  it('deploys a warm function as a Deployment owned by its Function, sized by the Scalar through the scale subresource, whose replicas complete executions, and is collected with the function', async () => {
+    const put = await controller.request('PUT', '/v1/namespaces/default/functions/doubler', warmFunction('doubler'));
+    assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body));
+    const name = 'pontoon-warm-doubler-v1';
+
+    // The Deployment, at zero replicas while nothing is queued.
+    const deployment = await eventually('the Deployment of the warm pool', async () => {
+      try {
+        return await cluster.api.get<any>(`${deployments}/${name}`);
+      } catch (thrown) {
+        if (isKubeStatus(thrown, 404)) return undefined;
+        throw thrown;
+      }
+    });
+    const fn = await cluster.api.get<any>('/apis/pontoon.dev/v1/namespaces/default/functions/doubler');
+    assert.deepEqual(
+      deployment.metadata.ownerReferences.map((owner: any) => [owner.kind, owner.name, owner.uid]),
+      [['Function', 'doubler', fn.metadata.uid]],
+    );
+    assert.equal(deployment.metadata.labels['app.kubernetes.io/managed-by'], 'pontoon');
+    const container: Container = deployment.spec.template.spec.containers[0];
+    assert.equal(container.image, 'registry.example/doubler:1.0');
+    assert.deepEqual((container as any).command, ['node', '/app/replica.js']);
+    assert.deepEqual(container.resources.limits, { memory: '256Mi' });
+    const byName = new Map(container.env.map((entry) => [entry.name, entry]));
+    assert.equal(byName.get('GREETING')?.value, 'hello');
+    assert.match(byName.get('PONTOON_RUNTIME_API')?.value ?? '', /^127\.0\.0\.1:\d+$/);
+    assert.equal(byName.get('PONTOON_REPLICA_CONCURRENCY')?.value, '2');
+    assert.equal(byName.get('PONTOON_VERSION')?.value, '1');
+    assert.deepEqual(byName.get('PONTOON_REPLICA_TOKEN')?.valueFrom, { secretKeyRef: { name, key: 'token' } });
+    assert.deepEqual(byName.get('PONTOON_REPLICA_ID')?.valueFrom?.fieldRef?.fieldPath, 'metadata.name');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await scaleOf(name), 0, 'no replica while nothing is queued');
+
+    // Queued work: the Scalar wants ceil(3 / concurrency 2) = 2 replicas, and says so through the scale subresource.
+    const ids = await Promise.all([1, 2, 3].map((n) => controller.invoke('default', 'doubler', { n })));
+    await eventually('the pool scaled to 2', async () => ((await scaleOf(name)) === 2 ? true : undefined));
+    assert.equal(deployment.spec.replicas, 0);
+
+    // A wrong token is refused before anything is handed out.
+    const env = await podEnv(container);
+    const refused = await fetch(`http://${env.PONTOON_RUNTIME_API}/v1/invocations/next?wait=0`, { headers: { authorization: 'Bearer not-the-token' } });
+    assert.equal(refused.status, 401);
+
+    // A replica, as the pod would run it, with the pod template's environment.
+    const player = spawn(process.execPath, [playerMain], { env: { ...env, PATH: process.env.PATH, PLAYER_LIMIT_MS: '60000' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    player.stdout.on('data', (chunk) => (output += chunk));
+    player.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((r) => player.on('exit', (code) => r(code)));
+    try {
+      for (const [index, id] of ids.entries()) {
+        const done = await controller.waitFor(id, 'default', (execution) => execution.status !== 'queued' && execution.status !== 'running');
+        assert.equal(done.status, 'succeeded', `${JSON.stringify(done)}\n${output}`);
+        assert.deepEqual(done.result, { doubled: (index + 1) * 2 });
+      }
+      // Idle for idleTimeout (3 s): back to zero.
+      await eventually('the pool back to zero', async () => ((await scaleOf(name)) === 0 ? true : undefined), 30_000);
+    } finally {
+      player.kill();
+      await exited;
+    }
+
+    // Deleting the function deletes its Function resource; the garbage collector removes what it owns.
+    const deleted = await controller.request('DELETE', '/v1/namespaces/default/functions/doubler');
+    assert.ok(deleted.status < 300, JSON.stringify(deleted.body));
+    await eventually(
+      'the Deployment and Secret collected',
+      async () => {
+        const gone = async (path: string) => cluster.api.get(path).then(() => false, (thrown) => isKubeStatus(thrown, 404));
+        return (await gone(`${deployments}/${name}`)) && (await gone(`/api/v1/namespaces/default/secrets/${name}`)) ? true : undefined;
+      },
+      60_000,
+    );
+  });
+});
