@@ -12,7 +12,7 @@ const playerMain = resolve(fileURLToPath(import.meta.url), '../replica-player.js
 const deployments = '/apis/apps/v1/namespaces/default/deployments';
 
 /** A warm command (its program speaks the replica protocol), as a user would deploy it on Kubernetes: its image, a short idle timeout. */
-function warmFunction(name: string, version = '1.0') {
+function warmFunction(name: string, version = '1.0', min = 0) {
   return {
     apiVersion: 'pontoon.dev/v1',
     kind: 'Function',
@@ -25,7 +25,7 @@ function warmFunction(name: string, version = '1.0') {
       resources: { memory: '256Mi' },
       timeout: '1m',
       retry: { limit: 0 },
-      warm: { min: 0, max: 2, idleTimeout: '3s', concurrency: 2 },
+      warm: { min, max: 2, idleTimeout: '3s', concurrency: 2 },
     },
   };
 }
@@ -65,6 +65,70 @@ describe('warm pools on a real Kubernetes API server', { skip }, () => {
     }
     return env;
   }
+
+  /** A replica process with a pod template's environment; `exited` resolves with its exit code. */
+  async function startPlayer(container: Container) {
+    const env = await podEnv(container);
+    const player = spawn(process.execPath, [playerMain], { env: { ...env, PATH: process.env.PATH, PLAYER_LIMIT_MS: '60000' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    player.stdout.on('data', (chunk) => (output += chunk));
+    player.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((r) => player.on('exit', (code) => r(code)));
+    return { exited, output: () => output, kill: () => player.kill() };
+  }
+
+  const deploymentOf = (name: string) =>
+    eventually(`Deployment ${name}`, async () => {
+      try {
+        return await cluster.api.get<any>(`${deployments}/${name}`);
+      } catch (thrown) {
+        if (isKubeStatus(thrown, 404)) return undefined;
+        throw thrown;
+      }
+    });
+  const gone = async (path: string) => cluster.api.get(path).then(() => false, (thrown) => isKubeStatus(thrown, 404));
+
+  it('rolls a new Deployment for a new version: the old replicas are drained through the protocol and their Deployment deleted; ready replicas are the Deployment’s', async () => {
+    const deploy = async (version: string) => {
+      const put = await controller.request('PUT', '/v1/namespaces/default/functions/tripler', warmFunction('tripler', version, 1));
+      assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body));
+    };
+    await deploy('1.0');
+    const first = await deploymentOf('pontoon-warm-tripler-v1');
+    await eventually('min 1 through the scale subresource', async () => ((await scaleOf('pontoon-warm-tripler-v1')) === 1 ? true : undefined));
+    // kwok runs the pod: the Deployment's ready replicas are what the function's status shows.
+    const status = await eventually('one ready replica in the function status', async () => {
+      const replicas = (await controller.request('GET', '/v1/namespaces/default/functions/tripler')).body.status?.replicas;
+      return replicas?.ready === 1 ? replicas : undefined;
+    });
+    assert.equal(status.desired, 1);
+    const old = await startPlayer(first.spec.template.spec.containers[0]);
+    try {
+      const before = await controller.waitFor(await controller.invoke('default', 'tripler', { n: 5 }), 'default', (execution) => execution.status === 'succeeded' || execution.status === 'failed');
+      assert.deepEqual(before.result, { doubled: 10 }, old.output());
+
+      await deploy('2.0');
+      const second = await deploymentOf('pontoon-warm-tripler-v2');
+      assert.equal(second.spec.template.spec.containers[0].image, 'registry.example/doubler:2.0');
+      // The old replica is told to drain (410) and exits 0; its Deployment and Secret are then deleted.
+      assert.equal(await old.exited, 0, old.output());
+      await eventually('the v1 Deployment and Secret deleted', async () =>
+        (await gone(`${deployments}/pontoon-warm-tripler-v1`)) && (await gone('/api/v1/namespaces/default/secrets/pontoon-warm-tripler-v1')) ? true : undefined,
+      );
+      await eventually('min 1 on the new Deployment', async () => ((await scaleOf('pontoon-warm-tripler-v2')) === 1 ? true : undefined));
+      const fresh = await startPlayer(second.spec.template.spec.containers[0]);
+      try {
+        const after = await controller.waitFor(await controller.invoke('default', 'tripler', { n: 7 }), 'default', (execution) => execution.status === 'succeeded' || execution.status === 'failed');
+        assert.deepEqual(after.result, { doubled: 14 }, fresh.output());
+      } finally {
+        fresh.kill();
+        await fresh.exited;
+      }
+    } finally {
+      old.kill();
+      await old.exited;
+    }
+  });
 
   it('deploys a warm function as a Deployment owned by its Function, sized by the Scalar through the scale subresource, whose replicas complete executions, and is collected with the function', async () => {
     const put = await controller.request('PUT', '/v1/namespaces/default/functions/doubler', warmFunction('doubler'));
