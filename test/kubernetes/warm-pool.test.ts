@@ -36,10 +36,11 @@ describe('warm pools on a real Kubernetes API server', { skip }, () => {
   let cluster: TestCluster;
   let controller: TestController;
   const dirs: string[] = [];
+  let dir: string;
 
   before(async () => {
     cluster = await startCluster();
-    const dir = dataDir();
+    dir = dataDir();
     dirs.push(dir);
     controller = await startController(clusterOptions(cluster.kubeconfig, dir, { kubernetes: { runtimeApiPort: 0 } }));
   }, { timeout: clusterStartTimeoutMs });
@@ -127,6 +128,36 @@ describe('warm pools on a real Kubernetes API server', { skip }, () => {
     } finally {
       old.kill();
       await old.exited;
+    }
+  });
+
+  it('survives a controller restart: the pool keeps its Secret’s token and its size, the template follows the runtime API’s new address, and replicas take work again', async () => {
+    const put = await controller.request('PUT', '/v1/namespaces/default/functions/keeper', warmFunction('keeper', '1.0', 1));
+    assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body));
+    const name = 'pontoon-warm-keeper-v1';
+    await deploymentOf(name);
+    await eventually('min 1 through the scale subresource', async () => ((await scaleOf(name)) === 1 ? true : undefined));
+    const secretPath = `/api/v1/namespaces/default/secrets/${name}`;
+    const tokenBefore = (await cluster.api.get<any>(secretPath)).data.token;
+
+    await controller.close();
+    controller = await startController(clusterOptions(cluster.kubeconfig, dir, { kubernetes: { runtimeApiPort: 0 } }));
+    // The new runtime API listens elsewhere (port 0): the template is updated to it, the size kept.
+    const listening = (deployment: any) => deployment.spec.template.spec.containers[0].env.find((entry: any) => entry.name === 'PONTOON_RUNTIME_API').value;
+    const updated = await eventually('the template pointing at a runtime API that answers', async () => {
+      const deployment = await cluster.api.get<any>(`${deployments}/${name}`);
+      const answer = await fetch(`http://${listening(deployment)}/v1/invocations/next?wait=0`).catch(() => undefined);
+      return answer?.status === 401 ? deployment : undefined;
+    });
+    assert.equal((await cluster.api.get<any>(secretPath)).data.token, tokenBefore, 'the token is kept: running pods stay authenticated');
+    assert.equal(await scaleOf(name), 1);
+    const player = await startPlayer(updated.spec.template.spec.containers[0]);
+    try {
+      const done = await controller.waitFor(await controller.invoke('default', 'keeper', { n: 21 }), 'default', (execution) => execution.status === 'succeeded' || execution.status === 'failed');
+      assert.deepEqual(done.result, { doubled: 42 }, player.output());
+    } finally {
+      player.kill();
+      await player.exited;
     }
   });
 
