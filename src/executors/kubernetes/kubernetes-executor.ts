@@ -84,8 +84,9 @@ const keyOf = (ref: AttemptRef) => `${ref.executionId}#${ref.attempt}`;
  * running (findOrphans, adopt) instead of counting them lost, and a controller stopping for a
  * restart leaves them running (detach).
  *
- * Warm replicas (a later issue) fit beside this as Deployments whose pods take attempts from the
- * same observer endpoint; start() is where an attempt would be routed to a warm pool.
+ * Warm functions' executions go to `pools` instead (replica-pools.ts): a Deployment per function
+ * version whose pods speak the replica protocol to the runtime API, bound beside the observer
+ * endpoint; the engine routes them there, so start() sees only on-demand attempts.
  */
 export class KubernetesExecutor implements Executor {
   readonly kind = 'kubernetes';
