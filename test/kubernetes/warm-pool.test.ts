@@ -12,7 +12,7 @@ const playerMain = resolve(fileURLToPath(import.meta.url), '../replica-player.js
 const deployments = '/apis/apps/v1/namespaces/default/deployments';
 
 /** A warm command (its program speaks the replica protocol), as a user would deploy it on Kubernetes: its image, a short idle timeout. */
-function warmFunction(name: string, version = '1.0', min = 0) {
+function warmFunction(name: string, version = '1.0', min = 0, timeout = '1m') {
   return {
     apiVersion: 'pontoon.dev/v1',
     kind: 'Function',
@@ -23,7 +23,7 @@ function warmFunction(name: string, version = '1.0', min = 0) {
       image: `registry.example/doubler:${version}`,
       env: { GREETING: 'hello' },
       resources: { memory: '256Mi' },
-      timeout: '1m',
+      timeout,
       retry: { limit: 0 },
       warm: { min, max: 2, idleTimeout: '3s', concurrency: 2 },
     },
@@ -68,9 +68,9 @@ describe('warm pools on a real Kubernetes API server', { skip }, () => {
   }
 
   /** A replica process with a pod template's environment; `exited` resolves with its exit code. */
-  async function startPlayer(container: Container) {
+  async function startPlayer(container: Container, more: Record<string, string> = {}) {
     const env = await podEnv(container);
-    const player = spawn(process.execPath, [playerMain], { env: { ...env, PATH: process.env.PATH, PLAYER_LIMIT_MS: '60000' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const player = spawn(process.execPath, [playerMain], { env: { ...env, PATH: process.env.PATH, PLAYER_LIMIT_MS: '60000', ...more }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     player.stdout.on('data', (chunk) => (output += chunk));
     player.stderr.on('data', (chunk) => (output += chunk));
@@ -155,6 +155,28 @@ describe('warm pools on a real Kubernetes API server', { skip }, () => {
     try {
       const done = await controller.waitFor(await controller.invoke('default', 'keeper', { n: 21 }), 'default', (execution) => execution.status === 'succeeded' || execution.status === 'failed');
       assert.deepEqual(done.result, { doubled: 42 }, player.output());
+    } finally {
+      player.kill();
+      await player.exited;
+    }
+  });
+
+  it('times out an invocation held past its deadline and replaces the Deployment’s pods (it cannot tell which one holds it)', async () => {
+    const put = await controller.request('PUT', '/v1/namespaces/default/functions/stuck', warmFunction('stuck', '1.0', 1, '2s'));
+    assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body));
+    const name = 'pontoon-warm-stuck-v1';
+    const deployment = await deploymentOf(name);
+    assert.equal(deployment.spec.template.metadata.annotations['pontoon.dev/restarted-at'], undefined);
+    const player = await startPlayer(deployment.spec.template.spec.containers[0], { PLAYER_HANG: '1' });
+    try {
+      const id = await controller.invoke('default', 'stuck', { n: 1 });
+      const done = await controller.waitFor(id, 'default', (execution) => !['queued', 'running'].includes(execution.status));
+      assert.equal(done.status, 'timed_out', `${JSON.stringify(done)}\n${player.output()}`);
+      const restarted = await eventually('the pod template restarted', async () => {
+        const current = await cluster.api.get<any>(`${deployments}/${name}`);
+        return current.spec.template.metadata.annotations['pontoon.dev/restarted-at'];
+      });
+      assert.ok(!Number.isNaN(Date.parse(restarted)));
     } finally {
       player.kill();
       await player.exited;
