@@ -3,9 +3,10 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { isKubeStatus } from '../../src/kubernetes/kube-api.js';
+import { isKubeStatus, type KubeList } from '../../src/kubernetes/kube-api.js';
 import { clusterStartTimeoutMs, controlPlaneMissing, eventually, startCluster, type TestCluster } from './control-plane.js';
 import { clusterOptions, dataDir, removeDir, startController, type TestController } from './controller.js';
+import { attemptJob } from './pods.js';
 
 const skip = controlPlaneMissing();
 const playerMain = resolve(fileURLToPath(import.meta.url), '../replica-player.js');
@@ -181,6 +182,29 @@ describe('warm pools on a real Kubernetes API server', { skip }, () => {
       player.kill();
       await player.exited;
     }
+  });
+
+  it('lets a pool whose pods cannot start run its executions as Jobs, as a local pool does after failed starts', async () => {
+    const put = await controller.request('PUT', '/v1/namespaces/default/functions/unpulled', warmFunction('unpulled', '1.0', 1));
+    assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body));
+    const pod = await eventually('the pool’s pod', async () => {
+      const pods = await cluster.api.get<KubeList<any>>('/api/v1/namespaces/default/pods', { labelSelector: 'pontoon.dev/warm-pool=unpulled' });
+      return pods.items.find((item) => item.status?.phase === 'Running');
+    });
+    // What a kubelet reports for an image it cannot pull: the container waiting, the pod not ready.
+    await cluster.api.patch(`/api/v1/namespaces/default/pods/${pod.metadata.name}/status`, 'merge', {
+      status: {
+        conditions: [{ type: 'Ready', status: 'False' }, { type: 'ContainersReady', status: 'False' }],
+        containerStatuses: [{ name: 'function', image: pod.spec.containers[0].image, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } } }],
+      },
+    });
+    await eventually('the function served by no ready replica', async () => {
+      const replicas = (await controller.request('GET', '/v1/namespaces/default/functions/unpulled')).body.status?.replicas;
+      return replicas?.ready === 0 ? true : undefined;
+    });
+    const id = await controller.invoke('default', 'unpulled', { n: 1 });
+    const job = await attemptJob(cluster.api, 'default', id, 1);
+    assert.equal(job.spec.template.spec.containers[0].image, 'registry.example/doubler:1.0');
   });
 
   it('deploys a warm function as a Deployment owned by its Function, sized by the Scalar through the scale subresource, whose replicas complete executions, and is collected with the function', async () => {

@@ -11,6 +11,7 @@ import type { RuntimeApi } from '../warm/runtime-api.js';
 import { WakeSignal } from '../warm/wake-signal.js';
 import type { PoolStatus, PoolTarget, ReplicaPools, ReplicaSettlement, WorkSource } from '../executor.js';
 import { labels, labelValue, managedByValue } from './labels.js';
+import { startFailure, type Pod } from './pod-status.js';
 import {
   poolLabels,
   poolObjectName,
@@ -61,6 +62,8 @@ class VersionPool implements ReplicaHost {
   /** Draining (an older version, or the function is no longer warm): deleted once its endpoint stopped. */
   draining = false;
   observed: Deployment | undefined;
+  /** Why its pods cannot start, while none is ready: its executions then run as Jobs. */
+  startFailure: string | undefined;
   /** When the pods were last replaced because an invocation passed its deadline. */
   private restartedAt: string | undefined;
   private token: string | undefined;
@@ -107,6 +110,26 @@ class VersionPool implements ReplicaHost {
     if (current.spec?.replicas !== desired) {
       await api.patch(`${deploymentsPath(namespace)}/${this.name}/scale`, 'merge', { spec: { replicas: desired } });
     }
+    await this.checkStarts(desired);
+  }
+
+  /**
+   * A pool whose pods cannot start (an image that does not pull, a program that crashes at once)
+   * lets its executions run as Jobs, where each fails with its own error and the retry policy
+   * decides, rather than wait for a replica that never comes (as local pools do after failed
+   * starts). It serves again once a pod is ready, or the pool is back at zero.
+   */
+  private async checkStarts(desired: number): Promise<void> {
+    const ready = this.observed?.status?.readyReplicas ?? 0;
+    let failure: string | undefined;
+    if (desired > 0 && ready === 0) {
+      const selector = `${poolLabels.pool}=${labelValue(this.fn.name)},${poolLabels.version}=${this.fn.version}`;
+      const pods = await this.options.api.get<KubeList<Pod>>(`/api/v1/namespaces/${this.fn.namespace}/pods`, { labelSelector: selector });
+      failure = pods.items.map(startFailure).find((found) => found !== undefined);
+    }
+    if (failure && !this.startFailure) this.logger.warn({ function: keyOf(this.fn), error: failure }, 'warm replicas cannot start: executions run as Jobs meanwhile');
+    if (!failure && this.startFailure) this.logger.info({ function: keyOf(this.fn) }, 'warm replicas serve again');
+    this.startFailure = failure;
   }
 
   /** The token in the pool's Secret, or a new one stored there: a restarted controller keeps its pods. */
@@ -371,7 +394,7 @@ export class KubernetesPools implements ReplicaPools {
   }
 
   served(): FunctionRef[] {
-    return [...this.byFunction.values()].flatMap((pools) => (pools.current?.deployed ? [pools.current.fn] : []));
+    return [...this.byFunction.values()].flatMap((pools) => (pools.current?.deployed && !pools.current.startFailure ? [pools.current.fn] : []));
   }
 
   wake(): void {
