@@ -24,6 +24,8 @@ export interface KubernetesModeOptions {
   observerPort?: number;
   /** URL pods reach the observer endpoint at (default http://host:port of the binding). */
   observerUrl?: string;
+  /** Port of the runtime API warm replicas' pods call, on the observer's address (default observerPort + 1; 0 picks one). */
+  runtimeApiPort?: number;
   /** Stable name of this controller (its pod name); default the host name. */
   controllerId?: string;
   /** Secret of attempt tokens, shared by replicas; default PONTOON_ATTEMPT_SECRET or a random one. */
@@ -87,6 +89,8 @@ export async function openKubernetesMode(options: KubernetesModeOptions, context
     tokenSecret: options.tokenSecret ?? process.env.PONTOON_ATTEMPT_SECRET ?? randomBytes(24).toString('base64url'),
     observerListen: { host: options.observerHost ?? '127.0.0.1', port: options.observerPort ?? 7071 },
     observerUrl: options.observerUrl,
+    runtimeApiPort: options.runtimeApiPort,
+    logger: context.logger,
     graceMs: context.graceMs,
     logLimitBytes: context.logLimitBytes,
     resultLimitBytes: context.resultLimitBytes,

@@ -9,6 +9,7 @@ export interface KubernetesFlags {
   observerHost?: string;
   observerPort?: number;
   observerUrl?: string;
+  runtimeApiPort?: number;
   controllerId?: string;
   leaderElection?: boolean;
   leaseNamespace?: string;
@@ -30,6 +31,7 @@ export function addKubernetesFlags(command: Command): Command {
     .addOption(new Option('--observer-host <host>', 'address the observer endpoint binds (pods report there)').env('PONTOON_OBSERVER_HOST'))
     .addOption(new Option('--observer-port <port>', 'port of the observer endpoint (default 7071)').env('PONTOON_OBSERVER_PORT').argParser(port))
     .addOption(new Option('--observer-url <url>', 'URL pods reach the observer endpoint at').env('PONTOON_OBSERVER_URL'))
+    .addOption(new Option('--runtime-api-port <port>', 'port of the runtime API warm replicas call, on the observer host (default observer port + 1)').env('PONTOON_RUNTIME_API_PORT').argParser(port))
     .addOption(new Option('--controller-id <id>', 'stable name of this controller (its pod name); restarted under it, the controller adopts the Jobs it left running').env('POD_NAME'))
     .addOption(new Option('--leader-election', 'elect a leader with a coordination.k8s.io Lease (replicas on PostgreSQL)').env('PONTOON_LEADER_ELECTION'))
     .addOption(new Option('--lease-namespace <namespace>', 'namespace of the leader Lease').env('POD_NAMESPACE'))
@@ -48,6 +50,7 @@ export function kubernetesStartOptions(flags: KubernetesFlags): { executor: 'loc
       observerHost: flags.observerHost,
       observerPort: flags.observerPort,
       observerUrl: flags.observerUrl,
+      runtimeApiPort: flags.runtimeApiPort,
       controllerId: flags.controllerId,
       leaderElection: flags.leaderElection === true,
       leaseNamespace: flags.leaseNamespace,

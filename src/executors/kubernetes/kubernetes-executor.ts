@@ -1,9 +1,12 @@
+import { pino, type Logger } from 'pino';
 import { asError } from '../../domain/errors.js';
 import { byteLimit, deliverToSink } from '../attempt-helpers.js';
 import { isKubeStatus, type KubeApi } from '../../kubernetes/kube-api.js';
 import { WatchedObjects } from '../../kubernetes/watched-objects.js';
 import type { Adoption, AdoptedAttempt, AttemptRef, ClaimedAttempt, OrphanedAttempt } from '../../store/store.js';
 import type { AttemptSink, Executor, StopReason } from '../executor.js';
+import { RuntimeApi } from '../warm/runtime-api.js';
+import { KubernetesPools } from './replica-pools.js';
 import { judgeAttempt } from './attempt-report.js';
 import { AttemptTokens } from './attempt-token.js';
 import { attemptJob, type JobSettings } from './job-manifest.js';
@@ -42,6 +45,13 @@ export interface KubernetesExecutorOptions {
   observerWaitMs?: number;
   /** Milliseconds between the in-pod observer's heartbeats. Default 5000. */
   heartbeatMs?: number;
+  /**
+   * Port of the runtime API warm replicas' pods call (docs/warm-replicas.md), on the observer
+   * endpoint's address and host name; 0 picks one. Default: the observer port plus one (0 with 0).
+   */
+  runtimeApiPort?: number;
+  /** Where the executor reports what goes wrong outside any attempt (warm pools' reconciling). */
+  logger?: Logger;
   now?: () => Date;
 }
 
@@ -74,8 +84,9 @@ const keyOf = (ref: AttemptRef) => `${ref.executionId}#${ref.attempt}`;
  * running (findOrphans, adopt) instead of counting them lost, and a controller stopping for a
  * restart leaves them running (detach).
  *
- * Warm replicas (a later issue) fit beside this as Deployments whose pods take attempts from the
- * same observer endpoint; start() is where an attempt would be routed to a warm pool.
+ * Warm functions' executions go to `pools` instead (replica-pools.ts): a Deployment per function
+ * version whose pods speak the replica protocol to the runtime API, bound beside the observer
+ * endpoint; the engine routes them there, so start() sees only on-demand attempts.
  */
 export class KubernetesExecutor implements Executor {
   readonly kind = 'kubernetes';
@@ -87,9 +98,30 @@ export class KubernetesExecutor implements Executor {
   private readonly now: () => Date;
   private settings!: JobSettings;
   private closed = false;
+  private readonly runtimeApi: RuntimeApi;
+  /** Warm functions' pools: a Deployment per function version, sized through its scale subresource. */
+  readonly pools: KubernetesPools;
 
   private constructor(private readonly options: KubernetesExecutorOptions) {
     this.now = options.now ?? (() => new Date());
+    const logger = options.logger ?? pino({ level: 'silent' });
+    this.runtimeApi = new RuntimeApi((error) => logger.error({ err: error }, 'runtime API request failed'));
+    this.pools = new KubernetesPools({
+      api: options.api,
+      runtimeApi: this.runtimeApi,
+      // Filled in by create() once the runtime API listens.
+      deployment: { runtimeApi: '', controllerId: options.controllerId, graceSeconds: Math.max(1, Math.ceil(options.graceMs / 1000)) },
+      logger,
+      graceMs: options.graceMs,
+      logLimitBytes: (fn) => byteLimit(fn.document.spec.limits?.logs, options.logLimitBytes),
+      resultLimitBytes: (fn) => byteLimit(fn.document.spec.limits?.result, options.resultLimitBytes),
+      runCold: (claimed) => {
+        this.start(claimed).catch((thrown) => {
+          const ref = { executionId: claimed.execution.id, attempt: claimed.attempt };
+          deliverToSink(() => options.sink.finished(ref, { status: 'failed', exitCode: null, reason: 'StartFailed', error: asError(thrown).message, result: null }));
+        });
+      },
+    });
     this.tokens = new AttemptTokens(options.tokenSecret);
     this.endpoint = new ObserverEndpoint(this.tokens, {
       input: (ref) => {
@@ -122,6 +154,11 @@ export class KubernetesExecutor implements Executor {
   static async create(options: KubernetesExecutorOptions): Promise<KubernetesExecutor> {
     const executor = new KubernetesExecutor(options);
     const port = await executor.endpoint.listen(options.observerListen.port, options.observerListen.host);
+    const runtimePort = options.runtimeApiPort ?? (options.observerListen.port === 0 ? 0 : options.observerListen.port + 1);
+    const bound = await executor.runtimeApi.listen(options.observerListen.host, runtimePort);
+    // Pods reach the runtime API under the host name they reach the observer endpoint at.
+    const runtimeHost = options.observerUrl ? new URL(options.observerUrl).hostname : options.observerListen.host;
+    executor.pools.setRuntimeApi(`${runtimeHost}:${bound.slice(bound.lastIndexOf(':') + 1)}`);
     executor.settings = {
       observerImage: options.observerImage,
       controllerUrl: options.observerUrl ?? `http://${options.observerListen.host}:${port}`,
@@ -248,6 +285,7 @@ export class KubernetesExecutor implements Executor {
    */
   async detach(): Promise<AttemptRef[]> {
     if (await this.leaving()) return [];
+    await this.closePools();
     // Observers' calls fail from now on and are retried, reaching the restarted controller: a
     // report answered here would be answered 410 (not running here), and never sent again.
     await this.endpoint.close();
@@ -281,6 +319,9 @@ export class KubernetesExecutor implements Executor {
 
   /** Deletes the attempt's Job (and so its pod); the attempt reports nothing. */
   async stop(ref: AttemptRef, _reason: StopReason): Promise<void> {
+    // A replica cannot be told to drop one invocation: its outcome will be fenced.
+    const replica = this.pools.holding(ref);
+    if (replica) return replica.abandon(ref);
     const attempt = this.attempts.get(keyOf(ref));
     if (!attempt) return;
     this.forget(attempt);
@@ -289,11 +330,18 @@ export class KubernetesExecutor implements Executor {
   }
 
   running(): AttemptRef[] {
-    return [...this.attempts.values()].map((attempt) => attempt.ref);
+    return [...this.attempts.values()].map((attempt) => attempt.ref).concat(this.pools.running());
+  }
+
+  /** Stops serving warm replicas; their Deployments stay for the restarted controller. */
+  private async closePools(): Promise<void> {
+    await this.pools.close();
+    await this.runtimeApi.close();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.closePools();
     const stopping = [...this.attempts.values()].map((attempt) =>
       this.stop(attempt.ref, 'shutdown').catch((thrown) => process.emitWarning(`cannot delete Job ${attempt.jobName}: ${asError(thrown).message}`)),
     );

@@ -46,6 +46,20 @@ export type PodEnd =
 /** Waiting reasons of a container that will not start without someone changing the pod. */
 const imageReasons = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 
+/**
+ * Why a long-running pod's function container cannot serve (an image that does not pull, a
+ * program that keeps crashing, a Secret or variable that does not resolve); undefined while it
+ * may yet start.
+ */
+export function startFailure(pod: Pod): string | undefined {
+  const waiting = functionState(pod)?.waiting;
+  if (!waiting?.reason || !(imageReasons.has(waiting.reason) || replicaStartReasons.has(waiting.reason))) return undefined;
+  return `${waiting.reason} in pod ${pod.metadata?.name}${waiting.message ? `: ${waiting.message}` : ''}`;
+}
+
+/** Waiting reasons of a restarting container that will not serve without a change. */
+const replicaStartReasons = new Set(['CrashLoopBackOff', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+
 /** The function container's state, if the pod reports it. */
 export function functionState(pod: Pod): ContainerState | undefined {
   return pod.status?.containerStatuses?.find((status) => status.name === podLayout.containers.function)?.state;

@@ -7,7 +7,7 @@ import type { LostOutcome, ReplicaSettlement } from '../executor.js';
 import { LogCapture } from '../../observer/log-capture.js';
 import type { AttemptRef, ClaimedAttempt, LogLine } from '../../store/store.js';
 import { errorMessageLimit, invocationId, replicaEnv, replicaProtocolVersion, type Invocation, type InvocationResult, type ResultsAnswer } from './protocol.js';
-import { ReplicaProcess, type ReplicaExit } from './replica-process.js';
+import { ReplicaProcess, type ReplicaExit, type ReplicaProcessOptions } from './replica-process.js';
 import type { ReplicaEndpoint } from './runtime-api.js';
 import { WakeSignal } from './wake-signal.js';
 
@@ -50,6 +50,18 @@ export interface ReplicaOptions {
   resultLimitBytes: number;
   /** How long a replica may take to ask for work before it counts as a failed start. */
   startTimeoutMs: number;
+  /** The token to accept (default: a fresh one): one already handed out, as in a Kubernetes Secret its pods read. */
+  token?: string;
+  /**
+   * Stands in for the replica's process where Pontoon does not spawn one (the pods of a
+   * Kubernetes Deployment); it calls `onExit` once the replica is gone. Default: a child process.
+   */
+  launch?: (options: ReplicaProcessOptions) => ReplicaLife;
+}
+
+/** What a replica needs of whatever runs it: a way to stop it. */
+export interface ReplicaLife {
+  stop(): Promise<void>;
 }
 
 /** An invocation in flight on a replica. */
@@ -70,7 +82,7 @@ interface InFlight {
  */
 export class Replica implements ReplicaEndpoint {
   readonly id = `r-${randomBytes(4).toString('hex')}`;
-  readonly token = randomBytes(32).toString('base64url');
+  readonly token: string;
   state: ReplicaState = 'starting';
   /** Set when its process ended before it ever asked for work. */
   failedStart = false;
@@ -78,7 +90,7 @@ export class Replica implements ReplicaEndpoint {
   /** Slots promised to takes under way. */
   private taking = 0;
   private readonly kick = new WakeSignal();
-  private readonly process: ReplicaProcess;
+  private readonly process: ReplicaLife;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private lifeTimer: NodeJS.Timeout | undefined;
   /** Why the replica said it cannot start (POST /v1/init/error). */
@@ -93,7 +105,9 @@ export class Replica implements ReplicaEndpoint {
     private readonly host: ReplicaHost,
   ) {
     const fn = options.fn;
-    this.process = new ReplicaProcess({
+    this.token = options.token ?? randomBytes(32).toString('base64url');
+    const launch = options.launch ?? ((processOptions: ReplicaProcessOptions) => new ReplicaProcess(processOptions));
+    this.process = launch({
       id: this.id,
       command: options.command,
       cwd: options.cwd,

@@ -59,14 +59,17 @@ export class RuntimeApi {
     this.server.keepAliveTimeout = 65_000;
   }
 
-  /** Starts listening on 127.0.0.1; resolves to `host:port`, the value of PONTOON_RUNTIME_API. */
-  async listen(): Promise<string> {
+  /**
+   * Starts listening (default 127.0.0.1 on a free port; pods need an address they reach); resolves
+   * to `host:port` of the binding.
+   */
+  async listen(host = '127.0.0.1', port = 0): Promise<string> {
     if (this.address) return this.address;
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => resolve());
+      this.server.listen(port, host, () => resolve());
     });
-    this.address = `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.address = `${host}:${(this.server.address() as AddressInfo).port}`;
     return this.address;
   }
 
