@@ -324,7 +324,7 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
       const dir = dataDir();
       dirs.push(dir);
       // Pods report to the controller's URL: the restarted controller must listen where the first did.
-      const options = clusterOptions(cluster.kubeconfig, dir, { lease: '15s', kubernetes: { controllerId: 'restarting-controller', observerPort: await freePort() } });
+      const options = clusterOptions(cluster.kubeconfig, dir, { lease: '15s', kubernetes: { controllerId: 'restarting-controller', observerPort: await freePort(), runtimeApiPort: await freePort() } });
       let restarting = await startControllerProcess(options);
       try {
         // kwok serves a fixed container log in function-logs (scripts/k8s/control-plane.sh): the
@@ -384,7 +384,7 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
     it('is lost, not revived, when its lease expired while its controller was down: its Job is deleted and the retry runs', async () => {
       const dir = dataDir();
       dirs.push(dir);
-      const options = clusterOptions(cluster.kubeconfig, dir, { kubernetes: { controllerId: 'slow-to-restart', observerPort: await freePort() } });
+      const options = clusterOptions(cluster.kubeconfig, dir, { kubernetes: { controllerId: 'slow-to-restart', observerPort: await freePort(), runtimeApiPort: await freePort() } });
       let first = await startControllerProcess(options);
       try {
         const deployed = await first.request('PUT', '/v1/namespaces/default/functions/expiring', functionDocument('expiring', { retry: { limit: 2, on: ['lost'], backoff: { initial: '100ms' } } }));
