@@ -30,12 +30,12 @@ async function loadActivity(names: string[]): Promise<{ stats: Map<string, Funct
   return { stats: new Map(stats.items.map((item) => [item.function, item])), recent: new Map(recent) };
 }
 
-/** Warm replicas as the API reports them, when it does (spec.warm and status.warm). */
+/** Warm replicas as the API reports them (status.replicas, set for a warm function), or spec.warm's bounds. */
 function warmOf(fn: FunctionResource): string | undefined {
-  const status = (fn.status as { warm?: { desired?: number; ready?: number } }).warm;
+  const replicas = fn.status.replicas;
+  if (replicas) return `${replicas.ready} ready / ${replicas.desired} desired`;
   const spec = (fn.spec as { warm?: { min?: number; max?: number } }).warm;
-  if (status && (status.desired !== undefined || status.ready !== undefined)) return `${status.ready ?? 0} ready / ${status.desired ?? 0} desired`;
-  if (spec) return `${spec.min ?? 0}–${spec.max ?? '?'} (not reported)`;
+  if (spec) return `${spec.min ?? 0}–${spec.max ?? '?'} (on demand)`;
   return undefined;
 }
 
