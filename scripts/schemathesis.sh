@@ -48,7 +48,7 @@ node "$root/bin/pontoon.js" up --port 0 --host 127.0.0.1 --data-dir "$work/data"
 server=$!
 url=
 for _ in $(seq 1 120); do
-  url=$(sed -n 's/^Pontoon is up at \(http:[^ ]*\).*/\1/p' "$work/server.log")
+  url=$(sed -n 's/^Pontoon is up at \(http:\/\/[^ ]*:[0-9][0-9]*\).*/\1/p' "$work/server.log")
   [ -n "$url" ] && break
   kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; echo "pontoon did not start" >&2; exit 1; }
   sleep 0.5

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'EXECUTION_FINISHED'
   | 'BUILD_FAILED'
   | 'INVALID_EVENT'
+  | 'INVALID_WINDOW'
   | 'CONFLICT'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'NOT_READY'
@@ -28,6 +29,8 @@ const statusByCode: Record<ErrorCode, number> = {
   EXECUTION_FINISHED: 409,
   BUILD_FAILED: 422,
   INVALID_EVENT: 400,
+  // Each field is well formed, but together they ask for no window (since after until) or too many buckets.
+  INVALID_WINDOW: 422,
   CONFLICT: 409,
   // As the IETF Idempotency-Key draft says for a key reused with a different request payload.
   IDEMPOTENCY_KEY_REUSED: 422,

@@ -55,18 +55,20 @@ describe('stats API and the dashboard’s files', () => {
   });
 
   it('refuses a bad window or bucket with a coded error naming it', async () => {
-    const cases: [string, RegExp][] = [
-      [`${ns}/stats/functions?since=2030-01-02T00:00:00Z&until=2030-01-01T00:00:00Z`, /since must be before until/],
-      [`${ns}/stats/functions?since=yesterday`, /since/],
-      [`${ns}/stats/series?bucket=10x`, /bucket/],
-      [`${ns}/stats/series?bucket=500ms`, /bucket must be at least 1s/],
-      [`${ns}/stats/series?bucket=1s&since=2030-01-01T00:00:00Z&until=2030-01-02T00:00:00Z`, /86400 buckets, more than 1440/],
-      [`${ns}/executions?createdSince=noon`, /createdSince/],
+    // A malformed field is a 400; well-formed fields that together ask for no window or too many
+    // buckets (or buckets under a second) are a 422: the document cannot say "since before until".
+    const cases: [string, number, string, RegExp][] = [
+      [`${ns}/stats/functions?since=2030-01-02T00:00:00Z&until=2030-01-01T00:00:00Z`, 422, 'INVALID_WINDOW', /since must be before until/],
+      [`${ns}/stats/functions?since=yesterday`, 400, 'INVALID_REQUEST', /since/],
+      [`${ns}/stats/series?bucket=10x`, 400, 'INVALID_REQUEST', /bucket/],
+      [`${ns}/stats/series?bucket=500ms`, 422, 'INVALID_WINDOW', /bucket must be at least 1s/],
+      [`${ns}/stats/series?bucket=1s&since=2030-01-01T00:00:00Z&until=2030-01-02T00:00:00Z`, 422, 'INVALID_WINDOW', /86400 buckets, more than 1440/],
+      [`${ns}/executions?createdSince=noon`, 400, 'INVALID_REQUEST', /createdSince/],
     ];
-    for (const [path, message] of cases) {
+    for (const [path, expectedStatus, code, message] of cases) {
       const { status, body } = await pontoon.request('GET', path);
-      assert.equal(status, 400, path);
-      assert.equal(body.error.code, 'INVALID_REQUEST', path);
+      assert.equal(status, expectedStatus, path);
+      assert.equal(body.error.code, code, path);
       assert.match(body.error.message, message, path);
     }
   });

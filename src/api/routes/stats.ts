@@ -39,7 +39,7 @@ function windowOf(query: WindowQuery, now: Date, defaultMs: number): { since: st
   const until = query.until === undefined ? now : new Date(query.until);
   const since = query.since === undefined ? new Date(until.getTime() - defaultMs) : new Date(query.since);
   if (since.getTime() >= until.getTime()) {
-    throw new PontoonError('INVALID_REQUEST', 'invalid request: since must be before until', { since: since.toISOString(), until: until.toISOString() });
+    throw new PontoonError('INVALID_WINDOW', 'since must be before until', { since: since.toISOString(), until: until.toISOString() });
   }
   return { since: since.toISOString(), until: until.toISOString() };
 }
@@ -99,11 +99,11 @@ export async function statsRoutes(app: FastifyInstance, context: ApiContext): Pr
     },
     async (request) => {
       const bucketMs = Math.round(parseDuration(request.query.bucket) ?? 0);
-      if (bucketMs < 1000) throw new PontoonError('INVALID_REQUEST', 'invalid request: bucket must be at least 1s', { bucket: request.query.bucket });
+      if (bucketMs < 1000) throw new PontoonError('INVALID_WINDOW', 'bucket must be at least 1s', { bucket: request.query.bucket });
       const window = windowOf(request.query, clock(), 3_600_000);
       const buckets = Math.ceil((Date.parse(window.until) - Date.parse(window.since)) / bucketMs);
       if (buckets > maxBuckets) {
-        throw new PontoonError('INVALID_REQUEST', `invalid request: the window holds ${buckets} buckets, more than ${maxBuckets}; widen bucket or narrow the window`, { buckets, max: maxBuckets });
+        throw new PontoonError('INVALID_WINDOW', `the window holds ${buckets} buckets, more than ${maxBuckets}; widen bucket or narrow the window`, { buckets, max: maxBuckets });
       }
       const items = await context.store.executionSeries({ namespace: request.params.ns, function: request.query.function, bucketMs, ...window });
       return { ...window, bucketMs, items };
