@@ -236,7 +236,9 @@ export function runExecutorConformance(name: string, makeExecutor: (context: Con
         const fn = nodeFunction(
           `process.on('SIGTERM', () => { console.log('cleaning up'); process.exit(0); });
            console.log('working'); setInterval(() => {}, 1000);`,
-          { timeout: '500ms' },
+          // Long enough for node to start and install its handler on a loaded 2-core machine (CI
+          // failed with 500 ms: the TERM came before the program had printed anything).
+          { timeout: '3s' },
         );
         const claimed = claimedAttempt(fn);
         await executor.start(claimed);
