@@ -1,3 +1,4 @@
+import type { FunctionSpec } from '../../domain/function-spec.js';
 import { durationMs } from '../../domain/duration.js';
 import { contractEnv } from '../../observer/contract.js';
 import type { KubeObject } from '../../kubernetes/kube-api.js';
@@ -20,6 +21,18 @@ export interface JobSettings {
   heartbeatMs: number;
   /** Inputs up to this many bytes travel in the pod spec; larger ones are fetched from the controller. */
   inlineInputLimitBytes: number;
+}
+
+/**
+ * The function container's requests and limits from spec.resources: the same amounts for both, so
+ * a pod is never scheduled on less than it may use (none when the spec names none).
+ */
+export function containerResources(spec: FunctionSpec): Record<string, Record<string, string>> {
+  if (!spec.resources?.memory && !spec.resources?.cpu) return {};
+  const amounts: Record<string, string> = {};
+  if (spec.resources.memory) amounts.memory = spec.resources.memory;
+  if (spec.resources.cpu) amounts.cpu = spec.resources.cpu;
+  return { requests: amounts, limits: amounts };
 }
 
 /** One attempt's Job, as created. */
@@ -64,14 +77,7 @@ export function attemptJob(claimed: ClaimedAttempt, token: string, settings: Job
   };
   const mount = [{ name: podLayout.volume, mountPath: podLayout.mountPath }];
   const observerResources = { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } };
-  const resources: Record<string, Record<string, string>> = {};
-  if (spec.resources?.memory || spec.resources?.cpu) {
-    const amounts: Record<string, string> = {};
-    if (spec.resources.memory) amounts.memory = spec.resources.memory;
-    if (spec.resources.cpu) amounts.cpu = spec.resources.cpu;
-    resources.requests = amounts;
-    resources.limits = amounts;
-  }
+  const resources = containerResources(spec);
   const functionContainer: Record<string, unknown> = {
     name: podLayout.containers.function,
     image: spec.image,

@@ -4,6 +4,7 @@ import type { WarmSettings } from '../../domain/warm.js';
 import type { KubeObject } from '../../kubernetes/kube-api.js';
 import { functionResource } from '../../kubernetes/function-crd.js';
 import { replicaEnv, replicaProtocolVersion } from '../warm/protocol.js';
+import { containerResources } from './job-manifest.js';
 import { annotations, labels, labelValue, managedByValue } from './labels.js';
 import { podLayout } from './pod-layout.js';
 
@@ -80,14 +81,7 @@ export function replicaDeployment(fn: FunctionVersion, warm: WarmSettings, owner
   const spec = fn.document.spec;
   const objectLabels = poolObjectLabels(fn, settings.controllerId);
   const podLabels = { [labels.managedBy]: managedByValue, [labels.function]: labelValue(fn.name), [poolLabels.pool]: labelValue(fn.name), [poolLabels.version]: String(fn.version) };
-  const resources: Record<string, Record<string, string>> = {};
-  if (spec.resources?.memory || spec.resources?.cpu) {
-    const amounts: Record<string, string> = {};
-    if (spec.resources.memory) amounts.memory = spec.resources.memory;
-    if (spec.resources.cpu) amounts.cpu = spec.resources.cpu;
-    resources.requests = amounts;
-    resources.limits = amounts;
-  }
+  const resources = containerResources(spec);
   const replicaValues: Record<string, string> = {
     [replicaEnv.runtimeApi]: settings.runtimeApi,
     [replicaEnv.concurrency]: String(warm.concurrency),
