@@ -80,7 +80,7 @@ async function direct(api: KubeApi, ns: string, via: 'client' | 'transport'): Pr
   const manifests = Array.from({ length: jobs }, (_, i) => {
     const now = new Date().toISOString();
     const claimed = {
-      execution: { id: randomUUID(), namespace: ns, function: 'bench', version: 1, status: 'running' as const, priority: 0, input: i, result: null, error: null, idempotencyKey: null, callbackUrl: null, createdAt: now, startedAt: now, finishedAt: null, notBefore: null, attempts: [] },
+      execution: { id: randomUUID(), namespace: ns, function: 'bench', version: 1, status: 'running' as const, priority: 0, input: i, result: null, error: null, idempotencyKey: null, callbackUrl: null, createdAt: now, startedAt: now, finishedAt: null, notBefore: null, concurrencyKey: null, attempts: [] },
       attempt: 1,
       function: { namespace: ns, name: 'bench', version: 1, document, createdAt: now },
       leaseExpiresAt: now,

@@ -2,6 +2,7 @@
 // OpenAPI document.
 import { namePattern, priorityRange } from '../domain/spec-schema.js';
 import { errorBodySchema } from './errors.js';
+import { waitReasonSchema } from './execution-wait.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 
@@ -40,7 +41,9 @@ export const executionSchema = {
     createdAt: { type: 'string' },
     startedAt: nullableString,
     finishedAt: nullableString,
-    notBefore: nullableString,
+    notBefore: { ...nullableString, description: 'when a queued execution may start: run later (delay, runAt) or a retry waiting out its backoff' },
+    concurrencyKey: { ...nullableString, description: 'the value of the function’s spec.concurrency.key in the input' },
+    waiting: waitReasonSchema,
     attempts: { type: 'array', items: attemptSchema },
   },
 } as const;

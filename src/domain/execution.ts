@@ -68,8 +68,10 @@ export interface Execution {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
-  /** When a queued retry becomes ready, while it waits out its backoff. */
+  /** When a queued execution may start: asked to run later (delay, runAt), or a retry waiting out its backoff. */
   notBefore: string | null;
+  /** The value of the function's `spec.concurrency.key` in the input at enqueue; null without one (or when the input has none). */
+  concurrencyKey: string | null;
   attempts: Attempt[];
 }
 

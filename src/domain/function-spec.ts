@@ -1,3 +1,5 @@
+import type { ConcurrencySpec } from './concurrency-key.js';
+import type { RateLimit } from './rate-limit.js';
 /** A runtime Pontoon knows how to start. */
 export type Runtime = 'node' | 'python' | 'java' | 'go' | 'command';
 /** An attempt outcome the retry policy may name. */
@@ -11,6 +13,8 @@ export interface ScheduleSpec {
   cron: string;
   timezone: string;
   input?: unknown;
+  /** How long after its tick each execution of the schedule may start. */
+  delay?: string;
   concurrencyPolicy: 'Allow' | 'Forbid' | 'Replace';
   missedRunPolicy: 'Skip' | 'RunOnce' | 'CatchUp';
   catchUpLimit: number;
@@ -42,6 +46,10 @@ export interface FunctionSpec {
   };
   parallelism: number;
   priority: number;
+  /** At most `limit` attempt starts per `period`, across all controllers. */
+  rateLimit?: RateLimit;
+  /** At most `limit` running executions per concurrency key of the input. */
+  concurrency?: ConcurrencySpec;
   limits?: { logs?: string; result?: string };
   warm?: { min: number; max: number; idleTimeout: string; concurrency: number };
   schedules?: ScheduleSpec[];

@@ -1,5 +1,7 @@
+import { concurrencyBounds, concurrencyKeyPattern } from './concurrency-key.js';
 import { durationPattern } from './duration.js';
 import { cpuPattern, memoryPattern } from './quantity.js';
+import { rateLimitBounds } from './rate-limit.js';
 
 /** Name of a function or namespace: a DNS-1123 label, as Kubernetes names objects. */
 export const namePattern = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
@@ -18,6 +20,10 @@ export const durationBounds = {
   backoff: { min: '0ms', max: '1d' },
   /** How long an idle warm replica lives. */
   idleTimeout: { min: '1s', max: '1d' },
+  /** A rate limit's window (see rate-limit.ts). */
+  ratePeriod: rateLimitBounds.period,
+  /** How long after its tick a schedule's execution may start: up to the 30 days an invocation may wait. */
+  scheduleDelay: { min: '0ms', max: '30d' },
 } as const;
 
 /** A duration field's schema, its bounds said in its description (they are checked on deploy). */
@@ -138,6 +144,31 @@ export const functionSchema = {
         },
         parallelism: { type: 'integer', minimum: 1, maximum: 10000, default: 10, description: 'most executions of this function at once' },
         priority: { type: 'integer', ...priorityRange, default: 0, description: 'higher runs first; an invocation may override' },
+        rateLimit: {
+          type: 'object',
+          required: ['limit', 'period'],
+          additionalProperties: false,
+          description: 'at most limit attempts of this function start in any window of period, across all controllers; retries count; the rest wait, in priority order',
+          properties: {
+            limit: { type: 'integer', ...rateLimitBounds.limit, description: 'attempt starts allowed per period' },
+            period: boundedDuration(durationBounds.ratePeriod, 'the window the limit counts over'),
+          },
+        },
+        concurrency: {
+          type: 'object',
+          required: ['key', 'limit'],
+          additionalProperties: false,
+          description: 'at most limit running executions per value of key in the input (one tenant cannot take all of parallelism); keys take turns within a priority',
+          properties: {
+            key: {
+              type: 'string',
+              pattern: concurrencyKeyPattern,
+              maxLength: concurrencyBounds.keyLength,
+              description: 'a JSON Pointer (RFC 6901) into the input, such as /tenant or /customer/id; inputs without it share one key',
+            },
+            limit: { type: 'integer', ...concurrencyBounds.limit, description: 'most running executions per key' },
+          },
+        },
         limits: {
           type: 'object',
           additionalProperties: false,
@@ -168,6 +199,7 @@ export const functionSchema = {
               cron: { type: 'string', minLength: 1, description: 'five or six fields' },
               timezone: { type: 'string', default: 'UTC' },
               input: { description: 'input of every scheduled execution' },
+              delay: boundedDuration(durationBounds.scheduleDelay, 'how long after its tick each execution may start'),
               concurrencyPolicy: { enum: ['Allow', 'Forbid', 'Replace'], default: 'Allow' },
               missedRunPolicy: { enum: ['Skip', 'RunOnce', 'CatchUp'], default: 'RunOnce', description: 'what to do with ticks missed while down' },
               catchUpLimit: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { CronExpressionParser } from 'cron-parser';
+import { concurrencyKeyPattern } from './concurrency-key.js';
 import { durationPattern, parseDuration } from './duration.js';
 import { PontoonError, type FieldProblem } from './errors.js';
 import type { FunctionDocument } from './function-spec.js';
@@ -17,6 +18,7 @@ const patternMeanings: Record<string, string> = {
   [durationPattern]: 'must be a duration such as 500ms, 30s, 2m, 1h',
   [withoutNulPattern]: 'must not contain a NUL character',
   [envNamePattern]: 'is not a valid environment variable name: it must not be empty or contain "=" or a NUL character',
+  [concurrencyKeyPattern]: 'must be a JSON Pointer into the input such as /tenant or /customer/id (~0 for ~, ~1 for /)',
 };
 
 function fieldOf(error: ErrorObject): string {
@@ -70,6 +72,12 @@ function durationProblems(spec: FunctionDocument['spec']): FieldProblem[] {
     ['spec.retry.backoff.initial', spec.retry.backoff.initial, durationBounds.backoff],
     ['spec.retry.backoff.max', spec.retry.backoff.max, durationBounds.backoff],
     ['spec.warm.idleTimeout', spec.warm?.idleTimeout, durationBounds.idleTimeout],
+    ['spec.rateLimit.period', spec.rateLimit?.period, durationBounds.ratePeriod],
+    ...(spec.schedules ?? []).map((schedule, index): [string, string | undefined, { min: string; max: string }] => [
+      `spec.schedules[${index}].delay`,
+      schedule.delay,
+      durationBounds.scheduleDelay,
+    ]),
   ];
   const problems: FieldProblem[] = [];
   for (const [field, value, bounds] of fields) {

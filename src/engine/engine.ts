@@ -14,6 +14,7 @@ import type { ExecutionEvents } from './execution-events.js';
 import { soleLeader, type Leadership } from './leader.js';
 import { Loop } from './loop.js';
 import { ScalarLoop } from './scalar-loop.js';
+import { StartTimer } from './start-timer.js';
 
 /** What the engine is built from. */
 export interface EngineOptions {
@@ -69,6 +70,7 @@ export class Engine implements WorkSource {
   private readonly leaseKeeper: Loop;
   private readonly reaper: Loop;
   private readonly scalar: ScalarLoop | undefined;
+  private readonly startTimer: StartTimer;
   private readonly clock: () => Date;
   private readonly random: () => number;
   private accepting = false;
@@ -83,6 +85,7 @@ export class Engine implements WorkSource {
     this.dispatcher = new Loop('dispatcher', options.pollMs, () => this.dispatch(), onError);
     this.leaseKeeper = new Loop('lease keeper', Math.max(50, Math.floor(options.leaseMs / 3)), () => this.renewLeases(), onError);
     this.reaper = new Loop('reaper', Math.max(50, Math.floor(options.leaseMs / 2)), () => this.reapExpired(), onError);
+    this.startTimer = new StartTimer(options.store, this.clock, () => this.dispatcher.wake(), options.pollMs);
     const pools = options.executor.pools;
     pools?.attach(this);
     this.scalar = pools && new ScalarLoop({
@@ -163,6 +166,7 @@ export class Engine implements WorkSource {
   async stop(): Promise<void> {
     this.accepting = false;
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
+    this.startTimer.stop();
     await Promise.all([this.dispatcher.stop(), this.leaseKeeper.stop(), this.reaper.stop(), this.scalar?.stop()]);
     await this.leadership.stop();
     await Promise.all([...this.settling]);
@@ -448,7 +452,7 @@ export class Engine implements WorkSource {
    * means more may be ready: the dispatcher looks again at once rather than after pollMs; fewer
    * means nothing else is until a retry's backoff ends, which its poll finds.
    */
-  private async claimFreeSlots(free: number, claim: (options: ClaimOptions) => Promise<ClaimedAttempt[]>): Promise<void> {
+  private async claimFreeSlots(free: number, claim: (options: ClaimOptions) => Promise<ClaimedAttempt[]>): Promise<number> {
     this.reserved += free;
     let claims: ClaimedAttempt[];
     try {
@@ -460,6 +464,7 @@ export class Engine implements WorkSource {
     }
     this.launchAll(claims);
     if (claims.length === free) this.dispatcher.wake();
+    return claims.length;
   }
 
   private async dispatch(): Promise<void> {
@@ -473,7 +478,9 @@ export class Engine implements WorkSource {
       this.capacityFull = true;
       return;
     }
-    await this.claimFreeSlots(free, (claim) => this.options.store.claimExecutions(claim));
+    const claimed = await this.claimFreeSlots(free, (claim) => this.options.store.claimExecutions(claim));
+    // Slots left free: what waits for a time (run later, backoff, rate limit) gets a timer.
+    if (claimed < free) await this.startTimer.arm();
   }
 
   /** Starts claimed attempts; once stopping, they are only kept for stop() to settle as interrupted. */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { durationMs } from '../domain/duration.js';
 import type { FunctionVersion, ScheduleSpec } from '../domain/function-spec.js';
 import type { Execution } from '../domain/execution.js';
 import type { ScheduleState, Store } from '../store/store.js';
@@ -97,6 +98,8 @@ export class Scheduler {
       function: fn.name,
       input: schedule.input ?? null,
       idempotencyKey: scheduleTickKey(id, tick.toISOString()),
+      // spec.schedules[].delay: the tick's execution may start that long after the tick.
+      ...(schedule.delay ? { notBefore: new Date(tick.getTime() + durationMs(schedule.delay)).toISOString() } : {}),
     }));
     const result = await this.options.store.advanceSchedule(
       { ...ref, expectedLastTick: state.lastTick, tick: plan.tick.toISOString(), keyPrefix: scheduleKeyPrefix(id), concurrencyPolicy: schedule.concurrencyPolicy, executions },

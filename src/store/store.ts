@@ -1,5 +1,6 @@
 import type { AttemptReason, AttemptReport, Execution, ExecutionStatus } from '../domain/execution.js';
 import type { AttributeMatch, FunctionDocument, FunctionVersion } from '../domain/function-spec.js';
+import type { FunctionLoad } from '../domain/wait-reason.js';
 
 /** A request to create one execution. */
 export interface NewExecution {
@@ -14,6 +15,8 @@ export interface NewExecution {
    */
   idempotencyKey?: string;
   callbackUrl?: string;
+  /** ISO time before which the execution must not start (run later); at once when absent. */
+  notBefore?: string;
 }
 
 /** The answer to one NewExecution: the execution, and whether this request created it. */
@@ -306,6 +309,14 @@ export interface Store extends TriggerStore {
    * steps as there are queued executions, however many have finished (metrics scrape it).
    */
   queueStats(now: string): Promise<QueueStats[]>;
+  /**
+   * The earliest time after `now` at which queued work that is not ready may become ready (a
+   * delay's or a backoff's end, a rate-limited function's next slot), for the dispatcher's timer;
+   * null when none is known.
+   */
+  nextStartAt(now: string): Promise<string | null>;
+  /** What a function's executions use at `now`, for saying why one of them waits (domain/wait-reason.ts). */
+  functionLoad(fn: FunctionRef, concurrencyKey: string | null, now: string): Promise<FunctionLoad>;
   /**
    * Optional, for stores shared by several controllers: calls `listener` when work may have
    * become claimable (enqueued, requeued, a slot freed) by another controller: its own changes

@@ -25,6 +25,7 @@ const execution: Execution = {
   startedAt: ago(64_000),
   finishedAt: ago(61_500),
   notBefore: null,
+  concurrencyKey: null,
   attempts: [
     { number: 1, status: 'failed', exitCode: 3, reason: 'Error', error: 'upstream\nnot ready', startedAt: ago(64_000), finishedAt: ago(63_990), owner: null, lateReport: null },
     { number: 2, status: 'lost', exitCode: null, reason: 'LeaseExpired', error: 'lease expired', startedAt: ago(63_000), finishedAt: ago(62_000), owner: null, lateReport: null },

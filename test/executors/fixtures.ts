@@ -46,6 +46,7 @@ export function claimedAttempt(fn: FunctionVersion, input: unknown = null, attem
       startedAt: now,
       finishedAt: null,
       notBefore: null,
+      concurrencyKey: null,
       attempts: [],
     },
     attempt,

@@ -3,6 +3,7 @@ import { PontoonError } from '../../domain/errors.js';
 import { isTerminal, type ExecutionStatus } from '../../domain/execution.js';
 import { cursorPattern } from '../../store/shared/execution-listing.js';
 import type { ApiContext } from '../context.js';
+import { withWaitReason } from '../execution-wait.js';
 import { errorResponsesFor, executionParams, executionSchema, namespaceParams } from '../schemas.js';
 
 type ExecutionPath = { ns: string; id: string };
@@ -54,7 +55,7 @@ export async function executionRoutes(app: FastifyInstance, context: ApiContext)
   app.get<{ Params: ExecutionPath }>(
     '/v1/namespaces/:ns/executions/:id',
     { schema: { summary: 'Read an execution with its attempts', tags: ['executions'], params: executionParams, response: { 200: executionSchema, ...errorResponsesFor(400, 404) } } },
-    async (request) => findExecution(context, request.params.ns, request.params.id),
+    async (request) => withWaitReason(context.store, await findExecution(context, request.params.ns, request.params.id), new Date()),
   );
 
   app.post<{ Params: ExecutionPath }>(

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PontoonError } from '../../domain/errors.js';
 import { durationPattern, parseDuration } from '../../domain/duration.js';
 import { isTerminal, type Execution } from '../../domain/execution.js';
+import { notBeforeOf } from '../../domain/run-later.js';
 import type { ApiContext } from '../context.js';
 import { errorResponses, executionSchema, functionParams, httpUrlSchema, prioritySchema } from '../schemas.js';
 
@@ -15,6 +16,12 @@ const defaultWaitMs = 60_000;
 export const maxBatchSize = 10_000;
 
 const durationExpression = new RegExp(durationPattern);
+
+/** `delay` and `runAt` of an invocation or a batch: run later (domain/run-later.ts checks them and names the field). */
+const runLaterSchema = {
+  delay: { type: 'string', maxLength: 32, description: 'start no sooner than this long from now, such as 30s or 10m (at most 30d); not with runAt' },
+  runAt: { type: 'string', maxLength: 64, description: 'start no sooner than this time, ISO 8601 with a zone such as 2026-01-31T09:00:00Z (at most 30 days ahead); not with delay' },
+} as const;
 
 function waitMs(wait: string | undefined): number | undefined {
   if (wait === undefined || wait === 'false') return undefined;
@@ -60,7 +67,7 @@ function answer(reply: FastifyReply, execution: Execution, waitExpired: boolean)
 export async function invokeRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
   const { engine, payloadLimit } = context;
 
-  app.post<{ Params: FunctionPath; Querystring: { wait?: string; priority?: number }; Headers: { 'idempotency-key'?: string; 'x-callback-url'?: string } }>(
+  app.post<{ Params: FunctionPath; Querystring: { wait?: string; priority?: number; delay?: string; runAt?: string }; Headers: { 'idempotency-key'?: string; 'x-callback-url'?: string } }>(
     '/v1/namespaces/:ns/functions/:name/invoke',
     {
       bodyLimit: payloadLimit,
@@ -77,6 +84,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
               description: 'true (60s), or how long to wait for the end (30s); at most 10m is waited, then 202 with x-pontoon-wait-expired',
             },
             priority: prioritySchema,
+            ...runLaterSchema,
           },
           additionalProperties: false,
         },
@@ -91,6 +99,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
       const { ns, name } = request.params;
       const wait = waitMs(request.query.wait);
       const idempotencyKey = request.headers['idempotency-key'];
+      const notBefore = notBeforeOf(request.query, new Date(), 'querystring');
       const [{ execution, created, matchesRequest }] = await engine.invoke([
         {
           namespace: ns,
@@ -99,6 +108,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
           priority: request.query.priority,
           idempotencyKey,
           callbackUrl: callbackUrl(request.headers['x-callback-url']),
+          notBefore,
         },
       ]);
       if (!matchesRequest) throw keyReused(idempotencyKey!, execution);
@@ -111,7 +121,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
     },
   );
 
-  app.post<{ Params: FunctionPath; Body: { inputs: unknown[]; priority?: number } }>(
+  app.post<{ Params: FunctionPath; Body: { inputs: unknown[]; priority?: number; delay?: string; runAt?: string } }>(
     '/v1/namespaces/:ns/functions/:name/batch',
     {
       bodyLimit: Math.max(payloadLimit * 16, 64 * 2 ** 20),
@@ -123,7 +133,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
           type: 'object',
           required: ['inputs'],
           additionalProperties: false,
-          properties: { inputs: { type: 'array', minItems: 1, maxItems: maxBatchSize }, priority: prioritySchema },
+          properties: { inputs: { type: 'array', minItems: 1, maxItems: maxBatchSize }, priority: prioritySchema, ...runLaterSchema },
         },
         response: { 202: { type: 'object', properties: { items: { type: 'array', items: executionSchema } } }, ...errorResponses },
       },
@@ -134,7 +144,8 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
       if (oversized >= 0) {
         throw new PontoonError('PAYLOAD_TOO_LARGE', `inputs[${oversized}] exceeds the payload limit of ${payloadLimit} bytes`, { index: oversized, limit: payloadLimit });
       }
-      const enqueued = await engine.invoke(request.body.inputs.map((input) => ({ namespace: ns, function: name, input, priority: request.body.priority })));
+      const notBefore = notBeforeOf(request.body, new Date(), 'body');
+      const enqueued = await engine.invoke(request.body.inputs.map((input) => ({ namespace: ns, function: name, input, priority: request.body.priority, notBefore })));
       return reply.status(202).send({ items: enqueued.map((entry) => entry.execution) });
     },
   );

@@ -2,6 +2,7 @@ import type { FunctionDocument, FunctionVersion } from '../../domain/function-sp
 import type { FunctionRow as SharedFunctionRow } from '../shared/execution-rows.js';
 import { transaction, type Db, type Pool } from './connection.js';
 import { toFunctionVersion, type FunctionVersionRow } from './rows.js';
+import { controlColumns } from '../shared/control-columns.js';
 
 /** The `functions` row, `deleted` as the dialect stores a boolean. */
 export type FunctionRow = SharedFunctionRow<boolean>;
@@ -26,12 +27,15 @@ export async function putFunction(pool: Pool, document: FunctionDocument): Promi
   const { namespace, name } = document.metadata;
   return transaction(pool, async (client) => {
     const { rows } = await client.query<{ latest_version: number }>(
-      `INSERT INTO functions AS f (namespace, name, latest_version, deleted, parallelism, priority) VALUES ($1, $2, 1, false, $3, $4)
+      `INSERT INTO functions AS f (namespace, name, latest_version, deleted, parallelism, priority, rate_limit, rate_period_ms, concurrency_key, concurrency_limit)
+       VALUES ($1, $2, 1, false, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (namespace, name) DO UPDATE SET
          latest_version = f.latest_version + 1, deleted = false,
-         parallelism = excluded.parallelism, priority = excluded.priority
+         parallelism = excluded.parallelism, priority = excluded.priority,
+         rate_limit = excluded.rate_limit, rate_period_ms = excluded.rate_period_ms,
+         concurrency_key = excluded.concurrency_key, concurrency_limit = excluded.concurrency_limit
        RETURNING latest_version`,
-      [namespace, name, document.spec.parallelism, document.spec.priority],
+      [namespace, name, document.spec.parallelism, document.spec.priority, ...controlColumns(document)],
     );
     const version = rows[0].latest_version;
     const inserted = await client.query<FunctionVersionRow>(

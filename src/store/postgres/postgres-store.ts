@@ -32,6 +32,11 @@ import type {
 } from '../store.js';
 import { cancelExecution } from './cancel-execution.js';
 import { claimFunctionExecutions, claimFunctionExecutionsIn } from './claim-function-executions.js';
+import { nextStartAt } from './claim-controls.js';
+import { functionLoad } from './function-load.js';
+import { isoTime } from '../shared/stored-values.js';
+import type { FunctionRef } from '../store.js';
+import type { FunctionLoad } from '../../domain/wait-reason.js';
 import { completeAttempts, completeAttemptsIn } from './complete-attempts.js';
 import { recordLateReport } from './complete-attempt.js';
 import { openPool, transaction, type ConnectionOptions, type Pool } from './connection.js';
@@ -188,6 +193,12 @@ export class PostgresStore implements Store {
   }
   async queueStats(now: string): Promise<QueueStats[]> {
     return queueStats(this.pool, now);
+  }
+  async nextStartAt(now: string): Promise<string | null> {
+    return nextStartAt(this.pool, isoTime(now));
+  }
+  async functionLoad(fn: FunctionRef, concurrencyKey: string | null, now: string): Promise<FunctionLoad> {
+    return functionLoad(this.pool, fn, concurrencyKey, isoTime(now));
   }
 
   async listScheduleStates(namespace?: string): Promise<ScheduleState[]> {

@@ -23,6 +23,8 @@ export interface ExecutionRow<Json> extends Pick<Execution, 'id' | 'namespace' |
   started_at: string | null;
   finished_at: string | null;
   not_before: string | null;
+  /** See Execution.concurrencyKey. */
+  concurrency_key: string | null;
 }
 
 /** A row of `attempts`. */
@@ -52,6 +54,12 @@ export interface FunctionRow<Flag> {
   deleted: Flag;
   parallelism: number;
   priority: number;
+  /** The latest version's spec.rateLimit, both null without one (migration 5). */
+  rate_limit: number | null;
+  rate_period_ms: number | null;
+  /** The latest version's spec.concurrency: the key's JSON Pointer and the limit per key. */
+  concurrency_key: string | null;
+  concurrency_limit: number | null;
 }
 
 /** The Attempt shape of an attempt row. */
@@ -87,6 +95,7 @@ export function toExecution<Json>(row: ExecutionRow<Json>, attempts: AttemptRow<
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     notBefore: row.not_before,
+    concurrencyKey: row.concurrency_key ?? null,
     attempts: attempts.map((attempt) => toAttempt(attempt, readJson)),
   };
 }

@@ -1,11 +1,12 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Execution } from '../../domain/execution.js';
+import { concurrencyKeyOf } from '../../domain/concurrency-key.js';
 import { effectivePriority } from '../../domain/priority.js';
 import type { NewExecution } from '../store.js';
 import { functionNotFound } from './errors.js';
 import { requestFingerprint } from './request-fingerprint.js';
 import type { FunctionRow } from './execution-rows.js';
-import { toJson } from './stored-values.js';
+import { isoTime, toJson } from './stored-values.js';
 
 /** How a batch looks up the function of a request: `namespace/name`. */
 export function functionKey(request: Pick<NewExecution, 'namespace' | 'function'>): string {
@@ -22,15 +23,19 @@ export function requireLiveFunction<Flag>(fn: FunctionRow<Flag> | undefined, req
  * The values a request stores in its new `executions` row (status `queued`, created now). The
  * version is the function's latest: an execution runs the version current at its enqueue.
  */
-export interface NewExecutionValues extends Pick<Execution, 'id' | 'namespace' | 'function' | 'version' | 'priority' | 'idempotencyKey' | 'callbackUrl'> {
+export interface NewExecutionValues
+  extends Pick<Execution, 'id' | 'namespace' | 'function' | 'version' | 'priority' | 'idempotencyKey' | 'callbackUrl' | 'notBefore' | 'concurrencyKey'> {
   /** JSON text of the input. */
   input: string;
   /** What the request asked for, kept to tell a repeat of its idempotency key from a reuse. */
   requestFingerprint: string | null;
 }
 
-/** Resolves a request against its function: a fresh id, the latest version, the effective priority. */
-export function newExecutionValues(request: NewExecution, fn: Pick<FunctionRow<unknown>, 'latest_version' | 'priority'>): NewExecutionValues {
+/**
+ * Resolves a request against its function: a fresh id, the latest version, the effective
+ * priority, and the concurrency key its input gives under the latest version's spec.
+ */
+export function newExecutionValues(request: NewExecution, fn: Pick<FunctionRow<unknown>, 'latest_version' | 'priority' | 'concurrency_key'>): NewExecutionValues {
   return {
     id: uuidv7(),
     namespace: request.namespace,
@@ -41,5 +46,7 @@ export function newExecutionValues(request: NewExecution, fn: Pick<FunctionRow<u
     idempotencyKey: request.idempotencyKey ?? null,
     requestFingerprint: request.idempotencyKey === undefined ? null : requestFingerprint(request),
     callbackUrl: request.callbackUrl ?? null,
+    notBefore: request.notBefore === undefined ? null : isoTime(request.notBefore),
+    concurrencyKey: fn.concurrency_key === null || fn.concurrency_key === undefined ? null : concurrencyKeyOf(fn.concurrency_key, request.input),
   };
 }

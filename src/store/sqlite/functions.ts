@@ -2,6 +2,7 @@ import type { FunctionDocument, FunctionVersion } from '../../domain/function-sp
 import type { FunctionRow as SharedFunctionRow } from '../shared/execution-rows.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { toFunctionVersion, type FunctionVersionRow } from './rows.js';
+import { controlColumns } from '../shared/control-columns.js';
 
 /** The `functions` row, `deleted` as the dialect stores a boolean. */
 export type FunctionRow = SharedFunctionRow<0 | 1>;
@@ -37,11 +38,14 @@ export function putFunction(db: Db, document: FunctionDocument): FunctionVersion
     );
     sql(
       db,
-      `INSERT INTO functions (namespace, name, latest_version, deleted, parallelism, priority) VALUES (?, ?, ?, 0, ?, ?)
+      `INSERT INTO functions (namespace, name, latest_version, deleted, parallelism, priority, rate_limit, rate_period_ms, concurrency_key, concurrency_limit)
+       VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (namespace, name) DO UPDATE SET
          latest_version = excluded.latest_version, deleted = 0,
-         parallelism = excluded.parallelism, priority = excluded.priority`,
-    ).run(namespace, name, version, document.spec.parallelism, document.spec.priority);
+         parallelism = excluded.parallelism, priority = excluded.priority,
+         rate_limit = excluded.rate_limit, rate_period_ms = excluded.rate_period_ms,
+         concurrency_key = excluded.concurrency_key, concurrency_limit = excluded.concurrency_limit`,
+    ).run(namespace, name, version, document.spec.parallelism, document.spec.priority, ...controlColumns(document));
     return { namespace, name, version, document, createdAt };
   });
 }

@@ -37,6 +37,11 @@ import { deleteRule, getRule, listRules, putRule } from './rules.js';
 import { advanceSchedule, listScheduleStates } from './schedules.js';
 import { cancelExecution } from './cancel-execution.js';
 import { claimExecutions } from './claim-executions.js';
+import { nextStartAt } from './claim-controls.js';
+import { functionLoad } from './function-load.js';
+import { isoTime } from '../shared/stored-values.js';
+import type { FunctionRef } from '../store.js';
+import type { FunctionLoad } from '../../domain/wait-reason.js';
 import { claimFunctionExecutions } from './claim-function-executions.js';
 import { completeAttempts } from './complete-attempts.js';
 import { completeAttempt, recordLateReport } from './complete-attempt.js';
@@ -148,6 +153,12 @@ export class SqliteStore implements Store {
   }
   async queueStats(now: string): Promise<QueueStats[]> {
     return queueStats(this.db, now);
+  }
+  async nextStartAt(now: string): Promise<string | null> {
+    return readTransaction(this.db, () => nextStartAt(this.db, isoTime(now)));
+  }
+  async functionLoad(fn: FunctionRef, concurrencyKey: string | null, now: string): Promise<FunctionLoad> {
+    return readTransaction(this.db, () => functionLoad(this.db, fn, concurrencyKey, isoTime(now)));
   }
   async listScheduleStates(namespace?: string): Promise<ScheduleState[]> {
     return listScheduleStates(this.db, namespace);

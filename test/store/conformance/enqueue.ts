@@ -33,6 +33,7 @@ export function enqueueSpecs(open: OpenStore): void {
           startedAt: null,
           finishedAt: null,
           notBefore: null,
+          concurrencyKey: null,
           attempts: [],
         });
         assert.deepEqual(await store.getExecution(execution.id), execution);
