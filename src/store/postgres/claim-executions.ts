@@ -1,10 +1,11 @@
-import { compareQueuePositions, type QueuePosition } from '../../domain/priority.js';
+import { compareQueuePositions, mergeQueues, type QueuePosition } from '../../domain/priority.js';
 import type { FunctionVersion } from '../../domain/function-spec.js';
 import type pg from 'pg';
 import type { ClaimedAttempt, ClaimOptions, FunctionRef } from '../store.js';
 import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { transaction, type Pool } from './connection.js';
 import { readExecutionsById } from './rows.js';
+import { keyedPicks, rateAllowances, recordRateStarts, type ControlledFunction } from './claim-controls.js';
 import { toFunctionVersion, type FunctionVersionRow } from './rows.js';
 
 /*
@@ -51,21 +52,22 @@ interface Candidate extends QueuePosition {
 
 /**
  * Locks, in a fixed order, the live functions with ready work (but those in `except`), and returns
- * their free slots. `settleFirst` runs once the locks are held and before the running executions
- * are counted, so the slots it frees count as free (see settle-batcher.ts).
+ * their free slots: parallelism, and rate limit allowance. `settleFirst` runs once the locks are
+ * held and before the running executions are counted, so the slots it frees count as free (see
+ * settle-batcher.ts).
  */
 async function lockFunctionsWithWork(
   client: pg.PoolClient,
   now: string,
   except: readonly FunctionRef[],
   settleFirst?: (client: pg.PoolClient) => Promise<void>,
-): Promise<{ namespace: string; name: string; free: number }[]> {
-  const { rows: locked } = await client.query<{ namespace: string; name: string; parallelism: number }>(
+): Promise<(ControlledFunction & { free: number })[]> {
+  const { rows: locked } = await client.query<ControlledFunction & { parallelism: number }>(
     // A scalar subquery with LIMIT 1, not EXISTS: the planner turns EXISTS into a hash semi-join
     // over every queued row (measured 100 ms at 200,000 queued), where this stays one seek into
     // executions_ready per function (0.1 ms); the ORDER BY, the index's own, keeps the planner
     // from walking the table instead when its statistics say most rows are queued.
-    `SELECT namespace, name, parallelism FROM functions f
+    `SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions f
      WHERE NOT deleted AND (namespace, name) NOT IN (SELECT * FROM unnest($2::text[], $3::text[])) AND (
        SELECT 1 FROM executions e
        WHERE e.namespace = f.namespace AND e.function = f.name AND e.status = 'queued' AND (e.not_before IS NULL OR e.not_before <= $1)
@@ -87,8 +89,12 @@ async function lockFunctionsWithWork(
     [locked.map((fn) => fn.namespace), locked.map((fn) => fn.name)],
   );
   const runningOf = new Map(running.map((row) => [`${row.namespace}/${row.name}`, row.running]));
+  const allowances = await rateAllowances(client, locked, now);
   return locked
-    .map((fn) => ({ namespace: fn.namespace, name: fn.name, free: fn.parallelism - (runningOf.get(`${fn.namespace}/${fn.name}`) ?? 0) }))
+    .map((fn) => {
+      const key = `${fn.namespace}/${fn.name}`;
+      return { ...fn, free: Math.min(fn.parallelism - (runningOf.get(key) ?? 0), allowances.get(key) ?? Number.POSITIVE_INFINITY) };
+    })
     .filter((fn) => fn.free > 0);
 }
 
@@ -155,13 +161,20 @@ export async function claimExecutions(
     const functions = await lockFunctionsWithWork(client, now, options.except ?? [], settleFirst);
     if (options.limit <= 0) return [];
     if (functions.length === 0) return [];
-    const found = await candidates(
+    const plain = functions.filter((fn) => fn.concurrency_limit === null);
+    const found = plain.length === 0 ? [] : await candidates(client, plain.map((fn) => ({ namespace: fn.namespace, name: fn.name, take: Math.min(fn.free, options.limit) })), now);
+    const keyed: Candidate[][] = [];
+    for (const fn of functions) {
+      if (fn.concurrency_limit !== null) keyed.push(await keyedPicks(client, fn.namespace, fn.name, fn.concurrency_limit, Math.min(fn.free, options.limit), now));
+    }
+    // Each keyed function's picks keep their turns; the merge orders functions by priority, then age.
+    const chosen = mergeQueues([found.sort(compareQueuePositions), ...keyed], options.limit);
+    if (chosen.length === 0) return [];
+    await recordRateStarts(
       client,
-      functions.map((fn) => ({ namespace: fn.namespace, name: fn.name, take: Math.min(fn.free, options.limit) })),
+      functions.map((fn) => ({ ...fn, count: chosen.filter((candidate) => candidate.namespace === fn.namespace && candidate.function === fn.name).length })),
       now,
     );
-    const chosen = found.sort(compareQueuePositions).slice(0, options.limit);
-    if (chosen.length === 0) return [];
     const started = await startAttempts(
       client,
       chosen.map((candidate) => candidate.sequence),

@@ -4,6 +4,7 @@ import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { startAttempts, versionsOf } from './claim-executions.js';
 import { transaction, type Pool } from './connection.js';
 import { readExecutionsById } from './rows.js';
+import { keyedPicks, rateAllowances, recordRateStarts, type ControlledFunction } from './claim-controls.js';
 
 /**
  * The warm replicas' claim: up to `limit` ready executions of one function, best first, within
@@ -24,20 +25,33 @@ export async function claimFunctionExecutionsIn(client: pg.PoolClient, options: 
   if (options.limit <= 0) return [];
   const { namespace, name } = options.function;
   {
-    const { rows: locked } = await client.query<{ parallelism: number }>(
-      'SELECT parallelism FROM functions WHERE namespace = $1 AND name = $2 AND NOT deleted FOR NO KEY UPDATE',
+    const { rows: locked } = await client.query<ControlledFunction & { parallelism: number }>(
+      'SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions WHERE namespace = $1 AND name = $2 AND NOT deleted FOR NO KEY UPDATE',
       [namespace, name],
     );
     if (locked.length === 0) return [];
-    const { rows: picked } = await client.query<{ seq: number }>(
-      `SELECT seq FROM executions
-       WHERE namespace = $1 AND function = $2 AND status = 'queued' AND (not_before IS NULL OR not_before <= $3)
-       ORDER BY priority DESC, seq
-       LIMIT GREATEST(0, LEAST($4::int, $5::int - (SELECT COUNT(*) FROM executions WHERE namespace = $1 AND function = $2 AND status = 'running')))
-       FOR UPDATE SKIP LOCKED`,
-      [namespace, name, now, options.limit, locked[0].parallelism],
-    );
+    const fn = locked[0];
+    // Plain functions keep the one-statement pick; rate limits and keys count first (claim-controls.ts).
+    const controlled = fn.rate_limit !== null || fn.concurrency_limit !== null;
+    const allowance = controlled ? ((await rateAllowances(client, [fn], now)).get(`${namespace}/${name}`) ?? options.limit) : options.limit;
+    const limit = Math.min(options.limit, allowance);
+    if (limit <= 0) return [];
+    let picked: { seq: number }[];
+    if (fn.concurrency_limit !== null) {
+      const { rows } = await client.query<{ running: number }>(`SELECT COUNT(*)::int AS running FROM executions WHERE namespace = $1 AND function = $2 AND status = 'running'`, [namespace, name]);
+      picked = (await keyedPicks(client, namespace, name, fn.concurrency_limit, Math.min(limit, fn.parallelism - rows[0].running), now)).map((pick) => ({ seq: pick.sequence }));
+    } else {
+      ({ rows: picked } = await client.query<{ seq: number }>(
+        `SELECT seq FROM executions
+         WHERE namespace = $1 AND function = $2 AND status = 'queued' AND (not_before IS NULL OR not_before <= $3)
+         ORDER BY priority DESC, seq
+         LIMIT GREATEST(0, LEAST($4::int, $5::int - (SELECT COUNT(*) FROM executions WHERE namespace = $1 AND function = $2 AND status = 'running')))
+         FOR UPDATE SKIP LOCKED`,
+        [namespace, name, now, limit, fn.parallelism],
+      ));
+    }
     if (picked.length === 0) return [];
+    if (controlled) await recordRateStarts(client, [{ ...fn, count: picked.length }], now);
     const seqs = picked.map((row) => row.seq);
     const started = await startAttempts(client, seqs, options.owner, now, leaseExpiresAt);
     const executions = await readExecutionsById(client, [...started.values()].map((attempt) => attempt.id));

@@ -5,6 +5,7 @@ import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { selectFunctionVersion } from './functions.js';
 import { readExecution, type ExecutionRow } from './rows.js';
+import { keyedPicks, rateAllowanceNow, recordRateStarts, type ClaimControls } from './claim-controls.js';
 
 /*
  * Why heads per function.
@@ -41,8 +42,13 @@ import { readExecution, type ExecutionRow } from './rows.js';
 interface Head extends QueuePosition {
   namespace: string;
   function: string;
-  /** Slots the function has left in this claim. */
+  /** Slots the function has left in this claim: parallelism, and rate limit allowance. */
   free: number;
+  controls: ClaimControls;
+  /** A function with a concurrency key: its picks after this head, in order (keyedPicks). */
+  pending?: QueuePosition[];
+  /** Attempts this claim started of the function, for its rate limit. */
+  started: number;
 }
 
 /** Queued executions of one function that are ready, best first; LIMIT 1 makes it its head. */
@@ -57,8 +63,8 @@ export function readyHead(db: Db, namespace: string, fn: string, now: string): Q
   return row && { sequence: row.seq, priority: row.priority };
 }
 
-/** The head of every live function that has a free slot. */
-function functionHeads(db: Db, now: string, except: ReadonlySet<string>): Head[] {
+/** The head of every live function that has a free slot, within its parallelism and rate limit (`limit`: this claim's size). */
+function functionHeads(db: Db, now: string, except: ReadonlySet<string>, limit: number): Head[] {
   const running = new Map<string, number>();
   const counts = sql(
     db,
@@ -66,18 +72,24 @@ function functionHeads(db: Db, now: string, except: ReadonlySet<string>): Head[]
   ).all() as { namespace: string; function: string; running: number }[];
   for (const count of counts) running.set(`${count.namespace}/${count.function}`, count.running);
 
-  const functions = sql(db, 'SELECT namespace, name, parallelism FROM functions WHERE deleted = 0').all() as {
+  const functions = sql(db, 'SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions WHERE deleted = 0').all() as (ClaimControls & {
     namespace: string;
     name: string;
     parallelism: number;
-  }[];
+  })[];
   const heads: Head[] = [];
   for (const fn of functions) {
     if (except.has(`${fn.namespace}/${fn.name}`)) continue;
-    const free = fn.parallelism - (running.get(`${fn.namespace}/${fn.name}`) ?? 0);
+    const free = Math.min(fn.parallelism - (running.get(`${fn.namespace}/${fn.name}`) ?? 0), rateAllowanceNow(db, fn.namespace, fn.name, fn, now));
     if (free <= 0) continue;
+    const base = { namespace: fn.namespace, function: fn.name, free, controls: fn, started: 0 };
+    if (fn.concurrency_limit !== null) {
+      const [head, ...pending] = keyedPicks(db, fn.namespace, fn.name, fn.concurrency_limit, Math.min(free, limit), now);
+      if (head) heads.push({ ...head, ...base, pending });
+      continue;
+    }
     const head = readyHead(db, fn.namespace, fn.name, now);
-    if (head) heads.push({ ...head, namespace: fn.namespace, function: fn.name, free });
+    if (head) heads.push({ ...head, ...base });
   }
   return heads;
 }
@@ -113,7 +125,8 @@ export function claimExecutions(db: Db, options: ClaimOptions): ClaimedAttempt[]
   const leaseExpiresAt = isoAfter(now, options.leaseMs);
   if (options.limit <= 0) return [];
   return writeTransaction(db, () => {
-    const heads = functionHeads(db, now, new Set((options.except ?? []).map((fn) => `${fn.namespace}/${fn.name}`)));
+    const heads = functionHeads(db, now, new Set((options.except ?? []).map((fn) => `${fn.namespace}/${fn.name}`)), options.limit);
+    const limited: Head[] = [];
     const versions = new Map<string, FunctionVersion>();
     const claimed: ClaimedAttempt[] = [];
     while (claimed.length < options.limit && heads.length > 0) {
@@ -128,10 +141,13 @@ export function claimExecutions(db: Db, options: ClaimOptions): ClaimedAttempt[]
       claimed.push({ execution, attempt: started.attempt, function: versions.get(versionKey)!, leaseExpiresAt });
 
       head.free -= 1;
-      const next = head.free > 0 ? readyHead(db, head.namespace, head.function, now) : undefined;
-      if (next) heads[index] = { ...head, ...next };
+      head.started += 1;
+      if (head.started === 1 && head.controls.rate_limit !== null) limited.push(head);
+      const next = head.free <= 0 ? undefined : head.pending ? head.pending.shift() : readyHead(db, head.namespace, head.function, now);
+      if (next) heads[index] = Object.assign(head, next);
       else heads.splice(index, 1);
     }
+    for (const head of limited) recordRateStarts(db, head.namespace, head.function, head.controls, head.started, now);
     return claimed;
   });
 }

@@ -5,6 +5,7 @@ import { startAttempt } from './claim-executions.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { selectFunctionVersion } from './functions.js';
 import { readExecutions, type ExecutionRow } from './rows.js';
+import { keyedPicks, rateAllowanceNow, recordRateStarts, type ClaimControls } from './claim-controls.js';
 
 /**
  * The warm replicas' claim: up to `limit` ready executions of one function, best first, within its
@@ -20,21 +21,27 @@ export function claimFunctionExecutions(db: Db, options: FunctionClaimOptions): 
   if (options.limit <= 0) return [];
   const { namespace, name } = options.function;
   return writeTransaction(db, () => {
-    const fn = sql(db, 'SELECT parallelism FROM functions WHERE namespace = ? AND name = ? AND deleted = 0').get(namespace, name) as { parallelism: number } | undefined;
+    const fn = sql(db, 'SELECT parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions WHERE namespace = ? AND name = ? AND deleted = 0').get(namespace, name) as
+      | (ClaimControls & { parallelism: number })
+      | undefined;
     if (!fn) return [];
     const { running } = sql(db, `SELECT COUNT(*) AS running FROM executions WHERE namespace = ? AND function = ? AND status = 'running'`).get(namespace, name) as {
       running: number;
     };
-    const take = Math.min(fn.parallelism - running, options.limit);
+    const take = Math.min(fn.parallelism - running, options.limit, rateAllowanceNow(db, namespace, name, fn, now));
     if (take <= 0) return [];
     // INDEXED BY turns a plan regression (a scan of the queue) into an error instead of a slowdown.
-    const ready = sql(
-      db,
-      `SELECT seq FROM executions INDEXED BY executions_ready
-       WHERE namespace = ? AND function = ? AND status = 'queued' AND (not_before IS NULL OR not_before <= ?)
-       ORDER BY priority DESC, seq LIMIT ?`,
-    ).all(namespace, name, now, take) as { seq: number }[];
+    const ready =
+      fn.concurrency_limit !== null
+        ? keyedPicks(db, namespace, name, fn.concurrency_limit, take, now).map((pick) => ({ seq: pick.sequence }))
+        : (sql(
+            db,
+            `SELECT seq FROM executions INDEXED BY executions_ready
+             WHERE namespace = ? AND function = ? AND status = 'queued' AND (not_before IS NULL OR not_before <= ?)
+             ORDER BY priority DESC, seq LIMIT ?`,
+          ).all(namespace, name, now, take) as { seq: number }[]);
     if (ready.length === 0) return [];
+    recordRateStarts(db, namespace, name, fn, ready.length, now);
     const started = ready.map((row) => startAttempt(db, row.seq, options.owner, now, leaseExpiresAt));
     const rows = sql(db, 'SELECT * FROM executions WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(started.map((s) => s.id))) as ExecutionRow[];
     const byId = new Map(readExecutions(db, rows).map((execution) => [execution.id, execution]));
