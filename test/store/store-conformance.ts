@@ -11,6 +11,7 @@ import { leaseSpecs } from './conformance/leases.js';
 import { listingSpecs } from './conformance/listing.js';
 import { logSpecs } from './conformance/logs.js';
 import { queueStatsSpecs } from './conformance/queue-stats.js';
+import { schedulingControlSpecs } from './conformance/scheduling-controls.js';
 import { triggerSpecs } from './conformance/triggers.js';
 
 /**
@@ -31,5 +32,6 @@ export function runStoreConformance(adapterName: string, open: () => Promise<Sto
     queueStatsSpecs(open);
     triggerSpecs(open);
     dashboardSpecs(open);
+    schedulingControlSpecs(open);
   });
 }
