@@ -3,6 +3,7 @@ import { LogFollower, type FollowLogsOptions } from './log-follower.js';
 import { sendRequest, type ApiRequest } from './http.js';
 import type {
   BatchOptions,
+  ExecutionDetail,
   DeleteFunctionResult,
   DeployResult,
   ExecutionFilter,
@@ -87,7 +88,7 @@ export class PontoonClient {
     const response = await this.send<Execution>({
       method: 'POST',
       path: `${this.functionPath(name)}/invoke`,
-      query: { wait: options.wait, priority: options.priority },
+      query: { wait: options.wait, priority: options.priority, delay: options.delay, runAt: options.runAt },
       headers: { 'idempotency-key': options.idempotencyKey, 'x-callback-url': options.callbackUrl },
       body: input,
       signal: options.signal,
@@ -101,7 +102,8 @@ export class PontoonClient {
 
   /** Enqueues one execution per input in one request. */
   async invokeBatch(name: string, inputs: unknown[], options: BatchOptions = {}): Promise<Execution[]> {
-    const body = options.priority === undefined ? { inputs } : { inputs, priority: options.priority };
+    const { priority, delay, runAt } = options;
+    const body = { inputs, ...(priority === undefined ? {} : { priority }), ...(delay === undefined ? {} : { delay }), ...(runAt === undefined ? {} : { runAt }) };
     const path = `${this.functionPath(name)}/batch`;
     return (await this.send<{ items: Execution[] }>({ method: 'POST', path, body })).body.items;
   }
@@ -113,9 +115,9 @@ export class PontoonClient {
     return (await this.send<ExecutionPage>({ method: 'GET', path: `${this.namespacePath()}/executions`, query })).body;
   }
 
-  /** Reads one execution with its attempts. */
-  async getExecution(id: string): Promise<Execution> {
-    return (await this.send<Execution>({ method: 'GET', path: this.executionPath(id) })).body;
+  /** Reads one execution with its attempts; a queued one says why it waits. */
+  async getExecution(id: string): Promise<ExecutionDetail> {
+    return (await this.send<ExecutionDetail>({ method: 'GET', path: this.executionPath(id) })).body;
   }
 
   /** Cancels a queued or running execution; answers it, now cancelled. */

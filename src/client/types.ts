@@ -1,5 +1,7 @@
 import type { ExecutionStatus, Execution } from '../domain/execution.js';
 import type { FunctionSpec } from '../domain/function-spec.js';
+import type { WaitReason } from '../domain/wait-reason.js';
+export type { WaitReason } from '../domain/wait-reason.js';
 
 /** A Function as the API answers it: the stored document, its version and its observed status. */
 export interface FunctionResource {
@@ -85,6 +87,10 @@ export interface InvokeOptions {
   idempotencyKey?: string;
   /** Where Pontoon posts the execution when it ends. */
   callbackUrl?: string;
+  /** Run later: start no sooner than this long from now (`10m`); not with runAt. */
+  delay?: string;
+  /** Run later: start no sooner than this ISO 8601 time; not with delay. */
+  runAt?: string;
   /** Aborts the request (not the execution). */
   signal?: AbortSignal;
 }
@@ -101,7 +107,13 @@ export interface InvokeResult {
 /** Options of a batch invocation. */
 export interface BatchOptions {
   priority?: number;
+  /** Run later, every execution of the batch: see InvokeOptions. */
+  delay?: string;
+  runAt?: string;
 }
+
+/** An execution as GET /executions/:id answers it: a queued one says why it waits. */
+export type ExecutionDetail = Execution & { waiting?: WaitReason };
 
 /** What deleting a function answers. */
 export interface DeleteFunctionResult {

@@ -1,4 +1,5 @@
-import type { Execution } from '../../client/index.js';
+import type { Execution, ExecutionDetail } from '../../client/index.js';
+import { describeWait } from '../../domain/wait-reason.js';
 import { formatAge, formatElapsed } from '../age.js';
 import { briefJson, formatFields, formatTable } from '../output.js';
 
@@ -19,7 +20,7 @@ export function executionTable(executions: Execution[], now = Date.now()): strin
 }
 
 /** The `describe execution` text: the execution, each attempt with timings and outcome, and the result. */
-export function describeExecution(execution: Execution, now = Date.now()): string {
+export function describeExecution(execution: ExecutionDetail, now = Date.now()): string {
   const fields: Array<[string, string]> = [
     ['ID', execution.id],
     ['Namespace', execution.namespace],
@@ -31,7 +32,10 @@ export function describeExecution(execution: Execution, now = Date.now()): strin
     ['Finished', timeWithAge(execution.finishedAt, now)],
     ['Duration', formatElapsed(execution.startedAt, execution.finishedAt, now) || '<none>'],
   ];
-  if (execution.notBefore) fields.push(['Next Attempt', timeWithAge(execution.notBefore, now, 'in')]);
+  // A retry's backoff, or an execution asked to run later (it has no attempt yet).
+  if (execution.notBefore) fields.push([(execution.attempts ?? []).length > 0 ? 'Next Attempt' : 'Not Before', timeWithAge(execution.notBefore, now, 'in')]);
+  if (execution.waiting) fields.push(['Waiting', describeWait(execution.waiting)]);
+  if (execution.concurrencyKey !== null && execution.concurrencyKey !== undefined) fields.push(['Concurrency Key', execution.concurrencyKey]);
   if (execution.idempotencyKey) fields.push(['Idempotency Key', execution.idempotencyKey]);
   if (execution.callbackUrl) fields.push(['Callback URL', execution.callbackUrl]);
   fields.push(['Input', briefJson(execution.input, 200)], ['Result', briefJson(execution.result, 200)]);
