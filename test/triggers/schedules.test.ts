@@ -134,4 +134,15 @@ describe('cron schedules', () => {
     clock.set('2030-01-01T00:02:01Z');
     assert.deepEqual(keysOf(await settled(pontoon, 'report', 1)), [tickKey('00:02:00')]);
   });
+
+  it('a schedule with a delay queues each tick’s execution to start that long after the tick', async () => {
+    const clock = new ManualClock('2030-01-01T00:00:30Z');
+    const pontoon = await start(clock);
+    await pontoon.deploy('report', quickFunction({ schedules: [everyMinute({ delay: '10m' })] }));
+    await scheduled(pontoon, 1);
+    clock.set('2030-01-01T00:01:01Z');
+    const [execution] = await settled(pontoon, 'report', 1);
+    assert.equal(execution.status, 'queued');
+    assert.equal(execution.notBefore, '2030-01-01T00:11:00.000Z');
+  });
 });
