@@ -129,6 +129,24 @@ describe('the dashboard, in a real Chromium', { skip }, () => {
     await pontoon.request('POST', `/v1/namespaces/default/executions/${invoked.body.id}/cancel`);
   });
 
+  it('shows a function’s limits, and why a delayed execution waits and when it may start', async () => {
+    const deployed = await pontoon.deploy('tenants', { runtime: 'command', command: ['true'], rateLimit: { limit: 20, period: '1s' }, concurrency: { key: '/tenant', limit: 2 } });
+    assert.equal(deployed.status, 201);
+    const later = await pontoon.request('POST', '/v1/namespaces/default/functions/tenants/invoke?delay=10m', { tenant: 'acme' });
+    await page.goto(`${pontoon.url}/`);
+    const limits = page.locator('tr[data-function="tenants"] [data-limits]');
+    await limits.waitFor();
+    assert.equal(await limits.innerText(), 'parallelism 10 · 20 per 1s · 2 per key /tenant');
+    await page.goto(`${pontoon.url}/#/executions/${later.body.id}`);
+    const waiting = page.locator('[data-waiting="notBefore"]');
+    await waiting.waitFor();
+    assert.match(await waiting.innerText(), /^not before /);
+    await page.getByText('Not before', { exact: true }).waitFor();
+    assert.equal(await page.locator('[data-step="runs later"]').count(), 1);
+    await page.getByText('acme', { exact: true }).waitFor();
+    await pontoon.request('POST', `/v1/namespaces/default/executions/${later.body.id}/cancel`);
+  });
+
   it('draws the charts and raised no page error', async () => {
     await page.getByRole('link', { name: 'Charts' }).click();
     await page.getByRole('img', { name: 'Throughput per 1m' }).locator('canvas').waitFor();

@@ -27,6 +27,8 @@ export function timelineOf(execution: Execution): Step[] {
     }
   });
   const last = execution.attempts.at(-1);
+  // Asked to run later: queued with its start time, no attempt yet.
+  if (execution.status === 'queued' && !last && execution.notBefore) steps.push({ time: execution.createdAt, label: 'runs later', detail: `not before ${formatTime(execution.notBefore)}` });
   if (execution.status === 'queued' && last?.finishedAt) {
     const waits = execution.notBefore ? `retry not before ${formatTime(execution.notBefore)}` : 'waiting for a slot';
     steps.push({ time: last.finishedAt, label: 'retry scheduled', detail: waits });

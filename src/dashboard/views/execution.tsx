@@ -7,6 +7,7 @@ import { ErrorNotice } from '../components/error-notice.js';
 import { InvokeDialog } from '../components/invoke-dialog.js';
 import { LogView } from '../components/log-view.js';
 import { StatusBadge } from '../components/status-badge.js';
+import { waitText } from '../components/wait-reason.js';
 import { executionDuration, formatJson, formatMs, formatTime } from '../format.js';
 import { usePolling } from '../polling.js';
 import { href } from '../router.js';
@@ -59,6 +60,26 @@ export function ExecutionView({ id }: { id: string }) {
         <dd>{formatMs(executionDuration(execution))}</dd>
         <dt>Priority</dt>
         <dd>{execution.priority}</dd>
+        {execution.notBefore && (
+          <>
+            <dt>{execution.attempts.length > 0 ? 'Next attempt' : 'Not before'}</dt>
+            <dd>{formatTime(execution.notBefore)}</dd>
+          </>
+        )}
+        {execution.waiting && (
+          <>
+            <dt>Waiting</dt>
+            <dd data-waiting={execution.waiting.reason}>{waitText(execution.waiting)}</dd>
+          </>
+        )}
+        {execution.concurrencyKey !== null && execution.concurrencyKey !== undefined && (
+          <>
+            <dt>Concurrency key</dt>
+            <dd>
+              <code>{execution.concurrencyKey}</code>
+            </dd>
+          </>
+        )}
         {execution.idempotencyKey && (
           <>
             <dt>Idempotency key</dt>

@@ -5,6 +5,7 @@ import { DeployDialog } from '../components/deploy-dialog.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { InvokeDialog } from '../components/invoke-dialog.js';
 import { StatusBadge } from '../components/status-badge.js';
+import { limitsText } from '../components/wait-reason.js';
 import { formatAgo, formatMs, formatPercent } from '../format.js';
 import { usePolling } from '../polling.js';
 import { href } from '../router.js';
@@ -93,6 +94,7 @@ export function FunctionsView() {
                 <th scope="col">Version</th>
                 <th scope="col">Schedules and triggers</th>
                 <th scope="col">Warm replicas</th>
+                <th scope="col">Limits</th>
                 <th scope="col">Queued / running</th>
                 <th scope="col" class="num">Succeeded</th>
                 <th scope="col" class="num">p50</th>
@@ -129,6 +131,7 @@ export function FunctionsView() {
                       </ul>
                     </td>
                     <td>{warmOf(fn) ?? <span class="muted">none</span>}</td>
+                    <td data-limits>{limitsText(fn)}</td>
                     <td class="num">
                       {fn.status.queued} / {fn.status.running}
                     </td>
