@@ -1,6 +1,8 @@
 // JSON schemas of the API's resources: they validate requests, shape responses, and make the
 // OpenAPI document.
-import { namePattern, priorityRange } from '../domain/spec-schema.js';
+import { functionSchema, namePattern, priorityRange } from '../domain/spec-schema.js';
+
+const functionSpecSchema = functionSchema.properties.spec.properties;
 import { errorBodySchema } from './errors.js';
 import { waitReasonSchema } from './execution-wait.js';
 
@@ -56,7 +58,18 @@ export const functionResourceSchema = {
     apiVersion: { type: 'string' },
     kind: { type: 'string' },
     metadata: { type: 'object', additionalProperties: true },
-    spec: { type: 'object', additionalProperties: true },
+    spec: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'the spec as deployed, defaults applied; the whole schema is at /v1/schema',
+      // Named here so the OpenAPI document shows the scheduling controls (docs/scheduling-controls.md).
+      properties: {
+        parallelism: functionSpecSchema.parallelism,
+        priority: functionSpecSchema.priority,
+        rateLimit: functionSpecSchema.rateLimit,
+        concurrency: functionSpecSchema.concurrency,
+      },
+    },
     status: { type: 'object', additionalProperties: true },
   },
 } as const;
