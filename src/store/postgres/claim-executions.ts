@@ -42,6 +42,11 @@ import { toFunctionVersion, type FunctionVersionRow } from './rows.js';
  * a controller claims in batches of its free capacity. The first version found "functions with
  * ready work" with EXISTS, which the planner ran as a hash semi-join over the whole queue:
  * 95 ms per claim at 200,000 queued; see lockFunctionsWithWork.
+ *
+ * Rate limits and concurrency keys (claim-controls.ts) are counted under the same function locks,
+ * in the same transaction: the allowance narrows a function's free slots, and a keyed function's
+ * executions are picked by key in turn instead of by the LATERAL seek. A claim that locked no
+ * rate-limited or keyed function runs no statement for them.
  */
 
 /** One ready execution that this claim may take. */

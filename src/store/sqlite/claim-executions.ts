@@ -37,6 +37,10 @@ import { keyedPicks, rateAllowanceNow, recordRateStarts, type ClaimControls } fr
  * The single-query alternative, over a global partial index (priority DESC, seq) with the
  * running count as a subquery, measured on the same data: 0.26 ms just to find one head at
  * 1,000 queued, 61 ms at 200,000, as it walks the saturated function's 50,000 rows every call.
+ *
+ * Rate limits and concurrency keys (claim-controls.ts) narrow a function's free slots and, for a
+ * keyed function, replace its head lookups with one ranked pick; a function with neither pays
+ * nothing for them (no query: its controls are null on the row already read).
  */
 
 interface Head extends QueuePosition {
