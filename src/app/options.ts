@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { durationMs, parseDuration } from '../domain/duration.js';
 import { parseMemory } from '../domain/quantity.js';
+import { defaultUidRange, parseRunAs, parseUidRange, type RunAsChoice, type UidRange } from '../domain/run-as.js';
 import { environmentVariableName } from '../observer/inherited-env.js';
 import { logFormatFor, logFormats, type LogFormat, type LogFormatChoice } from './log-format.js';
 
@@ -36,6 +37,18 @@ export interface PontoonOptions {
   eventSinks?: string[];
   /** Variables of the server's environment that local programs inherit, besides PATH, HOME and the like. */
   passEnv?: string[];
+  /**
+   * Who local functions run as: `dynamic` (one uid per attempt or replica; the default as root),
+   * `server` (this process's user; the default otherwise), `user[:group]` or `uid[:gid]`.
+   */
+  runAs?: string;
+  /** The uids of dynamic function users, `first-last`. Default 1879048192-1879113727. */
+  runAsRange?: string;
+  /**
+   * Where builds are kept. Default: `builds` in the data dir, or /var/cache/pontoon/builds when
+   * functions run as other users (who cannot enter the data dir, 0700).
+   */
+  buildDir?: string;
 }
 
 /** Options with every default applied and units converted. */
@@ -54,6 +67,10 @@ export interface ResolvedOptions {
   examplesDir: string | undefined;
   eventSinks: string[];
   passEnv: string[];
+  /** Undefined: the default for this server's user (see resolveRunAs). */
+  runAs: RunAsChoice | undefined;
+  runAsRange: UidRange;
+  buildDir: string | undefined;
 }
 
 function bytes(text: string, field: string): number {
@@ -111,5 +128,8 @@ export function resolveOptions(options: PontoonOptions, installDir: string): Res
     examplesDir: options.examples ? resolve(options.examplesDir ?? resolve(installDir, 'examples')) : undefined,
     eventSinks: (options.eventSinks ?? []).map((url) => httpUrl(url, 'eventSinks')),
     passEnv: (options.passEnv ?? []).map((name) => variableName(name, 'passEnv')),
+    runAs: options.runAs === undefined ? undefined : parseRunAs(options.runAs),
+    runAsRange: options.runAsRange === undefined ? defaultUidRange : parseUidRange(options.runAsRange),
+    buildDir: options.buildDir === undefined ? undefined : resolve(options.buildDir),
   };
 }

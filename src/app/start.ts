@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ import type { KubernetesMode, KubernetesModeOptions } from '../kubernetes/kubern
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { readExampleDocuments } from './examples.js';
 import { createLogger } from './logger.js';
+import { setUpFunctionUsers } from './function-users-setup.js';
 import { resolveOptions, type PontoonOptions, type ResolvedOptions } from './options.js';
 
 export type { PontoonOptions } from './options.js';
@@ -85,7 +86,9 @@ const installDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export async function startPontoon(options: StartOptions = {}, hooks: StartHooks = {}): Promise<RunningPontoon> {
   const config = resolveOptions(options, installDir);
   const logger = createLogger(config.logLevel, config.logFormat);
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // The store, its WAL and the work root record are the server's alone (docs/security.md).
+  chmodSync(config.dataDir, 0o700);
   // First, before the store, the work root or any process is touched: the data dir is ours alone.
   const lock = lockDataDir(config.dataDir);
   try {
@@ -110,7 +113,9 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
   });
   const store = instrumentStore(opened.store, metrics);
   const events = new ExecutionEvents();
-  const runtimes = createRuntimes({ cacheDir: join(config.dataDir, 'builds') });
+  // Locally, who functions run as; on Kubernetes, pods run as their security context says.
+  const { users, buildDir } = options.executor === 'kubernetes' ? { users: undefined, buildDir: join(config.dataDir, 'builds') } : setUpFunctionUsers(config, logger);
+  const runtimes = createRuntimes({ cacheDir: buildDir, forOtherUsers: users !== undefined });
   const sink = {
     logs: (ref: AttemptRef, lines: LogLine[]) => engine?.logs(ref, lines),
     finished: (ref: AttemptRef, report: AttemptReport) => engine?.finished(ref, report),
@@ -136,8 +141,10 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
         logLimitBytes: config.logLimitBytes,
         resultLimitBytes: config.resultLimitBytes,
         passEnv: config.passEnv,
+        users,
       }),
       runtimes,
+      users,
       logger,
       graceMs: config.graceMs,
       logLimitBytes: config.logLimitBytes,

@@ -56,6 +56,15 @@ export interface FunctionSpec {
   triggers?: TriggerSpec[];
   sinks?: { url: string; on?: string[] }[];
   serviceAccountName?: string;
+  podSecurity?: PodSecuritySpec;
+}
+
+/** spec.podSecurity: how locked down a function's Kubernetes pods are (restricted when absent). */
+export interface PodSecuritySpec {
+  profile: 'restricted' | 'baseline';
+  runAsUser?: number;
+  runAsGroup?: number;
+  readOnlyRootFilesystem?: boolean;
 }
 
 /** A Function document as users write it (YAML or JSON), after validation. */

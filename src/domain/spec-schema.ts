@@ -244,6 +244,22 @@ export const functionSchema = {
           },
         },
         serviceAccountName: { type: 'string', pattern: namePattern, description: 'Kubernetes ServiceAccount the function runs as' },
+        podSecurity: {
+          type: 'object',
+          additionalProperties: false,
+          description:
+            "Kubernetes only: the security context of the function's pods (docs/security.md). Absent, or profile restricted: non-root, read-only root filesystem with a writable /tmp, no privilege escalation, every capability dropped, the runtime's default seccomp profile",
+          properties: {
+            profile: {
+              enum: ['restricted', 'baseline'],
+              default: 'restricted',
+              description: "restricted (the default), or baseline for an image that must run as root or write its own filesystem: privilege escalation stays off and seccomp on, the rest is the image's",
+            },
+            runAsUser: { type: 'integer', minimum: 0, maximum: 2147483647, description: "uid of the function's container (default: the image's USER, which restricted requires to be a non-root uid)" },
+            runAsGroup: { type: 'integer', minimum: 0, maximum: 2147483647, description: "gid of the function's container (default: the image's)" },
+            readOnlyRootFilesystem: { type: 'boolean', description: 'default true under restricted, false under baseline; /tmp is a writable emptyDir either way' },
+          },
+        },
       },
     },
   },

@@ -56,6 +56,10 @@ function semanticProblems(document: FunctionDocument): FieldProblem[] {
     problems.push({ field: 'spec.warm.min', message: `must not exceed spec.warm.max (${spec.warm.max})` });
   }
   problems.push(...durationProblems(spec));
+  const security = spec.podSecurity;
+  if (security && security.profile !== 'baseline' && security.runAsUser === 0) {
+    problems.push({ field: 'spec.podSecurity.runAsUser', message: 'must not be 0 (root) under profile restricted; set spec.podSecurity.profile: baseline to run as root' });
+  }
   spec.schedules?.forEach((schedule, index) => {
     const field = `spec.schedules[${index}]`;
     if (!isTimeZone(schedule.timezone)) problems.push({ field: `${field}.timezone`, message: `unknown time zone ${schedule.timezone}` });

@@ -19,9 +19,9 @@ const openFlags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLO
  * blocking: only a regular file is read (no FIFO, device, socket, directory or symlink), and no
  * more than `limitBytes` of it (with `head`, a larger file's first `limitBytes` are read; without,
  * it is `too-large`). The program may have replaced the file with anything, and the observer that
- * reads it watches other attempts too.
+ * reads it watches other attempts too. With `owner`, a file of another uid is refused too.
  */
-export function readAttemptFile(path: string, limitBytes: number, head = false): AttemptFile {
+export function readAttemptFile(path: string, limitBytes: number, head = false, owner?: number): AttemptFile {
   let fd: number;
   try {
     fd = openSync(path, openFlags);
@@ -36,6 +36,7 @@ export function readAttemptFile(path: string, limitBytes: number, head = false):
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) return { kind: 'refused', what: fileKind(stats) };
+    if (owner !== undefined && stats.uid !== owner) return { kind: 'refused', what: `a file of uid ${stats.uid}, not ${owner}` };
     if (stats.size > limitBytes && !head) return { kind: 'too-large', bytes: stats.size };
     // One byte more than the limit tells a file that grew since fstat from one that did not.
     const buffer = Buffer.alloc(Math.min(limitBytes + (head ? 0 : 1), stats.size + 1));

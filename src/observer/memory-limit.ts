@@ -70,6 +70,13 @@ function probe(): MemoryLimitSupport {
   }
 }
 
+/** The directory of the cgroup this process is in now, in the hierarchy of `version` (memory's, for v1). */
+export function currentMemoryCgroup(version: 1 | 2): string {
+  const path = version === 2 ? ownV2Cgroup() : ownMemoryCgroup()?.path;
+  if (!path) throw new Error(`this process is in no cgroup v${version} memory hierarchy`);
+  return path;
+}
+
 /** Our own memory cgroup's directory, preferring a v1 memory hierarchy over the v2 one. */
 function ownMemoryCgroup(): { version: 1 | 2; path: string } | undefined {
   const memberships = readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n');
@@ -127,21 +134,15 @@ function enableV2Memory(path: string): string | undefined {
   }
 }
 
-/** Creates a child cgroup limited to `limitBytes` (swap included where the kernel counts it). */
-export function createMemoryCgroup(support: Extract<MemoryLimitSupport, { enforced: true }>, name: string, limitBytes: number): MemoryCgroup {
+/**
+ * Creates a child cgroup limited to `limitBytes` (swap included where the kernel counts it), or
+ * unlimited until limitMemoryCgroup() when `limitBytes` is undefined.
+ */
+export function createMemoryCgroup(support: Extract<MemoryLimitSupport, { enforced: true }>, name: string, limitBytes: number | undefined): MemoryCgroup {
   const path = join(support.parent, name);
   mkdirSync(path);
   try {
-    if (support.version === 1) {
-      writeFileSync(join(path, 'memory.limit_in_bytes'), String(limitBytes));
-      // memsw counts memory plus swap; equal to the limit means no swap on top of it.
-      const swapFile = join(path, 'memory.memsw.limit_in_bytes');
-      if (existsSync(swapFile)) writeFileSync(swapFile, String(limitBytes));
-    } else {
-      writeFileSync(join(path, 'memory.max'), String(limitBytes));
-      const swapFile = join(path, 'memory.swap.max');
-      if (existsSync(swapFile)) writeFileSync(swapFile, '0');
-    }
+    if (limitBytes !== undefined) limitMemoryCgroup(support.version, path, limitBytes);
   } catch (thrown) {
     removeCgroup(path);
     throw thrown;
@@ -153,6 +154,20 @@ export function createMemoryCgroup(support: Extract<MemoryLimitSupport, { enforc
     oomKilled: () => oomKills(support.version, path) > 0,
     remove: () => removeCgroup(path),
   };
+}
+
+/** Sets a memory cgroup's limit (memory and swap); v1 refuses (EBUSY) a limit below what it cannot reclaim. */
+export function limitMemoryCgroup(version: 1 | 2, path: string, limitBytes: number): void {
+  if (version === 1) {
+    writeFileSync(join(path, 'memory.limit_in_bytes'), String(limitBytes));
+    // memsw counts memory plus swap; equal to the limit means no swap on top of it.
+    const swapFile = join(path, 'memory.memsw.limit_in_bytes');
+    if (existsSync(swapFile)) writeFileSync(swapFile, String(limitBytes));
+  } else {
+    writeFileSync(join(path, 'memory.max'), String(limitBytes));
+    const swapFile = join(path, 'memory.swap.max');
+    if (existsSync(swapFile)) writeFileSync(swapFile, '0');
+  }
 }
 
 function oomKills(version: 1 | 2, path: string): number {

@@ -11,7 +11,8 @@ import { defaultLauncher } from './launch.js';
 import type { LaunchedProgram, Launcher } from './launched-program.js';
 import { LogCapture } from './log-capture.js';
 import { containAttempt, type Containment } from './containment.js';
-import { createMemoryCgroup, memoryLimitSupport, removeCgroupSoon, type MemoryCgroup } from './memory-limit.js';
+import { giveWorkDir, startInCgroup, userEnv, userLauncher, type ProcessUser } from './as-user.js';
+import { createMemoryCgroup, limitMemoryCgroup, memoryLimitSupport, removeCgroupSoon, type MemoryCgroup } from './memory-limit.js';
 import { reportExit, type ProgramExit } from './outcome.js';
 
 /** Everything needed to run one attempt's program under the function contract. */
@@ -41,8 +42,10 @@ export interface ProgramOptions {
   memory?: string;
   /** Receives the attempt's log lines in batches, in order. */
   onLogs(lines: LogLine[]): void;
-  /** How the program is started (default: the fastest this machine supports). */
+  /** How the program is started (default: the fastest this machine supports, or as `user`). */
   launcher?: Launcher;
+  /** The user the program runs as (default: the observer's own); it alone can read the work dir. */
+  user?: ProcessUser;
 }
 
 /** A running program. */
@@ -102,12 +105,16 @@ class ProgramRun implements ProgramHandle {
     // Synchronous on purpose: each thread-pool round trip adds latency to every attempt, and with
     // few attempts in flight latency is what the cold-start benchmark measures (async setup
     // measured 0.5 of a bare spawn loop, sync 0.7+).
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(this.files.input, JSON.stringify(options.input ?? null));
+    // 0700 and 0600 whoever runs it: the input is the caller's data, not other users'.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(this.files.input, JSON.stringify(options.input ?? null), { mode: 0o600 });
+    const user = options.user;
+    if (user) giveWorkDir(dir, [this.files.input], user);
 
     const cwd = options.cwd ?? dir;
     const env: NodeJS.ProcessEnv = {
       ...(options.baseEnv ?? process.env),
+      ...(user ? userEnv(user, dir) : {}),
       ...options.functionEnv,
       ...options.planEnv,
       ...contractEnv(options.identity, this.files, options.deadline),
@@ -117,8 +124,11 @@ class ProgramRun implements ProgramHandle {
     try {
       if (!argv) throw Object.assign(new Error('not found'), { code: 'ENOENT' });
       const containment = this.contain();
-      child = (options.launcher ?? defaultLauncher())(argv, { cwd, env });
+      const launch = options.launcher ?? (user ? userLauncher(user) : defaultLauncher());
+      const cgroup = this.cgroup;
+      child = user && cgroup ? startInCgroup(cgroup, () => launch(argv, { cwd, env })) : launch(argv, { cwd, env });
       containment.started(child.pid);
+      if (user && cgroup) this.applyDeferredLimit(cgroup);
     } catch (thrown) {
       // Invalid arguments make spawn throw rather than emit 'error'; both are start failures.
       this.pid = undefined;
@@ -171,17 +181,33 @@ class ProgramRun implements ProgramHandle {
     const program = resolveExecutable(command[0], cwd, env.PATH);
     if (!program) return undefined;
     try {
-      this.cgroup = createMemoryCgroup(support, `pontoon-${basename(this.options.workDir)}`, bytes);
+      // Another user's program is started inside its cgroup by us (startInCgroup), and limited after.
+      this.cgroup = createMemoryCgroup(support, `pontoon-${basename(this.options.workDir)}`, this.options.user ? undefined : bytes);
       // Recorded so that an executor restarting after a crash can remove a cgroup it left behind.
-      writeFileSync(join(this.options.workDir, workDirFiles.cgroup), this.cgroup.path);
+      writeFileSync(join(this.options.workDir, workDirFiles.cgroup), this.cgroup.path, { mode: 0o600 });
     } catch (thrown) {
       if (this.cgroup) removeCgroupSoon(this.cgroup.path);
       this.cgroup = undefined;
       this.capture.system(`[pontoon] memory limit ${memory} not enforced: cannot create its cgroup: ${asError(thrown).message}`);
       return command;
     }
+    if (this.options.user) return [program, ...command.slice(1)];
     // The cgroup path travels as $0 so that no path is ever quoted into the script.
     return ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', this.cgroup.procsFile, program, ...command.slice(1)];
+  }
+
+  /**
+   * The memory limit of a program started inside its cgroup as another user. Written a moment
+   * after its start, so a v1 kernel may refuse a limit below what the program already uses: it is
+   * then stopped, as it would have been for going over.
+   */
+  private applyDeferredLimit(cgroup: MemoryCgroup): void {
+    try {
+      limitMemoryCgroup(cgroup.version, cgroup.path, parseMemory(this.options.memory!)!);
+    } catch (thrown) {
+      this.capture.system(`[pontoon] cannot apply the memory limit ${this.options.memory}: ${asError(thrown).message}; SIGKILL sent`);
+      this.signalGroup('SIGKILL');
+    }
   }
 
   /** The attempt's containment: made before its program starts, so nothing it starts is missed. */

@@ -61,17 +61,23 @@ export function runTool(command: string, args: string[], options: ToolOptions): 
 
 /** The absolute path of a program on PATH, as execvp would find it; undefined when absent. */
 export function which(program: string, path = process.env.PATH): string | undefined {
+  return whichAll(program, path)[0];
+}
+
+/** Every executable file named `program` on PATH, in PATH's order. */
+export function whichAll(program: string, path = process.env.PATH): string[] {
+  const found: string[] = [];
   for (const dir of (path ?? '').split(delimiter)) {
     if (!dir) continue;
     const file = join(dir, program);
     try {
       accessSync(file, constants.X_OK);
-      if (statSync(file).isFile()) return file;
+      if (statSync(file).isFile()) found.push(file);
     } catch {
       // not here
     }
   }
-  return undefined;
+  return found;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { BuildCache } from './build-cache.js';
 import { runTool, ToolFailure, which } from './build-tools.js';
 import { builtRuntime, type BuildContext, type Launch } from './built-runtime.js';
@@ -10,7 +10,7 @@ import type { Runtimes } from './runtime.js';
 import { sdkHash, type SdkLocations } from './sdk-sources.js';
 
 /** Bumped when what this file builds changes, so older builds are not reused. */
-const builderVersion = 'java-5';
+const builderVersion = 'java-6';
 
 /**
  * `runtime: java`: Maven when the source has a pom.xml, Gradle when it has a build.gradle and
@@ -101,7 +101,26 @@ async function buildWithMaven(ctx: BuildContext, runtimeSdk: JavaSdk, sdk: SdkLo
   const args = ['-q', '-B', '-DskipTests', 'compile', `${dependencyPlugin}:build-classpath`, `-Dmdep.outputFile=${classPathFile}`, '-Dmdep.includeScope=runtime'];
   await offlineFirst(mvn, args, ctx.app);
   const dependencies = (await readFile(classPathFile, 'utf8')).trim();
-  return [join(ctx.app, 'target', 'classes'), ...(dependencies ? dependencies.split(':') : [])];
+  return [join(ctx.app, 'target', 'classes'), ...(await copyIntoBuild(dependencies ? dependencies.split(':') : [], join(ctx.dir, 'lib')))];
+}
+
+/**
+ * Copies the dependency jars of a build out of Maven's local repository into the build: that
+ * repository is the server user's (under a home others cannot enter, such as /root), while the
+ * build must run as the function users too, and must not change when the repository does.
+ * One numbered directory each, since two artifacts of different groups may share a file name.
+ */
+async function copyIntoBuild(jars: string[], lib: string): Promise<string[]> {
+  return Promise.all(
+    jars.map(async (jar, index) => {
+      if (!jar.endsWith('.jar')) return jar;
+      // A directory per jar keeps its file name, which ownsJackson() reads.
+      const copy = join(lib, String(index), basename(jar));
+      await mkdir(dirname(copy), { recursive: true });
+      await copyFile(jar, copy);
+      return copy;
+    }),
+  );
 }
 
 /**

@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildCache } from './build-cache.js';
-import { runTool, ToolFailure, which } from './build-tools.js';
+import { runTool, ToolFailure, whichAll } from './build-tools.js';
+import { executableByOthers } from './other-users.js';
 import { builtRuntime, type BuildContext, type Launch } from './built-runtime.js';
-import type { Runtimes } from './runtime.js';
+import type { RuntimeContext, Runtimes } from './runtime.js';
 import { sdkHash, type SdkLocations } from './sdk-sources.js';
 
 /** Bumped when what this file builds changes, so older builds are not reused. */
@@ -53,34 +54,45 @@ serve(handler, input_type)
  * errors at deploy); with a requirements.txt, a virtual environment per build gets them from pip.
  * `pontoon_sdk` is copied into the build, so the function imports the SDK it was deployed with.
  */
-export function pythonRuntime(cache: BuildCache, sdk: SdkLocations): Runtimes {
+export function pythonRuntime(cache: BuildCache, sdk: SdkLocations, context: RuntimeContext): Runtimes {
+  const executable = () => pythonExecutable(context.forOtherUsers);
   return builtRuntime(cache, {
     runtime: 'python',
-    fingerprint: async () => `${builderVersion}\0${await sdkHash(sdk.python)}\0${await pythonExecutable()}`,
-    build: (ctx) => buildPython(ctx, sdk),
+    fingerprint: async () => `${builderVersion}\0${await sdkHash(sdk.python)}\0${await executable()}`,
+    build: async (ctx) => buildPython(ctx, sdk, await executable()),
   });
 }
 
-let interpreter: Promise<string> | undefined;
+const interpreters = new Map<boolean, Promise<string>>();
 
 /**
  * The real interpreter behind `python3`, found once: launching a version manager's shim (pyenv's
- * is a shell script) would cost every attempt tens of milliseconds.
+ * is a shell script) would cost every attempt tens of milliseconds. For functions that run as
+ * other users, the first one on PATH that they can execute (pyenv's, under a 0700 home, is not).
  */
-function pythonExecutable(): Promise<string> {
-  interpreter ??= (async () => {
-    const python = which('python3') ?? which('python');
-    if (!python) throw new ToolFailure('python3', 'python3 is not installed (not found on PATH)', null);
-    const real = (await runTool(python, ['-c', 'import sys; print(sys.executable)'], { cwd: '/' })).trim();
-    return real || python;
-  })();
-  interpreter.catch(() => (interpreter = undefined));
+function pythonExecutable(forOtherUsers: boolean): Promise<string> {
+  let interpreter = interpreters.get(forOtherUsers);
+  if (!interpreter) {
+    interpreter = (async () => {
+      const candidates = [...whichAll('python3'), ...whichAll('python')];
+      if (candidates.length === 0) throw new ToolFailure('python3', 'python3 is not installed (not found on PATH)', null);
+      const reals: string[] = [];
+      for (const python of candidates) {
+        const real = (await runTool(python, ['-c', 'import sys; print(sys.executable)'], { cwd: '/' }).catch(() => '')).trim() || python;
+        if (!forOtherUsers || executableByOthers(real)) return real;
+        reals.push(real);
+      }
+      throw new ToolFailure('python3', `no python3 on PATH can be run by the function users (${reals.join(', ')}: a directory on the way is closed to others); install one they can run, or run functions as the server's user`, null);
+    })();
+    interpreter.catch(() => interpreters.delete(forOtherUsers));
+    interpreters.set(forOtherUsers, interpreter);
+  }
   return interpreter;
 }
 
-async function buildPython(ctx: BuildContext, sdk: SdkLocations): Promise<Launch> {
+async function buildPython(ctx: BuildContext, sdk: SdkLocations, interpreter: string): Promise<Launch> {
   const { app, dir } = ctx;
-  let python = await pythonExecutable();
+  let python = interpreter;
   const lib = join(dir, 'lib');
   await cp(join(sdk.python, 'src', 'pontoon_sdk'), join(lib, 'pontoon_sdk'), { recursive: true, filter: (path) => !path.endsWith('__pycache__') });
   if (existsSync(join(app, 'requirements.txt'))) {

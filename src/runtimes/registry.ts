@@ -6,7 +6,7 @@ import { goRuntime } from './go.js';
 import { javaRuntime } from './java.js';
 import { nodeRuntime } from './node.js';
 import { pythonRuntime } from './python.js';
-import type { Runtimes } from './runtime.js';
+import type { RuntimeContext, Runtimes } from './runtime.js';
 import { sdkLocations, type SdkLocations } from './sdk-sources.js';
 
 /** What the runtimes are made with. Each runtime file exports a factory of (build cache, SDK locations). */
@@ -15,11 +15,13 @@ export interface RuntimeOptions {
   cacheDir: string;
   /** Where the SDKs are; defaults to this installation's sdk/. */
   sdk?: SdkLocations;
+  /** Functions run as other users than the server's (default false). */
+  forOtherUsers?: boolean;
 }
 
 // One entry per runtime, each itself a Runtimes for its own functions: adding a runtime means
 // adding its file and its line here.
-const handlers: Record<Runtime, (cache: BuildCache, sdk: SdkLocations) => Runtimes> = {
+const handlers: Record<Runtime, (cache: BuildCache, sdk: SdkLocations, context: RuntimeContext) => Runtimes> = {
   command: () => commandRuntime,
   node: nodeRuntime,
   python: pythonRuntime,
@@ -32,6 +34,7 @@ export function createRuntimes(options: RuntimeOptions): Runtimes {
   // One cache for all runtimes, so that a build shared by several (the Java SDK) is made once.
   const cache = new BuildCache(options.cacheDir);
   const sdk = options.sdk ?? sdkLocations();
+  const context: RuntimeContext = { forOtherUsers: options.forOtherUsers ?? false };
   const made = new Map<Runtime, Runtimes>();
   const handlerOf = (fn: FunctionVersion): Runtimes => {
     const runtime = fn.document.spec.runtime;
@@ -39,7 +42,7 @@ export function createRuntimes(options: RuntimeOptions): Runtimes {
     if (!handler) {
       const make = handlers[runtime];
       if (!make) throw new PontoonError('BUILD_FAILED', `unknown runtime ${runtime}`);
-      handler = make(cache, sdk);
+      handler = make(cache, sdk, context);
       made.set(runtime, handler);
     }
     return handler;

@@ -14,6 +14,15 @@ export interface LaunchPlan {
   replica?: boolean;
 }
 
+/** What the runtimes know of where their builds run. */
+export interface RuntimeContext {
+  /**
+   * Functions run as other users than the server's (docs/security.md): every program a launch
+   * plan names must be one they can execute (not an interpreter under a 0700 home).
+   */
+  forOtherUsers: boolean;
+}
+
 /**
  * Turns a function version into something runnable. Compiled runtimes build on deploy, once per
  * content hash of the source, and every attempt reuses the build.

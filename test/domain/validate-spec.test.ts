@@ -54,6 +54,17 @@ describe('function spec validation', () => {
     }
   });
 
+  it('accepts spec.podSecurity, refusing root under the restricted profile and unknown profiles or fields', () => {
+    const accepted = validateFunctionDocument({ ...minimal, spec: { ...minimal.spec, podSecurity: { runAsUser: 1000, readOnlyRootFilesystem: false } } });
+    assert.deepEqual(accepted.spec.podSecurity, { profile: 'restricted', runAsUser: 1000, readOnlyRootFilesystem: false });
+    assert.equal(validateFunctionDocument({ ...minimal, spec: { ...minimal.spec, podSecurity: { profile: 'baseline', runAsUser: 0 } } }).spec.podSecurity?.runAsUser, 0);
+    assert.deepEqual(problemsOf({ ...minimal, spec: { ...minimal.spec, podSecurity: { runAsUser: 0 } } }), [
+      { field: 'spec.podSecurity.runAsUser', message: 'must not be 0 (root) under profile restricted; set spec.podSecurity.profile: baseline to run as root' },
+    ]);
+    const fields = problemsOf({ ...minimal, spec: { ...minimal.spec, podSecurity: { profile: 'privileged', privileged: true, runAsUser: -1 } } }).map((problem) => problem.field);
+    for (const field of ['spec.podSecurity.profile', 'spec.podSecurity.privileged', 'spec.podSecurity.runAsUser']) assert.ok(fields.includes(field), `${field} in ${fields}`);
+  });
+
   it('refuses a bad cron expression and an unknown time zone, naming the schedule', () => {
     const problems = problemsOf({ ...minimal, spec: { ...minimal.spec, schedules: [{ cron: '*/5 * * *' }, { cron: '0 61 * * *', timezone: 'Mars/Olympus' }] } });
     assert.deepEqual(

@@ -58,7 +58,7 @@ describe('the work root', () => {
     const open = join(dir, 'open');
     mkdirSync(open);
     chmodSync(open, 0o777);
-    assert.throws(() => ensureWorkRoot(open), { message: `work root ${open} is not safe to use: its mode is 0777; group and others must have no access (0700); remove it or choose another` });
+    assert.throws(() => ensureWorkRoot(open), { message: `work root ${open} is not safe to use: its mode is 0777; group and others must not read or write it (0700 or 0711); remove it or choose another` });
     const link = join(dir, 'link');
     symlinkSync(mkdtempSync(join(dir, 'target-')), link);
     assert.throws(() => ensureWorkRoot(link), /is not safe to use: it is a symbolic link/);

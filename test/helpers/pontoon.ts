@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPontoon, type PontoonOptions } from '../../src/app/start.js';
@@ -19,7 +19,10 @@ export interface TestPontoon {
 /** Starts Pontoon for a test; `close()` stops it and removes its data. */
 export async function startTestPontoon(options: PontoonOptions = {}): Promise<TestPontoon> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pontoon-test-'));
-  const running = await startPontoon({ port: 0, logLevel: 'silent', lease: '3s', grace: '1s', ...options, dataDir });
+  // Functions run as the server's user unless a test asks otherwise: most tests hand their
+  // functions files in their own temp dirs (0700), which dynamic users could not open. The
+  // suites under test/security run as root's default, dynamic users.
+  const running = await startPontoon({ port: 0, logLevel: 'silent', lease: '3s', grace: '1s', runAs: 'server', ...options, dataDir });
   const request: TestPontoon['request'] = async (method, path, body, headers = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (body !== undefined) {
@@ -58,9 +61,13 @@ export async function startTestPontoon(options: PontoonOptions = {}): Promise<Te
   };
 }
 
-/** Writes an executable shell script into a fresh temp dir and returns its path. */
+/**
+ * Writes an executable shell script into a fresh temp dir and returns its path. The dir is opened
+ * to others (mkdtemp makes it 0700), since functions run as other users when the tests run as root.
+ */
 export function writeScript(body: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'pontoon-fn-'));
+  chmodSync(dir, 0o755);
   const file = join(dir, 'fn.sh');
   writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   return file;

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { isKubeStatus } from '../../src/kubernetes/kube-api.js';
+import { installFunctionCrd } from '../../src/kubernetes/function-reconciler.js';
 import { after, before, describe, it } from 'node:test';
 import { LeaseLeadership } from '../../src/kubernetes/leader-lease.js';
 import { freshSchema, pgSkipReason, testPgUrl, dropSchemas } from '../helpers/postgres.js';
 import { clusterStartTimeoutMs, controlPlaneMissing, eventually, repoRoot, startCluster, type TestCluster } from './control-plane.js';
-import { clusterOptions, dataDir, removeDir, startControllerProcess, type ControllerProcess } from './controller.js';
+import { clusterOptions, dataDir, removeDir, startController, startControllerProcess, type ControllerProcess } from './controller.js';
 import { attemptJob, playSidecarAttempt, podVolume, runningPod } from './pods.js';
 
 const skip = controlPlaneMissing();
@@ -133,6 +137,80 @@ describe('Pontoon’s cluster pieces on a real Kubernetes API server', { skip },
       assert.equal(applied.code, 0, applied.stderr);
       assert.match(applied.stdout, /deployment.apps\/pontoon serverside-applied \(server dry run\)/);
       assert.match(applied.stdout, /customresourcedefinition.apiextensions.k8s.io\/functions.pontoon.dev serverside-applied \(server dry run\)/);
+    });
+
+    it('gives the controller least privilege, enough for all it does: a controller with only the chart\u2019s RBAC runs Jobs, warm pools and Function resources', async () => {
+      for (const name of ['pontoon-system', 'rbac-functions']) {
+        await cluster.api.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch((thrown) => {
+          if (!isKubeStatus(thrown, 409)) throw thrown;
+        });
+      }
+      const rendered = await cluster.helm(['template', 'pontoon', join(repoRoot, 'deploy/helm/pontoon'), '--namespace', 'pontoon-system', '--show-only', 'templates/rbac.yaml', '--show-only', 'templates/serviceaccount.yaml']);
+      assert.equal(rendered.code, 0, rendered.stderr);
+      const applied = await cluster.kubectl(['apply', '-n', 'pontoon-system', '-f', '-'], rendered.stdout);
+      assert.equal(applied.code, 0, applied.stderr);
+      // The chart installs the CRD, not the controller (--no-install-crd).
+      await installFunctionCrd(cluster.api);
+      const token = await cluster.kubectl(['create', 'token', 'pontoon', '-n', 'pontoon-system']);
+      assert.equal(token.code, 0, token.stderr);
+      const admin = parse(readFileSync(cluster.kubeconfig, 'utf8'));
+      const dir = dataDir();
+      dirs.push(dir);
+      const kubeconfig = join(dir, 'service-account.kubeconfig');
+      writeFileSync(kubeconfig, stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: admin.clusters,
+        users: [{ name: 'pontoon', user: { token: token.stdout.trim() } }],
+        contexts: [{ name: 'pontoon', context: { cluster: admin.clusters[0].name, user: 'pontoon', namespace: 'pontoon-system' } }],
+        'current-context': 'pontoon',
+      }));
+      const controller = await startController(clusterOptions(kubeconfig, join(dir, 'data'), { kubernetes: { installCrd: false, leaderElection: true, leaseNamespace: 'pontoon-system', runtimeApiPort: 0 } }));
+      try {
+        const ns = 'rbac-functions';
+        const document = (name: string, spec: Record<string, unknown>) => ({
+          apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name, namespace: ns },
+          spec: { runtime: 'command', image: 'registry.example/job:1', command: ['/bin/sh', '-c', 'echo hi'], timeout: '1m', retry: { limit: 0 }, ...spec },
+        });
+        // Function resources: applied (created), their status patched.
+        assert.equal((await controller.request('PUT', `/v1/namespaces/${ns}/functions/cold`, document('cold', {}))).status, 201);
+        await eventually('the Function resource and its status', async () => {
+          const object = await cluster.api.get<any>(`/apis/pontoon.dev/v1/namespaces/${ns}/functions/cold`).catch(() => undefined);
+          return object?.status ? object : undefined;
+        });
+        // An invocation: its Job created, its pod watched, the Job deleted when cancelled.
+        const id = await controller.invoke(ns, 'cold', null);
+        await attemptJob(cluster.api, ns, id, 1);
+        await runningPod(cluster.api, ns, id, 1);
+        await controller.request('POST', `/v1/namespaces/${ns}/executions/${id}/cancel`);
+        await eventually('the cancelled attempt\u2019s Job to be deleted', async () => {
+          const jobs = await cluster.api.get<any>(`/apis/batch/v1/namespaces/${ns}/jobs`, { labelSelector: `pontoon.dev/execution=${id}` });
+          return jobs.items.length === 0 ? true : undefined;
+        });
+        // A warm pool: its Secret and Deployment created, scaled to one, both deleted with the function.
+        assert.equal((await controller.request('PUT', `/v1/namespaces/${ns}/functions/warm`, document('warm', { warm: { min: 1, max: 1 } }))).status, 201);
+        await eventually('the pool Deployment scaled to one', async () => {
+          const list = await cluster.api.get<any>(`/apis/apps/v1/namespaces/${ns}/deployments`, { labelSelector: 'pontoon.dev/warm-pool=warm' });
+          return list.items[0]?.spec?.replicas === 1 ? true : undefined;
+        });
+        const secrets = await cluster.api.get<any>(`/api/v1/namespaces/${ns}/secrets`);
+        assert.equal(secrets.items.filter((secret: any) => secret.metadata.labels?.['pontoon.dev/warm-pool'] === 'warm').length, 1);
+        assert.equal((await controller.request('DELETE', `/v1/namespaces/${ns}/functions/warm`)).status < 300, true);
+        await eventually('the pool Deployment to be deleted', async () => {
+          const list = await cluster.api.get<any>(`/apis/apps/v1/namespaces/${ns}/deployments`, { labelSelector: 'pontoon.dev/warm-pool=warm' });
+          return list.items.length === 0 ? true : undefined;
+        });
+        // The leader Lease in the release's namespace.
+        const lease = await cluster.api.get<any>('/apis/coordination.k8s.io/v1/namespaces/pontoon-system/leases').then((list) => list.items);
+        assert.equal(lease.length >= 1, true);
+        // And nothing more: what it never does, it may not do.
+        for (const [verb, resource] of [['get', 'jobs'], ['update', 'deployments'], ['watch', 'secrets'], ['list', 'secrets'], ['create', 'pods'], ['get', 'customresourcedefinitions'], ['create', 'rolebindings'], ['get', 'configmaps']]) {
+          const can = await cluster.kubectl(['auth', 'can-i', verb, resource, '--all-namespaces', '--as', 'system:serviceaccount:pontoon-system:pontoon']);
+          assert.equal(can.stdout.trim(), 'no', `${verb} ${resource}`);
+        }
+      } finally {
+        await controller.close();
+      }
     });
 
     it('refuses several replicas on the SQLite store', async () => {

@@ -225,6 +225,48 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
       assert.deepEqual(execution.result, { ok: true });
     });
 
+    it('runs its pod restricted (non-root, read-only root with a writable /tmp, no escalation, no capabilities, default seccomp), admitted where the restricted Pod Security Standard is enforced', async () => {
+      await cluster.api.create('/api/v1/namespaces', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'locked', labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } },
+      });
+      await deploy('locked-down', {}, 'locked');
+      const id = await controller.invoke('locked', 'locked-down', null);
+      const job = await attemptJob(cluster.api, 'locked', id, 1);
+      const pod = job.spec.template.spec;
+      assert.deepEqual(pod.securityContext, { seccompProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true });
+      const drop = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+      assert.deepEqual(pod.containers[0].securityContext, { ...drop, runAsNonRoot: true, readOnlyRootFilesystem: true });
+      assert.deepEqual(pod.containers[0].volumeMounts.find((mount: any) => mount.mountPath === '/tmp'), { name: 'pontoon-tmp', mountPath: '/tmp' });
+      assert.deepEqual(pod.volumes.find((volume: any) => volume.name === 'pontoon-tmp'), { name: 'pontoon-tmp', emptyDir: {} });
+      for (const observer of pod.initContainers) {
+        assert.deepEqual(observer.securityContext, { ...drop, runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, readOnlyRootFilesystem: true });
+      }
+      // The Job controller's pod passed the API server's PodSecurity admission.
+      const running = await runningPod(cluster.api, 'locked', id, 1);
+      assert.equal(running.spec?.nodeName, 'kwok-node-0');
+      await controller.request('POST', `/v1/namespaces/locked/executions/${id}/cancel`);
+    });
+
+    it('runs a spec.podSecurity baseline function as it asks (root, writable root), which a restricted namespace refuses', async () => {
+      await deploy('needs-root', { podSecurity: { profile: 'baseline', runAsUser: 0 } }, 'locked');
+      const id = await controller.invoke('locked', 'needs-root', null);
+      const job = await attemptJob(cluster.api, 'locked', id, 1);
+      const pod = job.spec.template.spec;
+      assert.deepEqual(pod.securityContext, { seccompProfile: { type: 'RuntimeDefault' } });
+      assert.deepEqual(pod.containers[0].securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: false, runAsUser: 0 });
+      // The Job controller cannot make its pod there: PodSecurity refuses it (FailedCreate events).
+      await eventually('the Job controller to report the refused pod', async () => {
+        const events = await cluster.api.get<any>('/api/v1/namespaces/locked/events', { fieldSelector: `involvedObject.name=${job.metadata?.name}` });
+        return events.items.find((event: any) => event.reason === 'FailedCreate' && /violates PodSecurity "restricted/.test(event.message)) ? true : undefined;
+      }, 20_000);
+      await controller.request('POST', `/v1/namespaces/locked/executions/${id}/cancel`);
+      const refused = await controller.request('PUT', '/v1/namespaces/locked/functions/root-restricted', functionDocument('root-restricted', { podSecurity: { runAsUser: 0 } }, 'locked'));
+      assert.equal(refused.status, 422);
+      assert.equal(refused.body.error.details.problems[0].field, 'spec.podSecurity.runAsUser');
+    });
+
     it('fails with the program’s own message when its container exits non-zero', async () => {
       await deploy('failing', {});
       const id = await controller.invoke('default', 'failing', null);

@@ -207,6 +207,32 @@ describe('warm pools on a real Kubernetes API server', { skip }, () => {
     assert.equal(job.spec.template.spec.containers[0].image, 'registry.example/doubler:1.0');
   });
 
+  it('runs warm replicas restricted: the pool Deployment\u2019s pods are admitted where the restricted Pod Security Standard is enforced', async () => {
+    await cluster.api.create('/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'locked', labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } },
+    });
+    const document = warmFunction('locked-warm', '1.0', 1);
+    const deployed = await controller.request('PUT', '/v1/namespaces/locked/functions/locked-warm', { ...document, metadata: { name: 'locked-warm', namespace: 'locked' } });
+    assert.equal(deployed.status, 201, JSON.stringify(deployed.body));
+    const deployment = await eventually('the pool Deployment', async () => {
+      const list = await cluster.api.get<any>('/apis/apps/v1/namespaces/locked/deployments', { labelSelector: 'pontoon.dev/warm-pool=locked-warm' });
+      return list.items[0];
+    });
+    const template = deployment.spec.template.spec;
+    assert.deepEqual(template.securityContext, { seccompProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true });
+    assert.deepEqual(template.containers[0].securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, readOnlyRootFilesystem: true });
+    assert.deepEqual(template.containers[0].volumeMounts, [{ name: 'pontoon-tmp', mountPath: '/tmp' }]);
+    // Scaled to one by the Scalar: the ReplicaSet's pod passed PodSecurity admission.
+    const pod = await eventually('a replica pod', async () => {
+      const pods = await cluster.api.get<any>('/api/v1/namespaces/locked/pods', { labelSelector: 'pontoon.dev/warm-pool=locked-warm' });
+      return pods.items[0];
+    });
+    assert.equal(pod.spec.securityContext.runAsNonRoot, true);
+    assert.equal((await controller.request('DELETE', '/v1/namespaces/locked/functions/locked-warm')).status < 300, true);
+  });
+
   it('deploys a warm function as a Deployment owned by its Function, sized by the Scalar through the scale subresource, whose replicas complete executions, and is collected with the function', async () => {
     const put = await controller.request('PUT', '/v1/namespaces/default/functions/doubler', warmFunction('doubler'));
     assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body));

@@ -20,6 +20,9 @@ interface UpOptions extends KubernetesFlags {
   eventSink: string[];
   passEnv: string[];
   store: string;
+  runAs?: string;
+  runAsRange?: string;
+  buildDir?: string;
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -30,7 +33,7 @@ export function upCommand(): Command {
     .description('run Pontoon here: the HTTP API and the engine, with the embedded SQLite store (or --store postgres://…) and local processes (or --executor kubernetes), until Ctrl-C')
     .addOption(new Option('--port <port>', 'TCP port to listen on (0 picks a free one)').env('PONTOON_PORT').default(7070).argParser(integerIn(0, 65535)))
     .addOption(new Option('--host <host>', 'address to bind').env('PONTOON_HOST').default('127.0.0.1'))
-    .addOption(new Option('--data-dir <dir>', 'directory of the SQLite file and the builds; one server at a time (locked)').env('PONTOON_DATA_DIR').default('.pontoon'))
+    .addOption(new Option('--data-dir <dir>', 'directory of the SQLite file (made 0700) and, unless functions run as other users, the builds; one server at a time (locked)').env('PONTOON_DATA_DIR').default('.pontoon'))
     .addOption(new Option('--log-level <level>', 'server log level').env('PONTOON_LOG_LEVEL').default('info').choices(logLevels))
     .addOption(
       new Option('--log-format <format>', 'server log lines: readable on a terminal and JSON otherwise (auto), or always json or pretty')
@@ -63,6 +66,16 @@ export function upCommand(): Command {
         .default([])
         .argParser((names: string, previous: string[]) => [...previous, ...names.split(',').map((name) => name.trim()).filter(Boolean)]),
     )
+    .addOption(
+      new Option(
+        '--run-as <user>',
+        'who local functions run as: dynamic (one uid per attempt or warm replica; the default as root), server (this user; the default otherwise), user[:group] or uid[:gid]; only root can run them as others',
+      ).env('PONTOON_RUN_AS'),
+    )
+    .addOption(new Option('--run-as-range <first-last>', 'uids of the dynamic function users (default 1879048192-1879113727)').env('PONTOON_RUN_AS_RANGE'))
+    .addOption(
+      new Option('--build-dir <dir>', 'where builds are kept (default: builds in the data dir; /var/cache/pontoon/builds when functions run as other users)').env('PONTOON_BUILD_DIR'),
+    )
     .option('--examples', 'deploy the example functions at start')
     .action(async (options: UpOptions) => {
       // Loaded here, not at the top: every other command starts without the server's code.
@@ -85,6 +98,9 @@ export function upCommand(): Command {
           eventSinks: options.eventSink,
           passEnv: options.passEnv,
           store: options.store,
+          ...(options.runAs === undefined ? {} : { runAs: options.runAs }),
+          ...(options.runAsRange === undefined ? {} : { runAsRange: options.runAsRange }),
+          ...(options.buildDir === undefined ? {} : { buildDir: options.buildDir }),
           ...kubernetesStartOptions(options),
         });
       } catch (thrown) {

@@ -4,6 +4,7 @@ import { contractEnv } from '../../observer/contract.js';
 import type { KubeObject } from '../../kubernetes/kube-api.js';
 import type { ClaimedAttempt } from '../../store/store.js';
 import { annotations, jobName, labels, labelValue, managedByValue } from './labels.js';
+import { podSecurity, scratchVolume } from './pod-security.js';
 import { observerEnv, podLayout } from './pod-layout.js';
 
 /** What shapes the Jobs of an executor, beside the attempt itself. */
@@ -76,6 +77,7 @@ export function attemptJob(claimed: ClaimedAttempt, token: string, settings: Job
     PONTOON_ATTEMPT: String(claimed.attempt),
   };
   const mount = [{ name: podLayout.volume, mountPath: podLayout.mountPath }];
+  const security = podSecurity(spec);
   const observerResources = { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } };
   const resources = containerResources(spec);
   const functionContainer: Record<string, unknown> = {
@@ -83,8 +85,9 @@ export function attemptJob(claimed: ClaimedAttempt, token: string, settings: Job
     image: spec.image,
     // The user's variables first: the contract's names must not be overridden by them.
     env: [...env(spec.env ?? {}), ...env(contract)],
-    volumeMounts: mount,
+    volumeMounts: [...mount, scratchVolume],
     resources,
+    securityContext: security.function,
   };
   if (spec.command) functionContainer.command = spec.command;
   return {
@@ -114,7 +117,11 @@ export function attemptJob(claimed: ClaimedAttempt, token: string, settings: Job
           enableServiceLinks: false,
           terminationGracePeriodSeconds: settings.graceSeconds,
           ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
-          volumes: [{ name: podLayout.volume, emptyDir: {} }],
+          securityContext: security.pod,
+          volumes: [
+            { name: podLayout.volume, emptyDir: {} },
+            { name: scratchVolume.name, emptyDir: {} },
+          ],
           initContainers: [
             {
               name: podLayout.containers.input,
@@ -127,6 +134,7 @@ export function attemptJob(claimed: ClaimedAttempt, token: string, settings: Job
               }),
               volumeMounts: mount,
               resources: observerResources,
+              securityContext: security.observer,
             },
             {
               name: podLayout.containers.observer,
@@ -142,6 +150,7 @@ export function attemptJob(claimed: ClaimedAttempt, token: string, settings: Job
               }),
               volumeMounts: mount,
               resources: observerResources,
+              securityContext: security.observer,
             },
           ],
           containers: [functionContainer],

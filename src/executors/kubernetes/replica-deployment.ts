@@ -6,6 +6,7 @@ import { functionResource } from '../../kubernetes/function-crd.js';
 import { replicaEnv, replicaProtocolVersion } from '../warm/protocol.js';
 import { containerResources } from './job-manifest.js';
 import { annotations, labels, labelValue, managedByValue } from './labels.js';
+import { podSecurity, scratchVolume } from './pod-security.js';
 import { podLayout } from './pod-layout.js';
 
 /** Labels of a warm pool's Deployment and pods, beside those of labels.ts. */
@@ -82,6 +83,7 @@ export function replicaDeployment(fn: FunctionVersion, warm: WarmSettings, owner
   const objectLabels = poolObjectLabels(fn, settings.controllerId);
   const podLabels = { [labels.managedBy]: managedByValue, [labels.function]: labelValue(fn.name), [poolLabels.pool]: labelValue(fn.name), [poolLabels.version]: String(fn.version) };
   const resources = containerResources(spec);
+  const security = podSecurity(spec);
   const replicaValues: Record<string, string> = {
     [replicaEnv.runtimeApi]: settings.runtimeApi,
     [replicaEnv.concurrency]: String(warm.concurrency),
@@ -101,6 +103,8 @@ export function replicaDeployment(fn: FunctionVersion, warm: WarmSettings, owner
       { name: replicaEnv.id, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     ],
     resources,
+    volumeMounts: [scratchVolume],
+    securityContext: security.function,
   };
   if (spec.command) container.command = spec.command;
   const template = {
@@ -110,6 +114,8 @@ export function replicaDeployment(fn: FunctionVersion, warm: WarmSettings, owner
       enableServiceLinks: false,
       terminationGracePeriodSeconds: settings.graceSeconds,
       ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
+      securityContext: security.pod,
+      volumes: [{ name: scratchVolume.name, emptyDir: {} }],
       containers: [container],
     },
   };

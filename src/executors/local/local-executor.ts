@@ -7,6 +7,7 @@ import { asError } from '../../domain/errors.js';
 import type { AttemptReport } from '../../domain/execution.js';
 import type { HostEvent } from '../../observer/host/protocol.js';
 import { inheritedEnv } from '../../observer/inherited-env.js';
+import type { FunctionUser, FunctionUsers } from '../users/function-users.js';
 import type { Runtimes } from '../../runtimes/runtime.js';
 import type { AttemptRef, ClaimedAttempt } from '../../store/store.js';
 import type { AttemptSink, Executor, StopReason } from '../executor.js';
@@ -30,6 +31,8 @@ export interface LocalExecutorOptions {
   hosts?: number;
   /** Variables of this process's environment that programs inherit besides PATH, HOME and the like. */
   passEnv?: readonly string[];
+  /** Who programs run as (see resolveRunAs); default: this process's user. */
+  users?: FunctionUsers;
 }
 
 /** One attempt this executor is responsible for, from start() until its end is known. */
@@ -38,6 +41,8 @@ interface LocalAttempt {
   workDir: string;
   /** The host running its program; undefined while its launch plan is being made. */
   host?: ObserverHost;
+  /** The user its program runs as, given back once it ended. */
+  user?: FunctionUser;
   stopped: boolean;
   /** Settles once the attempt has ended (its report, if any, handed to the sink). */
   ended: Promise<void>;
@@ -82,7 +87,7 @@ export class LocalExecutor implements Executor {
 
   constructor(private readonly options: LocalExecutorOptions) {
     // Refused when another user could write there (and so tamper with attempts' files).
-    ensureWorkRoot(options.workRoot);
+    ensureWorkRoot(options.workRoot, options.users !== undefined);
     this.hosts = new Array<ObserverHost | undefined>(Math.max(1, options.hosts ?? Math.min(4, availableParallelism()))).fill(undefined);
     // Anything left under the work root belongs to a previous run of this executor (and its
     // observer host) that died.
@@ -118,6 +123,7 @@ export class LocalExecutor implements Executor {
         this.forget(key, entry);
         return;
       }
+      entry.user = this.options.users?.acquire();
       entry.host = this.liveHost();
       entry.host.idle(false);
       entry.host.send({
@@ -137,6 +143,7 @@ export class LocalExecutor implements Executor {
           logLimitBytes: byteLimit(spec.limits?.logs, this.options.logLimitBytes),
           resultLimitBytes: byteLimit(spec.limits?.result, this.options.resultLimitBytes),
           memory: spec.resources?.memory,
+          ...(entry.user ? { user: entry.user } : {}),
         },
       });
     } catch (thrown) {
@@ -236,6 +243,9 @@ export class LocalExecutor implements Executor {
   /** Forgets an attempt and lets stop() return; the host removes its work dir. */
   private forget(key: string, entry: LocalAttempt): void {
     if (this.attempts.get(key) === entry) this.attempts.delete(key);
+    // Its processes are gone (group and containment killed before the host reports an end).
+    if (entry.user) this.options.users?.release(entry.user);
+    entry.user = undefined;
     entry.markEnded();
     if (entry.host && this.load(entry.host) === 0) entry.host.idle(true);
   }

@@ -90,9 +90,13 @@ export function runsAttempt(pid: number, executionId: string, attempt: string): 
   return variables.includes(`PONTOON_EXECUTION_ID=${executionId}`) && variables.includes(`PONTOON_ATTEMPT=${attempt}`);
 }
 
-/** A small file of the work dir, read only if it is a regular one: the program may have made it a FIFO. */
+/**
+ * A small record of the work dir (pid, cgroups), read only if it is a regular file written by this
+ * user: the program may have made it a FIFO, or, running as another user that owns its work dir,
+ * replaced it with one naming a process or a cgroup (the server's) to kill.
+ */
 function readOptional(path: string): string | undefined {
-  const file = readAttemptFile(path, 4096);
+  const file = readAttemptFile(path, 4096, false, process.geteuid?.());
   return file.kind === 'read' ? file.text : undefined;
 }
 

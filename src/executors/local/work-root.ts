@@ -1,4 +1,4 @@
-import { accessSync, constants, lstatSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, lstatSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,11 +26,14 @@ export function workRootFor(dataDir: string): string {
 
 /**
  * Creates `path` (mode 0700) if missing and checks that this user alone can use it: a directory,
- * not a symlink, owned by this user, with no access for group or others. Throws otherwise, naming
- * what is wrong, since another user who can write there could tamper with attempts' files.
+ * not a symlink, owned by this user, that group and others can neither list nor write. Throws
+ * otherwise, naming what is wrong, since another user who can write there could tamper with
+ * attempts' files. With `othersEnter` (functions run as other users) it is made 0711, so that
+ * each attempt's user can reach its own work dir (0700, its own) without listing the others.
  */
-export function ensureWorkRoot(path: string): void {
+export function ensureWorkRoot(path: string, othersEnter = false): void {
   mkdirSync(path, { recursive: true, mode: 0o700 });
+  if (othersEnter && unsafeWorkRoot(path) === undefined) chmodSync(path, 0o711);
   const problem = unsafeWorkRoot(path);
   if (problem !== undefined) throw new Error(`work root ${path} is not safe to use: ${problem}; remove it or choose another`);
 }
@@ -47,7 +50,7 @@ export function unsafeWorkRoot(path: string): string | undefined {
   if (!stats.isDirectory()) return 'it is not a directory';
   const uid = process.geteuid?.();
   if (uid !== undefined && stats.uid !== uid) return `it is owned by uid ${stats.uid}, not by this user (uid ${uid})`;
-  if ((stats.mode & 0o077) !== 0) return `its mode is ${(stats.mode & 0o777).toString(8).padStart(4, '0')}; group and others must have no access (0700)`;
+  if ((stats.mode & 0o066) !== 0) return `its mode is ${(stats.mode & 0o777).toString(8).padStart(4, '0')}; group and others must not read or write it (0700 or 0711)`;
   return undefined;
 }
 

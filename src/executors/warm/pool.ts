@@ -6,6 +6,7 @@ import type { AttemptRef, ClaimedAttempt, FunctionRef, LogLine } from '../../sto
 import { Replica, type ReplicaHost, type ReplicaOptions } from './replica.js';
 import type { RuntimeApi } from './runtime-api.js';
 import { WakeSignal } from './wake-signal.js';
+import type { FunctionUsers } from '../users/function-users.js';
 
 /** What every pool of an executor shares. */
 export interface PoolContext {
@@ -23,6 +24,8 @@ export interface PoolContext {
   logLimitBytes(target: PoolTarget): number;
   resultLimitBytes(target: PoolTarget): number;
   startTimeoutMs: number;
+  /** Who replicas' processes run as (default: this process's user). */
+  users?: FunctionUsers;
 }
 
 /** First and longest wait before starting a replica again after failed starts. */
@@ -200,6 +203,7 @@ export class Pool implements ReplicaHost {
         logLimitBytes: this.context.logLimitBytes(target),
         resultLimitBytes: this.context.resultLimitBytes(target),
         startTimeoutMs: this.context.startTimeoutMs,
+        ...(this.context.users ? { users: this.context.users } : {}),
       };
     } catch (thrown) {
       this.pendingStarts -= 1;

@@ -3,7 +3,8 @@ import { parseMemory } from '../../domain/quantity.js';
 import { resolveExecutable } from '../../observer/executable.js';
 import { defaultLauncher } from '../../observer/launch.js';
 import type { LaunchedProgram } from '../../observer/launched-program.js';
-import { createMemoryCgroup, memoryLimitSupport, removeCgroupSoon, type MemoryCgroup } from '../../observer/memory-limit.js';
+import { createMemoryCgroup, limitMemoryCgroup, memoryLimitSupport, removeCgroupSoon, type MemoryCgroup } from '../../observer/memory-limit.js';
+import { startInCgroup, userEnv, userLauncher, type ProcessUser } from '../../observer/as-user.js';
 import { logTagByte } from './protocol.js';
 
 /** How a replica's process ended. */
@@ -27,6 +28,8 @@ export interface ReplicaProcessOptions {
   env: NodeJS.ProcessEnv;
   /** spec.resources.memory: the limit of the replica's whole process tree. */
   memory?: string;
+  /** The user it runs as (default: this process's); its HOME is then `/`, as systemd gives a DynamicUser. */
+  user?: ProcessUser;
   graceMs: number;
   /** One line of output; `tag` is the invocation id of a tagged line (the tag removed). */
   onLine(stream: 'stdout' | 'stderr', line: Buffer, tag: string | undefined): void;
@@ -63,7 +66,12 @@ export class ReplicaProcess {
     let child: LaunchedProgram;
     try {
       if (!argv) throw Object.assign(new Error(`cannot start ${options.command[0]}: not found (ENOENT)`), { code: 'ENOENT' });
-      child = defaultLauncher()(argv, { cwd: options.cwd, env: options.env });
+      const user = options.user;
+      const env = user ? { ...options.env, ...userEnv(user, '/'), TMPDIR: options.env.TMPDIR } : options.env;
+      const launch = user ? userLauncher(user) : defaultLauncher();
+      const cgroup = this.cgroup;
+      child = user && cgroup ? startInCgroup(cgroup, () => launch(argv, { cwd: options.cwd, env })) : launch(argv, { cwd: options.cwd, env });
+      if (user && cgroup) this.applyDeferredLimit(cgroup);
     } catch (thrown) {
       this.pid = undefined;
       queueMicrotask(() => this.startFailed(asError(thrown)));
@@ -144,12 +152,24 @@ export class ReplicaProcess {
     const program = resolveExecutable(command[0], this.options.cwd, this.options.env.PATH);
     if (!program) return undefined;
     try {
-      this.cgroup = createMemoryCgroup(support, `pontoon-replica-${this.options.id}`, bytes);
+      // Another user's process is started inside its cgroup by us (startInCgroup), and limited after.
+      this.cgroup = createMemoryCgroup(support, `pontoon-replica-${this.options.id}`, this.options.user ? undefined : bytes);
     } catch (thrown) {
       this.options.onSystem(`[pontoon] memory limit ${memory} not enforced: cannot create its cgroup: ${asError(thrown).message}`);
       return command;
     }
+    if (this.options.user) return [program, ...command.slice(1)];
     return ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', this.cgroup.procsFile, program, ...command.slice(1)];
+  }
+
+  /** As run-program.ts: the limit of a process started inside its cgroup, written after its start. */
+  private applyDeferredLimit(cgroup: MemoryCgroup): void {
+    try {
+      limitMemoryCgroup(cgroup.version, cgroup.path, parseMemory(this.options.memory!)!);
+    } catch (thrown) {
+      this.options.onSystem(`[pontoon] cannot apply the memory limit ${this.options.memory}: ${asError(thrown).message}; SIGKILL sent`);
+      this.signal('SIGKILL');
+    }
   }
 
   private read(stream: 'stdout' | 'stderr', chunk: Buffer): void {

@@ -10,6 +10,7 @@ import { errorMessageLimit, invocationId, replicaEnv, replicaProtocolVersion, ty
 import { ReplicaProcess, type ReplicaExit, type ReplicaProcessOptions } from './replica-process.js';
 import type { ReplicaEndpoint } from './runtime-api.js';
 import { WakeSignal } from './wake-signal.js';
+import type { FunctionUser, FunctionUsers } from '../users/function-users.js';
 
 /**
  * Where a replica is in its life:
@@ -50,6 +51,8 @@ export interface ReplicaOptions {
   resultLimitBytes: number;
   /** How long a replica may take to ask for work before it counts as a failed start. */
   startTimeoutMs: number;
+  /** Who its process runs as (default: this process's user): one user per replica. */
+  users?: FunctionUsers;
   /** The token to accept (default: a fresh one): one already handed out, as in a Kubernetes Secret its pods read. */
   token?: string;
   /**
@@ -99,6 +102,8 @@ export class Replica implements ReplicaEndpoint {
   /** The controller is closing: the engine settles what is in flight, not the replica. */
   private closing = false;
   private stoppedBy: string | undefined;
+  /** The user its process runs as, given back when it exits. */
+  private user: FunctionUser | undefined;
 
   constructor(
     private readonly options: ReplicaOptions,
@@ -107,7 +112,10 @@ export class Replica implements ReplicaEndpoint {
     const fn = options.fn;
     this.token = options.token ?? randomBytes(32).toString('base64url');
     const launch = options.launch ?? ((processOptions: ReplicaProcessOptions) => new ReplicaProcess(processOptions));
+    // A pod of a Kubernetes pool (options.launch) runs as its image says; a local process as its own user.
+    this.user = options.launch ? undefined : options.users?.acquire();
     this.process = launch({
+      ...(this.user ? { user: this.user } : {}),
       id: this.id,
       command: options.command,
       cwd: options.cwd,
@@ -378,6 +386,8 @@ export class Replica implements ReplicaEndpoint {
   }
 
   private onExit(exit: ReplicaExit): void {
+    if (this.user) this.options.users?.release(this.user);
+    this.user = undefined;
     clearTimeout(this.lifeTimer);
     clearTimeout(this.deadlineTimer);
     clearTimeout(this.drainTimer);

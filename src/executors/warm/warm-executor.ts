@@ -6,6 +6,7 @@ import { RuntimeApi } from './runtime-api.js';
 import type { Runtimes } from '../../runtimes/runtime.js';
 import type { AttemptRef, ClaimedAttempt, FunctionRef } from '../../store/store.js';
 import { byteLimit } from '../attempt-helpers.js';
+import type { FunctionUsers } from '../users/function-users.js';
 import type { Executor, PoolStatus, PoolTarget, ReplicaPools, StopReason, WorkSource } from '../executor.js';
 
 /** What a warm executor is made with. */
@@ -20,6 +21,8 @@ export interface WarmExecutorOptions {
   passEnv?: readonly string[];
   /** How long a new replica may take to ask for work (default 60 s). */
   startTimeoutMs?: number;
+  /** Who replicas' processes run as (default: this process's user); share the cold executor's. */
+  users?: FunctionUsers;
 }
 
 const keyOf = (ref: FunctionRef) => `${ref.namespace}/${ref.name}`;
@@ -139,6 +142,7 @@ export class WarmExecutor implements Executor, ReplicaPools {
       logLimitBytes: (target: PoolTarget) => byteLimit(target.fn.document.spec.limits?.logs, options.logLimitBytes),
       resultLimitBytes: (target: PoolTarget) => byteLimit(target.fn.document.spec.limits?.result, options.resultLimitBytes),
       startTimeoutMs: options.startTimeoutMs ?? 60_000,
+      ...(options.users ? { users: options.users } : {}),
     };
   }
 }

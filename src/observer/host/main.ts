@@ -78,7 +78,9 @@ function start(key: string, program: HostedProgram): void {
   if (handle.pid !== undefined) {
     try {
       // With the attempt's cgroup on the next line: one file write per attempt rather than two.
-      writeFileSync(join(program.workDir, workDirFiles.pid), handle.attemptCgroup ? `${handle.pid}\n${handle.attemptCgroup}` : String(handle.pid));
+      // 'wx': never through a file or symlink the program (owner of its work dir) put there first.
+      const record = handle.attemptCgroup ? `${handle.pid}\n${handle.attemptCgroup}` : String(handle.pid);
+      writeFileSync(join(program.workDir, workDirFiles.pid), record, { flag: 'wx', mode: 0o600 });
     } catch (thrown) {
       process.emitWarning(`cannot write the pid file of ${key}: ${asError(thrown).message}`);
     }

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { chmodSync, closeSync, openSync } from 'node:fs';
 
 /** An open better-sqlite3 connection. */
 export type Db = Database.Database;
@@ -17,6 +18,7 @@ export type Synchronous = 'normal' | 'full';
  * per transaction.
  */
 export function openDatabase(file: string, synchronous: Synchronous): Db {
+  if (file !== ':memory:' && file !== '') makePrivate(file);
   const db = new Database(file);
   // Set first, so that a second process opening the same file waits instead of failing while
   // the first one switches the journal mode or migrates.
@@ -25,6 +27,22 @@ export function openDatabase(file: string, synchronous: Synchronous): Db {
   db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   return db;
+}
+
+/**
+ * Creates the database file 0600 (or makes an existing one, and its -wal and -shm, 0600) before
+ * SQLite opens it: SQLite gives the -wal and -shm it creates the database file's mode, and
+ * otherwise creates the file 0644, readable by every user of the machine (functions included).
+ */
+function makePrivate(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      chmodSync(path, 0o600);
+    } catch (thrown) {
+      if ((thrown as NodeJS.ErrnoException).code !== 'ENOENT') throw thrown;
+    }
+  }
 }
 
 const statementCaches = new WeakMap<Db, Map<string, Database.Statement>>();
