@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { cp, lstat, readFile, readdir, readlink, rename, rm } from 'node:fs/promises';
+import { chmod, cp, lstat, readFile, readdir, readlink, rename, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
 /**
@@ -85,6 +85,7 @@ export class BuildCache {
     mkdirSync(tmp, { recursive: true });
     try {
       await build(tmp);
+      await shareTree(tmp);
       try {
         await rename(tmp, dir);
       } catch (thrown) {
@@ -111,6 +112,27 @@ export class BuildCache {
       rmSync(join(this.cacheDir, name), { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * Makes a finished build readable (and its executables executable) by every user, and writable by
+ * none but its owner: functions may run as other users than the server's (docs/security.md), and a
+ * copied source keeps its own modes (a temp dir's 0700, say). Symlinks are left alone.
+ */
+async function shareTree(root: string): Promise<void> {
+  const share = async (path: string, mode: number, isDirectory: boolean) => {
+    const wanted = (mode | 0o444 | (isDirectory || mode & 0o100 ? 0o111 : 0)) & ~0o022 & 0o7777;
+    if (wanted !== (mode & 0o7777)) await chmod(path, wanted);
+  };
+  const walk = async (dir: string): Promise<void> => {
+    await share(dir, (await lstat(dir)).mode, true);
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile()) await share(path, (await lstat(path)).mode, false);
+    }
+  };
+  await walk(root);
 }
 
 function isAlive(pid: number): boolean {

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { Engine, type EngineOptions } from '../../src/engine/engine.js';
 import { ExecutionEvents } from '../../src/engine/execution-events.js';
 import { LocalExecutor } from '../../src/executors/local/local-executor.js';
+import type { FunctionUsers } from '../../src/executors/users/function-users.js';
 import { WarmExecutor } from '../../src/executors/warm/warm-executor.js';
 
 /**
@@ -28,8 +29,8 @@ export function localEngine(options: Pick<EngineOptions, 'store' | 'runtimes'> &
  * An engine whose executor runs warm functions on replica pools (over a local executor for the
  * rest), the Scalar looking every 100 ms and scaling down after 500 ms of stabilization.
  */
-export function warmEngine(options: Pick<EngineOptions, 'store' | 'runtimes'> & { workRoot: string; graceMs?: number } & Partial<EngineOptions>): Engine {
-  const { workRoot, graceMs = 1000, ...engineOptions } = options;
+export function warmEngine(options: Pick<EngineOptions, 'store' | 'runtimes'> & { workRoot: string; graceMs?: number; users?: FunctionUsers } & Partial<EngineOptions>): Engine {
+  const { workRoot, graceMs = 1000, users, ...engineOptions } = options;
   let engine!: Engine;
   const logger = pino({ level: process.env.PONTOON_TEST_LOG ?? 'silent' });
   const cold = new LocalExecutor({
@@ -40,8 +41,9 @@ export function warmEngine(options: Pick<EngineOptions, 'store' | 'runtimes'> & 
     logLimitBytes: 1 << 20,
     resultLimitBytes: 1 << 20,
     hosts: 1,
+    users,
   });
-  const executor = new WarmExecutor({ cold, runtimes: options.runtimes, logger, graceMs, logLimitBytes: 1 << 20, resultLimitBytes: 1 << 20 });
+  const executor = new WarmExecutor({ cold, runtimes: options.runtimes, logger, graceMs, logLimitBytes: 1 << 20, resultLimitBytes: 1 << 20, users });
   engine = new Engine({
     executor,
     events: new ExecutionEvents(),

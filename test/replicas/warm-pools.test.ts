@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import { createRuntimes } from '../../src/runtimes/registry.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { warmEngine } from '../helpers/engine.js';
+import { dynamicUsers, type FunctionUsers } from '../../src/executors/users/function-users.js';
 import { writeHandler } from './handlers.js';
 
 const dirs: string[] = [];
@@ -23,11 +24,14 @@ interface Result {
 }
 
 /** A fresh store, engine and handler source; the engine is started and stopped around `body`. */
-async function withWarmEngine(body: (engine: Engine, store: Store, source: string) => Promise<void>, options: { graceMs?: number } = {}): Promise<void> {
+async function withWarmEngine(body: (engine: Engine, store: Store, source: string) => Promise<void>, options: { graceMs?: number; users?: FunctionUsers } = {}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pontoon-warm-'));
   dirs.push(dir);
+  // Function users must reach the builds under it (and only enter, not list, the dir itself).
+  if (options.users) chmodSync(dir, 0o711);
   const store = openSqliteStore({ file: join(dir, 'pontoon.db') });
-  const engine = warmEngine({ store, runtimes: createRuntimes({ cacheDir: join(dir, 'builds') }), workRoot: join(dir, 'work'), ...options });
+  const runtimes = createRuntimes({ cacheDir: join(dir, 'builds'), forOtherUsers: options.users !== undefined });
+  const engine = warmEngine({ store, runtimes, workRoot: join(dir, 'work'), ...options });
   const source = writeHandler(join(dir, 'src'));
   engine.start();
   try {
@@ -192,4 +196,27 @@ describe('warm replicas (node handler, real processes)', () => {
       const [small] = await invokeAll(engine, [{ kind: 'alloc', mb: 8 }]);
       assert.equal(small.status, 'succeeded');
     }));
+
+  it('runs each replica as a dynamic user of its own when asked, and still applies its memory limit', { skip: process.geteuid?.() !== 0 ? 'needs root to switch users' : memoryLimitSupport().enforced ? false : 'memory cgroups not usable here' }, () => {
+    const range = { first: 1_879_100_200, last: 1_879_100_299 };
+    const locks = mkdtempSync(join(tmpdir(), 'pontoon-warm-uids-'));
+    dirs.push(locks);
+    return withWarmEngine(
+      async (engine, _store, source) => {
+        await engine.deploy(warmFunction(source, { resources: { memory: '64Mi' }, retry: { limit: 0 }, warm: { max: 2, concurrency: 1, idleTimeout: '1m' } }));
+        const executions = await invokeAll(engine, [{ kind: 'sleep', ms: 300 }, { kind: 'sleep', ms: 300 }]);
+        const uids = executions.map((execution) => {
+          assert.equal(execution.status, 'succeeded', JSON.stringify(execution));
+          const status = readFileSync(`/proc/${(execution.result as Result).pid}/status`, 'utf8');
+          return Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+        });
+        for (const uid of uids) assert.ok(uid >= range.first && uid <= range.last, `replica uid ${uid} is in the range`);
+        const pids = new Set(executions.map((execution) => (execution.result as Result).pid));
+        assert.equal(new Set(uids).size, pids.size, 'a uid per replica');
+        const [big] = await invokeAll(engine, [{ kind: 'alloc', mb: 256 }]);
+        assert.equal(big.attempts[0].reason, 'OOMKilled', JSON.stringify(big));
+      },
+      { users: dynamicUsers(range, locks) },
+    );
+  });
 });

@@ -221,7 +221,17 @@ export class Pool implements ReplicaHost {
       return;
     }
     if (this.closed || target.fn.version !== this.target.fn.version) return;
-    const replica = new Replica(options, this);
+    let replica: Replica;
+    try {
+      replica = new Replica(options, this);
+    } catch (thrown) {
+      // No free function user (the uid range is used up): a failed start, retried with backoff.
+      this.failures += 1;
+      this.notBefore = Date.now() + Math.min(backoff.maxMs, backoff.initialMs * 2 ** (this.failures - 1));
+      this.logger.error({ err: asError(thrown), function: `${this.ref.namespace}/${this.ref.name}` }, 'cannot start a replica');
+      this.reconcile();
+      return;
+    }
     this.replicas.add(replica);
     this.context.api.register(replica.token, replica);
     this.logger.info({ replica: replica.id, function: `${this.ref.namespace}/${this.ref.name}`, version: target.fn.version }, 'replica started');
