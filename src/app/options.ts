@@ -36,6 +36,11 @@ export interface PontoonOptions {
   eventSinks?: string[];
   /** Variables of the server's environment that local programs inherit, besides PATH, HOME and the like. */
   passEnv?: string[];
+  /**
+   * OTLP/HTTP endpoint (collector base URL) that receives the traces of executions; without it,
+   * tracing follows the OTEL_* environment variables and is off unless they name an exporter.
+   */
+  otlpEndpoint?: string;
 }
 
 /** Options with every default applied and units converted. */

@@ -1,3 +1,5 @@
+import type { TraceContext } from './trace-context.js';
+
 /**
  * Where an execution is in its life:
  * - `queued`: stored and waiting for a slot (or for a retry's backoff to pass);
@@ -71,6 +73,11 @@ export interface Execution {
   /** When a queued retry becomes ready, while it waits out its backoff. */
   notBefore: string | null;
   attempts: Attempt[];
+  /**
+   * The trace the execution belongs to: its invoke span's context when tracing is on, else the
+   * caller's `traceparent` when one came with the request; absent otherwise. Not shown by the API.
+   */
+  traceContext?: TraceContext;
 }
 
 /** What an observer reports when an attempt's program ends. */

@@ -1,5 +1,6 @@
 import type { AttemptReason, AttemptReport, Execution, ExecutionStatus } from '../domain/execution.js';
 import type { AttributeMatch, FunctionDocument, FunctionVersion } from '../domain/function-spec.js';
+import type { TraceContext } from '../domain/trace-context.js';
 
 /** A request to create one execution. */
 export interface NewExecution {
@@ -14,6 +15,8 @@ export interface NewExecution {
    */
   idempotencyKey?: string;
   callbackUrl?: string;
+  /** The trace it belongs to (see Execution.traceContext); stored with it. */
+  traceContext?: TraceContext;
 }
 
 /** The answer to one NewExecution: the execution, and whether this request created it. */
@@ -54,6 +57,11 @@ export interface ClaimedAttempt {
   attempt: number;
   function: FunctionVersion;
   leaseExpiresAt: string;
+  /**
+   * The trace context the attempt's program continues (its TRACEPARENT): the attempt span's when
+   * tracing is on (telemetry/traced-store.ts sets it), else the execution's own, if any.
+   */
+  traceContext?: TraceContext;
 }
 
 /** Identifies one attempt of one execution. */

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PontoonError } from '../../domain/errors.js';
 import { durationPattern, parseDuration } from '../../domain/duration.js';
 import { isTerminal, type Execution } from '../../domain/execution.js';
+import { incomingTraceContext } from '../../telemetry/trace-propagation.js';
 import type { ApiContext } from '../context.js';
 import { errorResponses, executionSchema, functionParams, httpUrlSchema, prioritySchema } from '../schemas.js';
 
@@ -15,6 +16,12 @@ const defaultWaitMs = 60_000;
 export const maxBatchSize = 10_000;
 
 const durationExpression = new RegExp(durationPattern);
+
+/** W3C Trace Context headers: documented, never refused (a malformed one is ignored, as the recommendation asks). */
+const traceHeaders = {
+  traceparent: { type: 'string', description: 'W3C traceparent: the execution’s trace continues it (docs/tracing.md); a malformed value is ignored' },
+  tracestate: { type: 'string', description: 'W3C tracestate, kept with traceparent' },
+};
 
 function waitMs(wait: string | undefined): number | undefined {
   if (wait === undefined || wait === 'false') return undefined;
@@ -82,7 +89,11 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
         },
         headers: {
           type: 'object',
-          properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 256 }, 'x-callback-url': { ...httpUrlSchema, description: 'an http(s) URL that gets the completion event' } },
+          properties: {
+            'idempotency-key': { type: 'string', minLength: 1, maxLength: 256 },
+            'x-callback-url': { ...httpUrlSchema, description: 'an http(s) URL that gets the completion event' },
+            ...traceHeaders,
+          },
         },
         response: { 200: executionSchema, 202: executionSchema, ...errorResponses },
       },
@@ -99,6 +110,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
           priority: request.query.priority,
           idempotencyKey,
           callbackUrl: callbackUrl(request.headers['x-callback-url']),
+          traceContext: incomingTraceContext(request.headers),
         },
       ]);
       if (!matchesRequest) throw keyReused(idempotencyKey!, execution);
@@ -119,6 +131,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
         summary: `Invoke a function once per input, up to ${maxBatchSize} inputs in one request`,
         tags: ['executions'],
         params: functionParams,
+        headers: { type: 'object', properties: traceHeaders },
         body: {
           type: 'object',
           required: ['inputs'],
@@ -134,7 +147,8 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
       if (oversized >= 0) {
         throw new PontoonError('PAYLOAD_TOO_LARGE', `inputs[${oversized}] exceeds the payload limit of ${payloadLimit} bytes`, { index: oversized, limit: payloadLimit });
       }
-      const enqueued = await engine.invoke(request.body.inputs.map((input) => ({ namespace: ns, function: name, input, priority: request.body.priority })));
+      const traceContext = incomingTraceContext(request.headers);
+      const enqueued = await engine.invoke(request.body.inputs.map((input) => ({ namespace: ns, function: name, input, priority: request.body.priority, traceContext })));
       return reply.status(202).send({ items: enqueued.map((entry) => entry.execution) });
     },
   );

@@ -20,6 +20,7 @@ interface UpOptions extends KubernetesFlags {
   eventSink: string[];
   passEnv: string[];
   store: string;
+  otlpEndpoint?: string;
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -63,6 +64,12 @@ export function upCommand(): Command {
         .default([])
         .argParser((names: string, previous: string[]) => [...previous, ...names.split(',').map((name) => name.trim()).filter(Boolean)]),
     )
+    .addOption(
+      new Option(
+        '--otlp-endpoint <url>',
+        'export OpenTelemetry traces of executions over OTLP/HTTP to this collector (e.g. http://127.0.0.1:4318); without it, tracing is off unless OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER=otlp is set (docs/tracing.md)',
+      ).env('PONTOON_OTLP_ENDPOINT'),
+    )
     .option('--examples', 'deploy the example functions at start')
     .action(async (options: UpOptions) => {
       // Loaded here, not at the top: every other command starts without the server's code.
@@ -85,6 +92,7 @@ export function upCommand(): Command {
           eventSinks: options.eventSink,
           passEnv: options.passEnv,
           store: options.store,
+          otlpEndpoint: options.otlpEndpoint,
           ...kubernetesStartOptions(options),
         });
       } catch (thrown) {

@@ -31,13 +31,13 @@ async function lockFunctions(client: pg.PoolClient, requests: NewExecution[]): P
 async function insertAll(client: pg.PoolClient, batch: NewExecutionValues[], createdAt: string): Promise<Enqueued[]> {
   const column = <K extends keyof NewExecutionValues>(name: K) => batch.map((values) => values[name]);
   const { rows } = await client.query<ExecutionRow>(
-    `INSERT INTO executions (id, namespace, function, version, status, priority, input, callback_url, created_at)
-     SELECT id, namespace, function, version, 'queued', priority, input::json, callback_url, $8
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[])
-       WITH ORDINALITY AS r (id, namespace, function, version, priority, input, callback_url, position)
+    `INSERT INTO executions (id, namespace, function, version, status, priority, input, callback_url, created_at, traceparent, tracestate)
+     SELECT id, namespace, function, version, 'queued', priority, input::json, callback_url, $8, traceparent, tracestate
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $9::text[], $10::text[])
+       WITH ORDINALITY AS r (id, namespace, function, version, priority, input, callback_url, traceparent, tracestate, position)
      ORDER BY position
      RETURNING *`,
-    [column('id'), column('namespace'), column('function'), column('version'), column('priority'), column('input'), column('callbackUrl'), createdAt],
+    [column('id'), column('namespace'), column('function'), column('version'), column('priority'), column('input'), column('callbackUrl'), createdAt, column('traceparent'), column('tracestate')],
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
   return batch.map(({ id }) => ({ execution: toExecution(byId.get(id)!, []), created: true, matchesRequest: true }));
@@ -73,11 +73,11 @@ export async function enqueueIn(client: pg.PoolClient, requests: NewExecution[],
     for (const request of requests) {
       const values = newExecutionValues(request, functions.get(functionKey(request))!);
       const { rows } = await client.query<ExecutionRow>(
-        `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, request_fingerprint, callback_url, created_at)
-         VALUES ($1, $2, $3, $4, 'queued', $5, $6::json, $7, $8, $9, $10)
+        `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, request_fingerprint, callback_url, created_at, traceparent, tracestate)
+         VALUES ($1, $2, $3, $4, 'queued', $5, $6::json, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (namespace, function, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING *`,
-        [values.id, values.namespace, values.function, values.version, values.priority, values.input, values.idempotencyKey, values.requestFingerprint, values.callbackUrl, createdAt],
+        [values.id, values.namespace, values.function, values.version, values.priority, values.input, values.idempotencyKey, values.requestFingerprint, values.callbackUrl, createdAt, values.traceparent, values.tracestate],
       );
       if (rows[0]) {
         results.push({ execution: toExecution(rows[0], []), created: true, matchesRequest: true });

@@ -23,6 +23,9 @@ export interface ExecutionRow<Json> extends Pick<Execution, 'id' | 'namespace' |
   started_at: string | null;
   finished_at: string | null;
   not_before: string | null;
+  /** Execution.traceContext; null without one (and before migration 7). */
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 /** A row of `attempts`. */
@@ -88,6 +91,8 @@ export function toExecution<Json>(row: ExecutionRow<Json>, attempts: AttemptRow<
     finishedAt: row.finished_at,
     notBefore: row.not_before,
     attempts: attempts.map((attempt) => toAttempt(attempt, readJson)),
+    // Listings that read selected columns have neither: an execution there carries no trace context.
+    ...(row.traceparent ? { traceContext: row.tracestate ? { traceparent: row.traceparent, tracestate: row.tracestate } : { traceparent: row.traceparent } } : {}),
   };
 }
 

@@ -27,6 +27,8 @@ export interface NewExecutionValues extends Pick<Execution, 'id' | 'namespace' |
   input: string;
   /** What the request asked for, kept to tell a repeat of its idempotency key from a reuse. */
   requestFingerprint: string | null;
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 /** Resolves a request against its function: a fresh id, the latest version, the effective priority. */
@@ -41,5 +43,7 @@ export function newExecutionValues(request: NewExecution, fn: Pick<FunctionRow<u
     idempotencyKey: request.idempotencyKey ?? null,
     requestFingerprint: request.idempotencyKey === undefined ? null : requestFingerprint(request),
     callbackUrl: request.callbackUrl ?? null,
+    traceparent: request.traceContext?.traceparent ?? null,
+    tracestate: request.traceContext?.tracestate ?? null,
   };
 }

@@ -35,8 +35,8 @@ export function enqueueExecutions(db: Db, requests: NewExecution[], now: string)
       const values = newExecutionValues(request, fn);
       const row = sql(
         db,
-        `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, request_fingerprint, callback_url, created_at)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?) RETURNING *`,
+        `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, request_fingerprint, callback_url, created_at, traceparent, tracestate)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       ).get(
         values.id,
         values.namespace,
@@ -48,6 +48,8 @@ export function enqueueExecutions(db: Db, requests: NewExecution[], now: string)
         values.requestFingerprint,
         values.callbackUrl,
         createdAt,
+        values.traceparent,
+        values.tracestate,
       ) as ExecutionRow;
       return { execution: toExecution(row, []), created: true, matchesRequest: true };
     });
