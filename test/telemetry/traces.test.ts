@@ -114,6 +114,40 @@ describe('OpenTelemetry traces (tracing on)', () => {
     assert.deepEqual(lines, [`TRACEPARENT=00-${traceId}-${attempt[0].spanId}-01 TRACESTATE=vendor=abc`]);
   });
 
+  it('continues the trace of a CloudEvent: its traceparent extension, else the request’s traceparent header', async () => {
+    const pontoon = await startTestPontoon({ otlpEndpoint: receiver.url });
+    const extension = { traceId: '11111111111111111111111111111111', spanId: '2222222222222222' };
+    const header = { traceId: '33333333333333333333333333333333', spanId: '4444444444444444' };
+    const executions: Record<string, string> = {};
+    try {
+      await pontoon.deploy('on-push', { runtime: 'command', command: ['true'], triggers: [{ cloudevent: { type: 'com.example.push' } }] });
+      const structured = await pontoon.request(
+        'POST',
+        '/v1/namespaces/default/events',
+        { specversion: '1.0', id: 'e-1', source: '/repo', type: 'com.example.push', traceparent: `00-${extension.traceId}-${extension.spanId}-01` },
+        { 'content-type': 'application/cloudevents+json' },
+      );
+      const binary = await pontoon.request('POST', '/v1/namespaces/default/events', { ref: 'main' }, {
+        'ce-specversion': '1.0',
+        'ce-id': 'e-2',
+        'ce-source': '/repo',
+        'ce-type': 'com.example.push',
+        'content-type': 'application/json',
+        traceparent: `00-${header.traceId}-${header.spanId}-01`,
+      });
+      assert.deepEqual([structured.status, binary.status], [202, 202]);
+      executions.extension = structured.body.executions[0].id;
+      executions.header = binary.body.executions[0].id;
+      for (const id of Object.values(executions)) await pontoon.waitFor(id, isDone);
+    } finally {
+      await pontoon.close();
+    }
+    for (const [key, caller] of [['extension', extension], ['header', header]] as const) {
+      const { invoke } = assertExecutionTree(receiver.trace(caller.traceId), executions[key], 1);
+      assert.equal(invoke.parentSpanId, caller.spanId, `the ${key}’s span is the invoke span’s parent`);
+    }
+  });
+
   it('traces a warm run: the replica is handed the attempt span’s traceparent with the invocation, and the SDK context shows it', async () => {
     const source = mkdtempSync(join(tmpdir(), 'pontoon-traced-warm-'));
     writeFileSync(join(source, 'fn.js'), 'export function handler(input, ctx) { return { traceparent: ctx.traceparent, traceId: ctx.traceId, pid: process.pid }; }\n');
