@@ -69,8 +69,8 @@ export class Tracing {
     // Export failures (a collector down) are the SDK's diag messages: shown as warnings, never thrown.
     diag.setLogger(
       {
-        error: (message, ...args) => logger.warn({ args }, `tracing: ${message}`),
-        warn: (message, ...args) => logger.warn({ args }, `tracing: ${message}`),
+        error: (message, ...args) => logger.warn({ otel: message, args }, 'tracing: the OpenTelemetry SDK reported a problem; spans may be lost'),
+        warn: (message, ...args) => logger.warn({ otel: message, args }, 'tracing: the OpenTelemetry SDK reported a problem; spans may be lost'),
         info: () => {},
         debug: () => {},
         verbose: () => {},
@@ -100,9 +100,21 @@ export class Tracing {
     return this.provider.forceFlush();
   }
 
-  /** Sends the spans ended so far and stops exporting. */
-  shutdown(): Promise<void> {
-    return this.provider.shutdown();
+  /**
+   * Sends the spans ended so far and stops exporting, waiting at most `timeoutMs`: a collector that
+   * is down (the exporter retries with backoff) must not hold up the controller's stop.
+   */
+  async shutdown(timeoutMs = 2000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.provider.shutdown().catch(() => undefined), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
