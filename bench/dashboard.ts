@@ -42,6 +42,25 @@ const functions = ['report', 'export', 'thumbnail', 'sync', 'billing'];
 const spanMs = 2 * 3_600_000;
 const batch = 1000;
 
+/** Runs in the page: clicks Older → and resolves with the ms until another page's first row is rendered. */
+function olderInPage(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const firstRow = () => document.querySelector('table.executions tbody tr')?.getAttribute('data-execution');
+    const before = firstRow();
+    const button = [...document.querySelectorAll('button')].find((candidate) => candidate.textContent?.includes('Older →'));
+    if (!button) return reject(new Error('no Older → button'));
+    const observer = new MutationObserver(() => {
+      const now = firstRow();
+      if (!now || now === before) return;
+      observer.disconnect();
+      requestAnimationFrame(() => resolve(performance.now() - began));
+    });
+    observer.observe(document.body, { subtree: true, childList: true, attributes: true });
+    const began = performance.now();
+    button.click();
+  });
+}
+
 /** Fills the data dir's store with `total` ended executions spread over the last two hours. */
 async function fill(dataDir: string): Promise<void> {
   const store: Store = storeFlag === 'sqlite' ? openSqliteStore({ file: join(dataDir, 'pontoon.db') }) : await openPostgresStore({ url: storeFlag });
@@ -139,6 +158,7 @@ export async function dashboard(): Promise<Record<string, unknown>> {
     const firstViewSamples: number[] = [];
     const statsShownSamples: number[] = [];
     const olderSamples: number[] = [];
+    const olderInPageSamples: number[] = [];
     for (let index = 0; index < rounds; index++) {
       const browser = await launchBrowser();
       try {
@@ -159,6 +179,9 @@ export async function dashboard(): Promise<Record<string, unknown>> {
           await page.waitForFunction((id) => document.querySelector('table.executions tbody tr')?.getAttribute('data-execution') !== id, first);
           olderSamples.push(performance.now() - clicked);
         }
+        // The same, timed inside the page: from the click to the next page's rows in the DOM (and
+        // the frame after), without Playwright's actionability checks and CDP round trips.
+        for (let step = 0; step < 5; step++) olderInPageSamples.push(await page.evaluate(olderInPage));
       } finally {
         await browser.close();
       }
@@ -171,6 +194,7 @@ export async function dashboard(): Promise<Record<string, unknown>> {
       lastHourStatsShownInChromium: summary(statsShownSamples),
       loadAverage: loadavg().map(round),
       olderPageInChromium: summary(olderSamples),
+      olderPageInPage: summary(olderInPageSamples),
       listingPageOf50: listing,
       functionStats,
       series1hBy1m: series1h,

@@ -55,6 +55,20 @@ export function traceStore<S extends Store>(store: S, tracing: Tracing | undefin
       withContexts(adoption.adopted);
       return adoption;
     },
+    // A settlement that claims the freed slot's next attempt in the same step: that attempt needs
+    // its trace context too, traced or not.
+    completeAndClaim: async (call, [completion, claim]) => {
+      const settled = traced?.settling();
+      const step = await call(completion, claim);
+      settled?.([completion], [step.applied]);
+      return { ...step, claimed: claimed(step.claimed) };
+    },
+    completeAndClaimFunction: async (call, [completions, claim]) => {
+      const settled = traced?.settling();
+      const step = await call(completions, claim);
+      settled?.(completions, step.applied);
+      return { ...step, claimed: claimed(step.claimed) };
+    },
   };
   if (traced) {
     Object.assign(wrappers, {
@@ -87,18 +101,6 @@ export function traceStore<S extends Store>(store: S, tracing: Tracing | undefin
         const applied = await call(completions);
         settled(completions, applied);
         return applied;
-      },
-      completeAndClaim: async (call, [completion, claim]) => {
-        const settled = traced.settling();
-        const step = await call(completion, claim);
-        settled([completion], [step.applied]);
-        return { ...step, claimed: claimed(step.claimed) };
-      },
-      completeAndClaimFunction: async (call, [completions, claim]) => {
-        const settled = traced.settling();
-        const step = await call(completions, claim);
-        settled(completions, step.applied);
-        return { ...step, claimed: claimed(step.claimed) };
       },
       cancelExecution: async (call, [id, now]) => {
         const execution = await call(id, now);

@@ -215,7 +215,7 @@ describe('tracing off', () => {
     process.env.OTEL_TRACES_EXPORTER = 'none';
     let pontoon: TestPontoon;
     try {
-      pontoon = await startTestPontoon();
+      pontoon = await startTestPontoon({ capacity: 1 });
     } finally {
       delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
       delete process.env.OTEL_TRACES_EXPORTER;
@@ -227,6 +227,12 @@ describe('tracing off', () => {
       const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
       const carried = await pontoon.request('POST', invokePath('plain', '?wait=30s'), null, { traceparent, tracestate: 'a=1' });
       assert.deepEqual(await logLines(pontoon, carried.body.id, 1), [`TRACEPARENT=${traceparent} TRACESTATE=a=1`]);
+      // With capacity 1, the second of a batch is claimed in the step that settles the first.
+      const batch = await pontoon.request('POST', '/v1/namespaces/default/functions/plain/batch', { inputs: [1, 2] }, { traceparent });
+      for (const { id } of batch.body.items) {
+        await pontoon.waitFor(id, isDone);
+        assert.deepEqual(await logLines(pontoon, id, 1), [`TRACEPARENT=${traceparent} TRACESTATE=unset`]);
+      }
       const malformed = await pontoon.request('POST', invokePath('plain', '?wait=30s'), null, { traceparent: '00-zz-nope-01' });
       assert.equal(malformed.status, 200, 'a malformed traceparent is ignored, not refused');
       assert.deepEqual(await logLines(pontoon, malformed.body.id, 1), ['TRACEPARENT=unset TRACESTATE=unset']);
