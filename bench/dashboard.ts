@@ -17,6 +17,10 @@
  *               over HTTP 2–10 ms (≤ 34), Older → in Chromium 133 ms (229); stats route 401 ms.
  *   PostgreSQL: first view interactive 567 ms (975), stats shown 1.44 s; a page of 50 6–11 ms
  *               (≤ 31), Older → in Chromium 108 ms (170); stats route 267 ms.
+ * Re-measured for issue 15's check (SQLite, 6 rounds), medians (p95): at load 1–3, first view
+ * interactive 335 ms (418), Older → in Chromium 95 ms (148), a page of 50 over HTTP 1.7–3.3 ms
+ * (≤ 6.1); at load 12–18 from other work, 850 ms (1,969), 200 ms (494) and 2–13 ms (≤ 44).
+ * `olderPageInPage` times Older → inside the page, without Playwright's own round trips.
  * The stats read every execution that ended in the hour (about 50,000 here) to rank durations,
  * which is why the Functions view does not wait for them.
  *   node dist/bench/dashboard.js [executions] [rounds] [sqlite|postgres://…]
