@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -86,7 +88,20 @@ describe('OpenTelemetry traces (tracing on)', () => {
     }
   });
 
-  it('continues an incoming traceparent header: the invoke span is its child, and tracestate reaches the program (tracing on by OTEL_EXPORTER_OTLP_ENDPOINT)', async () => {
+  it('continues an incoming traceparent header: the invoke span is its child, tracestate reaches the program, and the completion event carries the trace (tracing on by OTEL_EXPORTER_OTLP_ENDPOINT)', async () => {
+    const events: any[] = [];
+    const sink = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        // Binary mode: the attributes are ce-* headers, the body is the data (the execution).
+        events.push({ headers: request.headers, data: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    after(() => new Promise<void>((resolve) => sink.close(() => resolve())));
+    const callback = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/done`;
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
     let pontoon: TestPontoon;
     try {
@@ -100,11 +115,12 @@ describe('OpenTelemetry traces (tracing on)', () => {
     let lines: string[];
     try {
       await pontoon.deploy('once', { runtime: 'command', command: [writeScript('echo "TRACEPARENT=$TRACEPARENT TRACESTATE=$TRACESTATE"')] });
-      const answer = await pontoon.request('POST', invokePath('once', '?wait=30s'), null, { traceparent: `00-${traceId}-${callerSpan}-01`, tracestate: 'vendor=abc' });
+      const answer = await pontoon.request('POST', invokePath('once', '?wait=30s'), null, { traceparent: `00-${traceId}-${callerSpan}-01`, tracestate: 'vendor=abc', 'x-callback-url': callback });
       assert.equal(answer.body.status, 'succeeded');
       assert.equal(answer.body.traceContext, undefined, 'the API does not show the stored context');
       id = answer.body.id;
       lines = await logLines(pontoon, id, 1);
+      for (let waited = 0; events.length === 0 && waited < 20_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
       await pontoon.close();
     }
@@ -112,6 +128,11 @@ describe('OpenTelemetry traces (tracing on)', () => {
     const { invoke, attempt } = assertExecutionTree(spans, id, 1);
     assert.equal(invoke.parentSpanId, callerSpan, 'the invoke span continues the caller’s span');
     assert.deepEqual(lines, [`TRACEPARENT=00-${traceId}-${attempt[0].spanId}-01 TRACESTATE=vendor=abc`]);
+    assert.equal(events.length, 1, 'the completion event was delivered');
+    assert.equal(events[0].headers['ce-traceparent'], `00-${traceId}-${invoke.spanId}-01`, 'the completion event continues the execution’s trace');
+    assert.equal(events[0].headers['ce-tracestate'], 'vendor=abc');
+    assert.equal(events[0].data.id, id);
+    assert.equal(events[0].data.traceContext, undefined, 'its data is the execution as the API shows it');
   });
 
   it('continues the trace of a CloudEvent: its traceparent extension, else the request’s traceparent header', async () => {
