@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,8 @@ type Info struct {
 	Namespace   string
 	Version     string
 	Deadline    time.Time // zero when the attempt has no deadline
+	Traceparent string    // the W3C traceparent of the attempt's span; empty without a trace
+	Tracestate  string    // the W3C tracestate that goes with it
 }
 
 // Context is the context of one attempt. It is a context.Context that is done at the
@@ -33,6 +36,11 @@ type Context struct {
 	Function    string // the function's name
 	Namespace   string // the function's namespace
 	Version     string // the function's version
+	// Traceparent is the W3C trace context of this attempt's span (00-<trace id>-<span id>-<flags>),
+	// empty when the execution has no trace: start your own spans under it to join the trace.
+	Traceparent string
+	Tracestate  string // the W3C tracestate that goes with Traceparent, when the caller sent one
+	TraceID     string // the trace id (32 hex digits) of Traceparent; empty without one
 	Logger      *Logger
 	now         func() time.Time
 }
@@ -47,6 +55,12 @@ func NewContext(parent context.Context, info Info, logger *Logger) (*Context, co
 	if logger == nil {
 		logger = StandardLogger()
 	}
+	// A malformed traceparent is ignored with its tracestate, as the W3C recommendation asks.
+	traceparent, tracestate := strings.TrimSpace(info.Traceparent), strings.TrimSpace(info.Tracestate)
+	traceID := traceIDOf(traceparent)
+	if traceID == "" {
+		traceparent, tracestate = "", ""
+	}
 	return &Context{
 		Context:     ctx,
 		ExecutionID: info.ExecutionID,
@@ -54,6 +68,9 @@ func NewContext(parent context.Context, info Info, logger *Logger) (*Context, co
 		Function:    info.Function,
 		Namespace:   info.Namespace,
 		Version:     info.Version,
+		Traceparent: traceparent,
+		Tracestate:  tracestate,
+		TraceID:     traceID,
 		Logger:      logger,
 		now:         time.Now,
 	}, cancel
@@ -68,6 +85,8 @@ func InfoFromEnv(getenv func(string) string) (Info, error) {
 		Function:    getenv(EnvFunction),
 		Namespace:   getenv(EnvNamespace),
 		Version:     getenv(EnvVersion),
+		Traceparent: getenv(EnvTraceparent),
+		Tracestate:  getenv(EnvTracestate),
 	}
 	if attempt, err := strconv.Atoi(strings.TrimSpace(getenv(EnvAttempt))); err == nil && attempt >= 1 {
 		info.Attempt = attempt
@@ -103,4 +122,19 @@ func (c *Context) Remaining() time.Duration {
 		return left
 	}
 	return 0
+}
+
+var traceparentFormat = regexp.MustCompile(`^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$`)
+
+// traceIDOf is the trace id of a well-formed W3C traceparent, else "".
+func traceIDOf(traceparent string) string {
+	match := traceparentFormat.FindStringSubmatch(traceparent)
+	if match == nil {
+		return ""
+	}
+	version, traceID, spanID, rest := match[1], match[2], match[3], match[5]
+	if version == "ff" || (version == "00" && rest != "") || strings.Trim(traceID, "0") == "" || strings.Trim(spanID, "0") == "" {
+		return ""
+	}
+	return traceID
 }

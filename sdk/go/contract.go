@@ -20,6 +20,8 @@ const (
 	EnvNamespace   = "PONTOON_NAMESPACE"    // the function's namespace
 	EnvVersion     = "PONTOON_VERSION"      // the function's version
 	EnvDeadline    = "PONTOON_DEADLINE"     // the attempt's deadline, an RFC 3339 timestamp
+	EnvTraceparent = "TRACEPARENT"          // the W3C trace context of the attempt's span, when the execution has a trace
+	EnvTracestate  = "TRACESTATE"           // the W3C tracestate that goes with it, when the caller sent one
 )
 
 // ErrContract marks errors where the contract cannot be honoured: an unreadable input, a

@@ -19,7 +19,7 @@ type childRun struct {
 }
 
 // runChild re-runs this test binary as a function program under the contract (see TestMain).
-func runChild(t *testing.T, mode, input string) childRun {
+func runChild(t *testing.T, mode, input string, env ...string) childRun {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "input.json"), []byte(input), 0o644); err != nil {
@@ -36,6 +36,7 @@ func runChild(t *testing.T, mode, input string) childRun {
 		"PONTOON_ATTEMPT=2",
 		"PONTOON_FUNCTION=primes",
 	}
+	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -45,6 +45,11 @@ func runFixture(mode string) {
 			}
 			return primesBetween(bounds[0], bounds[1]), nil
 		})
+	case "trace":
+		// What the context says of the trace: once per process (cold) or per invocation (warm).
+		pontoon.Serve(func(ctx *pontoon.Context, _ json.RawMessage) (map[string]string, error) {
+			return map[string]string{"traceparent": ctx.Traceparent, "tracestate": ctx.Tracestate, "traceId": ctx.TraceID}, nil
+		})
 	case "serve-busy":
 		// Logs through its context, takes a while and reports how many ran at once.
 		var mu sync.Mutex

@@ -131,6 +131,8 @@ type invocation struct {
 	Attempt     int             `json:"attempt"`
 	Deadline    string          `json:"deadline"`
 	Input       json.RawMessage `json:"input"`
+	Traceparent string          `json:"traceparent"`
+	Tracestate  string          `json:"tracestate"`
 }
 
 // result is one outcome as the results request carries it.
@@ -276,7 +278,7 @@ func (r *replica[I, O]) runInvocation(inv invocation) {
 }
 
 func (r *replica[I, O]) invoke(inv invocation) Outcome {
-	info := Info{ExecutionID: inv.ExecutionID, Attempt: max(inv.Attempt, 1), Function: r.function, Namespace: r.namespace, Version: r.version}
+	info := Info{ExecutionID: inv.ExecutionID, Attempt: max(inv.Attempt, 1), Function: r.function, Namespace: r.namespace, Version: r.version, Traceparent: inv.Traceparent, Tracestate: inv.Tracestate}
 	if inv.Deadline != "" {
 		deadline, err := time.Parse(time.RFC3339Nano, inv.Deadline)
 		if err != nil {

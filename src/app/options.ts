@@ -49,6 +49,11 @@ export interface PontoonOptions {
    * functions run as other users (who cannot enter the data dir, 0700).
    */
   buildDir?: string;
+  /**
+   * OTLP/HTTP endpoint (collector base URL) that receives the traces of executions; without it,
+   * tracing follows the OTEL_* environment variables and is off unless they name an exporter.
+   */
+  otlpEndpoint?: string;
 }
 
 /** Options with every default applied and units converted. */

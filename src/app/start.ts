@@ -19,6 +19,8 @@ import { soleLeader, type Leadership } from '../engine/leader.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import { instrumentStore } from '../telemetry/instrumented-store.js';
 import { PontoonMetrics } from '../telemetry/metrics.js';
+import { traceStore } from '../telemetry/traced-store.js';
+import { startTracing } from '../telemetry/tracing.js';
 import { defaultDeliveryRetry, type DeliveryRetry } from '../triggers/delivery-policy.js';
 import { EventIntake } from '../triggers/event-intake.js';
 import type { AttemptRef, LogLine, Store } from '../store/store.js';
@@ -102,6 +104,8 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
 /** The rest of startPontoon, once the data dir is held. */
 async function startLocked(options: StartOptions, hooks: StartHooks, config: ResolvedOptions, logger: Logger, lock: DataDirLock): Promise<RunningPontoon> {
   const owner = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
+  // Off unless configured (docs/tracing.md); the store passes each execution's trace context on either way.
+  const tracing = startTracing(options.otlpEndpoint, process.env, logger);
   const opened = await openStore(options.store ?? 'sqlite', config.dataDir, owner, logger);
   const { leadership, pollMs } = opened;
   let engine: Engine | undefined;
@@ -111,7 +115,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
     pools: () => engine?.poolStatus() ?? [],
     scaleEvents: () => engine?.scaleEvents() ?? 0,
   });
-  const store = instrumentStore(opened.store, metrics);
+  const store = traceStore(instrumentStore(opened.store, metrics), tracing);
   const events = new ExecutionEvents();
   // Locally, who functions run as; on Kubernetes, pods run as their security context says.
   const { users, buildDir } = options.executor === 'kubernetes' ? { users: undefined, buildDir: join(config.dataDir, 'builds') } : setUpFunctionUsers(config, logger);
@@ -227,6 +231,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
       // then decided; whatever is left stays pending in the store for the next start.
       await deliverer.stop();
       await store.close();
+      await tracing?.shutdown();
       lock.release();
     },
   };

@@ -1,3 +1,5 @@
+import type { TraceContext } from './trace-context.js';
+
 /**
  * Where an execution is in its life:
  * - `queued`: stored and waiting for a slot (or for a retry's backoff to pass);
@@ -73,6 +75,11 @@ export interface Execution {
   /** The value of the function's `spec.concurrency.key` in the input at enqueue; null without one (or when the input has none). */
   concurrencyKey: string | null;
   attempts: Attempt[];
+  /**
+   * The trace the execution belongs to: its invoke span's context when tracing is on, else the
+   * caller's `traceparent` when one came with the request; absent otherwise. Not shown by the API.
+   */
+  traceContext?: TraceContext;
 }
 
 /** What an observer reports when an attempt's program ends. */

@@ -1,3 +1,5 @@
+import { traceEnv, type TraceContext } from '../domain/trace-context.js';
+
 /**
  * The function contract, as environment variables a program receives for each attempt. The same
  * names hold for local child processes and for a container in a Kubernetes pod, so a function that
@@ -12,6 +14,8 @@
  * - `PONTOON_EXECUTION_ID`, `PONTOON_ATTEMPT` (1 for the first try), `PONTOON_FUNCTION`,
  *   `PONTOON_NAMESPACE`, `PONTOON_VERSION` (the function version): who is running.
  * - `PONTOON_DEADLINE`: ISO 8601 instant after which the program is sent SIGTERM, then SIGKILL.
+ * - `TRACEPARENT` (and `TRACESTATE`), when the execution has a trace (docs/tracing.md): the W3C
+ *   trace context of the attempt's span, for the program's own spans to continue.
  */
 export const contractVariables = [
   'PONTOON_INPUT',
@@ -42,6 +46,8 @@ export interface AttemptIdentity {
   namespace: string;
   function: string;
   version: number;
+  /** The trace context the program continues (ClaimedAttempt.traceContext); none when the execution has no trace. */
+  traceContext?: TraceContext;
 }
 
 /** The contract variables of one attempt whose files live in `workDir`. */
@@ -49,8 +55,9 @@ export function contractEnv(
   identity: AttemptIdentity,
   files: { input: string; output: string; error: string },
   deadline: Date,
-): Record<ContractVariable, string> {
+): Record<ContractVariable, string> & Partial<Record<'TRACEPARENT' | 'TRACESTATE', string>> {
   return {
+    ...traceEnv(identity.traceContext),
     PONTOON_INPUT: files.input,
     PONTOON_OUTPUT: files.output,
     PONTOON_ERROR: files.error,

@@ -1,6 +1,7 @@
 import type { AttemptReason, AttemptReport, Execution, ExecutionStatus } from '../domain/execution.js';
 import type { AttributeMatch, FunctionDocument, FunctionVersion } from '../domain/function-spec.js';
 import type { FunctionLoad } from '../domain/wait-reason.js';
+import type { TraceContext } from '../domain/trace-context.js';
 
 /** A request to create one execution. */
 export interface NewExecution {
@@ -17,6 +18,8 @@ export interface NewExecution {
   callbackUrl?: string;
   /** ISO time before which the execution must not start (run later); at once when absent. */
   notBefore?: string;
+  /** The trace it belongs to (see Execution.traceContext); stored with it. */
+  traceContext?: TraceContext;
 }
 
 /** The answer to one NewExecution: the execution, and whether this request created it. */
@@ -57,6 +60,11 @@ export interface ClaimedAttempt {
   attempt: number;
   function: FunctionVersion;
   leaseExpiresAt: string;
+  /**
+   * The trace context the attempt's program continues (its TRACEPARENT): the attempt span's when
+   * tracing is on (telemetry/traced-store.ts sets it), else the execution's own, if any.
+   */
+  traceContext?: TraceContext;
 }
 
 /** Identifies one attempt of one execution. */

@@ -13,11 +13,16 @@ export const completionEventTypes: Record<Exclude<ExecutionStatus, 'queued' | 'r
 /**
  * The completion CloudEvent of an ended execution, in structured form. Its id is the execution's
  * id and final status: an execution ends once, so redeliveries of the same end share one id
- * (receivers deduplicate on source + id) and two ends never do.
+ * (receivers deduplicate on source + id) and two ends never do. An execution with a trace carries
+ * it as the CloudEvents distributed-tracing extension (`traceparent`, `tracestate`), so a receiver
+ * continues the trace; the data is the execution as the API shows it.
  */
-export function completionEvent(execution: Execution): Record<string, unknown> {
+export function completionEvent(stored: Execution): Record<string, unknown> {
+  const { traceContext, ...execution } = stored;
   const status = execution.status as keyof typeof completionEventTypes;
   return {
+    ...(traceContext && { traceparent: traceContext.traceparent }),
+    ...(traceContext?.tracestate && { tracestate: traceContext.tracestate }),
     specversion: '1.0',
     id: `${execution.id}/${status}`,
     source: `/pontoon/namespaces/${execution.namespace}/functions/${execution.function}`,

@@ -1,5 +1,7 @@
 import { Counter, Registry } from 'prom-client';
 import type { Execution } from '../domain/execution.js';
+import type { TraceContext } from '../domain/trace-context.js';
+import { incomingTraceContext } from '../telemetry/trace-propagation.js';
 import type { Enqueued, NewExecution, Store } from '../store/store.js';
 import { eventIdempotencyKey, eventTargets, type EventTarget } from './event-match.js';
 import type { ReceivedEvent } from './incoming-events.js';
@@ -38,8 +40,12 @@ export class EventIntake {
     readonly metrics: EventMetrics = new EventMetrics(),
   ) {}
 
-  /** Matches and starts; unmatched events are counted, not refused. */
-  async receive(namespace: string, events: ReceivedEvent[]): Promise<EventOutcome[]> {
+  /**
+   * Matches and starts; unmatched events are counted, not refused. Each execution continues the
+   * trace of its event's distributed-tracing extension (`traceparent`, `tracestate`), else the
+   * request's (`carried`).
+   */
+  async receive(namespace: string, events: ReceivedEvent[], carried?: TraceContext): Promise<EventOutcome[]> {
     const [functions, rules] = await Promise.all([this.store.listFunctions(namespace), this.store.listRules(namespace)]);
     const matches = events.map((event) => eventTargets(event, functions, rules));
     const requests = events.flatMap((event, index) =>
@@ -49,6 +55,7 @@ export class EventIntake {
         input: event,
         priority: target.priority,
         idempotencyKey: eventIdempotencyKey(event),
+        traceContext: incomingTraceContext(event) ?? carried,
       })),
     );
     const enqueued = requests.length > 0 ? await this.invoke(requests) : [];

@@ -19,13 +19,17 @@ export interface ControllerOptions {
   capacity?: number;
   lease?: string;
   logLevel?: string;
+  /** More `pontoon up` flags. */
+  flags?: string[];
+  /** More environment variables for the process. */
+  env?: Record<string, string>;
 }
 
 /** Starts `pontoon up --store <postgres url>` as a real child process; resolves once it prints its URL. */
 export function startController(options: ControllerOptions): Promise<Controller> {
   const args = [cli, 'up', '--port', '0', '--data-dir', options.dataDir, '--store', options.store];
-  args.push('--capacity', String(options.capacity ?? 8), '--lease', options.lease ?? '3s', '--grace', '500ms', '--log-level', options.logLevel ?? 'warn');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  args.push('--capacity', String(options.capacity ?? 8), '--lease', options.lease ?? '3s', '--grace', '500ms', '--log-level', options.logLevel ?? 'warn', ...(options.flags ?? []));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(options.env ? { env: { ...process.env, ...options.env } } : {}) });
   let output = '';
   const read = (chunk: Buffer) => {
     // Keep the tail only: a long run must not hold every line it printed.

@@ -9,7 +9,7 @@ import { eventually } from './control-plane.js';
 /** A Pontoon controller for a test, and a tiny JSON client of its API. */
 export interface TestController {
   url: string;
-  request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   /** Invokes a function of `namespace`; answers the execution id. */
   invoke(namespace: string, name: string, input: unknown): Promise<string>;
   /** Reads an execution until `done` holds. */
@@ -18,8 +18,8 @@ export interface TestController {
 }
 
 function client(url: string): Omit<TestController, 'close' | 'url'> {
-  const request = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(url + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const request = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(url + path, { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await response.text();
     let parsed: unknown = text;
     try {

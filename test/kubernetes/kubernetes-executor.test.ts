@@ -215,6 +215,7 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
       assert.equal(env.LIMIT, '1000');
       assert.equal(env.PONTOON_INPUT, '/pontoon/input.json');
       assert.equal(env.PONTOON_EXECUTION_ID, id);
+      assert.equal(env.TRACEPARENT, undefined, 'no trace context without tracing or an incoming traceparent');
       // The API server's own view: the pod it made from the template is scheduled on the fake node and runs.
       const running = await runningPod(cluster.api, 'default', id, 1);
       assert.equal(running.spec?.nodeName, 'kwok-node-0');
@@ -265,6 +266,22 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
       const refused = await controller.request('PUT', '/v1/namespaces/locked/functions/root-restricted', functionDocument('root-restricted', { podSecurity: { runAsUser: 0 } }, 'locked'));
       assert.equal(refused.status, 422);
       assert.equal(refused.body.error.details.problems[0].field, 'spec.podSecurity.runAsUser');
+    });
+
+    it('hands the function container the trace context of the invocation in its env (TRACEPARENT, TRACESTATE)', async () => {
+      await deploy('traced', {});
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const invoked = await controller.request('POST', '/v1/namespaces/default/functions/traced/invoke', null, { traceparent, tracestate: 'vendor=abc' });
+      assert.equal(invoked.status, 202, JSON.stringify(invoked.body));
+      const id = invoked.body.id;
+      const job = await attemptJob(cluster.api, 'default', id, 1);
+      const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((v: any) => [v.name, v.value]));
+      // This controller traces nothing, so the caller's context reaches the program unchanged.
+      assert.equal(env.TRACEPARENT, traceparent);
+      assert.equal(env.TRACESTATE, 'vendor=abc');
+      await runningPod(cluster.api, 'default', id, 1);
+      await succeedAttempt('default', id, 1, null);
+      assert.equal((await controller.waitFor(id, 'default', terminal)).status, 'succeeded');
     });
 
     it('fails with the program’s own message when its container exits non-zero', async () => {

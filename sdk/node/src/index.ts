@@ -27,6 +27,9 @@ export const ENV = {
   namespace: 'PONTOON_NAMESPACE',
   version: 'PONTOON_VERSION',
   deadline: 'PONTOON_DEADLINE',
+  /** W3C trace context of the attempt's span, when the execution has a trace. */
+  traceparent: 'TRACEPARENT',
+  tracestate: 'TRACESTATE',
 } as const;
 
 /** An environment as `process.env` has it. */
@@ -174,6 +177,9 @@ export interface ContextInit {
   namespace: string;
   version: string;
   deadline?: Date;
+  /** The W3C traceparent of the attempt's span; a malformed one is ignored. */
+  traceparent?: string;
+  tracestate?: string;
   logger?: Logger;
   /** The clock, for tests; defaults to `Date.now`. */
   now?: () => number;
@@ -193,6 +199,15 @@ export class Context {
   readonly version: string;
   /** When the attempt will be stopped; undefined outside Pontoon. */
   readonly deadline: Date | undefined;
+  /**
+   * The W3C traceparent of this attempt's span (`00-<trace id>-<span id>-<flags>`): start your own
+   * spans under it to join the execution's trace. Undefined when the execution has no trace.
+   */
+  readonly traceparent: string | undefined;
+  /** The W3C tracestate that goes with traceparent, when the caller sent one. */
+  readonly tracestate: string | undefined;
+  /** The trace id (32 hex digits) of traceparent; undefined without one. */
+  readonly traceId: string | undefined;
   /** The logger for this attempt. */
   readonly logger: Logger;
   private readonly now: () => number;
@@ -204,6 +219,10 @@ export class Context {
     this.namespace = init.namespace;
     this.version = init.version;
     this.deadline = init.deadline;
+    const trace = parseTraceparent(init.traceparent);
+    this.traceparent = trace && init.traceparent!.trim();
+    this.tracestate = trace && init.tracestate?.trim() ? init.tracestate.trim() : undefined;
+    this.traceId = trace?.traceId;
     this.logger = init.logger ?? new Logger();
     this.now = init.now ?? Date.now;
   }
@@ -217,6 +236,8 @@ export class Context {
       namespace: env[ENV.namespace] ?? '',
       version: env[ENV.version] ?? '',
       deadline: parseDeadline(env[ENV.deadline]),
+      traceparent: env[ENV.traceparent],
+      tracestate: env[ENV.tracestate],
       ...options,
     });
   }
@@ -226,6 +247,17 @@ export class Context {
     if (this.deadline === undefined) return Infinity;
     return Math.max(0, this.deadline.getTime() - this.now());
   }
+}
+
+const traceparentFormat = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+
+/** The ids of a W3C traceparent, or undefined when it is malformed (as the recommendation says, ignored then). */
+function parseTraceparent(value: string | undefined): { traceId: string; spanId: string } | undefined {
+  const match = traceparentFormat.exec(value?.trim() ?? '');
+  if (!match) return undefined;
+  const [, version, traceId, spanId, , rest] = match;
+  if (version === 'ff' || (version === '00' && rest !== undefined) || /^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
+  return { traceId, spanId };
 }
 
 function parseAttempt(value: string | undefined): number {

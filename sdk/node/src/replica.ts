@@ -23,6 +23,9 @@ interface Invocation {
   attempt: number;
   deadline: string;
   input: unknown;
+  /** The W3C trace context of the invocation's attempt span, when its execution has a trace. */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 
@@ -191,7 +194,7 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
     setImmediate(() => void post());
   };
   const run = async (invocation: Invocation) => {
-    const ctx = new Context({ executionId: invocation.executionId, attempt: invocation.attempt, ...identity, deadline: new Date(invocation.deadline), logger: taggedLogger(invocation.id) });
+    const ctx = new Context({ executionId: invocation.executionId, attempt: invocation.attempt, ...identity, deadline: new Date(invocation.deadline), traceparent: invocation.traceparent, tracestate: invocation.tracestate, logger: taggedLogger(invocation.id) });
     const outcome: Outcome = await invokeValue(handler, invocation.input, ctx, options.parse);
     // The result is JSON text already (the handler's value, serialized once): spliced in, not parsed again.
     const id = JSON.stringify(invocation.id);

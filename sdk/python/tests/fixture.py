@@ -50,6 +50,9 @@ elif mode == "serve-busy":
         return {"primes": primes_between(start, end), "peak": peak}
 
     pontoon.serve(busy)
+elif mode == "trace":
+    # What the context says of the trace: once per process (cold) or per invocation (warm).
+    pontoon.serve(lambda _input, ctx: {"traceparent": ctx.traceparent, "tracestate": ctx.tracestate, "traceId": ctx.trace_id})
 elif mode == "missing-handler":
     pontoon.fail("handler fixture.nothing: fixture has no function nothing")
 else:

@@ -68,7 +68,7 @@ def test_a_context_shows_every_attribute_but_its_clock() -> None:
         "Context(execution_id='ex-1', attempt=2, function='primes', namespace='', version='', "
         "deadline=datetime.datetime(2030, 1, 1, 12, 0, tzinfo=datetime.timezone.utc), logger=<"
     )
-    assert text.endswith(">)") and "clock" not in text
+    assert text.endswith(">, traceparent=None, tracestate=None)") and "clock" not in text
 
 
 def test_a_context_copies_to_an_equal_context() -> None:
@@ -116,5 +116,5 @@ def test_outcomes_and_contexts_match_positional_patterns_in_constructor_order() 
     # Asserted on __match_args__ rather than with `match`, which Python 3.9 (still supported) cannot parse.
     assert Outcome.__match_args__ == ("ok", "output", "error")
     assert Context.__match_args__ == (
-        "execution_id", "attempt", "function", "namespace", "version", "deadline", "logger", "clock",
+        "execution_id", "attempt", "function", "namespace", "version", "deadline", "logger", "clock", "traceparent", "tracestate",
     )

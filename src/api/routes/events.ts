@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { PontoonError } from '../../domain/errors.js';
+import { incomingTraceContext } from '../../telemetry/trace-propagation.js';
 import { readEvents } from '../../triggers/incoming-events.js';
 import type { ApiContext } from '../context.js';
 import { errorResponsesFor, executionSchema, namespaceParams } from '../schemas.js';
@@ -94,7 +95,7 @@ export async function eventRoutes(app: FastifyInstance, context: ApiContext): Pr
           throw new PontoonError('PAYLOAD_TOO_LARGE', `event ${index} exceeds the payload limit of ${context.payloadLimit} bytes`, { index, limit: context.payloadLimit });
         }
       }
-      const outcomes = await triggers.intake.receive(ns, events);
+      const outcomes = await triggers.intake.receive(ns, events, incomingTraceContext(request.headers));
       const seen = new Set<string>();
       const executions = outcomes.flatMap((outcome) => outcome.executions).filter((execution) => !seen.has(execution.id) && seen.add(execution.id));
       return reply.status(202).send({

@@ -3,6 +3,7 @@ import { PontoonError } from '../../domain/errors.js';
 import { durationPattern, parseDuration } from '../../domain/duration.js';
 import { isTerminal, type Execution } from '../../domain/execution.js';
 import { notBeforeOf } from '../../domain/run-later.js';
+import { incomingTraceContext } from '../../telemetry/trace-propagation.js';
 import type { ApiContext } from '../context.js';
 import { errorResponses, executionSchema, functionParams, httpUrlSchema, prioritySchema } from '../schemas.js';
 
@@ -22,6 +23,12 @@ const runLaterSchema = {
   delay: { type: 'string', maxLength: 32, description: 'start no sooner than this long from now, such as 30s or 10m (at most 30d); not with runAt' },
   runAt: { type: 'string', maxLength: 64, description: 'start no sooner than this time, ISO 8601 with a zone such as 2026-01-31T09:00:00Z (at most 30 days ahead); not with delay' },
 } as const;
+
+/** W3C Trace Context headers: documented, never refused (a malformed one is ignored, as the recommendation asks). */
+const traceHeaders = {
+  traceparent: { type: 'string', description: 'W3C traceparent: the execution’s trace continues it (docs/tracing.md); a malformed value is ignored' },
+  tracestate: { type: 'string', description: 'W3C tracestate, kept with traceparent' },
+};
 
 function waitMs(wait: string | undefined): number | undefined {
   if (wait === undefined || wait === 'false') return undefined;
@@ -90,7 +97,11 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
         },
         headers: {
           type: 'object',
-          properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 256 }, 'x-callback-url': { ...httpUrlSchema, description: 'an http(s) URL that gets the completion event' } },
+          properties: {
+            'idempotency-key': { type: 'string', minLength: 1, maxLength: 256 },
+            'x-callback-url': { ...httpUrlSchema, description: 'an http(s) URL that gets the completion event' },
+            ...traceHeaders,
+          },
         },
         response: { 200: executionSchema, 202: executionSchema, ...errorResponses },
       },
@@ -109,6 +120,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
           idempotencyKey,
           callbackUrl: callbackUrl(request.headers['x-callback-url']),
           notBefore,
+          traceContext: incomingTraceContext(request.headers),
         },
       ]);
       if (!matchesRequest) throw keyReused(idempotencyKey!, execution);
@@ -129,6 +141,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
         summary: `Invoke a function once per input, up to ${maxBatchSize} inputs in one request`,
         tags: ['executions'],
         params: functionParams,
+        headers: { type: 'object', properties: traceHeaders },
         body: {
           type: 'object',
           required: ['inputs'],
@@ -145,7 +158,8 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
         throw new PontoonError('PAYLOAD_TOO_LARGE', `inputs[${oversized}] exceeds the payload limit of ${payloadLimit} bytes`, { index: oversized, limit: payloadLimit });
       }
       const notBefore = notBeforeOf(request.body, new Date(), 'body');
-      const enqueued = await engine.invoke(request.body.inputs.map((input) => ({ namespace: ns, function: name, input, priority: request.body.priority, notBefore })));
+      const traceContext = incomingTraceContext(request.headers);
+      const enqueued = await engine.invoke(request.body.inputs.map((input) => ({ namespace: ns, function: name, input, priority: request.body.priority, notBefore, traceContext })));
       return reply.status(202).send({ items: enqueued.map((entry) => entry.execution) });
     },
   );

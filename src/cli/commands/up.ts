@@ -23,6 +23,7 @@ interface UpOptions extends KubernetesFlags {
   runAs?: string;
   runAsRange?: string;
   buildDir?: string;
+  otlpEndpoint?: string;
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -76,6 +77,12 @@ export function upCommand(): Command {
     .addOption(
       new Option('--build-dir <dir>', 'where builds are kept (default: builds in the data dir; /var/cache/pontoon/builds when functions run as other users)').env('PONTOON_BUILD_DIR'),
     )
+    .addOption(
+      new Option(
+        '--otlp-endpoint <url>',
+        'export OpenTelemetry traces of executions over OTLP/HTTP to this collector (e.g. http://127.0.0.1:4318); without it, tracing is off unless OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER=otlp is set (docs/tracing.md)',
+      ).env('PONTOON_OTLP_ENDPOINT'),
+    )
     .option('--examples', 'deploy the example functions at start')
     .action(async (options: UpOptions) => {
       // Loaded here, not at the top: every other command starts without the server's code.
@@ -101,6 +108,7 @@ export function upCommand(): Command {
           ...(options.runAs === undefined ? {} : { runAs: options.runAs }),
           ...(options.runAsRange === undefined ? {} : { runAsRange: options.runAsRange }),
           ...(options.buildDir === undefined ? {} : { buildDir: options.buildDir }),
+          otlpEndpoint: options.otlpEndpoint,
           ...kubernetesStartOptions(options),
         });
       } catch (thrown) {

@@ -65,7 +65,7 @@ export function attemptJob(claimed: ClaimedAttempt, token: string, settings: Job
     [labels.attempt]: String(claimed.attempt),
     [labels.controller]: labelValue(settings.controllerId),
   };
-  const identity = { executionId, attempt: claimed.attempt, namespace: fn.namespace, function: fn.name, version: fn.version };
+  const identity = { executionId, attempt: claimed.attempt, namespace: fn.namespace, function: fn.name, version: fn.version, traceContext: claimed.traceContext };
   const contract = contractEnv(identity, podLayout.files, deadline);
   const env = (values: Record<string, string>): EnvVar[] => Object.entries(values).map(([name, value]) => ({ name, value }));
   const inputJson = JSON.stringify(claimed.execution.input ?? null);

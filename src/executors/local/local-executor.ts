@@ -135,7 +135,7 @@ export class LocalExecutor implements Executor {
           cwd: plan.cwd,
           functionEnv: spec.env,
           planEnv: plan.env,
-          identity: { executionId: ref.executionId, attempt: ref.attempt, namespace: fn.namespace, function: fn.name, version: fn.version },
+          identity: { executionId: ref.executionId, attempt: ref.attempt, namespace: fn.namespace, function: fn.name, version: fn.version, traceContext: claimed.traceContext },
           input: claimed.execution.input,
           deadlineMs: Date.now() + durationMs(spec.timeout),
           timeout: spec.timeout,

@@ -29,6 +29,9 @@ export interface Invocation {
   /** ISO instant after which the replica is stopped if the invocation is still in flight. */
   deadline: string;
   input: unknown;
+  /** The W3C trace context of the attempt's span (docs/tracing.md); absent when the execution has no trace. */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 /** One outcome posted by a replica in `POST /v1/invocations/results`. */

@@ -293,7 +293,7 @@ export class Replica implements ReplicaEndpoint {
       const capture = new LogCapture({ limitBytes: this.options.logLimitBytes, onLines: (lines) => this.host.logs(ref, lines) });
       const deadline = now + timeoutMs;
       this.inFlight.set(id, { claimed: attempt, ref, capture, deadline, abandoned: false });
-      invocations.push({ id, executionId: ref.executionId, attempt: ref.attempt, deadline: new Date(deadline).toISOString(), input: attempt.execution.input ?? null });
+      invocations.push({ id, executionId: ref.executionId, attempt: ref.attempt, deadline: new Date(deadline).toISOString(), input: attempt.execution.input ?? null, ...attempt.traceContext });
     }
     this.armDeadline();
     if (gone.aborted || this.state === 'stopped') {

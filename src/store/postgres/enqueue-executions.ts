@@ -31,10 +31,10 @@ async function lockFunctions(client: pg.PoolClient, requests: NewExecution[]): P
 async function insertAll(client: pg.PoolClient, batch: NewExecutionValues[], createdAt: string): Promise<Enqueued[]> {
   const column = <K extends keyof NewExecutionValues>(name: K) => batch.map((values) => values[name]);
   const { rows } = await client.query<ExecutionRow>(
-    `INSERT INTO executions (id, namespace, function, version, status, priority, input, callback_url, created_at, not_before, concurrency_key)
-     SELECT id, namespace, function, version, 'queued', priority, input::json, callback_url, $8, not_before, concurrency_key
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $9::timestamptz[], $10::text[])
-       WITH ORDINALITY AS r (id, namespace, function, version, priority, input, callback_url, not_before, concurrency_key, position)
+    `INSERT INTO executions (id, namespace, function, version, status, priority, input, callback_url, created_at, not_before, concurrency_key, traceparent, tracestate)
+     SELECT id, namespace, function, version, 'queued', priority, input::json, callback_url, $8, not_before, concurrency_key, traceparent, tracestate
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $9::timestamptz[], $10::text[], $11::text[], $12::text[])
+       WITH ORDINALITY AS r (id, namespace, function, version, priority, input, callback_url, not_before, concurrency_key, traceparent, tracestate, position)
      ORDER BY position
      RETURNING *`,
     [
@@ -48,6 +48,8 @@ async function insertAll(client: pg.PoolClient, batch: NewExecutionValues[], cre
       createdAt,
       column('notBefore'),
       column('concurrencyKey'),
+      column('traceparent'),
+      column('tracestate'),
     ],
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
@@ -84,11 +86,11 @@ export async function enqueueIn(client: pg.PoolClient, requests: NewExecution[],
     for (const request of requests) {
       const values = newExecutionValues(request, functions.get(functionKey(request))!);
       const { rows } = await client.query<ExecutionRow>(
-        `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, request_fingerprint, callback_url, created_at, not_before, concurrency_key)
-         VALUES ($1, $2, $3, $4, 'queued', $5, $6::json, $7, $8, $9, $10, $11, $12)
+        `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, request_fingerprint, callback_url, created_at, not_before, concurrency_key, traceparent, tracestate)
+         VALUES ($1, $2, $3, $4, 'queued', $5, $6::json, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (namespace, function, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING *`,
-        [values.id, values.namespace, values.function, values.version, values.priority, values.input, values.idempotencyKey, values.requestFingerprint, values.callbackUrl, createdAt, values.notBefore, values.concurrencyKey],
+        [values.id, values.namespace, values.function, values.version, values.priority, values.input, values.idempotencyKey, values.requestFingerprint, values.callbackUrl, createdAt, values.notBefore, values.concurrencyKey, values.traceparent, values.tracestate],
       );
       if (rows[0]) {
         results.push({ execution: toExecution(rows[0], []), created: true, matchesRequest: true });

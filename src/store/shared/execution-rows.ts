@@ -25,6 +25,9 @@ export interface ExecutionRow<Json> extends Pick<Execution, 'id' | 'namespace' |
   not_before: string | null;
   /** See Execution.concurrencyKey. */
   concurrency_key: string | null;
+  /** Execution.traceContext; null without one (and before migration 7). */
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 /** A row of `attempts`. */
@@ -97,6 +100,8 @@ export function toExecution<Json>(row: ExecutionRow<Json>, attempts: AttemptRow<
     notBefore: row.not_before,
     concurrencyKey: row.concurrency_key ?? null,
     attempts: attempts.map((attempt) => toAttempt(attempt, readJson)),
+    // Listings that read selected columns have neither: an execution there carries no trace context.
+    ...(row.traceparent ? { traceContext: row.tracestate ? { traceparent: row.traceparent, tracestate: row.tracestate } : { traceparent: row.traceparent } } : {}),
   };
 }
 

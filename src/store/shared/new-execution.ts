@@ -29,6 +29,8 @@ export interface NewExecutionValues
   input: string;
   /** What the request asked for, kept to tell a repeat of its idempotency key from a reuse. */
   requestFingerprint: string | null;
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 /**
@@ -48,5 +50,7 @@ export function newExecutionValues(request: NewExecution, fn: Pick<FunctionRow<u
     callbackUrl: request.callbackUrl ?? null,
     notBefore: request.notBefore === undefined ? null : isoTime(request.notBefore),
     concurrencyKey: fn.concurrency_key === null || fn.concurrency_key === undefined ? null : concurrencyKeyOf(fn.concurrency_key, request.input),
+    traceparent: request.traceContext?.traceparent ?? null,
+    tracestate: request.traceContext?.tracestate ?? null,
   };
 }

@@ -35,8 +35,8 @@ export function enqueueExecutions(db: Db, requests: NewExecution[], now: string)
       const values = newExecutionValues(request, fn);
       const row = sql(
         db,
-        `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, request_fingerprint, callback_url, created_at, not_before, concurrency_key)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, request_fingerprint, callback_url, created_at, not_before, concurrency_key, traceparent, tracestate)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       ).get(
         values.id,
         values.namespace,
@@ -50,6 +50,8 @@ export function enqueueExecutions(db: Db, requests: NewExecution[], now: string)
         createdAt,
         values.notBefore,
         values.concurrencyKey,
+        values.traceparent,
+        values.tracestate,
       ) as ExecutionRow;
       return { execution: toExecution(row, []), created: true, matchesRequest: true };
     });

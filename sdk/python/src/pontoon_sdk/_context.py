@@ -6,7 +6,7 @@ import os
 import re  # free: json, which every attempt needs, imports it too
 from datetime import datetime, timedelta, timezone
 
-from ._contract import ATTEMPT, DEADLINE, EXECUTION_ID, FUNCTION, NAMESPACE, VERSION, ContractError
+from ._contract import ATTEMPT, DEADLINE, EXECUTION_ID, FUNCTION, NAMESPACE, TRACEPARENT, TRACESTATE, VERSION, ContractError
 from ._logger import Logger
 from ._value import Value
 
@@ -31,8 +31,8 @@ class Context(Value):
     importing the SDK does not import ``dataclasses`` (see _value.py).
     """
 
-    __slots__ = ("execution_id", "attempt", "function", "namespace", "version", "deadline", "logger", "clock")
-    _compared = ("execution_id", "attempt", "function", "namespace", "version", "deadline", "logger")
+    __slots__ = ("execution_id", "attempt", "function", "namespace", "version", "deadline", "logger", "clock", "traceparent", "tracestate")
+    _compared = ("execution_id", "attempt", "function", "namespace", "version", "deadline", "logger", "traceparent", "tracestate")
     __match_args__ = __slots__  # positional patterns, as the dataclass allowed
 
     execution_id: str
@@ -43,6 +43,11 @@ class Context(Value):
     deadline: Optional[datetime]
     logger: Logger
     clock: Callable[[], datetime]
+    traceparent: Optional[str]
+    """The W3C traceparent of this attempt's span (``00-<trace id>-<span id>-<flags>``), or None
+    when the execution has no trace: start your own spans under it to join the execution's trace."""
+    tracestate: Optional[str]
+    """The W3C tracestate that goes with traceparent, when the caller sent one."""
 
     def __init__(
         self,
@@ -54,8 +59,13 @@ class Context(Value):
         deadline: Optional[datetime] = None,
         logger: Optional[Logger] = None,
         clock: Callable[[], datetime] = _utc_now,
+        traceparent: Optional[str] = None,
+        tracestate: Optional[str] = None,
     ) -> None:
-        """A context; without a logger it gets a new :class:`Logger` to stdout and stderr."""
+        """A context; without a logger it gets a new :class:`Logger` to stdout and stderr.
+
+        A malformed traceparent is ignored (with its tracestate), as the W3C recommendation asks.
+        """
         self._set("execution_id", execution_id)
         self._set("attempt", attempt)
         self._set("function", function)
@@ -64,6 +74,14 @@ class Context(Value):
         self._set("deadline", deadline)
         self._set("logger", Logger() if logger is None else logger)
         self._set("clock", clock)
+        valid = _trace_id(traceparent) is not None
+        self._set("traceparent", traceparent.strip() if valid and traceparent else None)
+        self._set("tracestate", tracestate.strip() if valid and tracestate and tracestate.strip() else None)
+
+    @property
+    def trace_id(self) -> Optional[str]:
+        """The trace id (32 hex digits) of traceparent, or None without one."""
+        return _trace_id(self.traceparent)
 
     @classmethod
     def from_env(
@@ -83,6 +101,8 @@ class Context(Value):
             deadline=_parse_deadline(env.get(DEADLINE)),
             logger=logger or Logger(),
             clock=clock,
+            traceparent=env.get(TRACEPARENT),
+            tracestate=env.get(TRACESTATE),
         )
 
     def remaining(self) -> timedelta:
@@ -98,6 +118,20 @@ def _parse_attempt(value: Optional[str]) -> int:
     except ValueError:
         return 1
     return attempt if attempt >= 1 else 1
+
+
+_TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?")
+
+
+def _trace_id(traceparent: Optional[str]) -> Optional[str]:
+    """The trace id of a well-formed W3C traceparent, else None."""
+    match = _TRACEPARENT.fullmatch((traceparent or "").strip())
+    if match is None:
+        return None
+    version, trace_id, span_id, _, rest = match.groups()
+    if version == "ff" or (version == "00" and rest is not None) or not trace_id.strip("0") or not span_id.strip("0"):
+        return None
+    return trace_id
 
 
 _FRACTION = re.compile(r"\.(\d+)")

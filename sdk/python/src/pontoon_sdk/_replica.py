@@ -216,6 +216,8 @@ class Replica:
                 version=self._version,
                 deadline=_parse_deadline(invocation.get("deadline")),
                 logger=Logger(tag=id_),
+                traceparent=invocation.get("traceparent"),
+                tracestate=invocation.get("tracestate"),
             )
             outcome = invoke_parsed(self._handler, invocation.get("input"), ctx, self._input_type)
         except BaseException as exc:  # noqa: BLE001 - a handler's sys.exit() or a bad invocation fails it, not the replica

@@ -3,7 +3,8 @@ import { triggers } from './002-triggers.js';
 import { requestFingerprints } from './003-request-fingerprints.js';
 import { dashboardIndexes } from './004-dashboard-indexes.js';
 import { schedulingControls } from './005-scheduling-controls.js';
+import { traceContext } from './007-trace-context.js';
 import type { Migration } from './migration.js';
 
 /** Every migration in order. Append only: a released migration is never edited or removed. */
-export const migrations: readonly Migration[] = [initial, triggers, requestFingerprints, dashboardIndexes, schedulingControls];
+export const migrations: readonly Migration[] = [initial, triggers, requestFingerprints, dashboardIndexes, schedulingControls, traceContext];

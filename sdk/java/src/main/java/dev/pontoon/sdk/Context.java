@@ -23,6 +23,8 @@ public final class Context {
   // should not pay. Parsing twice in a race gives the same Instant, so no lock is needed.
   private final String deadlineText;
   private Instant deadline;
+  private final String traceparent;
+  private final String tracestate;
   private final Logger logger;
   private final Clock clock;
 
@@ -36,7 +38,25 @@ public final class Context {
       Instant deadline,
       Logger logger,
       Clock clock) {
-    this(executionId, attempt, function, namespace, version, (String) null, logger, clock);
+    this(executionId, attempt, function, namespace, version, deadline, null, null, logger, clock);
+  }
+
+  /**
+   * A context from explicit values with the attempt's trace context ({@code traceparent} and
+   * {@code tracestate} may be null; a malformed traceparent is ignored with its tracestate).
+   */
+  public Context(
+      String executionId,
+      int attempt,
+      String function,
+      String namespace,
+      String version,
+      Instant deadline,
+      String traceparent,
+      String tracestate,
+      Logger logger,
+      Clock clock) {
+    this(executionId, attempt, function, namespace, version, (String) null, traceparent, tracestate, logger, clock);
     this.deadline = deadline;
   }
 
@@ -47,6 +67,8 @@ public final class Context {
       String namespace,
       String version,
       String deadlineText,
+      String traceparent,
+      String tracestate,
       Logger logger,
       Clock clock) {
     this.executionId = executionId;
@@ -55,6 +77,11 @@ public final class Context {
     this.namespace = namespace;
     this.version = version;
     this.deadlineText = deadlineText == null || deadlineText.isBlank() ? null : deadlineText.trim();
+    // As the W3C recommendation asks, a malformed traceparent is ignored, and its tracestate with it.
+    String trimmed = traceparent == null ? null : traceparent.trim();
+    boolean traced = traceIdOf(trimmed) != null;
+    this.traceparent = traced ? trimmed : null;
+    this.tracestate = traced && tracestate != null && !tracestate.isBlank() ? tracestate.trim() : null;
     this.logger = logger;
     this.clock = clock;
   }
@@ -77,6 +104,8 @@ public final class Context {
         env.getOrDefault(Contract.NAMESPACE, ""),
         env.getOrDefault(Contract.VERSION, ""),
         env.get(Contract.DEADLINE),
+        env.get(Contract.TRACEPARENT),
+        env.get(Contract.TRACESTATE),
         logger,
         clock);
   }
@@ -119,9 +148,57 @@ public final class Context {
     return left.isNegative() ? Duration.ZERO : left;
   }
 
+  /**
+   * The W3C traceparent of this attempt's span ({@code 00-<trace id>-<span id>-<flags>}), if the
+   * execution has a trace: start your own spans under it to join the execution's trace.
+   */
+  public Optional<String> traceparent() {
+    return Optional.ofNullable(traceparent);
+  }
+
+  /** The W3C tracestate that goes with {@link #traceparent()}, if the caller sent one. */
+  public Optional<String> tracestate() {
+    return Optional.ofNullable(tracestate);
+  }
+
+  /** The trace id (32 hex digits) of {@link #traceparent()}, if there is one. */
+  public Optional<String> traceId() {
+    return Optional.ofNullable(traceIdOf(traceparent));
+  }
+
   /** The logger for this attempt. */
   public Logger logger() {
     return logger;
+  }
+
+  /**
+   * The trace id of a well-formed traceparent, else null. Checked by hand rather than with a
+   * regex: java.util.regex would add its classes to every cold start that reads the context.
+   */
+  private static String traceIdOf(String value) {
+    if (value == null || value.length() < 55) return null;
+    if (value.charAt(2) != '-' || value.charAt(35) != '-' || value.charAt(52) != '-') return null;
+    String version = value.substring(0, 2);
+    String traceId = value.substring(3, 35);
+    String spanId = value.substring(36, 52);
+    String flags = value.substring(53, 55);
+    if (!lowerHex(version) || !lowerHex(traceId) || !lowerHex(spanId) || !lowerHex(flags) || version.equals("ff")) return null;
+    if (value.length() > 55 && (version.equals("00") || value.charAt(55) != '-')) return null;
+    if (zeros(traceId) || zeros(spanId)) return null;
+    return traceId;
+  }
+
+  private static boolean lowerHex(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    }
+    return true;
+  }
+
+  private static boolean zeros(String text) {
+    for (int i = 0; i < text.length(); i++) if (text.charAt(i) != '0') return false;
+    return true;
   }
 
   private static int parseAttempt(String value) {

@@ -30,6 +30,10 @@ public final class Contract {
   public static final String VERSION = "PONTOON_VERSION";
   /** The attempt's deadline, an ISO 8601 timestamp. */
   public static final String DEADLINE = "PONTOON_DEADLINE";
+  /** The W3C trace context of the attempt's span, when the execution has a trace. */
+  public static final String TRACEPARENT = "TRACEPARENT";
+  /** The W3C tracestate that goes with TRACEPARENT, when the caller sent one. */
+  public static final String TRACESTATE = "TRACESTATE";
   /** Set only in a warm replica: host and port of the runtime API it takes invocations from. */
   public static final String RUNTIME_API = "PONTOON_RUNTIME_API";
   /** A warm replica's secret, sent as a bearer token on every request to the runtime API. */

@@ -179,7 +179,7 @@ final class Replica<I, O> {
       Instant deadline = invocation.deadline == null ? null : OffsetDateTime.parse(invocation.deadline).toInstant();
       Context ctx = new Context(invocation.executionId, Math.max(invocation.attempt, 1), env.getOrDefault(Contract.FUNCTION, ""),
           env.getOrDefault(Contract.NAMESPACE, ""), env.getOrDefault(Contract.VERSION, ""), deadline,
-          Logger.tagged(System.out, System.err, invocation.id), Clock.systemUTC());
+          invocation.traceparent, invocation.tracestate, Logger.tagged(System.out, System.err, invocation.id), Clock.systemUTC());
       outcome = Pontoon.invoke(inputType, handler, invocation.inputJson, ctx);
     } catch (Throwable e) {
       outcome = Outcome.failed(Pontoon.messageOf(e));
@@ -288,7 +288,7 @@ final class Replica<I, O> {
   }
 
   /** One attempt handed to the replica by next, its input kept as JSON text for the handler's type. */
-  private record Invocation(String id, String executionId, int attempt, String deadline, String inputJson) {
+  private record Invocation(String id, String executionId, int attempt, String deadline, String inputJson, String traceparent, String tracestate) {
     /** The invocations (and the draining flag) of a next or results?next answer. */
     static Batch parseAll(String body, String request) throws ExitException {
       List<Invocation> all = new ArrayList<>();
@@ -319,6 +319,8 @@ final class Replica<I, O> {
       int attempt = 1;
       String deadline = null;
       String input = "null";
+      String traceparent = null;
+      String tracestate = null;
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String field = parser.currentName();
         parser.nextToken();
@@ -328,11 +330,13 @@ final class Replica<I, O> {
           case "attempt" -> attempt = parser.getValueAsInt(1);
           case "deadline" -> deadline = parser.getValueAsString();
           case "input" -> input = copy(parser);
+          case "traceparent" -> traceparent = parser.getValueAsString();
+          case "tracestate" -> tracestate = parser.getValueAsString();
           default -> parser.skipChildren();
         }
       }
       expect(!id.isEmpty(), request);
-      return new Invocation(id, executionId, attempt, deadline, input);
+      return new Invocation(id, executionId, attempt, deadline, input, traceparent, tracestate);
     }
 
     /** The value under the parser, as JSON text. */

@@ -91,4 +91,24 @@ class ContextTest {
     assertEquals("[INFO] found 4 primes" + nl + "[DEBUG] two" + nl + "[DEBUG] lines" + nl, out.toString(StandardCharsets.UTF_8));
     assertEquals("[WARN] slow" + nl + "[ERROR] 50% done" + nl, err.toString(StandardCharsets.UTF_8));
   }
+
+  @Test
+  @DisplayName("reads TRACEPARENT and TRACESTATE with the trace id; none without, and a malformed one is ignored with its tracestate")
+  void traceContext() {
+    String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    Context ctx = fromEnv(Map.of(Contract.TRACEPARENT, traceparent, Contract.TRACESTATE, "vendor=abc"));
+    assertEquals(Optional.of(traceparent), ctx.traceparent());
+    assertEquals(Optional.of("vendor=abc"), ctx.tracestate());
+    assertEquals(Optional.of("0af7651916cd43dd8448eb211c80319c"), ctx.traceId());
+    for (Map<String, String> env : java.util.List.of(
+        Map.<String, String>of(),
+        Map.of(Contract.TRACEPARENT, "00-xyz-01", Contract.TRACESTATE, "a=1"),
+        Map.of(Contract.TRACEPARENT, "00-00000000000000000000000000000000-b7ad6b7169203331-01"),
+        Map.of(Contract.TRACEPARENT, "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"))) {
+      Context none = fromEnv(env);
+      assertEquals(Optional.empty(), none.traceparent(), env.toString());
+      assertEquals(Optional.empty(), none.tracestate(), env.toString());
+      assertEquals(Optional.empty(), none.traceId(), env.toString());
+    }
+  }
 }

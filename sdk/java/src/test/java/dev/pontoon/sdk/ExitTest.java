@@ -22,6 +22,10 @@ class ExitTest {
   private record Run(int exitCode, String stdout, String stderr) {}
 
   private Run run(String mode, String input) throws IOException, InterruptedException {
+    return run(mode, input, Map.of());
+  }
+
+  private Run run(String mode, String input, Map<String, String> extra) throws IOException, InterruptedException {
     Files.writeString(dir.resolve("input.json"), input);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder builder = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), Fixture.class.getName(), mode));
@@ -31,6 +35,7 @@ class ExitTest {
     env.put(Contract.ERROR, dir.resolve("error.txt").toString());
     env.put(Contract.ATTEMPT, "2");
     env.put(Contract.FUNCTION, "primes");
+    env.putAll(extra);
     builder.redirectOutput(dir.resolve("stdout.txt").toFile());
     builder.redirectError(dir.resolve("stderr.txt").toFile());
     Process process = builder.start();
@@ -89,5 +94,21 @@ class ExitTest {
     Run run = run("serve", "[1,");
     assertEquals(1, run.exitCode());
     assertTrue(read("error.txt").startsWith("input is not valid JSON"), read("error.txt"));
+  }
+
+  @Test
+  @DisplayName("a cold run's handler sees its TRACEPARENT on the context")
+  void traceContext() throws Exception {
+    String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    Run run = run("trace", "null", Map.of(Contract.TRACEPARENT, traceparent));
+    assertEquals(0, run.exitCode(), run.stderr());
+    assertEquals("{\"traceId\":\"0af7651916cd43dd8448eb211c80319c\",\"traceparent\":\"" + traceparent + "\",\"tracestate\":null}",
+        sortedJson(read("output.json")));
+  }
+
+  /** The JSON object text with its keys sorted, so the assertion does not depend on map order. */
+  private static String sortedJson(String text) throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    return mapper.writeValueAsString(new java.util.TreeMap<>(mapper.readValue(text, Map.class)));
   }
 }

@@ -44,6 +44,11 @@ final class FakeRuntimeApi implements AutoCloseable {
   private final Set<String> inFlight = new HashSet<>();
   private final HttpServer server;
 
+  /** Adds a field to the invocation handed out at {@code index} (before the replica starts). */
+  void annotate(int index, String field, Object value) {
+    pending.get(index).put(field, value);
+  }
+
   FakeRuntimeApi(List<Object> inputValues, int concurrency) throws IOException {
     this.concurrency = concurrency;
     for (int i = 0; i < inputValues.size(); i++) {

@@ -43,6 +43,14 @@ public final class Fixture {
         return Primes.between(range[0], range[1]);
       });
       case "serve-busy" -> serveBusy();
+      // What the context says of the trace: once per process (cold) or per invocation (warm).
+      case "trace" -> Pontoon.serve((input, ctx) -> {
+        java.util.Map<String, Object> seen = new java.util.HashMap<>();
+        seen.put("traceparent", ctx.traceparent().orElse(null));
+        seen.put("tracestate", ctx.tracestate().orElse(null));
+        seen.put("traceId", ctx.traceId().orElse(null));
+        return seen;
+      });
       case "missing-handler" -> Pontoon.fail("handler dev.pontoon.Nothing: no such class");
       default -> throw new IllegalArgumentException(args[0]);
     }

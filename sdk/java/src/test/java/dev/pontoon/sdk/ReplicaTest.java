@@ -181,4 +181,25 @@ class ReplicaTest {
     assertEquals(0, api.requests.get("next"));
     assertEquals(Map.of(), api.results);
   }
+
+  @Test
+  @DisplayName("gives each invocation's handler the traceparent it carries, and none to one without")
+  void traceContext() throws Exception {
+    String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    FakeRuntimeApi api = new FakeRuntimeApi(java.util.Arrays.asList(null, null), 2);
+    api.annotate(0, "traceparent", traceparent);
+    api.annotate(0, "tracestate", "vendor=abc");
+    Run run = run(api, "trace", Map.of());
+    assertEquals(0, run.exitCode(), run.stderr());
+    Map<String, Object> traced = new java.util.HashMap<>();
+    traced.put("traceparent", traceparent);
+    traced.put("tracestate", "vendor=abc");
+    traced.put("traceId", "0af7651916cd43dd8448eb211c80319c");
+    Map<String, Object> untraced = new java.util.HashMap<>();
+    untraced.put("traceparent", null);
+    untraced.put("tracestate", null);
+    untraced.put("traceId", null);
+    assertEquals(traced, value(api.results.get("ex-0#1")));
+    assertEquals(untraced, value(api.results.get("ex-1#1")));
+  }
 }
