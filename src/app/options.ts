@@ -36,6 +36,13 @@ export interface PontoonOptions {
   eventSinks?: string[];
   /** Variables of the server's environment that local programs inherit, besides PATH, HOME and the like. */
   passEnv?: string[];
+  /** Largest uploaded source package (compressed archive). Default 64Mi. */
+  packageLimit?: string;
+  /**
+   * Directories of the server's disk under which a deployed `spec.source` path may lie. Default
+   * none: code comes from uploaded packages only (the examples of --examples aside).
+   */
+  sourceRoots?: string[];
 }
 
 /** Options with every default applied and units converted. */
@@ -54,6 +61,9 @@ export interface ResolvedOptions {
   examplesDir: string | undefined;
   eventSinks: string[];
   passEnv: string[];
+  packageLimitBytes: number;
+  /** Absolute; the examples directory is added when examples are deployed (they are the server's own). */
+  sourceRoots: string[];
 }
 
 function bytes(text: string, field: string): number {
@@ -111,5 +121,7 @@ export function resolveOptions(options: PontoonOptions, installDir: string): Res
     examplesDir: options.examples ? resolve(options.examplesDir ?? resolve(installDir, 'examples')) : undefined,
     eventSinks: (options.eventSinks ?? []).map((url) => httpUrl(url, 'eventSinks')),
     passEnv: (options.passEnv ?? []).map((name) => variableName(name, 'passEnv')),
+    packageLimitBytes: bytes(options.packageLimit ?? '64Mi', 'packageLimit'),
+    sourceRoots: (options.sourceRoots ?? []).map((root) => resolve(root)),
   };
 }

@@ -14,6 +14,7 @@ import { LocalExecutor } from '../executors/local/local-executor.js';
 import { WarmExecutor } from '../executors/warm/warm-executor.js';
 import { workRootFor } from '../executors/local/work-root.js';
 import { memoryLimitSupport } from '../observer/memory-limit.js';
+import { defaultPackageLimits } from '../runtimes/package-archive.js';
 import { createRuntimes } from '../runtimes/registry.js';
 import { soleLeader, type Leadership } from '../engine/leader.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -110,7 +111,10 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
   });
   const store = instrumentStore(opened.store, metrics);
   const events = new ExecutionEvents();
-  const runtimes = createRuntimes({ cacheDir: join(config.dataDir, 'builds') });
+  const runtimes = createRuntimes({
+    cacheDir: join(config.dataDir, 'builds'),
+    packages: { dir: join(config.dataDir, 'packages'), read: async (sha256) => (await store.getPackage(sha256))?.archive },
+  });
   const sink = {
     logs: (ref: AttemptRef, lines: LogLine[]) => engine?.logs(ref, lines),
     finished: (ref: AttemptRef, report: AttemptReport) => engine?.finished(ref, report),
@@ -156,6 +160,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
     pollMs,
     leadership: kubernetes?.leadership ?? leadership,
     globalSinks: config.eventSinks,
+    codeOrigins: { sourceRoots: config.examplesDir ? [...config.sourceRoots, config.examplesDir] : config.sourceRoots },
   });
   const running = engine;
   const clock = hooks.clock ?? (() => new Date());
@@ -182,7 +187,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
   });
   const intake = new EventIntake(store, (requests) => running.invoke(requests));
   const api = await buildApi(
-    { store: kubernetes?.apiStore(store) ?? store, engine, events, metrics, payloadLimit: config.payloadLimitBytes, isReady: () => true, triggers: { intake, clock } },
+    { store: kubernetes?.apiStore(store) ?? store, engine, events, metrics, payloadLimit: config.payloadLimitBytes, packageLimits: defaultPackageLimits(config.packageLimitBytes), isReady: () => true, triggers: { intake, clock } },
     logger,
   );
   await api.listen({ port: config.port, host: config.host });

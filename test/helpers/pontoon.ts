@@ -1,7 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startPontoon, type PontoonOptions } from '../../src/app/start.js';
+
+/** The repository (dist/test/helpers → the root), whose examples tests deploy by path. */
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** A Pontoon started in this process on a fresh data directory, and a tiny JSON client for it. */
 export interface TestPontoon {
@@ -19,7 +23,10 @@ export interface TestPontoon {
 /** Starts Pontoon for a test; `close()` stops it and removes its data. */
 export async function startTestPontoon(options: PontoonOptions = {}): Promise<TestPontoon> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pontoon-test-'));
-  const running = await startPontoon({ port: 0, logLevel: 'silent', lease: '3s', grace: '1s', ...options, dataDir });
+  // Tests deploy scripts they write to the temp dir, and the repository's examples, by path: both
+  // are source roots unless a test names its own (the server's default is none).
+  const sourceRoots = options.sourceRoots ?? [tmpdir(), repoRoot];
+  const running = await startPontoon({ port: 0, logLevel: 'silent', lease: '3s', grace: '1s', ...options, sourceRoots, dataDir });
   const request: TestPontoon['request'] = async (method, path, body, headers = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (body !== undefined) {

@@ -19,6 +19,8 @@ interface UpOptions extends KubernetesFlags {
   examples?: boolean;
   eventSink: string[];
   passEnv: string[];
+  sourceRoot: string[];
+  packageLimit: string;
   store: string;
 }
 
@@ -63,7 +65,14 @@ export function upCommand(): Command {
         .default([])
         .argParser((names: string, previous: string[]) => [...previous, ...names.split(',').map((name) => name.trim()).filter(Boolean)]),
     )
-    .option('--examples', 'deploy the example functions at start')
+    .addOption(
+      new Option('--source-root <dir>', "a directory of this machine under which a deployed spec.source path may lie (repeatable); without one, code comes only from packages the CLI uploads")
+        .env('PONTOON_SOURCE_ROOT')
+        .default([])
+        .argParser((dir: string, previous: string[]) => [...previous, dir]),
+    )
+    .addOption(new Option('--package-limit <size>', 'largest uploaded source package (the .tar.gz that pontoon deploy sends)').env('PONTOON_PACKAGE_LIMIT').default('64Mi'))
+    .option('--examples', 'deploy the example functions at start (their directory counts as a source root)')
     .action(async (options: UpOptions) => {
       // Loaded here, not at the top: every other command starts without the server's code.
       const { startPontoon } = await import('../../app/start.js');
@@ -84,6 +93,8 @@ export function upCommand(): Command {
           examples: options.examples === true,
           eventSinks: options.eventSink,
           passEnv: options.passEnv,
+          sourceRoots: options.sourceRoot,
+          packageLimit: options.packageLimit,
           store: options.store,
           ...kubernetesStartOptions(options),
         });
