@@ -125,7 +125,14 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
     const { graceMs, logLimitBytes, resultLimitBytes } = config;
     const { openKubernetesMode, MirroringEngine } = await import('../kubernetes/kubernetes-mode.js');
     engineClass = MirroringEngine;
-    kubernetes = await openKubernetesMode(options.kubernetes ?? {}, { sink, logger, graceMs, logLimitBytes, resultLimitBytes });
+    kubernetes = await openKubernetesMode(options.kubernetes ?? {}, {
+      sink,
+      logger,
+      graceMs,
+      logLimitBytes,
+      resultLimitBytes,
+      readPackage: async (sha256) => (await store.getPackage(sha256))?.archive,
+    });
   }
   // Locally, warm functions' executions go to replica pools; the rest to child processes.
   const executor =
