@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../cli/run-cli.js';
-import { clusterStartTimeoutMs, controlPlaneMissing, repoRoot, startCluster, type TestCluster } from './control-plane.js';
+import { clusterStartTimeoutMs, controlPlaneMissing, eventually, repoRoot, startCluster, type TestCluster } from './control-plane.js';
 import { clusterOptions, dataDir, removeDir, startController, type TestController } from './controller.js';
 import { attemptJob, containerEnv, playSidecarAttempt, podVolume, runningPod, startObserver } from './pods.js';
 
@@ -119,6 +119,36 @@ describe('uploaded packages on a real Kubernetes API server', { skip }, () => {
     assert.match(tampered.stderr, /refusing to run it/);
     assert.equal(existsSync(join(volume, 'app')), false);
     for (const id of [first, second]) await controller.request('POST', `/v1/namespaces/default/executions/${id}/cancel`);
+  });
+
+  it('gives a warm pool’s Deployment the same runtime image and package fetch, through the runtime API with the pool’s token', async () => {
+    const spec = { runtime: 'python', package: { sha256: packages.python }, handler: 'primes.primes', timeout: '1m', retry: { limit: 0 }, warm: { min: 1, max: 1, idleTimeout: '1m' } };
+    const put = await controller.request('PUT', '/v1/namespaces/default/functions/warm-primes', { apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name: 'warm-primes' }, spec });
+    assert.equal(put.status, 201, JSON.stringify(put.body));
+    const name = 'pontoon-warm-warm-primes-v1';
+    const deployment = await eventually('the pool Deployment', async () => {
+      try {
+        return await cluster.api.get<any>(`/apis/apps/v1/namespaces/default/deployments/${name}`);
+      } catch {
+        return undefined;
+      }
+    });
+    const pod = deployment.spec.template.spec;
+    assert.equal(pod.containers[0].image, 'registry.example/pontoon/pontoon-runtime-python:0.1.0');
+    assert.equal(envOf({ env: pod.containers[0].env.filter((v: any) => v.value !== undefined) }).PONTOON_RUNTIME, 'python');
+    assert.deepEqual(pod.initContainers.map((c: any) => c.name), ['pontoon-package']);
+    const fetcher = pod.initContainers[0];
+    const url = fetcher.env.find((v: any) => v.name === 'PONTOON_PACKAGE_URL').value;
+    assert.match(url, new RegExp(`^http://127\\.0\\.0\\.1:\\d+/v1/package/${packages.python}$`));
+    assert.equal(fetcher.env.find((v: any) => v.name === 'PONTOON_PACKAGE_SHA256').value, packages.python);
+    assert.deepEqual(fetcher.env.find((v: any) => v.name === 'PONTOON_PACKAGE_TOKEN').valueFrom, { secretKeyRef: { name, key: 'token' } });
+    const secret = await cluster.api.get<{ data: Record<string, string> }>(`/api/v1/namespaces/default/secrets/${name}`);
+    const token = Buffer.from(secret.data.token, 'base64').toString('utf8');
+    const get = async (at: string, bearer: string) => (await fetch(at, { headers: { authorization: `Bearer ${bearer}` } })).status;
+    assert.equal(await get(url, token), 200);
+    assert.equal(await get(url, 'not-the-token'), 401);
+    assert.equal(await get(url.replace(packages.python, packages.node), token), 403);
+    await controller.request('DELETE', '/v1/namespaces/default/functions/warm-primes');
   });
 
   it('uses spec.image when given, with no package fetch', async () => {

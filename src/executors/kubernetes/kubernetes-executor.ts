@@ -115,7 +115,14 @@ export class KubernetesExecutor implements Executor {
       api: options.api,
       runtimeApi: this.runtimeApi,
       // Filled in by create() once the runtime API listens.
-      deployment: { runtimeApi: '', controllerId: options.controllerId, graceSeconds: Math.max(1, Math.ceil(options.graceMs / 1000)) },
+      deployment: {
+        runtimeApi: '',
+        controllerId: options.controllerId,
+        graceSeconds: Math.max(1, Math.ceil(options.graceMs / 1000)),
+        observerImage: options.observerImage,
+        runtimeImages: options.runtimeImages ?? runtimeImages(),
+      },
+      readPackage: options.readPackage,
       logger,
       graceMs: options.graceMs,
       logLimitBytes: (fn) => byteLimit(fn.document.spec.limits?.logs, options.logLimitBytes),
