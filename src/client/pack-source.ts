@@ -58,10 +58,11 @@ async function packedPaths(dir: string, rules: Ignore): Promise<string[]> {
 export async function packSource(dir: string): Promise<PackedSource> {
   if (!(await stat(dir)).isDirectory()) throw new Error(`${dir} is not a directory`);
   const paths = await packedPaths(dir, await ignoreRules(dir));
-  if (paths.length === 0) throw new Error(`${dir} has no files to pack (all ignored?)`);
+  // An empty directory (a command's working directory) still packs: to its root entry alone.
+  const entries = paths.length === 0 ? ['.'] : paths;
   const chunks: Buffer[] = [];
   // portable: no uid, gid, user or group names; noMtime: no times; links are packed as links.
-  const stream = create({ cwd: dir, gzip: true, portable: true, noMtime: true, follow: false, noDirRecurse: true }, paths);
+  const stream = create({ cwd: dir, gzip: true, portable: true, noMtime: true, follow: false, noDirRecurse: true }, entries);
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   const archive = Buffer.concat(chunks);
   return { archive, sha256: createHash('sha256').update(archive).digest('hex'), files: paths.length };
