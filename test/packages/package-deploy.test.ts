@@ -83,6 +83,19 @@ describe('deploying a directory the server cannot see (uploaded source packages,
     assert.equal((await pontoon.request('GET', '/v1/namespaces/default/functions/by-path')).status, 404);
   });
 
+  it('pushes a package without deploying, for a Function that names it (as kubectl apply would send)', async () => {
+    const { dir } = writePythonFunction('pushed', 1000);
+    const pushed = await runCli(['package', 'push', dir], { env: env() });
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const sha256 = /^package: \{ sha256: ([0-9a-f]{64}) \}   # 3 files, \d+ bytes$/m.exec(pushed.stdout)?.[1];
+    assert.ok(sha256, pushed.stdout);
+    const { status } = await pontoon.deploy('pushed', { runtime: 'python', package: { sha256 }, handler: 'adder.add' });
+    assert.equal(status, 201);
+    const { body: execution } = await pontoon.request('POST', '/v1/namespaces/default/functions/pushed/invoke', [1]);
+    assert.equal((await pontoon.waitFor(execution.id, isDone, 60_000)).result, 1001);
+  });
+
   it('refuses a spec.package that names no uploaded package', async () => {
     const { status, body } = await pontoon.deploy('ghost', { runtime: 'python', package: { sha256: 'a'.repeat(64) }, handler: 'adder.add' });
     assert.equal(status, 422);
