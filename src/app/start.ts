@@ -111,10 +111,9 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
   });
   const store = instrumentStore(opened.store, metrics);
   const events = new ExecutionEvents();
-  const runtimes = createRuntimes({
-    cacheDir: join(config.dataDir, 'builds'),
-    packages: { dir: join(config.dataDir, 'packages'), read: async (sha256) => (await store.getPackage(sha256))?.archive },
-  });
+  // Uploaded packages live in the store: every controller (and, through one, every pod) reads them there.
+  const readPackage = async (sha256: string) => (await store.getPackage(sha256))?.archive;
+  const runtimes = createRuntimes({ cacheDir: join(config.dataDir, 'builds'), packages: { dir: join(config.dataDir, 'packages'), read: readPackage } });
   const sink = {
     logs: (ref: AttemptRef, lines: LogLine[]) => engine?.logs(ref, lines),
     finished: (ref: AttemptRef, report: AttemptReport) => engine?.finished(ref, report),
@@ -125,14 +124,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
     const { graceMs, logLimitBytes, resultLimitBytes } = config;
     const { openKubernetesMode, MirroringEngine } = await import('../kubernetes/kubernetes-mode.js');
     engineClass = MirroringEngine;
-    kubernetes = await openKubernetesMode(options.kubernetes ?? {}, {
-      sink,
-      logger,
-      graceMs,
-      logLimitBytes,
-      resultLimitBytes,
-      readPackage: async (sha256) => (await store.getPackage(sha256))?.archive,
-    });
+    kubernetes = await openKubernetesMode(options.kubernetes ?? {}, { sink, logger, graceMs, logLimitBytes, resultLimitBytes, readPackage });
   }
   // Locally, warm functions' executions go to replica pools; the rest to child processes.
   const executor =
