@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pontoon-cold-start-'));
   const scratch = mkdtempSync(join(tmpdir(), 'pontoon-bare-'));
   // Capacity 1: one attempt at a time, so each figure is a cold start on an otherwise idle server.
-  const pontoon = await startPontoon({ port: 0, dataDir, logLevel: 'silent', capacity: 1 });
+  const pontoon = await startPontoon({ port: 0, dataDir, logLevel: 'silent', capacity: 1, sourceRoots: [functions, tmpdir()] });
   const api = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(pontoon.url + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     return (await response.json()) as any;

@@ -8,6 +8,7 @@
  * reported. Run: `node dist/bench/k8s-jobs.js [jobs=200] [rounds=3]` (starts its own control
  * plane when the binaries are cached; or set KUBECONFIG to a test control plane).
  */
+import { runtimeImages } from '../src/executors/kubernetes/package-fetch.js';
 import { BatchV1Api } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -71,6 +72,7 @@ async function direct(api: KubeApi, ns: string, via: 'client' | 'transport'): Pr
     observerImage: 'ghcr.io/pontoon-dev/pontoon-observer:0.1.0',
     controllerUrl: 'http://127.0.0.1:1',
     controllerId: 'direct',
+    runtimeImages: runtimeImages(),
     ttlSecondsAfterFinished: 600,
     graceSeconds: 10,
     resultLimitBytes: 1024 * 1024,

@@ -21,7 +21,9 @@ export interface BenchServer {
 /** Starts `pontoon up` with extra flags and resolves once it prints its URL; on a given data dir, kept at stop. */
 export async function startBenchServer(flags: string[] = [], options: { dataDir?: string } = {}): Promise<BenchServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pontoon-bench-'));
-  const child: ChildProcess = spawn(process.execPath, [cli, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...flags], {
+  // Benchmarks deploy their functions by path (bench/functions and scratch dirs): both are source roots.
+  const roots = ['--source-root', fileURLToPath(new URL('../../../', import.meta.url)), '--source-root', tmpdir()];
+  const child: ChildProcess = spawn(process.execPath, [cli, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...roots, ...flags], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

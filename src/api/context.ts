@@ -1,5 +1,6 @@
 import type { Engine } from '../engine/engine.js';
 import type { ExecutionEvents } from '../engine/execution-events.js';
+import type { PackageLimits } from '../runtimes/package-archive.js';
 import type { Store } from '../store/store.js';
 import type { PontoonMetrics } from '../telemetry/metrics.js';
 import type { EventIntake } from '../triggers/event-intake.js';
@@ -11,6 +12,8 @@ export interface ApiContext {
   events: ExecutionEvents;
   /** Largest invocation input, in bytes. */
   payloadLimit: number;
+  /** What an uploaded source package may be; defaultPackageLimits() when absent. */
+  packageLimits?: PackageLimits;
   /** True once the engine runs; /readyz answers from it. */
   isReady(): boolean;
   /** The controller's metrics, fed by its instrumented store; built from `store` and `engine` when absent. */

@@ -10,6 +10,7 @@ import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
 import { executionRoutes } from './routes/executions.js';
 import { functionRoutes } from './routes/functions.js';
+import { packageRoutes } from './routes/packages.js';
 import { openapiOptions } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
@@ -34,7 +35,7 @@ export async function buildApi(context: ApiContext, logger: Logger): Promise<Fas
   installErrorHandling(app, context.payloadLimit);
   await app.register(swagger, openapiOptions);
   const addMethodNotAllowedRoutes = answerUnservedMethods(app);
-  for (const routes of [functionRoutes, invokeRoutes, executionRoutes, logRoutes, healthRoutes, metricsRoutes, scheduleRoutes, eventRoutes, ruleRoutes, deliveryRoutes, statsRoutes, dashboardRoutes]) {
+  for (const routes of [functionRoutes, invokeRoutes, executionRoutes, logRoutes, healthRoutes, metricsRoutes, scheduleRoutes, eventRoutes, ruleRoutes, deliveryRoutes, statsRoutes, dashboardRoutes, packageRoutes]) {
     await app.register(async (scope) => routes(scope, context));
   }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

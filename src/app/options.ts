@@ -54,6 +54,13 @@ export interface PontoonOptions {
    * tracing follows the OTEL_* environment variables and is off unless they name an exporter.
    */
   otlpEndpoint?: string;
+  /** Largest uploaded source package (compressed archive). Default 64Mi. */
+  packageLimit?: string;
+  /**
+   * Directories of the server's disk under which a deployed `spec.source` path may lie. Default
+   * none: code comes from uploaded packages only (the examples of --examples aside).
+   */
+  sourceRoots?: string[];
 }
 
 /** Options with every default applied and units converted. */
@@ -76,6 +83,9 @@ export interface ResolvedOptions {
   runAs: RunAsChoice | undefined;
   runAsRange: UidRange;
   buildDir: string | undefined;
+  packageLimitBytes: number;
+  /** Absolute; the examples directory is added when examples are deployed (they are the server's own). */
+  sourceRoots: string[];
 }
 
 function bytes(text: string, field: string): number {
@@ -136,5 +146,7 @@ export function resolveOptions(options: PontoonOptions, installDir: string): Res
     runAs: options.runAs === undefined ? undefined : parseRunAs(options.runAs),
     runAsRange: options.runAsRange === undefined ? defaultUidRange : parseUidRange(options.runAsRange),
     buildDir: options.buildDir === undefined ? undefined : resolve(options.buildDir),
+    packageLimitBytes: bytes(options.packageLimit ?? '64Mi', 'packageLimit'),
+    sourceRoots: (options.sourceRoots ?? []).map((root) => resolve(root)),
   };
 }

@@ -14,6 +14,7 @@ import { LocalExecutor } from '../executors/local/local-executor.js';
 import { WarmExecutor } from '../executors/warm/warm-executor.js';
 import { workRootFor } from '../executors/local/work-root.js';
 import { memoryLimitSupport } from '../observer/memory-limit.js';
+import { defaultPackageLimits } from '../runtimes/package-archive.js';
 import { createRuntimes } from '../runtimes/registry.js';
 import { soleLeader, type Leadership } from '../engine/leader.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -119,7 +120,10 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
   const events = new ExecutionEvents();
   // Locally, who functions run as; on Kubernetes, pods run as their security context says.
   const { users, buildDir } = options.executor === 'kubernetes' ? { users: undefined, buildDir: join(config.dataDir, 'builds') } : setUpFunctionUsers(config, logger);
-  const runtimes = createRuntimes({ cacheDir: buildDir, forOtherUsers: users !== undefined });
+  // Uploaded packages live in the store: every controller (and, through one, every pod) reads them
+  // there. They unpack beside the builds, where function users can read them.
+  const readPackage = async (sha256: string) => (await store.getPackage(sha256))?.archive;
+  const runtimes = createRuntimes({ cacheDir: buildDir, forOtherUsers: users !== undefined, packages: { dir: join(buildDir, 'packages'), read: readPackage } });
   const sink = {
     logs: (ref: AttemptRef, lines: LogLine[]) => engine?.logs(ref, lines),
     finished: (ref: AttemptRef, report: AttemptReport) => engine?.finished(ref, report),
@@ -130,7 +134,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
     const { graceMs, logLimitBytes, resultLimitBytes } = config;
     const { openKubernetesMode, MirroringEngine } = await import('../kubernetes/kubernetes-mode.js');
     engineClass = MirroringEngine;
-    kubernetes = await openKubernetesMode(options.kubernetes ?? {}, { sink, logger, graceMs, logLimitBytes, resultLimitBytes });
+    kubernetes = await openKubernetesMode(options.kubernetes ?? {}, { sink, logger, graceMs, logLimitBytes, resultLimitBytes, readPackage });
   }
   // Locally, warm functions' executions go to replica pools; the rest to child processes.
   const executor =
@@ -167,6 +171,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
     pollMs,
     leadership: kubernetes?.leadership ?? leadership,
     globalSinks: config.eventSinks,
+    codeOrigins: { sourceRoots: config.examplesDir ? [...config.sourceRoots, config.examplesDir] : config.sourceRoots },
   });
   const running = engine;
   const clock = hooks.clock ?? (() => new Date());
@@ -193,7 +198,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
   });
   const intake = new EventIntake(store, (requests) => running.invoke(requests));
   const api = await buildApi(
-    { store: kubernetes?.apiStore(store) ?? store, engine, events, metrics, payloadLimit: config.payloadLimitBytes, isReady: () => true, triggers: { intake, clock } },
+    { store: kubernetes?.apiStore(store) ?? store, engine, events, metrics, payloadLimit: config.payloadLimitBytes, packageLimits: defaultPackageLimits(config.packageLimitBytes), isReady: () => true, triggers: { intake, clock } },
     logger,
   );
   await api.listen({ port: config.port, host: config.host });

@@ -7,6 +7,7 @@ import { getCommand } from './commands/get.js';
 import { getRulesCommand, getSchedulesCommand } from './commands/get-triggers.js';
 import { invokeCommand } from './commands/invoke.js';
 import { logsCommand } from './commands/logs.js';
+import { packageCommand } from './commands/package.js';
 import { upCommand } from './commands/up.js';
 import { addGlobalOptions } from './context.js';
 
@@ -16,7 +17,7 @@ export function buildProgram(): Command {
     .description('Pontoon runs functions: finite programs started on demand, queued by priority, retried by policy and watched until they end.')
     .helpCommand(true);
   addGlobalOptions(program);
-  for (const command of [upCommand(), deployCommand(), invokeCommand(), getCommand().addCommand(getSchedulesCommand()).addCommand(getRulesCommand()), describeCommand(), logsCommand(), cancelCommand(), deleteCommand()]) {
+  for (const command of [upCommand(), deployCommand(), invokeCommand(), getCommand().addCommand(getSchedulesCommand()).addCommand(getRulesCommand()), describeCommand(), logsCommand(), cancelCommand(), deleteCommand(), packageCommand()]) {
     program.addCommand(command);
   }
   program.addHelpText(

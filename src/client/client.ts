@@ -15,6 +15,7 @@ import type {
   InvokeOptions,
   InvokeResult,
   LogPage,
+  PackageInfo,
   ScheduleView,
   SeriesOptions,
   StatsWindow,
@@ -51,6 +52,11 @@ export class PontoonClient {
   async deployFunction(name: string, document: FunctionDocumentInput): Promise<DeployResult> {
     const response = await this.send<FunctionResource>({ method: 'PUT', path: this.functionPath(name), body: document });
     return { function: response.body, created: response.status === 201 };
+  }
+
+  /** Uploads a packed source directory (a .tar.gz); the answer names it by sha256 for `spec.package`. */
+  async uploadPackage(archive: Uint8Array): Promise<PackageInfo> {
+    return (await this.send<PackageInfo>({ method: 'POST', path: `${this.namespacePath()}/packages`, text: { contentType: 'application/gzip', content: archive } })).body;
   }
 
   /**

@@ -9,7 +9,7 @@ export interface ApiRequest {
   /** A JSON value to send; `undefined` sends no body at all. */
   body?: unknown;
   /** A body sent as is, such as a YAML document; takes the place of `body`. */
-  text?: { contentType: string; content: string };
+  text?: { contentType: string; content: string | Uint8Array };
   signal?: AbortSignal;
 }
 
@@ -48,7 +48,7 @@ export async function openRequest(baseUrl: string, request: ApiRequest, accept: 
   for (const [name, value] of Object.entries(request.headers ?? {})) {
     if (value !== undefined) headers[name] = value;
   }
-  let body: string | undefined;
+  let body: string | Uint8Array | undefined;
   if (request.text !== undefined) {
     body = request.text.content;
     headers['content-type'] = request.text.contentType;
@@ -57,7 +57,7 @@ export async function openRequest(baseUrl: string, request: ApiRequest, accept: 
     headers['content-type'] = 'application/json';
   }
   try {
-    return await fetch(url, { method: request.method, headers, body, signal: request.signal });
+    return await fetch(url, { method: request.method, headers, body: body as RequestInit['body'], signal: request.signal });
   } catch (thrown) {
     const error = asError(thrown);
     if (error.name === 'AbortError') throw error;

@@ -34,6 +34,13 @@ export interface FunctionDocumentInput {
   [key: string]: unknown;
 }
 
+/** An uploaded source package, as the server names it (see `spec.package`). */
+export interface PackageInfo {
+  sha256: string;
+  /** Size of the archive in bytes. */
+  size: number;
+}
+
 /** What a deploy answers: the new version, and whether the function did not exist before. */
 export interface DeployResult {
   function: FunctionResource;

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'RULE_NOT_FOUND'
   | 'EXECUTION_FINISHED'
   | 'BUILD_FAILED'
+  | 'INVALID_PACKAGE'
   | 'INVALID_EVENT'
   | 'INVALID_WINDOW'
   | 'CONFLICT'
@@ -28,6 +29,8 @@ const statusByCode: Record<ErrorCode, number> = {
   RULE_NOT_FOUND: 404,
   EXECUTION_FINISHED: 409,
   BUILD_FAILED: 422,
+  // A corrupt archive, or one with an entry that would land outside its root.
+  INVALID_PACKAGE: 400,
   INVALID_EVENT: 400,
   // Each field is well formed, but together they ask for no window (since after until) or too many buckets.
   INVALID_WINDOW: 422,

@@ -32,7 +32,10 @@ export interface TriggerSpec {
 export interface FunctionSpec {
   runtime: Runtime;
   image?: string;
+  /** A directory on the server's disk, allowed only under the operator's source roots. */
   source?: string;
+  /** An uploaded source package (what `pontoon deploy` packs from `source`), by the sha256 of its archive. */
+  package?: { sha256: string; size?: number };
   handler?: string;
   command?: string[];
   env?: Record<string, string>;

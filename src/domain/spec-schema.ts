@@ -86,7 +86,21 @@ export const functionSchema = {
       properties: {
         runtime: { enum: ['node', 'python', 'java', 'go', 'command'], description: 'how the program is started' },
         image: { type: 'string', minLength: 1, description: 'container image, for the kubernetes executor' },
-        source: { type: 'string', minLength: 1, description: 'directory of the program; relative paths resolve against the spec file' },
+        source: {
+          type: 'string',
+          minLength: 1,
+          description: 'directory of the program; relative paths resolve against the spec file. The CLI packs it and uploads it as spec.package; sent to the API as a path, it must lie under one of the server\'s --source-root directories',
+        },
+        package: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['sha256'],
+          description: 'an uploaded source package (POST /v1/namespaces/{ns}/packages answers its sha256 and size); the CLI fills it in from spec.source',
+          properties: {
+            sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'sha256 of the package archive, hex' },
+            size: { type: 'integer', minimum: 0, description: 'size of the archive in bytes; filled in by the server' },
+          },
+        },
         handler: { type: 'string', minLength: 1, description: 'entry point in the language’s own terms' },
         command: { type: 'array', minItems: 1, items: { type: 'string', pattern: withoutNulPattern }, description: 'program and arguments, for runtime: command' },
         env: {

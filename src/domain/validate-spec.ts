@@ -49,8 +49,11 @@ function semanticProblems(document: FunctionDocument): FieldProblem[] {
   if (spec.runtime !== 'command' && spec.command) {
     problems.push({ field: 'spec.command', message: `is only for runtime command, not ${spec.runtime}` });
   }
-  if (spec.runtime !== 'command' && !spec.source && !spec.image) {
-    problems.push({ field: 'spec.source', message: `is required for runtime ${spec.runtime}` });
+  if (spec.runtime !== 'command' && !spec.source && !spec.package && !spec.image) {
+    problems.push({ field: 'spec.source', message: `is required for runtime ${spec.runtime} (or spec.package, or spec.image)` });
+  }
+  if (spec.source && spec.package) {
+    problems.push({ field: 'spec.package', message: 'is given with spec.source: the package takes the place of the source directory; give one' });
   }
   if (spec.warm && spec.warm.min > spec.warm.max) {
     problems.push({ field: 'spec.warm.min', message: `must not exceed spec.warm.max (${spec.warm.max})` });

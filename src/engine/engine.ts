@@ -6,6 +6,7 @@ import { hasAbsoluteSource } from '../domain/source-path.js';
 import { validateFunctionDocument } from '../domain/validate-spec.js';
 import { validateSchedules } from '../triggers/schedule-ticks.js';
 import type { Executor, PoolStatus, ReplicaSettlement, WorkSource } from '../executors/executor.js';
+import { checkCodeOrigin, type CodeOrigins } from './code-origin.js';
 import type { Runtimes } from '../runtimes/runtime.js';
 import type { AttemptCompletion, AttemptRef, ClaimedAttempt, ClaimOptions, Enqueued, FunctionRef, LogLine, NewExecution, Store } from '../store/store.js';
 import { hasCompletionDeliveries } from '../triggers/completion-events.js';
@@ -42,6 +43,8 @@ export interface EngineOptions {
   random?: () => number;
   /** The Scalar's pace, when the executor has warm pools: look every intervalMs (1 s), scale down after stabilizationMs (30 s). */
   scalar?: { intervalMs?: number; stabilizationMs?: number };
+  /** Where functions' code may come from (source roots); unchecked paths when absent. */
+  codeOrigins?: CodeOrigins;
 }
 
 const refKey = (ref: AttemptRef) => `${ref.executionId}#${ref.attempt}`;
@@ -182,7 +185,7 @@ export class Engine implements WorkSource {
 
   /** Validates, builds and stores a new version of a function. */
   async deploy(input: unknown): Promise<{ fn: FunctionVersion; created: boolean }> {
-    const document = validateFunctionDocument(input);
+    const document = await checkCodeOrigin(validateFunctionDocument(input), this.options.store, this.options.codeOrigins ?? {});
     validateSchedules(document);
     if (!hasAbsoluteSource(document)) {
       throw new PontoonError('INVALID_SPEC', 'spec.source must be an absolute path on the server; the CLI resolves relative paths against the spec file', {

@@ -8,6 +8,7 @@ import { Engine, type EngineOptions } from '../engine/engine.js';
 import type { Leadership } from '../engine/leader.js';
 import type { AttemptSink } from '../executors/executor.js';
 import { KubernetesExecutor } from '../executors/kubernetes/kubernetes-executor.js';
+import { runtimeImages } from '../executors/kubernetes/package-fetch.js';
 import type { Store } from '../store/store.js';
 import { FunctionReconciler } from './function-reconciler.js';
 import { KubeApi, loadKubeConfig } from './kube-api.js';
@@ -19,6 +20,11 @@ export interface KubernetesModeOptions {
   kubeconfig?: string;
   /** Image of the in-pod observer. */
   observerImage?: string;
+  /**
+   * Registry prefix of the runtime images (`<prefix>/pontoon-runtime-<language>:<version>`) that run
+   * functions with an uploaded package and no image; default ghcr.io/pontoon-dev.
+   */
+  runtimeImagePrefix?: string;
   /** Address and port the observer endpoint binds (default 127.0.0.1:7071; 0.0.0.0 in a cluster). */
   observerHost?: string;
   observerPort?: number;
@@ -71,6 +77,8 @@ export interface KubernetesModeContext {
   graceMs: number;
   logLimitBytes: number;
   resultLimitBytes: number;
+  /** Reads an uploaded package from the store, for the pods that fetch it. */
+  readPackage?: (sha256: string) => Promise<Buffer | undefined>;
 }
 
 /** Connects to the cluster and starts the executor (and the leader election when asked). */
@@ -95,6 +103,8 @@ export async function openKubernetesMode(options: KubernetesModeOptions, context
     logLimitBytes: context.logLimitBytes,
     resultLimitBytes: context.resultLimitBytes,
     ttlSecondsAfterFinished: options.ttlSecondsAfterFinished,
+    runtimeImages: runtimeImages(options.runtimeImagePrefix),
+    readPackage: context.readPackage,
   });
   const leadership = options.leaderElection
     ? new LeaseLeadership({

@@ -6,6 +6,7 @@ export interface KubernetesFlags {
   executor: 'local' | 'kubernetes';
   kubeconfig?: string;
   observerImage?: string;
+  runtimeImagePrefix?: string;
   observerHost?: string;
   observerPort?: number;
   observerUrl?: string;
@@ -28,6 +29,11 @@ export function addKubernetesFlags(command: Command): Command {
     .addOption(new Option('--executor <executor>', 'where attempts run: local child processes or kubernetes Jobs').env('PONTOON_EXECUTOR').default('local').choices(['local', 'kubernetes']))
     .addOption(new Option('--kubeconfig <file>', 'kubeconfig of the cluster (default: in-cluster service account, else KUBECONFIG)'))
     .addOption(new Option('--observer-image <image>', 'image of the observer beside each function container').env('PONTOON_OBSERVER_IMAGE'))
+    .addOption(
+      new Option('--runtime-image-prefix <registry>', 'registry of the runtime images (pontoon-runtime-node, -python, -java, -go) that run functions with an uploaded package and no spec.image').env(
+        'PONTOON_RUNTIME_IMAGE_PREFIX',
+      ),
+    )
     .addOption(new Option('--observer-host <host>', 'address the observer endpoint binds (pods report there)').env('PONTOON_OBSERVER_HOST'))
     .addOption(new Option('--observer-port <port>', 'port of the observer endpoint (default 7071)').env('PONTOON_OBSERVER_PORT').argParser(port))
     .addOption(new Option('--observer-url <url>', 'URL pods reach the observer endpoint at').env('PONTOON_OBSERVER_URL'))
@@ -47,6 +53,7 @@ export function kubernetesStartOptions(flags: KubernetesFlags): { executor: 'loc
     kubernetes: {
       kubeconfig: flags.kubeconfig,
       observerImage: flags.observerImage,
+      runtimeImagePrefix: flags.runtimeImagePrefix,
       observerHost: flags.observerHost,
       observerPort: flags.observerPort,
       observerUrl: flags.observerUrl,

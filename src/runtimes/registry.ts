@@ -6,6 +6,7 @@ import { goRuntime } from './go.js';
 import { javaRuntime } from './java.js';
 import { nodeRuntime } from './node.js';
 import { pythonRuntime } from './python.js';
+import { PackageSources, type PackageReader } from './package-source.js';
 import type { RuntimeContext, Runtimes } from './runtime.js';
 import { sdkLocations, type SdkLocations } from './sdk-sources.js';
 
@@ -17,6 +18,8 @@ export interface RuntimeOptions {
   sdk?: SdkLocations;
   /** Functions run as other users than the server's (default false). */
   forOtherUsers?: boolean;
+  /** Where uploaded packages are unpacked, and how to read them from the store; without it, spec.package cannot run here. */
+  packages?: { dir: string; read: PackageReader };
 }
 
 // One entry per runtime, each itself a Runtimes for its own functions: adding a runtime means
@@ -47,8 +50,14 @@ export function createRuntimes(options: RuntimeOptions): Runtimes {
     }
     return handler;
   };
+  const packages = options.packages && new PackageSources(options.packages.dir, options.packages.read);
+  const localize = async (fn: FunctionVersion): Promise<FunctionVersion> => {
+    if (!fn.document.spec.package) return fn;
+    if (!packages) throw new PontoonError('BUILD_FAILED', `function ${fn.namespace}/${fn.name} has a spec.package, and this server has no package store`);
+    return packages.localize(fn);
+  };
   return {
-    prepare: async (fn) => handlerOf(fn).prepare(fn),
-    plan: async (fn) => handlerOf(fn).plan(fn),
+    prepare: async (fn) => handlerOf(fn).prepare(await localize(fn)),
+    plan: async (fn) => handlerOf(fn).plan(await localize(fn)),
   };
 }

@@ -208,6 +208,18 @@ export interface QueueStats {
   oldestReadyAt: string | null;
 }
 
+/** A stored source package, named by the sha256 of its archive's bytes. */
+export interface PackageInfo {
+  sha256: string;
+  /** Size of the archive in bytes. */
+  size: number;
+}
+
+/** A source package with its archive (a checked .tar.gz of the function's source). */
+export interface StoredPackage extends PackageInfo {
+  archive: Buffer;
+}
+
 /** Counts by execution status, for readiness, metrics and the benchmarks. */
 export type StatusCounts = Record<ExecutionStatus, number>;
 
@@ -223,6 +235,12 @@ export interface Store extends TriggerStore {
   getFunction(namespace: string, name: string, version?: number): Promise<FunctionVersion | undefined>;
   /** Latest versions of the functions not deleted, by name; all namespaces when none is given. */
   listFunctions(namespace?: string): Promise<FunctionVersion[]>;
+  /** Stores an uploaded source package; storing the same bytes again changes nothing. */
+  putPackage(stored: StoredPackage): Promise<PackageInfo>;
+  /** A package with its archive, for builds and pods; undefined when none has that hash. */
+  getPackage(sha256: string): Promise<StoredPackage | undefined>;
+  /** A package's size, without its archive; undefined when none has that hash. */
+  hasPackage(sha256: string): Promise<PackageInfo | undefined>;
   /** Deletes a function: no new executions; queued ones are cancelled; running ones finish. False when absent. */
   deleteFunction(namespace: string, name: string): Promise<boolean>;
 

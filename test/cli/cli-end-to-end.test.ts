@@ -77,21 +77,22 @@ describe('pontoon CLI against a running Pontoon', () => {
   it('deploys every document of every spec file in a directory, each as a new version', async () => {
     const first = await cli(['deploy', '-f', 'specs']);
     assertOk(first);
-    assert.deepEqual(first.stdout.trim().split('\n').sort(), [
-      'function/echo deployed (version 1)',
-      'function/failing deployed (version 1)',
-      'function/sleeper deployed (version 1)',
-      'function/ticker deployed (version 1)',
-    ]);
+    const lines = first.stdout.trim().split('\n').sort();
+    assert.deepEqual(lines.slice(0, 3), ['function/echo deployed (version 1)', 'function/failing deployed (version 1)', 'function/sleeper deployed (version 1)']);
+    // ticker's source directory is packed and uploaded; it is empty, so the package holds no file.
+    assert.match(lines[3]!, /^function\/ticker deployed \(version 1, package [0-9a-f]{12}, 0 files, \d+ bytes\)$/);
     const again = await cli(['deploy', '-f', join(dir, 'specs', 'functions.yaml')]);
     assertOk(again);
     assert.equal(again.stdout, 'function/echo deployed (version 2)\nfunction/sleeper deployed (version 2)\n');
   });
 
-  it('resolves a relative spec.source against the spec file, not the working directory', async () => {
+  it('resolves a relative spec.source against the spec file, not the working directory, and uploads it', async () => {
+    // The working directory is the test dir, where no ticker-src is: the spec file's directory was used.
     const run = await cli(['describe', 'function', 'ticker', '-o', 'json']);
     assertOk(run);
-    assert.equal(JSON.parse(run.stdout).spec.source, join(dir, 'specs', 'ticker-src'));
+    const { spec } = JSON.parse(run.stdout);
+    assert.equal(spec.source, undefined);
+    assert.match(spec.package.sha256, /^[0-9a-f]{64}$/);
   });
 
   it('invokes with --wait and prints the result; --data @file reads the input from a file', async () => {
@@ -151,7 +152,7 @@ describe('pontoon CLI against a running Pontoon', () => {
   it('lists functions as a table, as JSON and as YAML', async () => {
     const table = await cli(['get', 'functions']);
     assertOk(table);
-    assert.match(table.stdout, /^NAME\s+VERSION\s+RUNTIME\s+QUEUED\s+RUNNING\s+REPLICAS\s+LAST EXECUTION\s+AGE$/m);
+    assert.match(table.stdout, /^NAME\s+VERSION\s+RUNTIME\s+PACKAGE\s+QUEUED\s+RUNNING\s+REPLICAS\s+LAST EXECUTION\s+AGE$/m);
     assert.match(table.stdout, /^echo\s+2\s+command\s+/m);
     const json = await cli(['get', 'functions', '-o', 'json']);
     assert.deepEqual(JSON.parse(json.stdout).items.map((fn: { metadata: { name: string } }) => fn.metadata.name).sort(), ['echo', 'failing', 'sleeper', 'ticker']);

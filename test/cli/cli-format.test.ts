@@ -96,13 +96,21 @@ describe('CLI output', () => {
 
   it('lists and describes functions with their version, status and retry policy', () => {
     const [head, row] = functionTable([fn], true, now).trimEnd().split('\n');
-    assert.match(head!, /^NAMESPACE\s+NAME\s+VERSION\s+RUNTIME\s+QUEUED\s+RUNNING\s+REPLICAS\s+LAST EXECUTION\s+AGE$/);
-    assert.match(row!, /^default\s+primes\s+2\s+command\s+1\s+2\s+-\s+succeeded 5s ago\s+3h$/);
+    assert.match(head!, /^NAMESPACE\s+NAME\s+VERSION\s+RUNTIME\s+PACKAGE\s+QUEUED\s+RUNNING\s+REPLICAS\s+LAST EXECUTION\s+AGE$/);
+    assert.match(row!, /^default\s+primes\s+2\s+command\s+-\s+1\s+2\s+-\s+succeeded 5s ago\s+3h$/);
     const text = describeFunction(fn, now);
     assert.match(text, /^Command:\s+sh -c 'echo hi'$/m);
     assert.match(text, /^Retry:\s+limit 2, on failure\/lost, backoff 1s x2 up to 5m with jitter, never on exit 64$/m);
     assert.match(text, /^Labels:\s+team=cost$/m);
     assert.doesNotMatch(text, /^Replicas:/m);
+  });
+
+  it('shows an uploaded package by the start of its sha256 and its size, in full in describe', () => {
+    const sha256 = 'ab'.repeat(32);
+    const packaged = { ...fn, spec: { ...fn.spec, runtime: 'python' as const, package: { sha256, size: 2560 } } };
+    const [, row] = functionTable([packaged], false, now).trimEnd().split('\n');
+    assert.match(row!, /^primes\s+2\s+python\s+abababababab 2\.5KiB\s+1\s+2/);
+    assert.match(describeFunction(packaged, now), new RegExp(`^Package:\\s+sha256:${sha256} \\(2\\.5KiB\\)$`, 'm'));
   });
 
   it('shows a warm function’s replicas, ready of desired, in the table and in describe', () => {
@@ -112,7 +120,7 @@ describe('CLI output', () => {
       status: { ...fn.status, replicas: { desired: 3, ready: 2, starting: 1, draining: 0, inFlight: 12 } },
     };
     const [, row] = functionTable([warm], false, now).trimEnd().split('\n');
-    assert.match(row!, /^primes\s+2\s+command\s+1\s+2\s+2\/3\s+succeeded/);
+    assert.match(row!, /^primes\s+2\s+command\s+-\s+1\s+2\s+2\/3\s+succeeded/);
     const text = describeFunction(warm, now);
     assert.match(text, /^Warm:\s+min 0, max 4, concurrency 8, idle timeout 5m$/m);
     assert.match(text, /^Replicas:\s+2 ready of 3 desired, 1 starting, 0 draining, 12 executions in flight$/m);

@@ -1,7 +1,11 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startPontoon, type PontoonOptions } from '../../src/app/start.js';
+
+/** The repository (dist/test/helpers → the root), whose examples tests deploy by path. */
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** A Pontoon started in this process on a fresh data directory, and a tiny JSON client for it. */
 export interface TestPontoon {
@@ -22,7 +26,10 @@ export async function startTestPontoon(options: PontoonOptions = {}): Promise<Te
   // Functions run as the server's user unless a test asks otherwise: most tests hand their
   // functions files in their own temp dirs (0700), which dynamic users could not open. The
   // suites under test/security run as root's default, dynamic users.
-  const running = await startPontoon({ port: 0, logLevel: 'silent', lease: '3s', grace: '1s', runAs: 'server', ...options, dataDir });
+  // Tests deploy scripts they write to the temp dir, and the repository's examples, by path: both
+  // are source roots unless a test names its own (the server's default is none).
+  const sourceRoots = options.sourceRoots ?? [tmpdir(), repoRoot];
+  const running = await startPontoon({ port: 0, logLevel: 'silent', lease: '3s', grace: '1s', runAs: 'server', ...options, sourceRoots, dataDir });
   const request: TestPontoon['request'] = async (method, path, body, headers = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (body !== undefined) {

@@ -46,6 +46,7 @@ async function controller(input: unknown) {
   let current = true;
   const endpoint = new ObserverEndpoint(tokens, {
     input: () => (current ? input : undefined),
+    package: async () => 'gone' as const,
     heartbeat: () => {
       heartbeats++;
       return current;

@@ -10,6 +10,7 @@ import { functionSpecs } from './conformance/functions.js';
 import { leaseSpecs } from './conformance/leases.js';
 import { listingSpecs } from './conformance/listing.js';
 import { logSpecs } from './conformance/logs.js';
+import { packageSpecs } from './conformance/packages.js';
 import { queueStatsSpecs } from './conformance/queue-stats.js';
 import { schedulingControlSpecs } from './conformance/scheduling-controls.js';
 import { triggerSpecs } from './conformance/triggers.js';
@@ -21,6 +22,7 @@ import { triggerSpecs } from './conformance/triggers.js';
 export function runStoreConformance(adapterName: string, open: () => Promise<Store>): void {
   describe(`Store conformance: ${adapterName}`, () => {
     functionSpecs(open);
+    packageSpecs(open);
     enqueueSpecs(open);
     claimSpecs(open);
     leaseSpecs(open);

@@ -19,6 +19,8 @@ interface UpOptions extends KubernetesFlags {
   examples?: boolean;
   eventSink: string[];
   passEnv: string[];
+  sourceRoot: string[];
+  packageLimit: string;
   store: string;
   runAs?: string;
   runAsRange?: string;
@@ -83,7 +85,14 @@ export function upCommand(): Command {
         'export OpenTelemetry traces of executions over OTLP/HTTP to this collector (e.g. http://127.0.0.1:4318); without it, tracing is off unless OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER=otlp is set (docs/tracing.md)',
       ).env('PONTOON_OTLP_ENDPOINT'),
     )
-    .option('--examples', 'deploy the example functions at start')
+    .addOption(
+      new Option('--source-root <dir>', "a directory of this machine under which a deployed spec.source path may lie (repeatable); without one, code comes only from packages the CLI uploads")
+        .env('PONTOON_SOURCE_ROOT')
+        .default([])
+        .argParser((dir: string, previous: string[]) => [...previous, dir]),
+    )
+    .addOption(new Option('--package-limit <size>', 'largest uploaded source package (the .tar.gz that pontoon deploy sends)').env('PONTOON_PACKAGE_LIMIT').default('64Mi'))
+    .option('--examples', 'deploy the example functions at start (their directory counts as a source root)')
     .action(async (options: UpOptions) => {
       // Loaded here, not at the top: every other command starts without the server's code.
       const { startPontoon } = await import('../../app/start.js');
@@ -104,6 +113,8 @@ export function upCommand(): Command {
           examples: options.examples === true,
           eventSinks: options.eventSink,
           passEnv: options.passEnv,
+          sourceRoots: options.sourceRoot,
+          packageLimit: options.packageLimit,
           store: options.store,
           ...(options.runAs === undefined ? {} : { runAs: options.runAs }),
           ...(options.runAsRange === undefined ? {} : { runAsRange: options.runAsRange }),

@@ -4,12 +4,13 @@ import { briefJson, formatFields, formatTable } from '../output.js';
 
 /** The `get functions` table: one row per function, kubectl-like. */
 export function functionTable(functions: FunctionResource[], withNamespace: boolean, now = Date.now()): string {
-  const head = [...(withNamespace ? ['NAMESPACE'] : []), 'NAME', 'VERSION', 'RUNTIME', 'QUEUED', 'RUNNING', 'REPLICAS', 'LAST EXECUTION', 'AGE'];
+  const head = [...(withNamespace ? ['NAMESPACE'] : []), 'NAME', 'VERSION', 'RUNTIME', 'PACKAGE', 'QUEUED', 'RUNNING', 'REPLICAS', 'LAST EXECUTION', 'AGE'];
   const rows = functions.map((fn) => [
     ...(withNamespace ? [fn.metadata.namespace] : []),
     fn.metadata.name,
     fn.metadata.version,
     fn.spec.runtime,
+    packageBrief(fn.spec.package),
     fn.status?.queued ?? 0,
     fn.status?.running ?? 0,
     // Ready of desired, as kubectl shows a Deployment; `-` for an on-demand function.
@@ -34,6 +35,7 @@ export function describeFunction(fn: FunctionResource, now = Date.now()): string
   ];
   if (spec.command) fields.push(['Command', spec.command.map(quoteArgument).join(' ')]);
   if (spec.source) fields.push(['Source', spec.source]);
+  if (spec.package) fields.push(['Package', `sha256:${spec.package.sha256} (${formatBytes(spec.package.size)})`]);
   if (spec.handler) fields.push(['Handler', spec.handler]);
   if (spec.image) fields.push(['Image', spec.image]);
   fields.push(
@@ -73,6 +75,18 @@ export function describeFunction(fn: FunctionResource, now = Date.now()): string
     for (const trigger of spec.triggers) text += `  ${trigger.name ?? 'cloudevent'}: ${briefJson(trigger.cloudevent, 100)}\n`;
   }
   return text;
+}
+
+/** A package as the table shows it: the first 12 hex digits of its sha256 and its size; `-` for none. */
+function packageBrief(pkg: { sha256: string; size?: number } | undefined): string {
+  return pkg ? `${pkg.sha256.slice(0, 12)} ${formatBytes(pkg.size)}` : '-';
+}
+
+function formatBytes(size: number | undefined): string {
+  if (size === undefined) return '? bytes';
+  if (size < 1024) return `${size}B`;
+  if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)}KiB`;
+  return `${(size / 1024 / 1024).toFixed(1)}MiB`;
 }
 
 function keyValues(map: Record<string, string> | undefined): string {

@@ -5,6 +5,7 @@ import type { KubeObject } from '../../kubernetes/kube-api.js';
 import type { ClaimedAttempt } from '../../store/store.js';
 import { annotations, jobName, labels, labelValue, managedByValue } from './labels.js';
 import { podSecurity, scratchVolume } from './pod-security.js';
+import { attemptPackageUrl, launcherEnv, packageInitContainer, podCode, type RuntimeImages } from './package-fetch.js';
 import { observerEnv, podLayout } from './pod-layout.js';
 
 /** What shapes the Jobs of an executor, beside the attempt itself. */
@@ -22,6 +23,8 @@ export interface JobSettings {
   heartbeatMs: number;
   /** Inputs up to this many bytes travel in the pod spec; larger ones are fetched from the controller. */
   inlineInputLimitBytes: number;
+  /** The runtime image of each language, for functions that give no image of their own. */
+  runtimeImages: RuntimeImages;
 }
 
 /**
@@ -80,11 +83,12 @@ export function attemptJob(claimed: ClaimedAttempt, token: string, settings: Job
   const security = podSecurity(spec);
   const observerResources = { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } };
   const resources = containerResources(spec);
+  const code = podCode(spec, settings.runtimeImages, `${fn.namespace}/${fn.name}`);
   const functionContainer: Record<string, unknown> = {
     name: podLayout.containers.function,
-    image: spec.image,
+    image: code.image,
     // The user's variables first: the contract's names must not be overridden by them.
-    env: [...env(spec.env ?? {}), ...env(contract)],
+    env: [...env(spec.env ?? {}), ...env(contract), ...(code.kind === 'package' ? launcherEnv(code, spec) : [])],
     volumeMounts: [...mount, scratchVolume],
     resources,
     securityContext: security.function,
@@ -136,6 +140,10 @@ export function attemptJob(claimed: ClaimedAttempt, token: string, settings: Job
               resources: observerResources,
               securityContext: security.observer,
             },
+            // Fetched before the sidecar starts: a package that cannot be had fails the pod early.
+            ...(code.kind === 'package'
+              ? [packageInitContainer(settings.observerImage, attemptPackageUrl(settings.controllerUrl, executionId, claimed.attempt, code.sha256), code.sha256, { name: '', value: token }, mount)]
+              : []),
             {
               name: podLayout.containers.observer,
               image: settings.observerImage,

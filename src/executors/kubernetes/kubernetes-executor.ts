@@ -13,6 +13,7 @@ import { attemptJob, type JobSettings } from './job-manifest.js';
 import { leaseOwnerOf, refOf, tokenOf } from './job-identity.js';
 import { controllerSelector, jobName } from './labels.js';
 import { ObserverEndpoint, type ObserverReport } from './observer-endpoint.js';
+import { podCode, runtimeImages, type RuntimeImages } from './package-fetch.js';
 import { PodLogFollower } from './pod-logs.js';
 import { deletedPodEnd, functionState, jobEnd, jobFinished, podEnd, podFinished, type Job, type Pod, type PodEnd } from './pod-status.js';
 
@@ -50,6 +51,10 @@ export interface KubernetesExecutorOptions {
    * endpoint's address and host name; 0 picks one. Default: the observer port plus one (0 with 0).
    */
   runtimeApiPort?: number;
+  /** The runtime image of each language, for functions with a package and no image; default runtimeImages(). */
+  runtimeImages?: RuntimeImages;
+  /** Reads an uploaded package's archive from the store, for the pods that fetch it. */
+  readPackage?: (sha256: string) => Promise<Buffer | undefined>;
   /** Where the executor reports what goes wrong outside any attempt (warm pools' reconciling). */
   logger?: Logger;
   now?: () => Date;
@@ -110,7 +115,14 @@ export class KubernetesExecutor implements Executor {
       api: options.api,
       runtimeApi: this.runtimeApi,
       // Filled in by create() once the runtime API listens.
-      deployment: { runtimeApi: '', controllerId: options.controllerId, graceSeconds: Math.max(1, Math.ceil(options.graceMs / 1000)) },
+      deployment: {
+        runtimeApi: '',
+        controllerId: options.controllerId,
+        graceSeconds: Math.max(1, Math.ceil(options.graceMs / 1000)),
+        observerImage: options.observerImage,
+        runtimeImages: options.runtimeImages ?? runtimeImages(),
+      },
+      readPackage: options.readPackage,
       logger,
       graceMs: options.graceMs,
       logLimitBytes: (fn) => byteLimit(fn.document.spec.limits?.logs, options.logLimitBytes),
@@ -132,6 +144,13 @@ export class KubernetesExecutor implements Executor {
         const attempt = this.attempts.get(keyOf(ref));
         if (attempt) attempt.lastHeartbeat = Date.now();
         return attempt !== undefined;
+      },
+      package: async (ref, sha256) => {
+        const attempt = this.attempts.get(keyOf(ref));
+        if (!attempt) return 'gone';
+        // An attempt's token fetches its own function's package only.
+        if (attempt.claimed.function.document.spec.package?.sha256 !== sha256) return 'not-this-attempt';
+        return (await options.readPackage?.(sha256)) ?? 'not-stored';
       },
       report: (ref, report) => {
         const attempt = this.attempts.get(keyOf(ref));
@@ -168,6 +187,7 @@ export class KubernetesExecutor implements Executor {
       resultLimitBytes: options.resultLimitBytes,
       heartbeatMs: options.heartbeatMs ?? 5000,
       inlineInputLimitBytes: 128 * 1024,
+      runtimeImages: options.runtimeImages ?? runtimeImages(),
     };
     try {
       await Promise.all([executor.jobs.start(), executor.pods.start()]);
@@ -187,7 +207,8 @@ export class KubernetesExecutor implements Executor {
   async start(claimed: ClaimedAttempt): Promise<void> {
     if (this.closed) throw new Error('the kubernetes executor is closed');
     const spec = claimed.function.document.spec;
-    if (!spec.image) throw new Error(`spec.image is required to run function ${claimed.function.namespace}/${claimed.function.name} on Kubernetes`);
+    // Throws, before anything is tracked, for a function that has no way into a pod.
+    podCode(spec, this.settings.runtimeImages, `${claimed.function.namespace}/${claimed.function.name}`);
     const ref: AttemptRef = { executionId: claimed.execution.id, attempt: claimed.attempt };
     const key = keyOf(ref);
     if (this.attempts.has(key)) throw new Error(`attempt ${ref.attempt} of execution ${ref.executionId} is already running`);

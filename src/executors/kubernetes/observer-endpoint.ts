@@ -22,17 +22,23 @@ export interface ObserverEndpointHandlers {
   input(ref: AttemptRef): unknown | undefined;
   /** A heartbeat; false when the attempt is not current here (the observer then stops). */
   heartbeat(ref: AttemptRef): boolean;
+  /**
+   * The archive of the package `sha256` for this attempt's pod: 'gone' when the attempt is not
+   * current here, 'not-this-attempt' when its function's package has another hash, 'not-stored'
+   * when the store lost it.
+   */
+  package(ref: AttemptRef, sha256: string): Promise<Buffer | 'gone' | 'not-this-attempt' | 'not-stored'>;
   /** The observer's final report; false when the attempt is not current here. */
   report(ref: AttemptRef, report: ObserverReport): boolean;
 }
 
 /** Largest report body accepted: a result at the limit, JSON-escaped, and the error text. */
 const maxBodyBytes = 24 * 1024 * 1024;
-const route = /^\/v1\/attempts\/([A-Za-z0-9-]{1,64})\/(\d{1,4})\/(input|heartbeat|report)$/;
+const route = /^\/v1\/attempts\/([A-Za-z0-9-]{1,64})\/(\d{1,4})\/(input|heartbeat|report|package\/([0-9a-f]{64}))$/;
 
 /**
- * The HTTP endpoint in-pod observers talk to: they fetch large inputs, heartbeat, and report the
- * output and error files. Every call carries the attempt's token. Kept apart from the public API
+ * The HTTP endpoint in-pod observers talk to: they fetch large inputs and the function's package,
+ * heartbeat, and report the output and error files. Every call carries the attempt's token. Kept apart from the public API
  * (its own port) so that only pods need to reach it.
  */
 export class ObserverEndpoint {
@@ -71,6 +77,14 @@ export class ObserverEndpoint {
     if (action === 'input' && req.method === 'GET') {
       const input = this.handlers.input(ref);
       return input === undefined ? send(res, 410, { error: 'the attempt is not running here' }) : send(res, 200, input);
+    }
+    if (match[4] !== undefined && req.method === 'GET') {
+      const found = await this.handlers.package(ref, match[4]);
+      if (found === 'gone') return send(res, 410, { error: 'the attempt is not running here' });
+      if (found === 'not-this-attempt') return send(res, 403, { error: `the package ${match[4]} is not this attempt's function's` });
+      if (found === 'not-stored') return send(res, 404, { error: `the package ${match[4]} is not in the store` });
+      res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': found.length }).end(found);
+      return;
     }
     if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed' });
     if (action === 'heartbeat') return send(res, this.handlers.heartbeat(ref) ? 204 : 410);

@@ -7,6 +7,7 @@ import { replicaEnv, replicaProtocolVersion } from '../warm/protocol.js';
 import { containerResources } from './job-manifest.js';
 import { annotations, labels, labelValue, managedByValue } from './labels.js';
 import { podSecurity, scratchVolume } from './pod-security.js';
+import { launcherEnv, packageInitContainer, podCode, type RuntimeImages } from './package-fetch.js';
 import { podLayout } from './pod-layout.js';
 
 /** Labels of a warm pool's Deployment and pods, beside those of labels.ts. */
@@ -31,6 +32,10 @@ export interface ReplicaDeploymentSettings {
   controllerId: string;
   /** Seconds between TERM and KILL of a replica's pod. */
   graceSeconds: number;
+  /** Image of the init container that fetches a package (the observer's). */
+  observerImage: string;
+  /** The runtime image of each language, for functions with a package and no image. */
+  runtimeImages: RuntimeImages;
 }
 
 /** The owner every object of a pool has: its Function resource, so deleting it collects them. */
@@ -92,18 +97,22 @@ export function replicaDeployment(fn: FunctionVersion, warm: WarmSettings, owner
     [replicaEnv.namespace]: fn.namespace,
     [replicaEnv.version]: String(fn.version),
   };
+  const code = podCode(spec, settings.runtimeImages, `${fn.namespace}/${fn.name}`);
+  const tokenRef = { name: '', valueFrom: { secretKeyRef: { name: poolObjectName(fn), key: tokenKey } } };
+  const mount = [{ name: podLayout.volume, mountPath: podLayout.mountPath }];
   const container: Record<string, unknown> = {
     name: podLayout.containers.function,
-    image: spec.image,
+    image: code.image,
     // The user's variables first: the protocol's names must not be overridden by them.
     env: [
       ...Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value })),
       ...Object.entries(replicaValues).map(([name, value]) => ({ name, value })),
       { name: replicaEnv.token, valueFrom: { secretKeyRef: { name: poolObjectName(fn), key: tokenKey } } },
       { name: replicaEnv.id, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      ...(code.kind === 'package' ? launcherEnv(code, spec) : []),
     ],
     resources,
-    volumeMounts: [scratchVolume],
+    volumeMounts: code.kind === 'package' ? [...mount, scratchVolume] : [scratchVolume],
     securityContext: security.function,
   };
   if (spec.command) container.command = spec.command;
@@ -115,7 +124,11 @@ export function replicaDeployment(fn: FunctionVersion, warm: WarmSettings, owner
       terminationGracePeriodSeconds: settings.graceSeconds,
       ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
       securityContext: security.pod,
-      volumes: [{ name: scratchVolume.name, emptyDir: {} }],
+      // A package comes from the runtime API, with the pool's token, into the pod's own volume.
+      volumes: [{ name: scratchVolume.name, emptyDir: {} }, ...(code.kind === 'package' ? [{ name: podLayout.volume, emptyDir: {} }] : [])],
+      ...(code.kind === 'package'
+        ? { initContainers: [packageInitContainer(settings.observerImage, `http://${settings.runtimeApi}/v1/package/${code.sha256}`, code.sha256, tokenRef, mount)] }
+        : {}),
       containers: [container],
     },
   };

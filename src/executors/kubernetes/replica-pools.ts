@@ -7,7 +7,7 @@ import { isKubeStatus, type KubeApi, type KubeList, type KubeObject } from '../.
 import { functionsPath } from '../../kubernetes/function-resource.js';
 import type { AttemptRef, ClaimedAttempt, FunctionRef, LogLine } from '../../store/store.js';
 import { Replica, type ReplicaHost } from '../warm/replica.js';
-import type { RuntimeApi } from '../warm/runtime-api.js';
+import type { ReplicaEndpoint, RuntimeApi } from '../warm/runtime-api.js';
 import { WakeSignal } from '../warm/wake-signal.js';
 import type { PoolStatus, PoolTarget, ReplicaPools, ReplicaSettlement, WorkSource } from '../executor.js';
 import { labels, labelValue, managedByValue } from './labels.js';
@@ -36,11 +36,29 @@ export interface KubernetesPoolsOptions {
   resultLimitBytes(fn: FunctionVersion): number;
   /** Runs an attempt of another version than a pool's replicas serve, as a Job. */
   runCold(claimed: ClaimedAttempt): void;
+  /** Reads an uploaded package from the store, for pools' init containers. */
+  readPackage?: (sha256: string) => Promise<Buffer | undefined>;
 }
 
 interface Deployment extends KubeObject {
   spec?: { replicas?: number; template?: { metadata?: { annotations?: Record<string, string> } } };
   status?: { replicas?: number; readyReplicas?: number };
+}
+
+/**
+ * The pool's endpoint as the runtime API sees it: the replica's protocol, and the function's
+ * package for the pods' init containers, to the holders of the pool's token only.
+ */
+function withPackage(replica: Replica, fn: FunctionVersion, read: KubernetesPoolsOptions['readPackage']): ReplicaEndpoint {
+  return {
+    next: (max, waitMs, gone) => replica.next(max, waitMs, gone),
+    results: (results, next) => replica.results(results, next),
+    initError: (message) => replica.initError(message),
+    package: async (sha256) => {
+      if (fn.document.spec.package?.sha256 !== sha256) return 'not-this-pool';
+      return (await read?.(sha256)) ?? 'not-stored';
+    },
+  };
 }
 
 const keyOf = (ref: FunctionRef) => `${ref.namespace}/${ref.name}`;
@@ -185,7 +203,7 @@ class VersionPool implements ReplicaHost {
       this,
     );
     this.endpoint = endpoint;
-    options.runtimeApi.register(endpoint.token, endpoint);
+    options.runtimeApi.register(endpoint.token, withPackage(endpoint, fn, options.readPackage));
   }
 
   /** No more work for its pods: they finish, post, and exit; the Deployment goes once they are done. */

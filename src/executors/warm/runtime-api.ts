@@ -26,6 +26,12 @@ export interface ReplicaEndpoint {
   results(results: InvocationResult[], next?: { max: number; waitMs: number; gone: AbortSignal }): Promise<ResultsAnswer & { invocations?: Invocation[] | 'draining' }>;
   /** The replica reports why it cannot start. */
   initError(message: string): void;
+  /**
+   * The archive of the uploaded package `sha256`, for a Kubernetes pool's init container:
+   * 'not-this-pool' when the replica's function has another package. Absent where replicas run
+   * from the controller's own disk (local pools).
+   */
+  package?(sha256: string): Promise<Buffer | 'not-this-pool' | 'not-stored'>;
 }
 
 const ajv = new Ajv({ allErrors: false, strict: false });
@@ -94,6 +100,8 @@ export class RuntimeApi {
     try {
       const endpoint = this.authenticate(request);
       const url = new URL(request.url ?? '/', 'http://replica');
+      const packageRoute = /^\/v1\/package\/([0-9a-f]{64})$/.exec(url.pathname);
+      if (packageRoute && request.method === 'GET') return await this.sendPackage(endpoint, packageRoute[1], response);
       const route = routes[url.pathname];
       if (!route) throw new ProtocolError(404, 'NOT_FOUND', `no such path ${url.pathname}: see docs/warm-replicas.md`);
       if (request.method !== route) throw new ProtocolError(405, 'METHOD_NOT_ALLOWED', `${url.pathname} takes ${route}, not ${request.method}`);
@@ -111,6 +119,14 @@ export class RuntimeApi {
       if (!response.headersSent) send(response, error.status, { error: { code: error.code, message: error.message, details: {} } });
       else response.destroy();
     }
+  }
+
+  /** A pool pod's init container fetching its function's package (see ReplicaEndpoint.package). */
+  private async sendPackage(endpoint: ReplicaEndpoint, sha256: string, response: ServerResponse): Promise<void> {
+    const found = endpoint.package ? await endpoint.package(sha256) : 'not-this-pool';
+    if (found === 'not-this-pool') throw new ProtocolError(403, 'FORBIDDEN', `the package ${sha256} is not this pool's function's`);
+    if (found === 'not-stored') throw new ProtocolError(404, 'NOT_FOUND', `the package ${sha256} is not in the store`);
+    response.writeHead(200, { 'content-type': 'application/gzip', 'content-length': found.length }).end(found);
   }
 
   private authenticate(request: IncomingMessage): ReplicaEndpoint {

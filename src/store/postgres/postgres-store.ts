@@ -25,6 +25,8 @@ import type {
   QueueStats,
   Store,
   StoredLogLine,
+  PackageInfo,
+  StoredPackage,
   FunctionStats,
   SeriesBucket,
   SeriesQuery,
@@ -44,6 +46,7 @@ import { claimDeliveries, listDeliveries, listUnnotifiedExecutions, notifyExecut
 import { deleteFunction } from './delete-function.js';
 import { enqueueExecutions } from './enqueue-executions.js';
 import { getFunction, listFunctions, putFunction } from './functions.js';
+import { getPackage, hasPackage, putPackage } from './packages.js';
 import { LeaderLock } from './leader-lock.js';
 import { countExecutions, listExecutions } from './list-executions.js';
 import { executionSeries } from './execution-series.js';
@@ -119,6 +122,15 @@ export class PostgresStore implements Store {
   }
   async listFunctions(namespace?: string): Promise<FunctionVersion[]> {
     return listFunctions(this.pool, namespace);
+  }
+  async putPackage(stored: StoredPackage): Promise<PackageInfo> {
+    return putPackage(this.pool, stored);
+  }
+  async getPackage(sha256: string): Promise<StoredPackage | undefined> {
+    return getPackage(this.pool, sha256);
+  }
+  async hasPackage(sha256: string): Promise<PackageInfo | undefined> {
+    return hasPackage(this.pool, sha256);
   }
   async deleteFunction(namespace: string, name: string): Promise<boolean> {
     return deleteFunction(this.pool, namespace, name);

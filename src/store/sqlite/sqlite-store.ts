@@ -23,6 +23,8 @@ import type {
   TimeWindow,
 } from '../store.js';
 import type {
+  PackageInfo,
+  StoredPackage,
   Delivery,
   DeliveryOutcome,
   DeliveryStatus,
@@ -49,6 +51,7 @@ import { openDatabase, readTransaction, writeTransaction, type Db, type Synchron
 import { deleteFunction } from './delete-function.js';
 import { enqueueExecutions } from './enqueue-executions.js';
 import { getFunction, listFunctions, putFunction } from './functions.js';
+import { getPackage, hasPackage, putPackage } from './packages.js';
 import { countExecutions, listExecutions } from './list-executions.js';
 import { executionSeries } from './execution-series.js';
 import { functionStats } from './function-stats.js';
@@ -84,6 +87,15 @@ export class SqliteStore implements Store {
   }
   async listFunctions(namespace?: string): Promise<FunctionVersion[]> {
     return listFunctions(this.db, namespace);
+  }
+  async putPackage(stored: StoredPackage): Promise<PackageInfo> {
+    return putPackage(this.db, stored);
+  }
+  async getPackage(sha256: string): Promise<StoredPackage | undefined> {
+    return getPackage(this.db, sha256);
+  }
+  async hasPackage(sha256: string): Promise<PackageInfo | undefined> {
+    return hasPackage(this.db, sha256);
   }
   async deleteFunction(namespace: string, name: string): Promise<boolean> {
     return deleteFunction(this.db, namespace, name);
