@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPontoon, type PontoonOptions } from '../../src/app/start.js';
+import { startPontoon, type StartOptions } from '../../src/app/start.js';
 
 /** A Pontoon started in this process on a fresh data directory, and a tiny JSON client for it. */
 export interface TestPontoon {
@@ -16,12 +16,12 @@ export interface TestPontoon {
   close(): Promise<void>;
 }
 
-/** Starts Pontoon for a test; `close()` stops it and removes its data. */
-export async function startTestPontoon(options: PontoonOptions = {}): Promise<TestPontoon> {
+/** Starts Pontoon for a test; `close()` stops it and removes its data. `token` goes with every request unless one sets its own authorization. */
+export async function startTestPontoon(options: StartOptions = {}, token?: string): Promise<TestPontoon> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pontoon-test-'));
   const running = await startPontoon({ port: 0, logLevel: 'silent', lease: '3s', grace: '1s', ...options, dataDir });
   const request: TestPontoon['request'] = async (method, path, body, headers = {}) => {
-    const init: RequestInit = { method, headers: { ...headers } };
+    const init: RequestInit = { method, headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers } };
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
