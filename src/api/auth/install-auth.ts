@@ -75,13 +75,17 @@ export async function installAuth(app: FastifyInstance, settings: AuthSettings, 
   }
   await app.register(rateLimit, { global: false });
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const access = accessOf(request);
     if (access?.kind === 'own-credential') return;
     checkHost(request, settings.allowedHosts);
     checkOrigin(request, settings.corsOrigins);
     if (access === undefined || access.kind === 'public') return;
-    const principal = await principalOf(request, settings);
+    const principal = await principalOf(request, settings).catch((thrown: unknown) => {
+      // RFC 6750: a 401 names the scheme it wants.
+      void reply.header('www-authenticate', 'Bearer realm="pontoon"');
+      throw thrown;
+    });
     authorize(request, access, principal);
     request.principal = principal;
   });
