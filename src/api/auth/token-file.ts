@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import type { Grants, Principal } from '../../domain/access.js';
-import { hashToken, parseTokensDocument, type Authenticator, type TokenEntry, type TokensDocument } from './tokens.js';
+import { generateToken, hashToken, parseTokensDocument, type Authenticator, type TokenEntry, type TokensDocument } from './tokens.js';
 
 /** The variable that may hold a whole tokens document (YAML or JSON), beside or instead of a file. */
 export const tokensVariable = 'PONTOON_TOKENS';
@@ -80,4 +80,11 @@ export function appendToken(file: string, token: string, name: string, grants: G
   writeFileSync(file, stringify(subjects.length > 0 ? { tokens, subjects } : { tokens }), { mode: 0o600 });
   chmodSync(file, 0o600);
   return entry;
+}
+
+/** Makes a new token, adds its hash to a tokens file and returns the token (shown once, never stored). */
+export function createTokenInFile(file: string, name: string, grants: Grants): string {
+  const token = generateToken();
+  appendToken(file, token, name, grants);
+  return token;
 }

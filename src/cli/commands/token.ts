@@ -10,12 +10,9 @@ function tokensFileOf(options: { tokensFile?: string; dataDir: string }): string
 
 /** Creates a token, adds its hash to a tokens file and returns the token (shown once, never stored). */
 export async function createToken(file: string, name: string, role: Role, namespaces: string[]): Promise<string> {
-  // Loaded here: the API's modules are not needed by the other commands.
-  const { generateToken } = await import('../../api/auth/tokens.js');
-  const { appendToken } = await import('../../api/auth/token-file.js');
-  const token = generateToken();
-  appendToken(file, token, name, Object.fromEntries(namespaces.map((namespace) => [namespace, role])));
-  return token;
+  // Loaded here: the other commands need none of the server's code.
+  const { createTokenInFile } = await import('../../api/auth/token-file.js');
+  return createTokenInFile(file, name, Object.fromEntries(namespaces.map((namespace) => [namespace, role])));
 }
 
 /** `pontoon token create`: makes a bearer token for the server's tokens file. */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { logFormats, type LogFormatChoice } from '../../app/log-format.js';
 import { CliError, asError } from '../cli-error.js';
-import { addAuthFlags, authStartOptions, type AuthFlags } from '../auth-flags.js';
+import { addAuthFlags, authStartOptions, type AuthFlags } from '../../app/auth-flags.js';
 import { integerIn } from '../parse-args.js';
 import { createToken } from './token.js';
 import { addKubernetesFlags, kubernetesStartOptions, type KubernetesFlags } from '../../kubernetes/up-flags.js';

@@ -1,6 +1,5 @@
-import { Option, type Command } from 'commander';
-import type { AuthOptions } from '../app/auth-setup.js';
-import { integerIn } from './parse-args.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { AuthOptions } from './auth-setup.js';
 
 /** The auth flags of `pontoon up`, as commander parses them. */
 export interface AuthFlags {
@@ -14,6 +13,13 @@ export interface AuthFlags {
   maxQueued?: number;
   createAdminToken?: boolean;
 }
+
+/** A whole number from `min` to `max`, for a flag. */
+const integerIn = (min: number, max: number) => (text: string) => {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value < min || value > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
+  return value;
+};
 
 const repeatable = (value: string, previous: string[]) => [...previous, ...value.split(',').map((item) => item.trim()).filter(Boolean)];
 
