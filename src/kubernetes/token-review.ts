@@ -1,4 +1,5 @@
 import type { Principal, Role } from '../domain/access.js';
+import { PontoonError, asError } from '../domain/errors.js';
 import { hashToken, mergeGrants, type Authenticator, type SubjectEntry } from '../api/auth/tokens.js';
 import type { KubeApi, KubeObject } from './kube-api.js';
 
@@ -29,11 +30,13 @@ export class TokenReviewAuthenticator implements Authenticator {
     const key = hashToken(token);
     const cached = this.cache.get(key);
     if (cached && this.now() - cached.at < cacheMs) return cached.principal;
-    const review = await this.api.create<TokenReview>('/apis/authentication.k8s.io/v1/tokenreviews', {
-      apiVersion: 'authentication.k8s.io/v1',
-      kind: 'TokenReview',
-      spec: { token },
-    });
+    let review: TokenReview;
+    try {
+      review = await this.api.create<TokenReview>('/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } });
+    } catch (thrown) {
+      // Not the caller's fault, and not a verdict on the token: try again later.
+      throw new PontoonError('NOT_READY', `cannot check the token with the Kubernetes API server (TokenReview): ${asError(thrown).message}`);
+    }
     const principal = review.status?.authenticated ? this.principalFor(review.status.user ?? {}) : undefined;
     if (this.cache.size >= cacheSize) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, { at: this.now(), principal });

@@ -18,7 +18,7 @@ export async function createToken(file: string, name: string, role: Role, namesp
 /** `pontoon token create`: makes a bearer token for the server's tokens file. */
 export function tokenCommand(): Command {
   const create = new Command('create')
-    .description('create a bearer token: its SHA-256 goes into the tokens file, the token is printed once (a running server picks it up within a second)')
+    .description('create a bearer token: its SHA-256 goes into the tokens file, the token is printed once (a server with auth on picks it up within a second; one that started open turns auth on at its next start)')
     .addOption(new Option('--role <role>', 'the role it holds').choices(roles as string[]).makeOptionMandatory())
     .addOption(new Option('--namespaces <names>', `namespaces it holds the role in, comma-separated; ${anyNamespace} for all`).default(anyNamespace))
     .addOption(new Option('--name <name>', 'a name for logs and rate limits').default(`token-${new Date().toISOString().slice(0, 10)}`))
