@@ -70,25 +70,49 @@ describe('pontoon CLI with auth on', () => {
   });
 });
 
-describe('pontoon up --create-admin-token', () => {
-  it('prints an admin token that the server it starts accepts, and says auth is on', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pontoon-up-token-'));
-    const child = spawn(process.execPath, [cliMain, 'up', '--port', '0', '--log-format', 'json', '--create-admin-token', '--data-dir', join(dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `pontoon up` on a fresh data dir with `args`, until it prints its URL; `stop` ends it. */
+async function upUntilStarted(args: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'pontoon-up-token-'));
+  const child = spawn(process.execPath, [cliMain, 'up', '--port', '0', '--log-format', 'json', '--data-dir', join(dir, 'data'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PONTOON_TOKENS: '' } });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const until = Date.now() + 60_000;
+  while (!/Pontoon is up at/.test(stdout) && Date.now() < until && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 100));
+  return {
+    stdout,
+    url: /Pontoon is up at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1],
+    async stop() {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('pontoon up and auth', () => {
+  it('on loopback with no token it runs open and says so in its log', async () => {
+    const up = await upUntilStarted([]);
     try {
-      let stdout = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      const until = Date.now() + 60_000;
-      while (!/Pontoon is up at/.test(stdout) && Date.now() < until && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 100));
-      const url = /Pontoon is up at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+      assert.ok(up.url, up.stdout);
+      assert.match(up.stdout, /auth is off: no tokens are configured/);
+      assert.equal((await fetch(`${up.url}/v1/functions`)).status, 200);
+    } finally {
+      await up.stop();
+    }
+  });
+
+  it('--create-admin-token prints an admin token that the server it starts accepts, and says auth is on', async () => {
+    const up = await upUntilStarted(['--create-admin-token']);
+    const stdout = up.stdout;
+    try {
+      const url = up.url;
       const token = /export PONTOON_TOKEN=(\S+)/.exec(stdout)?.[1];
       assert.ok(url && token, stdout);
       assert.match(stdout, /auth is on/);
       assert.equal((await fetch(`${url}/v1/functions`)).status, 401);
       assert.equal((await fetch(`${url}/v1/functions`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-      rmSync(dir, { recursive: true, force: true });
+      await up.stop();
     }
   });
 });
