@@ -29,6 +29,8 @@ export interface Principal {
   /** A token's name (from the tokens file) or a Kubernetes user name; `anonymous` when auth is off. */
   name: string;
   grants: Grants;
+  /** What per-caller limits count by: the token's hash, so two tokens given one name keep apart. Default: the name. */
+  key?: string;
 }
 
 /** True if `role` is a role name. */

@@ -16,7 +16,7 @@ describe('the tokens file', () => {
       assert.equal(store.configured(), false);
       const token = createTokenInFile(file, 'late', { team: 'invoker' });
       await sleep(1100);
-      assert.deepEqual(await store.authenticate(token), { name: 'late', grants: { team: 'invoker' } });
+      assert.deepEqual(await store.authenticate(token), { name: 'late', grants: { team: 'invoker' }, key: hashToken(token) });
       assert.equal(await store.authenticate(`${token}x`), undefined);
       writeFileSync(file, 'tokens: []\n');
       await sleep(1100);

@@ -95,7 +95,7 @@ export async function installAuth(app: FastifyInstance, settings: AuthSettings, 
       ? app.rateLimit({
           max: settings.invokeRate,
           timeWindow: 1000,
-          keyGenerator: (request) => request.principal?.name ?? request.ip,
+          keyGenerator: (request) => request.principal?.key ?? request.principal?.name ?? request.ip,
           errorResponseBuilder: (_request, context) =>
             new PontoonError('RATE_LIMITED', `more than ${context.max} invoking requests a second from this token; wait ${context.after} (Retry-After) and send again`, { limit: context.max, perMs: 1000 }),
         })

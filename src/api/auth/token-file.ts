@@ -41,7 +41,7 @@ export class TokenStore implements Authenticator {
     // Looked up by hash: comparing hashes leaks nothing an attacker could use to build a token.
     const hash = hashToken(token);
     const entry = this.document.tokens.find((candidate) => candidate.sha256 === hash);
-    return entry && { name: entry.name, grants: entry.roles };
+    return entry && { name: entry.name, grants: entry.roles, key: entry.sha256 };
   }
 
   private stamp(): string {
