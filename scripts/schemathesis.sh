@@ -44,6 +44,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Auth on, as a shared server runs: an admin token in the data dir's tokens file, sent with every
+# request (Schemathesis's ignored_auth check also sends requests without it and wants 401).
+token=$(node "$root/bin/pontoon.js" token create --role admin --name schemathesis --data-dir "$work/data" 2>/dev/null)
 node "$root/bin/pontoon.js" up --port 0 --host 127.0.0.1 --data-dir "$work/data" --log-level warn >"$work/server.log" 2>&1 &
 server=$!
 url=
@@ -60,7 +63,7 @@ done
 cat >"$work/seed.mjs" <<'SEED'
 const url = process.argv[2];
 async function put(path, body) {
-  const response = await fetch(url + path, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(url + path, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${process.argv[3]}` }, body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`PUT ${path}: ${response.status} ${await response.text()}`);
 }
 await put('/v1/namespaces/default/functions/hello', {
@@ -69,13 +72,14 @@ await put('/v1/namespaces/default/functions/hello', {
 });
 await put('/v1/namespaces/default/rules/on-push', { match: { type: 'com.example.push' }, function: 'hello' });
 SEED
-node "$work/seed.mjs" "$url"
+node "$work/seed.mjs" "$url" "$token"
 
 # Run from the temp dir: Schemathesis keeps a cache of failures in its working directory. One
 # worker: with two, Python 3.11 threads parsing ASTs at once broke a run ("AST constructor
 # recursion depth mismatch" inside Hypothesis).
 status=0
 (cd "$work" && timeout 1200 "${schemathesis[@]}" --no-color --config-file "$root/scripts/schemathesis.toml" run "$url/openapi.json" \
+  --header "Authorization: Bearer $token" \
   --checks all --max-examples "$max_examples" --phases examples,coverage,fuzzing,stateful \
   --workers 1 --seed 1 --request-timeout 30 --generation-database none \
   --report junit --report-junit-path "$work/junit.xml") >"$work/run.log" 2>&1 || status=$?

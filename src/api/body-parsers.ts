@@ -64,11 +64,15 @@ export function parseYamlBody(text: string, maxBytes: number): unknown {
   return value;
 }
 
+/** Media types read as JSON: `application/json` and its structured-syntax kin (`application/*+json`). */
+const jsonType = /^application\/(?:[\w.-]+\+)?json$/;
+
 /**
- * Every body is JSON unless it says YAML. Any other content type is read as JSON too, because
- * `curl -d` sends form encoding by default and users mean JSON. An empty body is `null`. Both
- * refuse values nested deeper than `maxJsonDepth`, and a YAML body may not expand past the
- * route's body limit.
+ * Bodies are JSON sent as `application/json`, or YAML where documented (function deploys). Any
+ * other type is refused with 415, and so is a body with no type: a browser sends `text/plain`,
+ * form encodings or no type cross-site without asking first, and reading those as JSON let any web
+ * page drive the API. An empty body is `null`. Both refuse values nested deeper than
+ * `maxJsonDepth`, and a YAML body may not expand past the route's body limit.
  */
 export function installBodyParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
@@ -79,8 +83,12 @@ export function installBodyParsers(app: FastifyInstance): void {
       done(thrown as PontoonError, undefined);
     }
   });
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     try {
+      const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (!jsonType.test(type)) {
+        throw new PontoonError('UNSUPPORTED_MEDIA_TYPE', type === '' ? 'the body has no content type: send it as application/json (or application/yaml where documented)' : `content type ${type} is not accepted: send application/json (or application/yaml where documented)`, { contentType: type || null });
+      }
       done(null, (body as string).trim() === '' ? null : parseJsonBody(body as string));
     } catch (thrown) {
       done(thrown as PontoonError, undefined);

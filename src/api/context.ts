@@ -4,6 +4,7 @@ import type { PackageLimits } from '../runtimes/package-archive.js';
 import type { Store } from '../store/store.js';
 import type { PontoonMetrics } from '../telemetry/metrics.js';
 import type { EventIntake } from '../triggers/event-intake.js';
+import type { AuthSettings } from './auth/auth-settings.js';
 
 /** What every route module is given. */
 export interface ApiContext {
@@ -16,6 +17,8 @@ export interface ApiContext {
   packageLimits?: PackageLimits;
   /** True once the engine runs; /readyz answers from it. */
   isReady(): boolean;
+  /** Who may call which route, and the browser and abuse guards. */
+  auth: AuthSettings;
   /** The controller's metrics, fed by its instrumented store; built from `store` and `engine` when absent. */
   metrics?: PontoonMetrics;
   /** CloudEvents intake and the clock of schedules; without it, /events is not served. */

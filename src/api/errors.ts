@@ -139,6 +139,8 @@ export function answerUnservedMethods(app: FastifyInstance): () => void {
         method: [...missing],
         url,
         schema: { hide: true },
+        // A 405 says only what the OpenAPI document says: no token needed to learn it.
+        config: { access: { kind: 'public' } },
         // Answered before the body is read: no parse error may hide the 405.
         onRequest: async (request, reply) => {
           void reply.header('allow', allow);

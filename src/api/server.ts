@@ -2,6 +2,8 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installBodyParsers } from './body-parsers.js';
+import { installAuth } from './auth/install-auth.js';
+import { authenticated } from './auth/route-access.js';
 import type { ApiContext } from './context.js';
 import { answerUnservedMethods, clientErrorHandler, frameworkErrors, installErrorHandling, maxParamLength } from './errors.js';
 import { requestValidatorCompiler } from './request-validation.js';
@@ -34,11 +36,12 @@ export async function buildApi(context: ApiContext, logger: Logger): Promise<Fas
   installBodyParsers(app);
   installErrorHandling(app, context.payloadLimit);
   await app.register(swagger, openapiOptions);
+  await installAuth(app, context.auth, context.store);
   const addMethodNotAllowedRoutes = answerUnservedMethods(app);
   for (const routes of [functionRoutes, invokeRoutes, executionRoutes, logRoutes, healthRoutes, metricsRoutes, scheduleRoutes, eventRoutes, ruleRoutes, deliveryRoutes, statsRoutes, dashboardRoutes, packageRoutes]) {
     await app.register(async (scope) => routes(scope, context));
   }
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true }, config: { access: authenticated } }, async () => app.swagger());
   addMethodNotAllowedRoutes();
   return app;
 }

@@ -29,6 +29,7 @@ import type { AttemptReport } from '../domain/execution.js';
 // The PostgreSQL driver and the Kubernetes client are loaded only when asked for: the Kubernetes
 // client alone added 66 MiB of RSS, and a larger controller forks its local attempts slower.
 import type { KubernetesMode, KubernetesModeOptions } from '../kubernetes/kubernetes-mode.js';
+import { setUpAuth, type AuthOptions } from './auth-setup.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { readExampleDocuments } from './examples.js';
 import { createLogger } from './logger.js';
@@ -45,6 +46,8 @@ export interface StartOptions extends PontoonOptions {
   executor?: 'local' | 'kubernetes';
   /** Cluster settings of the kubernetes executor. */
   kubernetes?: KubernetesModeOptions;
+  /** Tokens, TokenReview, browser and abuse guards (see docs/security.md). */
+  auth?: AuthOptions;
 }
 
 /** The store, its leader election, and how often the dispatcher polls when nothing wakes it. */
@@ -104,6 +107,16 @@ export async function startPontoon(options: StartOptions = {}, hooks: StartHooks
 
 /** The rest of startPontoon, once the data dir is held. */
 async function startLocked(options: StartOptions, hooks: StartHooks, config: ResolvedOptions, logger: Logger, lock: DataDirLock): Promise<RunningPontoon> {
+  // First: a server that would listen open on a network address refuses before it opens anything.
+  const auth = await setUpAuth(options.auth ?? {}, {
+    host: config.host,
+    dataDir: config.dataDir,
+    logger,
+    kubeApi: async () => {
+      const { KubeApi, loadKubeConfig } = await import('../kubernetes/kube-api.js');
+      return new KubeApi(loadKubeConfig(options.kubernetes?.kubeconfig));
+    },
+  });
   const owner = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
   // Off unless configured (docs/tracing.md); the store passes each execution's trace context on either way.
   const tracing = startTracing(options.otlpEndpoint, process.env, logger);
@@ -198,7 +211,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
   });
   const intake = new EventIntake(store, (requests) => running.invoke(requests));
   const api = await buildApi(
-    { store: kubernetes?.apiStore(store) ?? store, engine, events, metrics, payloadLimit: config.payloadLimitBytes, packageLimits: defaultPackageLimits(config.packageLimitBytes), isReady: () => true, triggers: { intake, clock } },
+    { store: kubernetes?.apiStore(store) ?? store, engine, events, metrics, payloadLimit: config.payloadLimitBytes, packageLimits: defaultPackageLimits(config.packageLimitBytes), isReady: () => true, triggers: { intake, clock }, auth },
     logger,
   );
   await api.listen({ port: config.port, host: config.host });

@@ -32,9 +32,16 @@ export function describeError(thrown: unknown): string[] {
     const problems = problemLines(error.details);
     // The server's message repeats every problem in one line; the list below reads better alone.
     const summary = problems.length > 0 ? error.message.split(': ')[0] : error.message;
-    return [`${error.code}: ${summary}`, ...problems];
+    return [`${error.code}: ${summary}`, ...problems, ...authHint(error)];
   }
   return [error.message];
+}
+
+/** What to do about an answer that refused the caller: where the CLI reads its token. */
+function authHint(error: PontoonApiError): string[] {
+  if (error.status === 401) return ['  the CLI sends the token in PONTOON_TOKEN, else the token: of ~/.config/pontoon/config.yaml (PONTOON_CONFIG names another file)'];
+  if (error.status === 403 || error.code === 'NAMESPACE_NOT_FOUND') return ['  your token\'s roles do not cover this; an admin can grant them in the server\'s tokens file'];
+  return [];
 }
 
 /** True for errors that are the user's to fix (so no stack trace is shown even in debug mode). */

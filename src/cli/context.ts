@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { PontoonClient, defaultPontoonUrl } from '../client/index.js';
+import { readCliConfig } from './cli-config.js';
 import { outputFormats, type OutputFormat } from './output.js';
 
 /** What every API command works with: a client bound to `--url` and `--namespace`. */
@@ -21,10 +22,17 @@ export function addGlobalOptions(program: Command): Command {
 export function contextOf(command: Command): CliContext {
   const options = command.optsWithGlobals<{ namespace: string; url: string }>();
   let namespaceGiven = false;
+  let urlDefaulted = true;
   for (let current: Command | null = command; current; current = current.parent) {
     if (current.getOptionValueSource('namespace') === 'cli') namespaceGiven = true;
+    const urlSource = current.getOptionValueSource('url');
+    if (urlSource === 'cli' || urlSource === 'env') urlDefaulted = false;
   }
-  return { client: new PontoonClient({ url: options.url, namespace: options.namespace }), namespace: options.namespace, namespaceGiven };
+  const config = readCliConfig();
+  // --url and PONTOON_URL win over the config file's server; PONTOON_TOKEN over its token.
+  const url = urlDefaulted && config.server ? config.server : options.url;
+  const token = process.env.PONTOON_TOKEN || config.token;
+  return { client: new PontoonClient({ url, namespace: options.namespace, token }), namespace: options.namespace, namespaceGiven };
 }
 
 /** The `-o json|yaml` option that every list and describe takes. */

@@ -8,6 +8,7 @@ import { getRulesCommand, getSchedulesCommand } from './commands/get-triggers.js
 import { invokeCommand } from './commands/invoke.js';
 import { logsCommand } from './commands/logs.js';
 import { packageCommand } from './commands/package.js';
+import { tokenCommand } from './commands/token.js';
 import { upCommand } from './commands/up.js';
 import { addGlobalOptions } from './context.js';
 
@@ -17,14 +18,15 @@ export function buildProgram(): Command {
     .description('Pontoon runs functions: finite programs started on demand, queued by priority, retried by policy and watched until they end.')
     .helpCommand(true);
   addGlobalOptions(program);
-  for (const command of [upCommand(), deployCommand(), invokeCommand(), getCommand().addCommand(getSchedulesCommand()).addCommand(getRulesCommand()), describeCommand(), logsCommand(), cancelCommand(), deleteCommand(), packageCommand()]) {
+  for (const command of [upCommand(), deployCommand(), invokeCommand(), getCommand().addCommand(getSchedulesCommand()).addCommand(getRulesCommand()), describeCommand(), logsCommand(), cancelCommand(), deleteCommand(), packageCommand(), tokenCommand()]) {
     program.addCommand(command);
   }
   program.addHelpText(
     'after',
     [
       '',
-      'The API address comes from --url, else PONTOON_URL, else http://127.0.0.1:7070.',
+      'The API address comes from --url, else PONTOON_URL, else server: in ~/.config/pontoon/config.yaml, else http://127.0.0.1:7070.',
+      'The bearer token comes from PONTOON_TOKEN, else token: in that file (PONTOON_CONFIG names another file).',
       'Every list and describe takes -o json|yaml. Exit code 1 means an error; 2 means an invoke --wait ran out.',
       '',
       'Quick start:',

@@ -27,6 +27,8 @@ export interface PontoonClientOptions {
   url: string;
   /** Namespace of every namespaced call; `default` when not given. */
   namespace?: string;
+  /** Bearer token sent with every request, when the server has auth on. */
+  token?: string;
 }
 
 /** The default API address of a local `pontoon up`. */
@@ -37,15 +39,17 @@ export class PontoonClient {
   /** Base URL without a trailing slash. */
   readonly url: string;
   readonly namespace: string;
+  private readonly token: string | undefined;
 
   constructor(options: PontoonClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.namespace = options.namespace ?? 'default';
+    this.token = options.token;
   }
 
   /** The same client, working in another namespace. */
   inNamespace(namespace: string): PontoonClient {
-    return new PontoonClient({ url: this.url, namespace });
+    return new PontoonClient({ url: this.url, namespace, token: this.token });
   }
 
   /** Deploys a Function document as a new version (creating the function if it is new). */
@@ -142,7 +146,7 @@ export class PontoonClient {
    * the execution has ended and every line was sent, and resumes where it was if the connection drops.
    */
   followLogs(id: string, options: FollowLogsOptions = {}): LogFollower {
-    return new LogFollower(this.url, `${this.executionPath(id)}/logs`, options);
+    return new LogFollower(this.url, `${this.executionPath(id)}/logs`, options, this.token);
   }
 
   /** The cron schedules of this namespace's functions, with their next fire times. */
@@ -179,7 +183,7 @@ export class PontoonClient {
   }
 
   private send<T>(request: ApiRequest) {
-    return sendRequest<T>(this.url, request);
+    return sendRequest<T>(this.url, withToken(request, this.token));
   }
 
   private namespacePath(): string {
@@ -193,4 +197,9 @@ export class PontoonClient {
   private executionPath(id: string): string {
     return `${this.namespacePath()}/executions/${encodeURIComponent(id)}`;
   }
+}
+
+/** The request with the bearer token's Authorization header, when there is a token. */
+function withToken(request: ApiRequest, token: string | undefined): ApiRequest {
+  return token === undefined ? request : { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } };
 }

@@ -33,6 +33,8 @@ export class LogFollower implements AsyncIterable<LogLine> {
     private readonly baseUrl: string,
     private readonly path: string,
     private readonly options: FollowLogsOptions,
+    /** Bearer token, when the server has auth on. */
+    private readonly token?: string,
   ) {
     this.lastSeq = options.after;
   }
@@ -81,7 +83,10 @@ export class LogFollower implements AsyncIterable<LogLine> {
         method: 'GET',
         path: this.path,
         query: { follow: true, attempt: this.options.attempt, after: resumeFrom },
-        headers: { 'last-event-id': resumeFrom === undefined ? undefined : String(resumeFrom) },
+        headers: {
+          'last-event-id': resumeFrom === undefined ? undefined : String(resumeFrom),
+          authorization: this.token === undefined ? undefined : `Bearer ${this.token}`,
+        },
         signal: this.options.signal,
       },
       'text/event-stream',

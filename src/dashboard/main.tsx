@@ -5,6 +5,7 @@ import './styles.css';
 import { render, type ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { currentNamespace, setNamespace } from './api.js';
+import { TokenForm } from './components/token-form.js';
 import { href, useRoute, type Route } from './router.js';
 import { ExecutionView } from './views/execution.js';
 import { ExecutionsView } from './views/executions.js';
@@ -70,6 +71,7 @@ function App() {
         {section === 'executions' && id && <ExecutionView key={id} id={id} />}
         {section === 'charts' && <LazyChartsView route={route} />}
       </main>
+      <TokenForm />
     </>
   );
 }

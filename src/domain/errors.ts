@@ -16,6 +16,12 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'NOT_READY'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NAMESPACE_NOT_FOUND'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
+  | 'QUEUE_FULL'
   | 'INTERNAL';
 
 const statusByCode: Record<ErrorCode, number> = {
@@ -38,6 +44,14 @@ const statusByCode: Record<ErrorCode, number> = {
   // As the IETF Idempotency-Key draft says for a key reused with a different request payload.
   IDEMPOTENCY_KEY_REUSED: 422,
   NOT_READY: 503,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  // A namespace where the caller holds no role answers as one that does not exist (never 403), so
+  // names in other namespaces do not leak.
+  NAMESPACE_NOT_FOUND: 404,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  QUEUE_FULL: 429,
   INTERNAL: 500,
 };
 

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startPontoon, type PontoonOptions } from '../../src/app/start.js';
+import { startPontoon, type StartOptions } from '../../src/app/start.js';
 
 /** The repository (dist/test/helpers → the root), whose examples tests deploy by path. */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -20,8 +20,8 @@ export interface TestPontoon {
   close(): Promise<void>;
 }
 
-/** Starts Pontoon for a test; `close()` stops it and removes its data. */
-export async function startTestPontoon(options: PontoonOptions = {}): Promise<TestPontoon> {
+/** Starts Pontoon for a test; `close()` stops it and removes its data. `token` goes with every request unless one sets its own authorization. */
+export async function startTestPontoon(options: StartOptions = {}, token?: string): Promise<TestPontoon> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pontoon-test-'));
   // Functions run as the server's user unless a test asks otherwise: most tests hand their
   // functions files in their own temp dirs (0700), which dynamic users could not open. The
@@ -31,7 +31,7 @@ export async function startTestPontoon(options: PontoonOptions = {}): Promise<Te
   const sourceRoots = options.sourceRoots ?? [tmpdir(), repoRoot];
   const running = await startPontoon({ port: 0, logLevel: 'silent', lease: '3s', grace: '1s', runAs: 'server', ...options, sourceRoots, dataDir });
   const request: TestPontoon['request'] = async (method, path, body, headers = {}) => {
-    const init: RequestInit = { method, headers: { ...headers } };
+    const init: RequestInit = { method, headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers } };
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';

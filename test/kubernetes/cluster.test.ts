@@ -124,7 +124,7 @@ describe('Pontoon’s cluster pieces on a real Kubernetes API server', { skip },
       await cluster.api.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'reports' } });
       const rendered = await cluster.helm([
         'template', 'pontoon', join(repoRoot, 'deploy/helm/pontoon'), '--namespace', 'pontoon-system', '--include-crds',
-        '--set', 'replicas=2', '--set', 'store.postgres.enabled=true', '--set', 'store.postgres.url=postgres://pontoon@db:5432/pontoon',
+        '--set', 'replicas=2', '--set', 'store.postgres.enabled=true', '--set', 'store.postgres.url=postgres://pontoon@db:5432/pontoon', '--set', 'auth.existingSecret=pontoon-tokens',
         '--set', 'functionServiceAccounts[0].name=report-writer', '--set', 'functionServiceAccounts[0].namespace=reports',
         '--set', 'functionServiceAccounts[0].rules[0].apiGroups[0]=', '--set', 'functionServiceAccounts[0].rules[0].resources[0]=configmaps',
         '--set', 'functionServiceAccounts[0].rules[0].verbs[0]=get',

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
+import { publicAccess } from '../auth/route-access.js';
 
 /**
  * Where `npm run build` puts the dashboard (scripts/build-dashboard.mjs): dist/dashboard, beside
@@ -15,6 +16,10 @@ export const dashboardDirectory = fileURLToPath(new URL('../../../dashboard/', i
  * page talks to the API under /v1 like any other client. Without a build, `/` says how to make one.
  */
 export async function dashboardRoutes(app: FastifyInstance, _context: ApiContext): Promise<void> {
+  // The page and its bundle hold no data; the page asks for a token when the API answers 401.
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, access: publicAccess };
+  });
   if (!existsSync(`${dashboardDirectory}index.html`)) {
     app.get('/', { schema: { hide: true } }, async (_request, reply) =>
       reply.status(503).type('text/plain').send('the dashboard is not built: run `npm run build`\n'),

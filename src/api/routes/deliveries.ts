@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DeliveryStatus } from '../../store/store.js';
 import type { ApiContext } from '../context.js';
 import { errorResponsesFor, namespaceParams } from '../schemas.js';
+import { inNamespace } from '../auth/route-access.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 
@@ -30,6 +31,7 @@ export async function deliveryRoutes(app: FastifyInstance, context: ApiContext):
   app.get<{ Params: { ns: string }; Querystring: { execution?: string; status?: DeliveryStatus; limit: number } }>(
     '/v1/namespaces/:ns/deliveries',
     {
+      config: { access: inNamespace('read') },
       schema: {
         summary: 'List deliveries of completion events (to sinks and callback URLs), newest first',
         tags: ['events'],

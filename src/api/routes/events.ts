@@ -4,6 +4,7 @@ import { incomingTraceContext } from '../../telemetry/trace-propagation.js';
 import { readEvents } from '../../triggers/incoming-events.js';
 import type { ApiContext } from '../context.js';
 import { errorResponsesFor, executionSchema, namespaceParams } from '../schemas.js';
+import { inNamespace } from '../auth/route-access.js';
 
 /** Schema of the answer to a POST of events. */
 const eventsAnswerSchema = {
@@ -84,8 +85,9 @@ export async function eventRoutes(app: FastifyInstance, context: ApiContext): Pr
         params: namespaceParams,
         response: { 202: eventsAnswerSchema, ...errorResponsesFor(400, 413) },
       },
-      // The body is read by hand (binary mode has no JSON body); the document still shows it.
-      config: { documentedBody },
+      // The body is read by hand (binary mode has no JSON body); the document still shows it. A
+      // browser cannot send ce-* headers or a CloudEvents type cross-site without asking first.
+      config: { documentedBody, access: inNamespace('invoke'), enqueues: true },
     },
     async (request, reply) => {
       const { ns } = request.params;

@@ -5,6 +5,7 @@ import { cursorPattern } from '../../store/shared/execution-listing.js';
 import type { ApiContext } from '../context.js';
 import { withWaitReason } from '../execution-wait.js';
 import { errorResponsesFor, executionParams, executionSchema, namespaceParams } from '../schemas.js';
+import { inNamespace } from '../auth/route-access.js';
 
 type ExecutionPath = { ns: string; id: string };
 
@@ -22,6 +23,7 @@ export async function executionRoutes(app: FastifyInstance, context: ApiContext)
   app.get<{ Params: { ns: string }; Querystring: { function?: string; status?: ExecutionStatus; limit: number; cursor?: string; createdSince?: string; createdBefore?: string } }>(
     '/v1/namespaces/:ns/executions',
     {
+      config: { access: inNamespace('read') },
       schema: {
         summary: 'List executions, newest first',
         tags: ['executions'],
@@ -54,13 +56,15 @@ export async function executionRoutes(app: FastifyInstance, context: ApiContext)
 
   app.get<{ Params: ExecutionPath }>(
     '/v1/namespaces/:ns/executions/:id',
-    { schema: { summary: 'Read an execution with its attempts', tags: ['executions'], params: executionParams, response: { 200: executionSchema, ...errorResponsesFor(400, 404) } } },
+    {
+    config: { access: inNamespace('read') }, schema: { summary: 'Read an execution with its attempts', tags: ['executions'], params: executionParams, response: { 200: executionSchema, ...errorResponsesFor(400, 404) } } },
     async (request) => withWaitReason(context.store, await findExecution(context, request.params.ns, request.params.id), new Date()),
   );
 
   app.post<{ Params: ExecutionPath }>(
     '/v1/namespaces/:ns/executions/:id/cancel',
-    { schema: { summary: 'Cancel a queued or running execution', tags: ['executions'], params: executionParams, response: { 200: executionSchema, ...errorResponsesFor(400, 404, 409) } } },
+    {
+    config: { access: inNamespace('invoke') }, schema: { summary: 'Cancel a queued or running execution', tags: ['executions'], params: executionParams, response: { 200: executionSchema, ...errorResponsesFor(400, 404, 409) } } },
     async (request) => {
       const { ns, id } = request.params;
       const before = await findExecution(context, ns, id);

@@ -7,6 +7,8 @@ import type { Engine } from '../../engine/engine.js';
 import { warmSettings } from '../../domain/warm.js';
 import type { ApiContext } from '../context.js';
 import { errorResponses, functionParams, functionResourceSchema, namespaceParams } from '../schemas.js';
+import { roleIn } from '../../domain/access.js';
+import { authenticated, inNamespace, inSomeNamespace } from '../auth/route-access.js';
 
 type FunctionPath = { ns: string; name: string };
 
@@ -66,13 +68,15 @@ export async function functionRoutes(app: FastifyInstance, context: ApiContext):
 
   app.get(
     '/v1/schema',
-    { schema: { summary: 'The Function JSON Schema', tags: ['functions'], response: { 200: { type: 'object', additionalProperties: true, description: 'the JSON Schema of a Function document' } } } },
+    {
+    config: { access: authenticated }, schema: { summary: 'The Function JSON Schema', tags: ['functions'], response: { 200: { type: 'object', additionalProperties: true, description: 'the JSON Schema of a Function document' } } } },
     async () => functionSchema,
   );
 
   app.put<{ Params: FunctionPath }>(
     '/v1/namespaces/:ns/functions/:name',
     {
+      config: { access: inNamespace('deploy') },
       schema: {
         summary: 'Deploy a function (a new version each time)',
         tags: ['functions'],
@@ -99,7 +103,8 @@ export async function functionRoutes(app: FastifyInstance, context: ApiContext):
 
   app.get<{ Params: FunctionPath }>(
     '/v1/namespaces/:ns/functions/:name',
-    { schema: { summary: 'Read a function', tags: ['functions'], params: functionParams, response: { 200: functionResourceSchema, ...errorResponses } } },
+    {
+    config: { access: inNamespace('read') }, schema: { summary: 'Read a function', tags: ['functions'], params: functionParams, response: { 200: functionResourceSchema, ...errorResponses } } },
     async (request) => {
       const { ns, name } = request.params;
       const fn = await store.getFunction(ns, name);
@@ -111,18 +116,25 @@ export async function functionRoutes(app: FastifyInstance, context: ApiContext):
   const listResponse = { 200: { type: 'object', properties: { items: { type: 'array', items: functionResourceSchema } } } };
   app.get<{ Params: { ns: string } }>(
     '/v1/namespaces/:ns/functions',
-    { schema: { summary: 'List the functions of a namespace', tags: ['functions'], params: namespaceParams, response: listResponse } },
+    {
+    config: { access: inNamespace('read') }, schema: { summary: 'List the functions of a namespace', tags: ['functions'], params: namespaceParams, response: listResponse } },
     async (request) => ({ items: await Promise.all((await store.listFunctions(request.params.ns)).map((fn) => toResource(store, engine, fn))) }),
   );
   app.get(
     '/v1/functions',
-    { schema: { summary: 'List the functions of every namespace', tags: ['functions'], response: listResponse } },
-    async () => ({ items: await Promise.all((await store.listFunctions()).map((fn) => toResource(store, engine, fn))) }),
+    {
+    config: { access: inSomeNamespace('read') }, schema: { summary: 'List the functions of every namespace', tags: ['functions'], response: listResponse } },
+    async (request) => {
+      // Only the namespaces the caller may read: the others' functions are not even named.
+      const visible = (await store.listFunctions()).filter((fn) => roleIn(request.principal?.grants ?? {}, fn.namespace) !== undefined);
+      return { items: await Promise.all(visible.map((fn) => toResource(store, engine, fn))) };
+    },
   );
 
   app.delete<{ Params: FunctionPath }>(
     '/v1/namespaces/:ns/functions/:name',
     {
+      config: { access: inNamespace('deploy') },
       schema: {
         summary: 'Delete a function; its queued executions are cancelled, running ones finish',
         tags: ['functions'],

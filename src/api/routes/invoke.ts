@@ -6,6 +6,7 @@ import { notBeforeOf } from '../../domain/run-later.js';
 import { incomingTraceContext } from '../../telemetry/trace-propagation.js';
 import type { ApiContext } from '../context.js';
 import { errorResponses, executionSchema, functionParams, httpUrlSchema, prioritySchema } from '../schemas.js';
+import { inNamespace } from '../auth/route-access.js';
 
 type FunctionPath = { ns: string; name: string };
 
@@ -77,6 +78,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
   app.post<{ Params: FunctionPath; Querystring: { wait?: string; priority?: number; delay?: string; runAt?: string }; Headers: { 'idempotency-key'?: string; 'x-callback-url'?: string } }>(
     '/v1/namespaces/:ns/functions/:name/invoke',
     {
+      config: { access: inNamespace('invoke'), enqueues: true },
       bodyLimit: payloadLimit,
       schema: {
         summary: 'Invoke a function: the body is its input (any JSON)',
@@ -136,6 +138,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
   app.post<{ Params: FunctionPath; Body: { inputs: unknown[]; priority?: number; delay?: string; runAt?: string } }>(
     '/v1/namespaces/:ns/functions/:name/batch',
     {
+      config: { access: inNamespace('invoke'), enqueues: true },
       bodyLimit: Math.max(payloadLimit * 16, 64 * 2 ** 20),
       schema: {
         summary: `Invoke a function once per input, up to ${maxBatchSize} inputs in one request`,

@@ -5,6 +5,7 @@ import type { StoredLogLine } from '../../store/store.js';
 import type { ApiContext } from '../context.js';
 import { errorResponses, executionParams } from '../schemas.js';
 import { findExecution } from './executions.js';
+import { inNamespace } from '../auth/route-access.js';
 
 type LogQuery = { attempt?: number; after?: number; limit: number; follow?: boolean };
 
@@ -91,6 +92,7 @@ export async function logRoutes(app: FastifyInstance, context: ApiContext): Prom
   app.get<{ Params: { ns: string; id: string }; Querystring: LogQuery; Headers: { 'last-event-id'?: string } }>(
     '/v1/namespaces/:ns/executions/:id/logs',
     {
+      config: { access: inNamespace('read') },
       schema: {
         summary: 'Read the log lines of an execution; follow=true streams them as server-sent events',
         tags: ['executions'],

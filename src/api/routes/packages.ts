@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { PontoonError } from '../../domain/errors.js';
 import { checkPackageArchive, defaultPackageLimits } from '../../runtimes/package-archive.js';
+import { inNamespace } from '../auth/route-access.js';
 import type { ApiContext } from '../context.js';
 import { errorResponses, namespaceParams } from '../schemas.js';
 
@@ -43,6 +44,7 @@ export async function packageRoutes(app: FastifyInstance, context: ApiContext): 
   app.post<{ Params: { ns: string }; Body: Buffer }>(
     '/v1/namespaces/:ns/packages',
     {
+      config: { access: inNamespace('deploy') },
       schema: {
         summary: 'Upload a source package (a .tar.gz of a function directory); name it in spec.package.sha256',
         description: `The archive is checked whole before anything is stored: at most ${limits.maxBytes} bytes; no entry may be absolute, contain .., or link outside the archive; a corrupt archive is refused. The same bytes uploaded again are the same package.`,

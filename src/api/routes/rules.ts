@@ -4,6 +4,7 @@ import { namePattern, priorityRange } from '../../domain/spec-schema.js';
 import type { Rule } from '../../store/store.js';
 import type { ApiContext } from '../context.js';
 import { errorResponses, namespaceParams } from '../schemas.js';
+import { inNamespace } from '../auth/route-access.js';
 
 type RulePath = { ns: string; name: string };
 type RuleBody = Pick<Rule, 'match' | 'function' | 'priority'>;
@@ -65,6 +66,7 @@ export async function ruleRoutes(app: FastifyInstance, context: ApiContext): Pro
   app.put<{ Params: RulePath; Body: RuleBody }>(
     '/v1/namespaces/:ns/rules/:name',
     {
+      config: { access: inNamespace('deploy') },
       schema: {
         summary: 'Create or replace a rule',
         tags: ['rules'],
@@ -87,7 +89,8 @@ export async function ruleRoutes(app: FastifyInstance, context: ApiContext): Pro
 
   app.get<{ Params: RulePath }>(
     '/v1/namespaces/:ns/rules/:name',
-    { schema: { summary: 'Read a rule', tags: ['rules'], params: ruleParams, response: { 200: ruleSchema, ...errorResponses } } },
+    {
+    config: { access: inNamespace('read') }, schema: { summary: 'Read a rule', tags: ['rules'], params: ruleParams, response: { 200: ruleSchema, ...errorResponses } } },
     async (request) => {
       const { ns, name } = request.params;
       const rule = await store.getRule(ns, name);
@@ -99,6 +102,7 @@ export async function ruleRoutes(app: FastifyInstance, context: ApiContext): Pro
   app.get<{ Params: { ns: string } }>(
     '/v1/namespaces/:ns/rules',
     {
+      config: { access: inNamespace('read') },
       schema: {
         summary: 'List the rules of a namespace',
         tags: ['rules'],
@@ -111,7 +115,8 @@ export async function ruleRoutes(app: FastifyInstance, context: ApiContext): Pro
 
   app.delete<{ Params: RulePath }>(
     '/v1/namespaces/:ns/rules/:name',
-    { schema: { summary: 'Delete a rule', tags: ['rules'], params: ruleParams, response: { 204: { type: 'null', description: 'the rule is deleted' }, ...errorResponses } } },
+    {
+    config: { access: inNamespace('deploy') }, schema: { summary: 'Delete a rule', tags: ['rules'], params: ruleParams, response: { 204: { type: 'null', description: 'the rule is deleted' }, ...errorResponses } } },
     async (request, reply) => {
       const { ns, name } = request.params;
       if (!(await store.deleteRule(ns, name))) throw notFound(ns, name);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { scheduleViews } from '../../triggers/schedule-view.js';
 import type { ApiContext } from '../context.js';
 import { errorResponsesFor, namespaceParams } from '../schemas.js';
+import { inNamespace } from '../auth/route-access.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 
@@ -30,6 +31,7 @@ export async function scheduleRoutes(app: FastifyInstance, context: ApiContext):
   app.get<{ Params: { ns: string }; Querystring: { function?: string } }>(
     '/v1/namespaces/:ns/schedules',
     {
+      config: { access: inNamespace('read') },
       schema: {
         summary: 'List the cron schedules of the namespace’s functions with their last and next fire times',
         tags: ['schedules'],

@@ -3,6 +3,7 @@ import { parseDuration, durationPattern } from '../../domain/duration.js';
 import { PontoonError } from '../../domain/errors.js';
 import type { ApiContext } from '../context.js';
 import { errorResponses, namespaceParams } from '../schemas.js';
+import { inNamespace } from '../auth/route-access.js';
 
 /** The window a stats request names: `since` and `until` (ISO), by default the hour up to now. */
 type WindowQuery = { since?: string; until?: string };
@@ -55,6 +56,7 @@ export async function statsRoutes(app: FastifyInstance, context: ApiContext): Pr
   app.get<{ Params: { ns: string }; Querystring: WindowQuery }>(
     '/v1/namespaces/:ns/stats/functions',
     {
+      config: { access: inNamespace('read') },
       schema: {
         summary: 'How each function’s executions that ended in a window ended, with duration percentiles (first start to end)',
         tags: ['stats'],
@@ -75,6 +77,7 @@ export async function statsRoutes(app: FastifyInstance, context: ApiContext): Pr
   app.get<{ Params: { ns: string }; Querystring: WindowQuery & { function?: string; bucket: string } }>(
     '/v1/namespaces/:ns/stats/series',
     {
+      config: { access: inNamespace('read') },
       schema: {
         summary: 'Throughput, failures, p50/p95 duration and queue depth in buckets over a window; of one function or all',
         tags: ['stats'],

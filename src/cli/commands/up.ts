@@ -1,10 +1,13 @@
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { logFormats, type LogFormatChoice } from '../../app/log-format.js';
 import { CliError, asError } from '../cli-error.js';
+import { addAuthFlags, authStartOptions, type AuthFlags } from '../../app/auth-flags.js';
 import { integerIn } from '../parse-args.js';
+import { createToken } from './token.js';
 import { addKubernetesFlags, kubernetesStartOptions, type KubernetesFlags } from '../../kubernetes/up-flags.js';
 
-interface UpOptions extends KubernetesFlags {
+interface UpOptions extends KubernetesFlags, AuthFlags {
   port: number;
   host: string;
   dataDir: string;
@@ -32,7 +35,7 @@ const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /** `pontoon up`: runs the API, the engine and the embedded store in this process until stopped. */
 export function upCommand(): Command {
-  return addKubernetesFlags(new Command('up'))
+  return addAuthFlags(addKubernetesFlags(new Command('up')))
     .description('run Pontoon here: the HTTP API and the engine, with the embedded SQLite store (or --store postgres://…) and local processes (or --executor kubernetes), until Ctrl-C')
     .addOption(new Option('--port <port>', 'TCP port to listen on (0 picks a free one)').env('PONTOON_PORT').default(7070).argParser(integerIn(0, 65535)))
     .addOption(new Option('--host <host>', 'address to bind').env('PONTOON_HOST').default('127.0.0.1'))
@@ -96,6 +99,11 @@ export function upCommand(): Command {
     .action(async (options: UpOptions) => {
       // Loaded here, not at the top: every other command starts without the server's code.
       const { startPontoon } = await import('../../app/start.js');
+      if (options.createAdminToken) {
+        const file = options.tokensFile ?? join(options.dataDir, 'tokens.yaml');
+        const token = await createToken(file, 'admin', 'admin', ['*']);
+        process.stdout.write(`Created an admin token (its hash is in ${file}); it is shown once:\n  export PONTOON_TOKEN=${token}\n`);
+      }
       let running: Awaited<ReturnType<typeof startPontoon>>;
       try {
         running = await startPontoon({
@@ -121,6 +129,7 @@ export function upCommand(): Command {
           ...(options.buildDir === undefined ? {} : { buildDir: options.buildDir }),
           otlpEndpoint: options.otlpEndpoint,
           ...kubernetesStartOptions(options),
+          auth: authStartOptions(options),
         });
       } catch (thrown) {
         throw new CliError(`cannot start Pontoon: ${asError(thrown).message}`);
