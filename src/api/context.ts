@@ -1,3 +1,4 @@
+import type { OutboundAllowance } from '../domain/outbound-policy.js';
 import type { Engine } from '../engine/engine.js';
 import type { ExecutionEvents } from '../engine/execution-events.js';
 import type { Store } from '../store/store.js';
@@ -11,6 +12,8 @@ export interface ApiContext {
   events: ExecutionEvents;
   /** Largest invocation input, in bytes. */
   payloadLimit: number;
+  /** What callback and sink URLs may reach besides public addresses; none when absent. */
+  outboundAllowance?: OutboundAllowance;
   /** True once the engine runs; /readyz answers from it. */
   isReady(): boolean;
   /** The controller's metrics, fed by its instrumented store; built from `store` and `engine` when absent. */

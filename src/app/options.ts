@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { durationMs, parseDuration } from '../domain/duration.js';
+import { parseOutboundAllowance, type OutboundAllowance } from '../domain/outbound-policy.js';
 import { parseMemory } from '../domain/quantity.js';
 import { environmentVariableName } from '../observer/inherited-env.js';
 import { logFormatFor, logFormats, type LogFormat, type LogFormatChoice } from './log-format.js';
@@ -36,6 +37,8 @@ export interface PontoonOptions {
   eventSinks?: string[];
   /** Variables of the server's environment that local programs inherit, besides PATH, HOME and the like. */
   passEnv?: string[];
+  /** CIDRs, addresses and host names that callbacks and sinks may reach besides public addresses. */
+  allowOutbound?: string[];
 }
 
 /** Options with every default applied and units converted. */
@@ -54,6 +57,7 @@ export interface ResolvedOptions {
   examplesDir: string | undefined;
   eventSinks: string[];
   passEnv: string[];
+  outboundAllowance: OutboundAllowance;
 }
 
 function bytes(text: string, field: string): number {
@@ -111,5 +115,6 @@ export function resolveOptions(options: PontoonOptions, installDir: string): Res
     examplesDir: options.examples ? resolve(options.examplesDir ?? resolve(installDir, 'examples')) : undefined,
     eventSinks: (options.eventSinks ?? []).map((url) => httpUrl(url, 'eventSinks')),
     passEnv: (options.passEnv ?? []).map((name) => variableName(name, 'passEnv')),
+    outboundAllowance: parseOutboundAllowance(options.allowOutbound ?? []),
   };
 }

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { buildApi } from '../api/server.js';
 import { asError } from '../domain/errors.js';
 import { Deliverer } from '../engine/deliverer.js';
+import { OutboundHttp } from '../engine/outbound-http.js';
 import { Engine } from '../engine/engine.js';
 import { ExecutionEvents } from '../engine/execution-events.js';
 import { Scheduler } from '../engine/scheduler.js';
@@ -171,18 +172,20 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
       for (const id of ids) await running.cancel(id);
     },
   });
+  const outboundHttp = new OutboundHttp(config.outboundAllowance);
   const deliverer = new Deliverer({
     store,
     logger,
     clock: () => new Date(),
     globalSinks: config.eventSinks,
     retry: hooks.deliveryRetry ?? defaultDeliveryRetry,
+    http: outboundHttp,
     timeoutMs: 10_000,
     pollMs: 250,
   });
   const intake = new EventIntake(store, (requests) => running.invoke(requests));
   const api = await buildApi(
-    { store: kubernetes?.apiStore(store) ?? store, engine, events, metrics, payloadLimit: config.payloadLimitBytes, isReady: () => true, triggers: { intake, clock } },
+    { store: kubernetes?.apiStore(store) ?? store, engine, events, metrics, payloadLimit: config.payloadLimitBytes, outboundAllowance: config.outboundAllowance, isReady: () => true, triggers: { intake, clock } },
     logger,
   );
   await api.listen({ port: config.port, host: config.host });
@@ -219,6 +222,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
       // After the engine: the attempts it settles as it stops end executions whose events are
       // then decided; whatever is left stays pending in the store for the next start.
       await deliverer.stop();
+      await outboundHttp.close();
       await store.close();
       lock.release();
     },

@@ -3,6 +3,7 @@ import { PontoonError } from '../../domain/errors.js';
 import { durationPattern, parseDuration } from '../../domain/duration.js';
 import { isTerminal, type Execution } from '../../domain/execution.js';
 import type { ApiContext } from '../context.js';
+import { checkCallbackUrl } from '../outbound-urls.js';
 import { errorResponses, executionSchema, functionParams, httpUrlSchema, prioritySchema } from '../schemas.js';
 
 type FunctionPath = { ns: string; name: string };
@@ -98,7 +99,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
           input: request.body ?? null,
           priority: request.query.priority,
           idempotencyKey,
-          callbackUrl: callbackUrl(request.headers['x-callback-url']),
+          callbackUrl: checkCallbackUrl(callbackUrl(request.headers['x-callback-url']), context.outboundAllowance),
         },
       ]);
       if (!matchesRequest) throw keyReused(idempotencyKey!, execution);

@@ -19,6 +19,7 @@ interface UpOptions extends KubernetesFlags {
   examples?: boolean;
   eventSink: string[];
   passEnv: string[];
+  allowOutbound: string[];
   store: string;
 }
 
@@ -63,6 +64,12 @@ export function upCommand(): Command {
         .default([])
         .argParser((names: string, previous: string[]) => [...previous, ...names.split(',').map((name) => name.trim()).filter(Boolean)]),
     )
+    .addOption(
+      new Option('--allow-outbound <cidrs>', 'CIDRs, addresses or host names that callback and sink URLs may reach besides public addresses: loopback, private, link-local and the like are refused otherwise (comma-separated, repeatable; e.g. 127.0.0.1/32,10.0.0.0/8,hooks.internal)')
+        .env('PONTOON_ALLOW_OUTBOUND')
+        .default([])
+        .argParser((entries: string, previous: string[]) => [...previous, ...entries.split(',').map((entry) => entry.trim()).filter(Boolean)]),
+    )
     .option('--examples', 'deploy the example functions at start')
     .action(async (options: UpOptions) => {
       // Loaded here, not at the top: every other command starts without the server's code.
@@ -84,6 +91,7 @@ export function upCommand(): Command {
           examples: options.examples === true,
           eventSinks: options.eventSink,
           passEnv: options.passEnv,
+          allowOutbound: options.allowOutbound,
           store: options.store,
           ...kubernetesStartOptions(options),
         });
