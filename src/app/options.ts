@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { durationMs, parseDuration } from '../domain/duration.js';
 import { parseOutboundAllowance, type OutboundAllowance } from '../domain/outbound-policy.js';
 import { parseMemory } from '../domain/quantity.js';
+import { parseSecretStore, type SecretStore } from '../executors/secrets/secret-store.js';
 import { environmentVariableName } from '../observer/inherited-env.js';
 import { logFormatFor, logFormats, type LogFormat, type LogFormatChoice } from './log-format.js';
 
@@ -39,6 +40,8 @@ export interface PontoonOptions {
   passEnv?: string[];
   /** CIDRs, addresses and host names that callbacks and sinks may reach besides public addresses. */
   allowOutbound?: string[];
+  /** Where spec.secrets come from: `files:<dir>` (`<dir>/<secret>/<key>`) or `env:<PREFIX>` (`<PREFIX><SECRET>_<KEY>`). */
+  secretStore?: string;
 }
 
 /** Options with every default applied and units converted. */
@@ -58,6 +61,7 @@ export interface ResolvedOptions {
   eventSinks: string[];
   passEnv: string[];
   outboundAllowance: OutboundAllowance;
+  secretStore: SecretStore | undefined;
 }
 
 function bytes(text: string, field: string): number {
@@ -116,5 +120,6 @@ export function resolveOptions(options: PontoonOptions, installDir: string): Res
     eventSinks: (options.eventSinks ?? []).map((url) => httpUrl(url, 'eventSinks')),
     passEnv: (options.passEnv ?? []).map((name) => variableName(name, 'passEnv')),
     outboundAllowance: parseOutboundAllowance(options.allowOutbound ?? []),
+    secretStore: options.secretStore ? parseSecretStore(options.secretStore, (path) => resolve(path)) : undefined,
   };
 }

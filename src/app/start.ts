@@ -8,6 +8,7 @@ import { buildApi } from '../api/server.js';
 import { asError } from '../domain/errors.js';
 import { Deliverer } from '../engine/deliverer.js';
 import { OutboundHttp } from '../engine/outbound-http.js';
+import { FunctionSecrets } from '../executors/secrets/function-secrets.js';
 import { Engine } from '../engine/engine.js';
 import { ExecutionEvents } from '../engine/execution-events.js';
 import { Scheduler } from '../engine/scheduler.js';
@@ -112,6 +113,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
   const store = instrumentStore(opened.store, metrics);
   const events = new ExecutionEvents();
   const runtimes = createRuntimes({ cacheDir: join(config.dataDir, 'builds') });
+  const secrets = new FunctionSecrets(config.secretStore);
   const sink = {
     logs: (ref: AttemptRef, lines: LogLine[]) => engine?.logs(ref, lines),
     finished: (ref: AttemptRef, report: AttemptReport) => engine?.finished(ref, report),
@@ -137,6 +139,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
         logLimitBytes: config.logLimitBytes,
         resultLimitBytes: config.resultLimitBytes,
         passEnv: config.passEnv,
+        secrets,
       }),
       runtimes,
       logger,
@@ -144,6 +147,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
       logLimitBytes: config.logLimitBytes,
       resultLimitBytes: config.resultLimitBytes,
       passEnv: config.passEnv,
+      secrets,
     });
   engine = new engineClass({
     store,
@@ -185,7 +189,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
   });
   const intake = new EventIntake(store, (requests) => running.invoke(requests));
   const api = await buildApi(
-    { store: kubernetes?.apiStore(store) ?? store, engine, events, metrics, payloadLimit: config.payloadLimitBytes, outboundAllowance: config.outboundAllowance, isReady: () => true, triggers: { intake, clock } },
+    { store: kubernetes?.apiStore(store) ?? store, engine, events, metrics, payloadLimit: config.payloadLimitBytes, outboundAllowance: config.outboundAllowance, missingSecrets: kubernetes ? undefined : (spec) => secrets.missing(spec.secrets), isReady: () => true, triggers: { intake, clock } },
     logger,
   );
   await api.listen({ port: config.port, host: config.host });

@@ -7,6 +7,7 @@ import type { Engine } from '../../engine/engine.js';
 import { warmSettings } from '../../domain/warm.js';
 import type { ApiContext } from '../context.js';
 import { checkSinkUrls } from '../outbound-urls.js';
+import { checkSecretsPresent } from '../secret-check.js';
 import { errorResponses, functionParams, functionResourceSchema, namespaceParams } from '../schemas.js';
 
 type FunctionPath = { ns: string; name: string };
@@ -94,7 +95,9 @@ export async function functionRoutes(app: FastifyInstance, context: ApiContext):
     async (request, reply) => {
       const { ns, name } = request.params;
       checkSinkUrls(request.body, context.outboundAllowance);
-      const { fn, created } = await engine.deploy(withPathIdentity(request.body, ns, name));
+      const document = withPathIdentity(request.body, ns, name);
+      await checkSecretsPresent(document, context.missingSecrets);
+      const { fn, created } = await engine.deploy(document);
       return reply.status(created ? 201 : 200).send(await toResource(store, engine, fn));
     },
   );

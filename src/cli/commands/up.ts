@@ -20,6 +20,7 @@ interface UpOptions extends KubernetesFlags {
   eventSink: string[];
   passEnv: string[];
   allowOutbound: string[];
+  secretStore?: string;
   store: string;
 }
 
@@ -70,6 +71,10 @@ export function upCommand(): Command {
         .default([])
         .argParser((entries: string, previous: string[]) => [...previous, ...entries.split(',').map((entry) => entry.trim()).filter(Boolean)]),
     )
+    .addOption(
+      new Option('--secret-store <store>', 'where spec.secrets come from: files:<dir> (a file <dir>/<secret>/<key>, as a mounted Kubernetes Secret) or env:<PREFIX> (the variable <PREFIX><SECRET>_<KEY>, upper-cased); on Kubernetes, Secrets of the function\'s namespace')
+        .env('PONTOON_SECRET_STORE'),
+    )
     .option('--examples', 'deploy the example functions at start')
     .action(async (options: UpOptions) => {
       // Loaded here, not at the top: every other command starts without the server's code.
@@ -92,6 +97,7 @@ export function upCommand(): Command {
           eventSinks: options.eventSink,
           passEnv: options.passEnv,
           allowOutbound: options.allowOutbound,
+          secretStore: options.secretStore,
           store: options.store,
           ...kubernetesStartOptions(options),
         });

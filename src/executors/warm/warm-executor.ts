@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { FunctionSecrets } from '../secrets/function-secrets.js';
 import { asError } from '../../domain/errors.js';
 import { inheritedEnv } from '../../observer/inherited-env.js';
 import { Pool, type PoolContext } from './pool.js';
@@ -20,6 +21,8 @@ export interface WarmExecutorOptions {
   passEnv?: readonly string[];
   /** How long a new replica may take to ask for work (default 60 s). */
   startTimeoutMs?: number;
+  /** Resolves spec.secrets for replicas; without it, a warm function with secrets gets no replica. */
+  secrets?: FunctionSecrets;
 }
 
 const keyOf = (ref: FunctionRef) => `${ref.namespace}/${ref.name}`;
@@ -37,6 +40,7 @@ export class WarmExecutor implements Executor, ReplicaPools {
   /** Pools of functions no longer warm, draining until their replicas are gone. */
   private readonly retired = new Set<Pool>();
   private workSource: WorkSource | undefined;
+  private secrets: FunctionSecrets | undefined;
   private listening: Promise<string> | undefined;
   private closed = false;
 
@@ -139,6 +143,7 @@ export class WarmExecutor implements Executor, ReplicaPools {
       logLimitBytes: (target: PoolTarget) => byteLimit(target.fn.document.spec.limits?.logs, options.logLimitBytes),
       resultLimitBytes: (target: PoolTarget) => byteLimit(target.fn.document.spec.limits?.result, options.resultLimitBytes),
       startTimeoutMs: options.startTimeoutMs ?? 60_000,
+      secrets: (this.secrets ??= options.secrets ?? new FunctionSecrets(undefined)),
     };
   }
 }
