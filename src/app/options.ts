@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { durationMs, parseDuration } from '../domain/duration.js';
-import { parseOutboundAllowance, type OutboundAllowance } from '../domain/outbound-policy.js';
+import { parseOutboundAllowance, refusedUrl, type OutboundAllowance } from '../domain/outbound-policy.js';
 import { parseMemory } from '../domain/quantity.js';
+import { redactUrlCredentials } from '../domain/url-credentials.js';
 import { parseSecretStore, type SecretStore } from '../executors/secrets/secret-store.js';
 import { environmentVariableName } from '../observer/inherited-env.js';
 import { logFormatFor, logFormats, type LogFormat, type LogFormatChoice } from './log-format.js';
@@ -103,6 +104,13 @@ export function resolveOptions(options: PontoonOptions, installDir: string): Res
   const capacity = options.capacity ?? 8;
   if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`capacity must be a positive integer, not ${options.capacity}`);
   const port = options.port ?? 7070;
+  const outboundAllowance = parseOutboundAllowance(options.allowOutbound ?? []);
+  const eventSinks = (options.eventSinks ?? []).map((url) => httpUrl(url, 'eventSinks'));
+  for (const url of eventSinks) {
+    // Refused now rather than at every delivery: the operator named both, and one contradicts the other.
+    const reason = refusedUrl(url, outboundAllowance);
+    if (reason) throw new Error(`eventSinks ${redactUrlCredentials(url)} is refused: ${reason}`);
+  }
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port must be 0-65535, not ${options.port}`);
   return {
     port,
@@ -117,9 +125,9 @@ export function resolveOptions(options: PontoonOptions, installDir: string): Res
     payloadLimitBytes: bytes(options.payloadLimit ?? '1Mi', 'payloadLimit'),
     resultLimitBytes: bytes(options.resultLimit ?? '1Mi', 'resultLimit'),
     examplesDir: options.examples ? resolve(options.examplesDir ?? resolve(installDir, 'examples')) : undefined,
-    eventSinks: (options.eventSinks ?? []).map((url) => httpUrl(url, 'eventSinks')),
+    eventSinks,
     passEnv: (options.passEnv ?? []).map((name) => variableName(name, 'passEnv')),
-    outboundAllowance: parseOutboundAllowance(options.allowOutbound ?? []),
+    outboundAllowance,
     secretStore: options.secretStore ? parseSecretStore(options.secretStore, (path) => resolve(path)) : undefined,
   };
 }
