@@ -82,6 +82,21 @@ describe('spec.secrets from a files secret store', () => {
     assert.ok(!logs.includes(value), logs);
     assert.match(logs, /warm \[REDACTED\]/);
   });
+  it('fails the executions waiting for a warm function whose replica cannot start without its secret', async () => {
+    const source = join(dir, 'warm-gone');
+    mkdirSync(source);
+    writeFileSync(join(source, 'pay.js'), 'export function handler() { return { ran: true }; }\n');
+    assert.equal((await pontoon.deploy('warm-gone', { runtime: 'node', source, handler: 'pay.handler', warm: { min: 0, max: 1 }, retry: { limit: 0 }, secrets })).status, 201);
+    unlinkSync(secretFile);
+    try {
+      const { body: execution } = await invoke('warm-gone');
+      assert.equal(execution.status, 'failed', JSON.stringify(execution));
+      assert.equal(execution.attempts[0].reason, 'StartFailed');
+      assert.match(execution.error, /missing secret: API_TOKEN/);
+    } finally {
+      writeFileSync(secretFile, value, { mode: 0o600 });
+    }
+  });
 });
 
 describe('spec.secrets from the environment', () => {

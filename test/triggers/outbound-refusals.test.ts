@@ -100,4 +100,16 @@ describe('outbound URLs: callbacks and sinks reach only what the operator allows
     assert.equal(received.headers.authorization, `Basic ${Buffer.from('alice:hunter2').toString('base64')}`);
     assert.doesNotMatch(received.body, /hunter2/, 'the event’s execution shows the callback without its password');
   });
+
+  it('shows no credentials of a URL anywhere in a function’s spec: sinks and env values alike', async () => {
+    const pontoon = await start();
+    const spec = { ...quickFunction(), env: { DATABASE_URL: 'postgres://app:pa55word@db.example.com/app' }, sinks: [{ url: 'https://hook:t0ken@hooks.example.com/in' }] };
+    const deployed = await pontoon.request('PUT', '/v1/namespaces/default/functions/quick', { apiVersion: 'pontoon.dev/v1', kind: 'Function', spec });
+    assert.equal(deployed.status, 201, deployed.text);
+    for (const answer of [deployed, await pontoon.request('GET', '/v1/namespaces/default/functions/quick'), await pontoon.request('GET', '/v1/namespaces/default/functions')]) {
+      assert.doesNotMatch(answer.text, /pa55word|t0ken/);
+    }
+    assert.equal(deployed.body.spec.env.DATABASE_URL, 'postgres://REDACTED@db.example.com/app');
+    assert.equal(deployed.body.spec.sinks[0].url, 'https://REDACTED@hooks.example.com/in');
+  });
 });
