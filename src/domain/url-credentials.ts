@@ -40,11 +40,23 @@ export function redactUrlsInText(text: string): string {
   return text.includes('@') ? text.replace(urlInText, (match) => redactUrlCredentials(match)) : text;
 }
 
+/** The value itself when nothing in it changes (most answers), a copy of what changed otherwise. */
 function redact(value: unknown, key: string | undefined): unknown {
   if (typeof value === 'string') return key !== undefined && urlFields.has(key) ? redactUrlCredentials(value) : redactUrlsInText(value);
-  if (Array.isArray(value)) return value.map((item) => redact(item, key));
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, index) => {
+      const redacted = redact(item, key);
+      if (redacted !== item) (copy ??= [...value])[index] = redacted;
+    });
+    return copy ?? value;
+  }
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
-  const copy: Record<string, unknown> = {};
-  for (const [name, field] of Object.entries(value)) copy[name] = callerDataFields.has(name) ? field : redact(field, name);
-  return copy;
+  let copy: Record<string, unknown> | undefined;
+  for (const [name, field] of Object.entries(value)) {
+    if (callerDataFields.has(name)) continue;
+    const redacted = redact(field, name);
+    if (redacted !== field) (copy ??= { ...value })[name] = redacted;
+  }
+  return copy ?? value;
 }
