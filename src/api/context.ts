@@ -1,3 +1,6 @@
+import type { FieldProblem } from '../domain/errors.js';
+import type { FunctionSpec } from '../domain/function-spec.js';
+import type { OutboundAllowance } from '../domain/outbound-policy.js';
 import type { Engine } from '../engine/engine.js';
 import type { ExecutionEvents } from '../engine/execution-events.js';
 import type { PackageLimits } from '../runtimes/package-archive.js';
@@ -15,6 +18,10 @@ export interface ApiContext {
   payloadLimit: number;
   /** What an uploaded source package may be; defaultPackageLimits() when absent. */
   packageLimits?: PackageLimits;
+  /** What callback and sink URLs may reach besides public addresses; none when absent. */
+  outboundAllowance?: OutboundAllowance;
+  /** The secrets of a spec the operator's store lacks (a deploy is refused with them); absent where pods resolve them. */
+  missingSecrets?: (spec: FunctionSpec) => Promise<FieldProblem[]>;
   /** True once the engine runs; /readyz answers from it. */
   isReady(): boolean;
   /** Who may call which route, and the browser and abuse guards. */

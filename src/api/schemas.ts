@@ -98,6 +98,8 @@ export const executionParams = {
 const octet = '(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
 const port = '(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0)';
 const label = '[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?';
+/** RFC 3986 userinfo: sent as Basic credentials, never shown. */
+const userinfo = "[A-Za-z0-9._~!$&'()*+,;=:%-]*@";
 
 /**
  * An http(s) URL the server can deliver to: a host name whose labels start with a letter or an
@@ -109,7 +111,7 @@ export const httpUrlSchema = {
   type: 'string',
   format: 'uri',
   maxLength: 2048,
-  pattern: `^[Hh][Tt][Tt][Pp][Ss]?://(${label}(\\.${label})*|${octet}(\\.${octet}){3})(:${port})?([/?#][!-~]*)?$`,
+  pattern: `^[Hh][Tt][Tt][Pp][Ss]?://(${userinfo})?(${label}(\\.${label})*|${octet}(\\.${octet}){3})(:${port})?([/?#][!-~]*)?$`,
 } as const;
 
 /** The integer priority an invocation may ask for. */

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { redactUrlFields } from '../domain/url-credentials.js';
 import { installBodyParsers } from './body-parsers.js';
 import { installAuth } from './auth/install-auth.js';
 import { authenticated } from './auth/route-access.js';
@@ -37,6 +38,8 @@ export async function buildApi(context: ApiContext, logger: Logger): Promise<Fas
   installErrorHandling(app, context.payloadLimit);
   await app.register(swagger, openapiOptions);
   await installAuth(app, context.auth, context.store);
+  // Every answer shows URLs without their credentials, whichever route built it.
+  app.addHook('preSerialization', async (_request, _reply, payload) => redactUrlFields(payload));
   const addMethodNotAllowedRoutes = answerUnservedMethods(app);
   for (const routes of [functionRoutes, invokeRoutes, executionRoutes, logRoutes, healthRoutes, metricsRoutes, scheduleRoutes, eventRoutes, ruleRoutes, deliveryRoutes, statsRoutes, dashboardRoutes, packageRoutes]) {
     await app.register(async (scope) => routes(scope, context));

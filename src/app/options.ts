@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import { durationMs, parseDuration } from '../domain/duration.js';
+import { parseOutboundAllowance, refusedUrl, type OutboundAllowance } from '../domain/outbound-policy.js';
 import { parseMemory } from '../domain/quantity.js';
 import { defaultUidRange, parseRunAs, parseUidRange, type RunAsChoice, type UidRange } from '../domain/run-as.js';
+import { redactUrlCredentials } from '../domain/url-credentials.js';
+import { parseSecretStore, type SecretStore } from '../executors/secrets/secret-store.js';
 import { environmentVariableName } from '../observer/inherited-env.js';
 import { logFormatFor, logFormats, type LogFormat, type LogFormatChoice } from './log-format.js';
 
@@ -61,6 +64,10 @@ export interface PontoonOptions {
    * none: code comes from uploaded packages only (the examples of --examples aside).
    */
   sourceRoots?: string[];
+  /** CIDRs, addresses and host names that callbacks and sinks may reach besides public addresses. */
+  allowOutbound?: string[];
+  /** Where spec.secrets come from: `files:<dir>` (`<dir>/<secret>/<key>`) or `env:<PREFIX>` (`<PREFIX><SECRET>_<KEY>`). */
+  secretStore?: string;
 }
 
 /** Options with every default applied and units converted. */
@@ -86,6 +93,8 @@ export interface ResolvedOptions {
   packageLimitBytes: number;
   /** Absolute; the examples directory is added when examples are deployed (they are the server's own). */
   sourceRoots: string[];
+  outboundAllowance: OutboundAllowance;
+  secretStore: SecretStore | undefined;
 }
 
 function bytes(text: string, field: string): number {
@@ -127,6 +136,13 @@ export function resolveOptions(options: PontoonOptions, installDir: string): Res
   const capacity = options.capacity ?? 8;
   if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`capacity must be a positive integer, not ${options.capacity}`);
   const port = options.port ?? 7070;
+  const outboundAllowance = parseOutboundAllowance(options.allowOutbound ?? []);
+  const eventSinks = (options.eventSinks ?? []).map((url) => httpUrl(url, 'eventSinks'));
+  for (const url of eventSinks) {
+    // Refused now rather than at every delivery: the operator named both, and one contradicts the other.
+    const reason = refusedUrl(url, outboundAllowance);
+    if (reason) throw new Error(`eventSinks ${redactUrlCredentials(url)} is refused: ${reason}`);
+  }
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port must be 0-65535, not ${options.port}`);
   return {
     port,
@@ -141,12 +157,14 @@ export function resolveOptions(options: PontoonOptions, installDir: string): Res
     payloadLimitBytes: bytes(options.payloadLimit ?? '1Mi', 'payloadLimit'),
     resultLimitBytes: bytes(options.resultLimit ?? '1Mi', 'resultLimit'),
     examplesDir: options.examples ? resolve(options.examplesDir ?? resolve(installDir, 'examples')) : undefined,
-    eventSinks: (options.eventSinks ?? []).map((url) => httpUrl(url, 'eventSinks')),
+    eventSinks,
     passEnv: (options.passEnv ?? []).map((name) => variableName(name, 'passEnv')),
     runAs: options.runAs === undefined ? undefined : parseRunAs(options.runAs),
     runAsRange: options.runAsRange === undefined ? defaultUidRange : parseUidRange(options.runAsRange),
     buildDir: options.buildDir === undefined ? undefined : resolve(options.buildDir),
     packageLimitBytes: bytes(options.packageLimit ?? '64Mi', 'packageLimit'),
     sourceRoots: (options.sourceRoots ?? []).map((root) => resolve(root)),
+    outboundAllowance,
+    secretStore: options.secretStore ? parseSecretStore(options.secretStore, (path) => resolve(path)) : undefined,
   };
 }

@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { buildApi } from '../api/server.js';
 import { asError } from '../domain/errors.js';
 import { Deliverer } from '../engine/deliverer.js';
+import { OutboundHttp } from '../engine/outbound-http.js';
+import { FunctionSecrets } from '../executors/secrets/function-secrets.js';
 import { Engine } from '../engine/engine.js';
 import { ExecutionEvents } from '../engine/execution-events.js';
 import { Scheduler } from '../engine/scheduler.js';
@@ -137,6 +139,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
   // there. They unpack beside the builds, where function users can read them.
   const readPackage = async (sha256: string) => (await store.getPackage(sha256))?.archive;
   const runtimes = createRuntimes({ cacheDir: buildDir, forOtherUsers: users !== undefined, packages: { dir: join(buildDir, 'packages'), read: readPackage } });
+  const secrets = new FunctionSecrets(config.secretStore);
   const sink = {
     logs: (ref: AttemptRef, lines: LogLine[]) => engine?.logs(ref, lines),
     finished: (ref: AttemptRef, report: AttemptReport) => engine?.finished(ref, report),
@@ -163,6 +166,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
         resultLimitBytes: config.resultLimitBytes,
         passEnv: config.passEnv,
         users,
+        secrets,
       }),
       runtimes,
       users,
@@ -171,6 +175,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
       logLimitBytes: config.logLimitBytes,
       resultLimitBytes: config.resultLimitBytes,
       passEnv: config.passEnv,
+      secrets,
     });
   engine = new engineClass({
     store,
@@ -200,18 +205,20 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
       for (const id of ids) await running.cancel(id);
     },
   });
+  const outboundHttp = new OutboundHttp(config.outboundAllowance);
   const deliverer = new Deliverer({
     store,
     logger,
     clock: () => new Date(),
     globalSinks: config.eventSinks,
     retry: hooks.deliveryRetry ?? defaultDeliveryRetry,
+    http: outboundHttp,
     timeoutMs: 10_000,
     pollMs: 250,
   });
   const intake = new EventIntake(store, (requests) => running.invoke(requests));
   const api = await buildApi(
-    { store: kubernetes?.apiStore(store) ?? store, engine, events, metrics, payloadLimit: config.payloadLimitBytes, packageLimits: defaultPackageLimits(config.packageLimitBytes), isReady: () => true, triggers: { intake, clock }, auth },
+    { store: kubernetes?.apiStore(store) ?? store, engine, events, metrics, payloadLimit: config.payloadLimitBytes, packageLimits: defaultPackageLimits(config.packageLimitBytes), outboundAllowance: config.outboundAllowance, missingSecrets: kubernetes ? undefined : (spec) => secrets.missing(spec.secrets), isReady: () => true, triggers: { intake, clock }, auth },
     logger,
   );
   await api.listen({ port: config.port, host: config.host });
@@ -248,6 +255,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
       // After the engine: the attempts it settles as it stops end executions whose events are
       // then decided; whatever is left stays pending in the store for the next start.
       await deliverer.stop();
+      await outboundHttp.close();
       await store.close();
       await tracing?.shutdown();
       lock.release();

@@ -28,6 +28,13 @@ export interface TriggerSpec {
   priority?: number;
 }
 
+/** A variable of a function whose value comes from the operator's secret store, as Kubernetes' secretKeyRef. */
+export interface SecretRef {
+  /** The environment variable the function reads. */
+  name: string;
+  from: { secret: string; key: string };
+}
+
 /** The `spec` of a Function document, with schema defaults applied. */
 export interface FunctionSpec {
   runtime: Runtime;
@@ -58,6 +65,7 @@ export interface FunctionSpec {
   schedules?: ScheduleSpec[];
   triggers?: TriggerSpec[];
   sinks?: { url: string; on?: string[] }[];
+  secrets?: SecretRef[];
   serviceAccountName?: string;
   podSecurity?: PodSecuritySpec;
 }

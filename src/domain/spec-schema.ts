@@ -42,6 +42,13 @@ export const withoutNulPattern = '^[^\\x00]*$';
 /** An environment variable name: not empty, without `=` (which ends a name) or NUL. */
 export const envNamePattern = '^[^=\\x00]+$';
 
+/** The variable a secret is given as: a portable POSIX name (letters, digits, _; not a digit first). */
+export const secretVariablePattern = '^[A-Za-z_][A-Za-z0-9_]*$';
+/** A Kubernetes Secret's name (a DNS-1123 subdomain), which is also a safe file name: no '/', never '.' or '..'. */
+export const secretNamePattern = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
+/** A key of a Secret, as Kubernetes allows it, but never only dots (no '.' or '..' as a file name). */
+export const secretKeyPattern = '^[-._a-zA-Z0-9]*[-_a-zA-Z0-9][-._a-zA-Z0-9]*$';
+
 /** Matches one CloudEvent attribute: a string for an exact match, or `{prefix}`. */
 const attributeMatch = {
   oneOf: [
@@ -254,6 +261,28 @@ export const functionSchema = {
             properties: {
               url: { type: 'string', format: 'uri', pattern: '^https?://' },
               on: { type: 'array', items: { enum: ['succeeded', 'failed', 'timed_out', 'cancelled'] } },
+            },
+          },
+        },
+        secrets: {
+          type: 'array',
+          maxItems: 100,
+          description: 'variables whose values come from the secret store the operator configured (files, the environment, Kubernetes Secrets), resolved when an attempt starts; never stored, never shown',
+          items: {
+            type: 'object',
+            required: ['name', 'from'],
+            additionalProperties: false,
+            properties: {
+              name: { type: 'string', pattern: secretVariablePattern, maxLength: 256, description: 'the environment variable the function reads the value from' },
+              from: {
+                type: 'object',
+                required: ['secret', 'key'],
+                additionalProperties: false,
+                properties: {
+                  secret: { type: 'string', pattern: secretNamePattern, maxLength: 253, description: 'the secret, as a Kubernetes Secret is named' },
+                  key: { type: 'string', pattern: secretKeyPattern, maxLength: 253, description: 'the key of the secret holding the value' },
+                },
+              },
             },
           },
         },

@@ -5,7 +5,7 @@ import { concurrencyKeyPattern } from './concurrency-key.js';
 import { durationPattern, parseDuration } from './duration.js';
 import { PontoonError, type FieldProblem } from './errors.js';
 import type { FunctionDocument } from './function-spec.js';
-import { durationBounds, envNamePattern, functionSchema, withoutNulPattern } from './spec-schema.js';
+import { durationBounds, envNamePattern, functionSchema, secretKeyPattern, secretNamePattern, secretVariablePattern, withoutNulPattern } from './spec-schema.js';
 
 // ajv-formats ships CommonJS whose default export is the plugin.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -19,6 +19,9 @@ const patternMeanings: Record<string, string> = {
   [withoutNulPattern]: 'must not contain a NUL character',
   [envNamePattern]: 'is not a valid environment variable name: it must not be empty or contain "=" or a NUL character',
   [concurrencyKeyPattern]: 'must be a JSON Pointer into the input such as /tenant or /customer/id (~0 for ~, ~1 for /)',
+  [secretVariablePattern]: 'must be a variable name of letters, digits and _, not starting with a digit',
+  [secretNamePattern]: 'must be a Secret name: lower-case letters, digits, - and ., starting and ending with a letter or digit',
+  [secretKeyPattern]: 'must be a Secret key: letters, digits, -, _ and ., not only dots',
 };
 
 function fieldOf(error: ErrorObject): string {
@@ -63,6 +66,7 @@ function semanticProblems(document: FunctionDocument): FieldProblem[] {
   if (security && security.profile !== 'baseline' && security.runAsUser === 0) {
     problems.push({ field: 'spec.podSecurity.runAsUser', message: 'must not be 0 (root) under profile restricted; set spec.podSecurity.profile: baseline to run as root' });
   }
+  problems.push(...secretProblems(spec));
   spec.schedules?.forEach((schedule, index) => {
     const field = `spec.schedules[${index}]`;
     if (!isTimeZone(schedule.timezone)) problems.push({ field: `${field}.timezone`, message: `unknown time zone ${schedule.timezone}` });
@@ -98,6 +102,20 @@ function durationProblems(spec: FunctionDocument['spec']): FieldProblem[] {
   if (problems.length === 0 && parseDuration(max)! < parseDuration(initial)!) {
     problems.push({ field: 'spec.retry.backoff.max', message: `must not be below spec.retry.backoff.initial (${initial}), not ${max}` });
   }
+  return problems;
+}
+
+/** A secret's variable must be its own: not set twice, not also in spec.env, not one of the contract's. */
+function secretProblems(spec: FunctionDocument['spec']): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const seen = new Set<string>();
+  spec.secrets?.forEach((secret, index) => {
+    const field = `spec.secrets[${index}].name`;
+    if (seen.has(secret.name)) problems.push({ field, message: `${secret.name} is given twice` });
+    else if (spec.env && Object.hasOwn(spec.env, secret.name)) problems.push({ field, message: `${secret.name} is also in spec.env; a variable comes from one place` });
+    else if (secret.name.startsWith('PONTOON_')) problems.push({ field, message: 'must not start with PONTOON_ (the function contract’s variables)' });
+    seen.add(secret.name);
+  });
   return problems;
 }
 

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import { asError } from '../domain/errors.js';
 import type { FunctionVersion } from '../domain/function-spec.js';
+import { redactUrlCredentials, redactUrlsInText } from '../domain/url-credentials.js';
 import type { Delivery, DeliveryOutcome, Store } from '../store/store.js';
 import { completionDeliveries } from '../triggers/completion-events.js';
 import { deliveryRequest, nextDeliveryTry, type DeliveryRetry } from '../triggers/delivery-policy.js';
 import { Loop } from './loop.js';
+import { OutboundRefusedError, type OutboundHttp } from './outbound-http.js';
 
 /** What the deliverer is built from. */
 export interface DelivererOptions {
@@ -14,6 +16,8 @@ export interface DelivererOptions {
   /** Sinks every completion event goes to (`pontoon up --event-sink`). */
   globalSinks: readonly string[];
   retry: DeliveryRetry;
+  /** Sends each try, refusing destinations outside the operator's allowance. */
+  http: OutboundHttp;
   /** Longest a sink may take to answer one try. */
   timeoutMs: number;
   pollMs: number;
@@ -77,16 +81,21 @@ export class Deliverer {
 
   private async send(delivery: Delivery): Promise<void> {
     let outcome: DeliveryOutcome;
+    // The stored URL keeps its credentials to send with; what is recorded and logged never does.
+    const shown = redactUrlCredentials(delivery.url);
     try {
       const { headers, body } = deliveryRequest(delivery.event);
-      const response = await fetch(delivery.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.options.timeoutMs) });
+      const response = await this.options.http.post(delivery.url, headers, body, this.options.timeoutMs);
       await response.arrayBuffer().catch(() => undefined);
       if (response.ok) outcome = { status: 'delivered', at: this.options.clock().toISOString() };
-      else outcome = this.failed(delivery, `${delivery.url} answered ${response.status} ${response.statusText}`);
+      else outcome = this.failed(delivery, `${shown} answered ${response.status} ${response.statusText}`);
     } catch (thrown) {
-      outcome = this.failed(delivery, `${delivery.url}: ${describeFetchError(thrown)}`);
+      // A refused destination stays refused: trying again would only delay the recorded failure.
+      const refusal = refusalIn(thrown);
+      if (refusal) outcome = { status: 'failed', error: `${shown}: ${refusal.message}`, at: this.options.clock().toISOString() };
+      else outcome = this.failed(delivery, `${shown}: ${describeFetchError(thrown)}`);
     }
-    if (outcome.status === 'failed') this.options.logger.warn({ executionId: delivery.executionId, function: `${delivery.namespace}/${delivery.function}`, delivery: delivery.id, url: delivery.url, error: outcome.error }, 'completion event not delivered: giving up');
+    if (outcome.status === 'failed') this.options.logger.warn({ executionId: delivery.executionId, function: `${delivery.namespace}/${delivery.function}`, delivery: delivery.id, url: shown, error: outcome.error }, 'completion event not delivered: giving up');
     await this.options.store.settleDelivery(delivery.id, outcome);
   }
 
@@ -100,5 +109,13 @@ export class Deliverer {
 function describeFetchError(thrown: unknown): string {
   const error = asError(thrown) as Error & { cause?: unknown };
   const cause = error.cause === undefined ? '' : `: ${asError(error.cause).message}`;
-  return `${error.message}${cause}`;
+  return redactUrlsInText(`${error.message}${cause}`);
+}
+
+/** The refusal behind a failed send: fetch wraps what the socket's lookup threw as its cause. */
+function refusalIn(thrown: unknown): OutboundRefusedError | undefined {
+  for (let error = thrown, depth = 0; error instanceof Error && depth < 4; error = error.cause, depth++) {
+    if (error instanceof OutboundRefusedError) return error;
+  }
+  return undefined;
 }

@@ -1,5 +1,6 @@
 import type { Execution, ExecutionStatus } from '../domain/execution.js';
 import type { FunctionVersion } from '../domain/function-spec.js';
+import { redactUrlCredentials } from '../domain/url-credentials.js';
 import type { NewDelivery } from '../store/store.js';
 
 /** The event type of each way an execution ends. */
@@ -30,7 +31,8 @@ export function completionEvent(stored: Execution): Record<string, unknown> {
     subject: execution.id,
     time: execution.finishedAt ?? execution.createdAt,
     datacontenttype: 'application/json',
-    data: execution,
+    // A sink learns of the callback URL but never of its credentials.
+    data: execution.callbackUrl ? { ...execution, callbackUrl: redactUrlCredentials(execution.callbackUrl) } : execution,
   };
 }
 

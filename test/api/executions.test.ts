@@ -28,7 +28,7 @@ function maxOverlap(executions: any[]): number {
 describe('executions API', () => {
   let pontoon: TestPontoon;
   before(async () => {
-    pontoon = await startTestPontoon({ payloadLimit: '4Ki' });
+    pontoon = await startTestPontoon({ payloadLimit: '4Ki', allowOutbound: ['127.0.0.1/32'] });
     const echo = writeScript('echo "input: $(cat "$PONTOON_INPUT")"; echo "to stderr" >&2; cp "$PONTOON_INPUT" "$PONTOON_OUTPUT"');
     await pontoon.deploy('echo', { runtime: 'command', command: [echo] });
   });

@@ -88,6 +88,19 @@ describe('pontoon up', () => {
     assert.match(run.stderr, /^error: cannot start Pontoon: passEnv must be environment variable names .*"NOT-A-NAME"/);
   });
 
+  it('refuses an --allow-outbound entry that is no CIDR, address or host, an --event-sink it does not allow, and a --secret-store of no known kind', async () => {
+    const allow = await runCli(['up', '--port', '0', '--allow-outbound', '10.0.0.0/8,10.0.0.0/99', '--data-dir', join(dir, 'allow'), '--log-level', 'silent']);
+    assert.equal(allow.code, 1);
+    assert.match(allow.stderr, /^error: cannot start Pontoon: allowOutbound entries must be CIDRs, addresses or host names, not "10\.0\.0\.0\/99"/);
+    const sink = await runCli(['up', '--port', '0', '--event-sink', 'http://ops:pw@169.254.169.254/', '--data-dir', join(dir, 'sink'), '--log-level', 'silent']);
+    assert.equal(sink.code, 1);
+    assert.match(sink.stderr, /^error: cannot start Pontoon: eventSinks http:\/\/REDACTED@169\.254\.169\.254\/ is refused: .*link-local/);
+    assert.doesNotMatch(sink.stderr, /pw@/);
+    const store = await runCli(['up', '--port', '0', '--secret-store', 'vault:x', '--data-dir', join(dir, 'store'), '--log-level', 'silent']);
+    assert.equal(store.code, 1);
+    assert.match(store.stderr, /^error: cannot start Pontoon: secretStore must be files:<directory> or env:<PREFIX_>/);
+  });
+
   it('refuses a lease or grace out of bounds, naming the bounds', async () => {
     const lease = await runCli(['up', '--port', '0', '--lease', '99999999999h', '--data-dir', join(dir, 'lease'), '--log-level', 'silent']);
     assert.equal(lease.code, 1);

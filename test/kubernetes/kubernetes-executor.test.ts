@@ -352,6 +352,26 @@ describe('Pontoon on a real Kubernetes API server', { skip }, () => {
       });
     });
 
+    it('takes spec.secrets from Secrets of its namespace by reference, never by value; a missing one fails the attempt as StartFailed and deletes its Job', async () => {
+      await deploy('with-secret', { secrets: [{ name: 'DB_PASSWORD', from: { secret: 'db', key: 'password' } }] });
+      const id = await controller.invoke('default', 'with-secret', null);
+      const job = await attemptJob(cluster.api, 'default', id, 1);
+      const reference = { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } };
+      assert.deepEqual(job.spec.template.spec.containers[0].env.find((variable: any) => variable.name === 'DB_PASSWORD'), reference);
+      // The pod the API server made from the template carries the reference the kubelet resolves.
+      const pod = await runningPod(cluster.api, 'default', id, 1);
+      assert.deepEqual((pod.spec as any).containers[0].env.find((variable: any) => variable.name === 'DB_PASSWORD'), reference);
+      await waitingPod(cluster.api, pod, 'CreateContainerConfigError', 'secret "db" not found');
+      const execution = await controller.waitFor(id, 'default', terminal);
+      assert.equal(execution.status, 'failed');
+      assert.equal(execution.attempts[0].reason, 'StartFailed');
+      assert.match(execution.attempts[0].error, /CreateContainerConfigError .*secret "db" not found/);
+      await eventually('the Job deleted', async () => {
+        const jobs = await cluster.api.get<KubeList<any>>('/apis/batch/v1/namespaces/default/jobs', { labelSelector: `pontoon.dev/execution=${id}` });
+        return jobs.items.every((job) => job.metadata.deletionTimestamp) ? true : undefined;
+      });
+    });
+
     it('fails an evicted pod as Evicted, with the kubelet’s message', async () => {
       await deploy('evicted', {});
       const id = await controller.invoke('default', 'evicted', null);

@@ -81,7 +81,8 @@ export function containerEnv(job: Job & { spec: any }, container: string, volume
   const spec = job.spec.template.spec;
   const found = [...spec.initContainers, ...spec.containers].find((candidate: { name: string }) => candidate.name === container);
   const env: Record<string, string> = {};
-  for (const variable of found.env as { name: string; value: string }[]) env[variable.name] = variable.value.replace(/^\/pontoon\//, `${volume}/`);
+  // A secretKeyRef has no value here: the kubelet would read it from the Secret.
+  for (const variable of found.env as { name: string; value?: string }[]) if (variable.value !== undefined) env[variable.name] = variable.value.replace(/^\/pontoon\//, `${volume}/`);
   return env;
 }
 

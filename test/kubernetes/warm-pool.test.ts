@@ -234,7 +234,10 @@ describe('warm pools on a real Kubernetes API server', { skip }, () => {
   });
 
   it('deploys a warm function as a Deployment owned by its Function, sized by the Scalar through the scale subresource, whose replicas complete executions, and is collected with the function', async () => {
-    const put = await controller.request('PUT', '/v1/namespaces/default/functions/doubler', warmFunction('doubler'));
+    // Its secret is a Secret of its namespace that the pods reference: the value never passes through Pontoon.
+    await cluster.api.create('/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'doubler-db' }, stringData: { password: 'pa55' } } as any);
+    const document = warmFunction('doubler');
+    const put = await controller.request('PUT', '/v1/namespaces/default/functions/doubler', { ...document, spec: { ...document.spec, secrets: [{ name: 'DB_PASSWORD', from: { secret: 'doubler-db', key: 'password' } }] } });
     assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body));
     const name = 'pontoon-warm-doubler-v1';
 
@@ -263,6 +266,7 @@ describe('warm pools on a real Kubernetes API server', { skip }, () => {
     assert.equal(byName.get('PONTOON_REPLICA_CONCURRENCY')?.value, '2');
     assert.equal(byName.get('PONTOON_VERSION')?.value, '1');
     assert.deepEqual(byName.get('PONTOON_REPLICA_TOKEN')?.valueFrom, { secretKeyRef: { name, key: 'token' } });
+    assert.deepEqual(byName.get('DB_PASSWORD'), { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'doubler-db', key: 'password' } } });
     assert.deepEqual(byName.get('PONTOON_REPLICA_ID')?.valueFrom?.fieldRef?.fieldPath, 'metadata.name');
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(await scaleOf(name), 0, 'no replica while nothing is queued');

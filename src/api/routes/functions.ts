@@ -6,6 +6,8 @@ import type { Store } from '../../store/store.js';
 import type { Engine } from '../../engine/engine.js';
 import { warmSettings } from '../../domain/warm.js';
 import type { ApiContext } from '../context.js';
+import { checkSinkUrls } from '../outbound-urls.js';
+import { checkSecretsPresent } from '../secret-check.js';
 import { errorResponses, functionParams, functionResourceSchema, namespaceParams } from '../schemas.js';
 import { roleIn } from '../../domain/access.js';
 import { authenticated, inNamespace, inSomeNamespace } from '../auth/route-access.js';
@@ -96,7 +98,10 @@ export async function functionRoutes(app: FastifyInstance, context: ApiContext):
     },
     async (request, reply) => {
       const { ns, name } = request.params;
-      const { fn, created } = await engine.deploy(withPathIdentity(request.body, ns, name));
+      checkSinkUrls(request.body, context.outboundAllowance);
+      const document = withPathIdentity(request.body, ns, name);
+      await checkSecretsPresent(document, context.missingSecrets);
+      const { fn, created } = await engine.deploy(document);
       return reply.status(created ? 201 : 200).send(await toResource(store, engine, fn));
     },
   );

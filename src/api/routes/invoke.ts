@@ -5,6 +5,7 @@ import { isTerminal, type Execution } from '../../domain/execution.js';
 import { notBeforeOf } from '../../domain/run-later.js';
 import { incomingTraceContext } from '../../telemetry/trace-propagation.js';
 import type { ApiContext } from '../context.js';
+import { checkCallbackUrl } from '../outbound-urls.js';
 import { errorResponses, executionSchema, functionParams, httpUrlSchema, prioritySchema } from '../schemas.js';
 import { inNamespace } from '../auth/route-access.js';
 
@@ -120,7 +121,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
           input: request.body ?? null,
           priority: request.query.priority,
           idempotencyKey,
-          callbackUrl: callbackUrl(request.headers['x-callback-url']),
+          callbackUrl: checkCallbackUrl(callbackUrl(request.headers['x-callback-url']), context.outboundAllowance),
           notBefore,
           traceContext: incomingTraceContext(request.headers),
         },

@@ -24,6 +24,8 @@ interface UpOptions extends KubernetesFlags, AuthFlags {
   passEnv: string[];
   sourceRoot: string[];
   packageLimit: string;
+  allowOutbound: string[];
+  secretStore?: string;
   store: string;
   runAs?: string;
   runAsRange?: string;
@@ -95,6 +97,16 @@ export function upCommand(): Command {
         .argParser((dir: string, previous: string[]) => [...previous, dir]),
     )
     .addOption(new Option('--package-limit <size>', 'largest uploaded source package (the .tar.gz that pontoon deploy sends)').env('PONTOON_PACKAGE_LIMIT').default('64Mi'))
+    .addOption(
+      new Option('--allow-outbound <cidrs>', 'CIDRs, addresses or host names that callback and sink URLs may reach besides public addresses: loopback, private, link-local and the like are refused otherwise (comma-separated, repeatable; e.g. 127.0.0.1/32,10.0.0.0/8,hooks.internal)')
+        .env('PONTOON_ALLOW_OUTBOUND')
+        .default([])
+        .argParser((entries: string, previous: string[]) => [...previous, ...entries.split(',').map((entry) => entry.trim()).filter(Boolean)]),
+    )
+    .addOption(
+      new Option('--secret-store <store>', 'where spec.secrets come from: files:<dir> (a file <dir>/<secret>/<key>, as a mounted Kubernetes Secret) or env:<PREFIX> (the variable <PREFIX><SECRET>_<KEY>, upper-cased); on Kubernetes, Secrets of the function\'s namespace')
+        .env('PONTOON_SECRET_STORE'),
+    )
     .option('--examples', 'deploy the example functions at start (their directory counts as a source root)')
     .action(async (options: UpOptions) => {
       // Loaded here, not at the top: every other command starts without the server's code.
@@ -123,6 +135,8 @@ export function upCommand(): Command {
           passEnv: options.passEnv,
           sourceRoots: options.sourceRoot,
           packageLimit: options.packageLimit,
+          allowOutbound: options.allowOutbound,
+          secretStore: options.secretStore,
           store: options.store,
           ...(options.runAs === undefined ? {} : { runAs: options.runAs }),
           ...(options.runAsRange === undefined ? {} : { runAsRange: options.runAsRange }),

@@ -33,6 +33,8 @@ export function judgeAttempt(facts: AttemptFacts): AttemptReport {
       return failure('timed_out', null, 'DeadlineExceeded', `exceeded its timeout of ${facts.timeout} and was stopped`);
     case 'image':
       return failure('failed', null, 'ImagePullError', `cannot pull image ${facts.image ?? ''}: ${end.message}`.replace('  ', ' '));
+    case 'config':
+      return failure('failed', null, 'StartFailed', `cannot start the function’s container: ${end.message}`);
     case 'evicted':
       return failure('failed', null, 'Evicted', `the pod was evicted: ${end.message}`);
     case 'node-lost':

@@ -44,7 +44,16 @@ export interface AttemptJob extends KubeObject {
   metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> };
 }
 
-type EnvVar = { name: string; value: string };
+type EnvVar = { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
+
+/**
+ * spec.secrets as references to Secrets of the function's namespace: the kubelet reads the value
+ * when it starts the container, so it never passes through Pontoon; a missing one keeps the
+ * container from starting (CreateContainerConfigError), never starts it with the value empty.
+ */
+export function secretEnv(spec: FunctionSpec): EnvVar[] {
+  return (spec.secrets ?? []).map(({ name, from }) => ({ name, valueFrom: { secretKeyRef: { name: from.secret, key: from.key } } }));
+}
 
 /**
  * The batch/v1 Job of one on-demand attempt. Pontoon's retry policy owns retries, so the Job's
@@ -88,7 +97,7 @@ export function attemptJob(claimed: ClaimedAttempt, token: string, settings: Job
     name: podLayout.containers.function,
     image: code.image,
     // The user's variables first: the contract's names must not be overridden by them.
-    env: [...env(spec.env ?? {}), ...env(contract), ...(code.kind === 'package' ? launcherEnv(code, spec) : [])],
+    env: [...env(spec.env ?? {}), ...secretEnv(spec), ...env(contract), ...(code.kind === 'package' ? launcherEnv(code, spec) : [])],
     volumeMounts: [...mount, scratchVolume],
     resources,
     securityContext: security.function,

@@ -454,7 +454,7 @@ export class KubernetesExecutor implements Executor {
 
   private async finalize(attempt: PodAttempt, end: PodEnd): Promise<void> {
     const spec = attempt.claimed.function.document.spec;
-    if (end.kind === 'image' || end.kind === 'vanished' || end.kind === 'node-lost') attempt.logs.system(`[pontoon] ${end.message}`);
+    if (end.kind === 'image' || end.kind === 'config' || end.kind === 'vanished' || end.kind === 'node-lost') attempt.logs.system(`[pontoon] ${end.message}`);
     await attempt.logs.finish(5000);
     if (!this.attempts.has(keyOf(attempt.ref))) return; // stopped meanwhile
     const report = judgeAttempt({
@@ -468,9 +468,9 @@ export class KubernetesExecutor implements Executor {
     });
     this.forget(attempt);
     deliverToSink(() => this.options.sink.finished(attempt.ref, report));
-    // A pod that cannot pull its image would wait forever: its Job goes now. Others stay for
-    // their TTL, so that `kubectl describe` still shows them.
-    if (end.kind === 'image') {
+    // A pod that cannot pull its image or find its Secret would wait forever: its Job goes now.
+    // Others stay for their TTL, so that `kubectl describe` still shows them.
+    if (end.kind === 'image' || end.kind === 'config') {
       await this.options.api.delete(`/apis/batch/v1/namespaces/${attempt.namespace}/jobs/${attempt.jobName}`).catch((thrown) => {
         process.emitWarning(`cannot delete Job ${attempt.jobName}: ${asError(thrown).message}`);
       });

@@ -31,6 +31,7 @@ export interface Job extends KubeObject {
  * - `exited`: the function container terminated (exit code, and `OOMKilled` when the kernel killed it);
  * - `deadline`: the Job's activeDeadlineSeconds passed and Kubernetes stopped it;
  * - `image`: its image cannot be pulled (ErrImagePull, ImagePullBackOff, InvalidImageName);
+ * - `config`: its container cannot be made as specified (CreateContainerConfigError: a Secret or key of spec.secrets is missing);
  * - `evicted`: the kubelet evicted the pod (node pressure);
  * - `node-lost`: the pod's node went away and the pod with it;
  * - `vanished`: the pod or Job is gone without saying how it ended.
@@ -39,6 +40,7 @@ export type PodEnd =
   | { kind: 'exited'; exitCode: number; oomKilled: boolean; message?: string }
   | { kind: 'deadline' }
   | { kind: 'image'; message: string }
+  | { kind: 'config'; message: string }
   | { kind: 'evicted'; message: string }
   | { kind: 'node-lost'; message: string }
   | { kind: 'vanished'; message: string };
@@ -85,6 +87,10 @@ export function podEnd(pod: Pod): PodEnd | undefined {
     const waiting = container.state?.waiting;
     if (waiting?.reason && imageReasons.has(waiting.reason)) {
       return { kind: 'image', message: `${waiting.reason} in container ${container.name}${waiting.message ? `: ${waiting.message}` : ''}` };
+    }
+    // The kubelet would wait for the Secret forever; the attempt fails now rather than run without it.
+    if (waiting?.reason === 'CreateContainerConfigError') {
+      return { kind: 'config', message: `${waiting.reason} in container ${container.name}${waiting.message ? `: ${waiting.message}` : ''}` };
     }
   }
   if (status.phase === 'Failed') {

@@ -4,7 +4,7 @@ import type { WarmSettings } from '../../domain/warm.js';
 import type { KubeObject } from '../../kubernetes/kube-api.js';
 import { functionResource } from '../../kubernetes/function-crd.js';
 import { replicaEnv, replicaProtocolVersion } from '../warm/protocol.js';
-import { containerResources } from './job-manifest.js';
+import { containerResources, secretEnv } from './job-manifest.js';
 import { annotations, labels, labelValue, managedByValue } from './labels.js';
 import { podSecurity, scratchVolume } from './pod-security.js';
 import { launcherEnv, packageInitContainer, podCode, type RuntimeImages } from './package-fetch.js';
@@ -106,6 +106,7 @@ export function replicaDeployment(fn: FunctionVersion, warm: WarmSettings, owner
     // The user's variables first: the protocol's names must not be overridden by them.
     env: [
       ...Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value })),
+      ...secretEnv(spec),
       ...Object.entries(replicaValues).map(([name, value]) => ({ name, value })),
       { name: replicaEnv.token, valueFrom: { secretKeyRef: { name: poolObjectName(fn), key: tokenKey } } },
       { name: replicaEnv.id, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },

@@ -11,6 +11,7 @@ import type { FunctionUser, FunctionUsers } from '../users/function-users.js';
 import type { Runtimes } from '../../runtimes/runtime.js';
 import type { AttemptRef, ClaimedAttempt } from '../../store/store.js';
 import type { AttemptSink, Executor, StopReason } from '../executor.js';
+import { FunctionSecrets } from '../secrets/function-secrets.js';
 import { ObserverHost } from './observer-host.js';
 import { sweepOrphans, sweepWorkDir, workDirName } from './orphans.js';
 import { ensureWorkRoot } from './work-root.js';
@@ -33,6 +34,8 @@ export interface LocalExecutorOptions {
   passEnv?: readonly string[];
   /** Who programs run as (see resolveRunAs); default: this process's user. */
   users?: FunctionUsers;
+  /** Resolves `spec.secrets` and redacts their values from logs; without it, a function with secrets fails to start. */
+  secrets?: FunctionSecrets;
 }
 
 /** One attempt this executor is responsible for, from start() until its end is known. */
@@ -84,8 +87,10 @@ export class LocalExecutor implements Executor {
   /** Observer hosts by slot; a slot is empty until first used and after its host died. */
   private readonly hosts: (ObserverHost | undefined)[];
   private closed = false;
+  private readonly secrets: FunctionSecrets;
 
   constructor(private readonly options: LocalExecutorOptions) {
+    this.secrets = options.secrets ?? new FunctionSecrets(undefined);
     // Refused when another user could write there (and so tamper with attempts' files).
     ensureWorkRoot(options.workRoot, options.users !== undefined);
     this.hosts = new Array<ObserverHost | undefined>(Math.max(1, options.hosts ?? Math.min(4, availableParallelism()))).fill(undefined);
@@ -118,7 +123,8 @@ export class LocalExecutor implements Executor {
     try {
       const fn = claimed.function;
       const spec = fn.document.spec;
-      const plan = await this.options.runtimes.plan(fn);
+      // Resolved per attempt: a rotated secret reaches the next attempt; a missing one fails this one.
+      const [plan, secretEnv] = await Promise.all([this.options.runtimes.plan(fn), this.secrets.resolve(spec.secrets)]);
       if (entry.stopped || this.closed) {
         this.forget(key, entry);
         return;
@@ -133,7 +139,8 @@ export class LocalExecutor implements Executor {
           workDir: entry.workDir,
           command: plan.command,
           cwd: plan.cwd,
-          functionEnv: spec.env,
+          // Passed over the host's pipe, in memory only: never to a file, the store or a log.
+          functionEnv: { ...spec.env, ...secretEnv },
           planEnv: plan.env,
           identity: { executionId: ref.executionId, attempt: ref.attempt, namespace: fn.namespace, function: fn.name, version: fn.version, traceContext: claimed.traceContext },
           input: claimed.execution.input,
@@ -212,11 +219,11 @@ export class LocalExecutor implements Executor {
     const entry = this.attempts.get(event.key);
     if (!entry || entry.host !== host) return;
     if (event.type === 'logs') {
-      deliverToSink(() => this.options.sink.logs(entry.ref, event.lines));
+      deliverToSink(() => this.options.sink.logs(entry.ref, this.secrets.redactLines(event.lines)));
       return;
     }
     this.forget(event.key, entry);
-    if (event.report && !entry.stopped) deliverToSink(() => this.options.sink.finished(entry.ref, event.report as AttemptReport));
+    if (event.report && !entry.stopped) deliverToSink(() => this.options.sink.finished(entry.ref, this.secrets.redactReport(event.report as AttemptReport)));
   }
 
   /**

@@ -3,6 +3,7 @@ import { asError } from '../../domain/errors.js';
 import type { PoolStatus, PoolTarget, ReplicaSettlement, WorkSource } from '../executor.js';
 import type { LaunchPlan } from '../../runtimes/runtime.js';
 import type { AttemptRef, ClaimedAttempt, FunctionRef, LogLine } from '../../store/store.js';
+import { MissingSecretError, type FunctionSecrets } from '../secrets/function-secrets.js';
 import { Replica, type ReplicaHost, type ReplicaOptions } from './replica.js';
 import type { RuntimeApi } from './runtime-api.js';
 import { WakeSignal } from './wake-signal.js';
@@ -26,6 +27,8 @@ export interface PoolContext {
   startTimeoutMs: number;
   /** Who replicas' processes run as (default: this process's user). */
   users?: FunctionUsers;
+  /** Resolves spec.secrets when a replica starts and redacts their values from what it reports. */
+  secrets: FunctionSecrets;
 }
 
 /** First and longest wait before starting a replica again after failed starts. */
@@ -120,7 +123,7 @@ export class Pool implements ReplicaHost {
   }
 
   async settleAndTake(replica: Replica, settlements: ReplicaSettlement[], max: number): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }> {
-    const step = await this.context.source().settleAndTake(settlements, this.ref, max);
+    const step = await this.context.source().settleAndTake(this.redacted(settlements), this.ref, max);
     return { applied: step.applied, claimed: this.keep(replica, step.claimed) };
   }
 
@@ -136,11 +139,29 @@ export class Pool implements ReplicaHost {
   }
 
   settle(settlements: ReplicaSettlement[]): Promise<boolean[]> {
-    return this.context.source().settle(settlements);
+    return this.context.source().settle(this.redacted(settlements));
   }
 
   logs(ref: AttemptRef, lines: LogLine[]): void {
-    this.context.source().logs(ref, lines);
+    this.context.source().logs(ref, this.context.secrets.redactLines(lines));
+  }
+
+  /**
+   * Fails the executions waiting for this pool when its replicas cannot start without a secret,
+   * rather than leave them queued: no replica can run them until the operator adds it.
+   */
+  private async failWaiting(message: string): Promise<void> {
+    try {
+      const claimed = await this.context.source().take(this.ref, 100);
+      const endedAt = new Date();
+      if (claimed.length > 0) await this.settle(claimed.map((attempt) => ({ claimed: attempt, outcome: { status: 'failed', exitCode: null, reason: 'StartFailed', error: message, result: null }, endedAt })));
+    } catch (thrown) {
+      this.logger.error({ err: asError(thrown), function: `${this.ref.namespace}/${this.ref.name}` }, 'cannot fail the executions waiting for a replica');
+    }
+  }
+
+  private redacted(settlements: ReplicaSettlement[]): ReplicaSettlement[] {
+    return settlements.map((settlement) => ({ ...settlement, outcome: this.context.secrets.redactReport(settlement.outcome) }));
   }
 
   changed(replica: Replica): void {
@@ -191,13 +212,15 @@ export class Pool implements ReplicaHost {
     let plan: LaunchPlan;
     try {
       let runtimeApi: string;
-      [plan, runtimeApi] = await Promise.all([this.context.plan(target), this.context.runtimeApi()]);
+      let secretEnv: Record<string, string>;
+      // A replica serves many attempts: its secrets are resolved when it starts, as an attempt's are.
+      [plan, runtimeApi, secretEnv] = await Promise.all([this.context.plan(target), this.context.runtimeApi(), this.context.secrets.resolve(target.fn.document.spec.secrets)]);
       options = {
         fn: target.fn,
         concurrency: target.settings.concurrency,
         command: plan.command,
         cwd: plan.cwd ?? process.cwd(),
-        env: { ...this.context.baseEnv, ...target.fn.document.spec.env, ...plan.env },
+        env: { ...this.context.baseEnv, ...target.fn.document.spec.env, ...secretEnv, ...plan.env },
         runtimeApi,
         graceMs: this.context.graceMs,
         logLimitBytes: this.context.logLimitBytes(target),
@@ -210,6 +233,7 @@ export class Pool implements ReplicaHost {
       this.failures += 1;
       this.notBefore = Date.now() + Math.min(backoff.maxMs, backoff.initialMs * 2 ** (this.failures - 1));
       this.logger.error({ err: asError(thrown), function: `${this.ref.namespace}/${this.ref.name}` }, 'cannot start a replica');
+      if (thrown instanceof MissingSecretError) await this.failWaiting(thrown.message);
       this.reconcile();
       return;
     }

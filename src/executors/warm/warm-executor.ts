@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { FunctionSecrets } from '../secrets/function-secrets.js';
 import { asError } from '../../domain/errors.js';
 import { inheritedEnv } from '../../observer/inherited-env.js';
 import { Pool, type PoolContext } from './pool.js';
@@ -23,6 +24,8 @@ export interface WarmExecutorOptions {
   startTimeoutMs?: number;
   /** Who replicas' processes run as (default: this process's user); share the cold executor's. */
   users?: FunctionUsers;
+  /** Resolves spec.secrets for replicas; without it, a warm function with secrets gets no replica. */
+  secrets?: FunctionSecrets;
 }
 
 const keyOf = (ref: FunctionRef) => `${ref.namespace}/${ref.name}`;
@@ -40,6 +43,7 @@ export class WarmExecutor implements Executor, ReplicaPools {
   /** Pools of functions no longer warm, draining until their replicas are gone. */
   private readonly retired = new Set<Pool>();
   private workSource: WorkSource | undefined;
+  private secrets: FunctionSecrets | undefined;
   private listening: Promise<string> | undefined;
   private closed = false;
 
@@ -143,6 +147,7 @@ export class WarmExecutor implements Executor, ReplicaPools {
       resultLimitBytes: (target: PoolTarget) => byteLimit(target.fn.document.spec.limits?.result, options.resultLimitBytes),
       startTimeoutMs: options.startTimeoutMs ?? 60_000,
       ...(options.users ? { users: options.users } : {}),
+      secrets: (this.secrets ??= options.secrets ?? new FunctionSecrets(undefined)),
     };
   }
 }
