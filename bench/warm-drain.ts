@@ -49,18 +49,26 @@ async function drained(server: BenchServer): Promise<void> {
 }
 
 /** Enqueues `total`, waits for the drain; executions per second after the enqueue, and overall. */
-async function drainRun(server: BenchServer, total: number): Promise<{ drainPerSecond: number; overallPerSecond: number; leftAfterEnqueue: number }> {
+async function drainRun(
+  server: BenchServer,
+  total: number,
+): Promise<{ drainPerSecond: number; overallPerSecond: number; leftAfterEnqueue: number; cpuUsPerExecution: { server: number; replica: number } }> {
   const start = performance.now();
   await enqueue(server, 'noop', total);
   const enqueued = performance.now();
   const left = await pending(server, 'noop');
   const leftAfterEnqueue = left.queued + left.running;
+  const cpuBefore = server.cpuMs();
   await drained(server);
   const end = performance.now();
+  const cpuAfter = server.cpuMs();
+  // CPU time per drained execution: unlike the rates, it hardly moves with the machine's load.
+  const perExecution = (ms: number) => Math.round((ms * 1000) / leftAfterEnqueue);
   return {
     drainPerSecond: Math.round(leftAfterEnqueue / ((end - enqueued) / 1000)),
     overallPerSecond: Math.round(total / ((end - start) / 1000)),
     leftAfterEnqueue,
+    cpuUsPerExecution: { server: perExecution(cpuAfter.server - cpuBefore.server), replica: perExecution(cpuAfter.children - cpuBefore.children) },
   };
 }
 
