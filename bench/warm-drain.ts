@@ -17,6 +17,20 @@
  * ~340 µs of CPU per execution (enqueue included) and the replica at ~66 µs. Profiled, the
  * controller's time goes to the socket writes of the runtime API, the commits, and startAttempt's
  * UPDATE of executions (its partial indexes): ~80 µs per claimed execution under that load.
+ *
+ * Later (same machine, load average 6-29 from other work, so the CPU time per execution, which
+ * moves far less with the load than the rates, is the figure to compare): SQLite 1,487/s drain of
+ * 20,000 at load 6.6 with 377 µs of server CPU and 67 µs of replica CPU per execution (523/s and
+ * 441 µs at load 19); PostgreSQL 257/s of 10,000 at load 29, 684 µs of server CPU. A replica with
+ * concurrency 8 posts batches of 8 (counted at the runtime API: 1,875 posts of 8 for 15,000), one
+ * `results?next=8` round trip each, so the server and the replica take turns: a pipeline one
+ * batch deep, whose rate is 8 over one turn's time. Profiled on SQLite (server, 34 s busy of 45 s):
+ * store transactions 37% (the claim half of settle-and-claim 15%, of it starting attempts 7.5%;
+ * the settlement 3.4%), the socket writes of the runtime API's answers 13.5% (loopback writes that
+ * wake the replica, charged to the writer), enqueue 7%, fastify 7%. On PostgreSQL the server is
+ * 83% idle: it waits for each batch's ten round trips to PostgreSQL one after another (BEGIN,
+ * three to settle, five to claim, COMMIT with its WAL flush), and with one replica nothing else
+ * is under way meanwhile.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,18 +63,26 @@ async function drained(server: BenchServer): Promise<void> {
 }
 
 /** Enqueues `total`, waits for the drain; executions per second after the enqueue, and overall. */
-async function drainRun(server: BenchServer, total: number): Promise<{ drainPerSecond: number; overallPerSecond: number; leftAfterEnqueue: number }> {
+async function drainRun(
+  server: BenchServer,
+  total: number,
+): Promise<{ drainPerSecond: number; overallPerSecond: number; leftAfterEnqueue: number; cpuUsPerExecution: { server: number; replica: number } }> {
   const start = performance.now();
   await enqueue(server, 'noop', total);
   const enqueued = performance.now();
   const left = await pending(server, 'noop');
   const leftAfterEnqueue = left.queued + left.running;
+  const cpuBefore = server.cpuMs();
   await drained(server);
   const end = performance.now();
+  const cpuAfter = server.cpuMs();
+  // CPU time per drained execution: unlike the rates, it hardly moves with the machine's load.
+  const perExecution = (ms: number) => Math.round((ms * 1000) / leftAfterEnqueue);
   return {
     drainPerSecond: Math.round(leftAfterEnqueue / ((end - enqueued) / 1000)),
     overallPerSecond: Math.round(total / ((end - start) / 1000)),
     leftAfterEnqueue,
+    cpuUsPerExecution: { server: perExecution(cpuAfter.server - cpuBefore.server), replica: perExecution(cpuAfter.children - cpuBefore.children) },
   };
 }
 

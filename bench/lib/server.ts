@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,8 @@ export interface BenchServer {
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Resident memory of the server process, in MiB. */
   rssMiB(): number;
+  /** CPU time used so far, in ms: by the server, and by its live child processes (replicas, observers) together. */
+  cpuMs(): { server: number; children: number };
   stop(): Promise<void>;
 }
 
@@ -23,7 +25,11 @@ export async function startBenchServer(flags: string[] = [], options: { dataDir?
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pontoon-bench-'));
   // Benchmarks deploy their functions by path (bench/functions and scratch dirs): both are source roots.
   const roots = ['--source-root', fileURLToPath(new URL('../../../', import.meta.url)), '--source-root', tmpdir()];
-  const child: ChildProcess = spawn(process.execPath, [cli, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...roots, ...flags], {
+  // PONTOON_BENCH_PROFILE=dir: the server writes a V8 CPU profile there when it stops (it then
+  // stops with SIGTERM, as a profile is only written by a process that exits on its own).
+  const profileDir = process.env.PONTOON_BENCH_PROFILE;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, cli, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...roots, ...flags], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -57,8 +63,11 @@ export async function startBenchServer(flags: string[] = [], options: { dataDir?
       const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       return match ? Number(match[1]) / 1024 : NaN;
     },
+    cpuMs() {
+      return { server: processCpuMs(child.pid!), children: descendants(child.pid!).reduce((sum, pid) => sum + processCpuMs(pid), 0) };
+    },
     async stop() {
-      child.kill('SIGKILL');
+      child.kill(profileDir ? 'SIGTERM' : 'SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
@@ -99,3 +108,28 @@ export function percentile(sorted: number[], p: number): number {
 
 /** Sleeps. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** User + system CPU time of a live process, in ms (0 once it is gone). */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime, fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every live descendant of a process. */
+function descendants(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      children.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    }
+  } catch {
+    return [];
+  }
+  children = [...new Set(children)];
+  return [...children, ...children.flatMap(descendants)];
+}

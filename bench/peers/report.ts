@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Machine } from './machine.js';
 import type { Settings } from './options.js';
-import { ratiosToBestPeer, spreads, type SystemRecord } from './summary.js';
+import { ratiosToBestPeer, spreads, type Ratio, type SystemRecord } from './summary.js';
 
 /** Everything a report says. */
 export interface RunReport {
@@ -129,14 +129,20 @@ export function toMarkdown(report: RunReport): string {
     }
     const ratios = ratiosToBestPeer(record, peers);
     lines.push('', `### ${record.key}`, '', '| figure | Pontoon | best peer | ratio (>1: Pontoon ahead) |', '| --- | --- | --- | --- |');
-    // Two significant digits below 0.1, so that a far-behind figure still reads as a number.
-    const times = (ratio: number) => (ratio === 0 ? '0 (never started)' : ratio < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(2));
-    for (const ratio of ratios) lines.push(`| ${ratio.figure} | ${format(ratio.pontoon)} | ${format(ratio.bestPeerValue)} (${ratio.bestPeer}) | ${times(ratio.ratio)}× |`);
+    for (const ratio of ratios) lines.push(`| ${ratio.figure} | ${format(ratio.pontoon)} | ${format(ratio.bestPeerValue)} (${ratio.bestPeer}) | ${formatRatio(ratio)} |`);
   }
   const errors = report.systems.flatMap((record) => record.errors.map((error) => `- ${record.key}: ${error}`));
   if (errors.length) lines.push('', '## Errors', '', ...errors);
   lines.push('', '## How each figure is measured', measuredHow);
   return lines.join('\n') + '\n';
+}
+
+/** A ratio as the report prints it: `0.42×`, `≤0.33× (peer under 1 ms)`, `0× (never started)`. */
+export function formatRatio({ ratio, qualifier }: Pick<Ratio, 'ratio' | 'qualifier'>): string {
+  if (qualifier === 'never-started') return '0× (never started)';
+  // Two significant digits below 0.1, so that a far-behind figure still reads as a number.
+  const number = ratio === Infinity ? '∞' : ratio < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(2);
+  return qualifier === 'at-most' ? `≤${number}× (peer under 1 ms)` : `${number}×`;
 }
 
 /** Numbers JSON cannot hold (∞ for never started) become strings. */

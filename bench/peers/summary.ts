@@ -57,7 +57,16 @@ export interface Ratio {
   bestPeer: string;
   bestPeerValue: number;
   ratio: number;
+  /**
+   * `never-started`: Pontoon's median job never started (ratio 0). `at-most`: the best peer's
+   * latency was 0, under the 1 ms resolution of the start times, so the ratio is taken against
+   * 1 ms and Pontoon's is at most that.
+   */
+  qualifier?: 'never-started' | 'at-most';
 }
+
+/** Resolution of the submit-to-start latencies (every system's start time is in whole ms). */
+const latencyResolutionMs = 1;
 
 /** Ratios of each headline figure of a Pontoon system to the best peer's. */
 export function ratiosToBestPeer(pontoon: SystemRecord, peers: SystemRecord[]): Ratio[] {
@@ -74,8 +83,16 @@ export function ratiosToBestPeer(pontoon: SystemRecord, peers: SystemRecord[]): 
       if (!best || (better ? value > best.value : value < best.value)) best = { key: peer.key, value };
     }
     if (!best) continue;
-    const ratio = better ? spread.median / best.value : best.value / spread.median;
-    ratios.push({ figure, pontoon: spread.median, bestPeer: best.key, bestPeerValue: best.value, ratio });
+    ratios.push({ figure, pontoon: spread.median, bestPeer: best.key, bestPeerValue: best.value, ...ratioOf(spread.median, best.value, better) });
   }
   return ratios;
+}
+
+/** Pontoon's value against a peer's, >1 when Pontoon is ahead; latencies under the clock's resolution count as that resolution. */
+export function ratioOf(pontoon: number, peer: number, higherBetter: boolean): Pick<Ratio, 'ratio' | 'qualifier'> {
+  if (higherBetter) return { ratio: peer === 0 ? Infinity : pontoon / peer };
+  if (pontoon === Infinity) return { ratio: 0, qualifier: 'never-started' };
+  const floor = (value: number) => Math.max(value, latencyResolutionMs);
+  const ratio = floor(peer) / floor(pontoon);
+  return peer < latencyResolutionMs && pontoon >= latencyResolutionMs ? { ratio, qualifier: 'at-most' } : { ratio };
 }

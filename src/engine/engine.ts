@@ -5,15 +5,16 @@ import type { FunctionDocument, FunctionVersion } from '../domain/function-spec.
 import { hasAbsoluteSource } from '../domain/source-path.js';
 import { validateFunctionDocument } from '../domain/validate-spec.js';
 import { validateSchedules } from '../triggers/schedule-ticks.js';
-import type { Executor, PoolStatus, ReplicaSettlement, WorkSource } from '../executors/executor.js';
+import type { AttemptSink, Executor, PoolStatus } from '../executors/executor.js';
 import { checkCodeOrigin, type CodeOrigins } from './code-origin.js';
 import type { Runtimes } from '../runtimes/runtime.js';
-import type { AttemptCompletion, AttemptRef, ClaimedAttempt, ClaimOptions, Enqueued, FunctionRef, LogLine, NewExecution, Store } from '../store/store.js';
+import type { AttemptCompletion, AttemptRef, ClaimedAttempt, ClaimOptions, Enqueued, LogLine, NewExecution, Store } from '../store/store.js';
 import { hasCompletionDeliveries } from '../triggers/completion-events.js';
 import { settleAttempt, type AttemptOutcome } from './attempt-settlement.js';
 import type { ExecutionEvents } from './execution-events.js';
 import { soleLeader, type Leadership } from './leader.js';
 import { Loop } from './loop.js';
+import { ReplicaWork } from './replica-work.js';
 import { ScalarLoop } from './scalar-loop.js';
 import { StartTimer } from './start-timer.js';
 
@@ -54,7 +55,7 @@ const refKey = (ref: AttemptRef) => `${ref.executionId}#${ref.attempt}`;
  * their leases, settles their outcomes through the retry policy, and reaps attempts whose lease
  * expired. Every loop reads the store and closes the gap, so a restart at any line is safe.
  */
-export class Engine implements WorkSource {
+export class Engine implements AttemptSink {
   private readonly inFlight = new Map<string, ClaimedAttempt>();
   /** Slots promised to claims under way outside the dispatcher (see settleAndClaim). */
   private reserved = 0;
@@ -62,10 +63,6 @@ export class Engine implements WorkSource {
   private passSkipped = false;
   /** A claim found no free slot: the next settlement wakes the dispatcher for the slot it frees. */
   private capacityFull = false;
-  /** Executions claimed for replicas, per function (`namespace/name`), for the Scalar's arrival rate. */
-  private readonly claimedByFunction = new Map<string, number>();
-  /** Recent attempt durations on replicas, per function, smoothed, for the Scalar. */
-  private readonly durationByFunction = new Map<string, number>();
   /** Settlements under way, which stop() lets finish: they may claim attempts. */
   private readonly settling = new Set<Promise<void>>();
   private readonly logChains = new Map<string, Promise<void>>();
@@ -74,6 +71,8 @@ export class Engine implements WorkSource {
   private readonly reaper: Loop;
   private readonly scalar: ScalarLoop | undefined;
   private readonly startTimer: StartTimer;
+  /** Warm replicas' batches: they share this controller's slots and leases. */
+  private readonly replicaWork: ReplicaWork;
   private readonly clock: () => Date;
   private readonly random: () => number;
   private accepting = false;
@@ -89,8 +88,9 @@ export class Engine implements WorkSource {
     this.leaseKeeper = new Loop('lease keeper', Math.max(50, Math.floor(options.leaseMs / 3)), () => this.renewLeases(), onError);
     this.reaper = new Loop('reaper', Math.max(50, Math.floor(options.leaseMs / 2)), () => this.reapExpired(), onError);
     this.startTimer = new StartTimer(options.store, this.clock, () => this.dispatcher.wake(), options.pollMs);
+    this.replicaWork = this.replicaWorkOf(options);
     const pools = options.executor.pools;
-    pools?.attach(this);
+    pools?.attach(this.replicaWork);
     this.scalar = pools && new ScalarLoop({
       store: options.store,
       pools,
@@ -98,8 +98,38 @@ export class Engine implements WorkSource {
       clock: this.clock,
       intervalMs: options.scalar?.intervalMs ?? 1000,
       stabilizationMs: options.scalar?.stabilizationMs ?? 30_000,
-      claimed: (fn) => this.claimedByFunction.get(`${fn.namespace}/${fn.name}`) ?? 0,
-      meanDurationMs: (fn) => this.durationByFunction.get(`${fn.namespace}/${fn.name}`) ?? 0,
+      claimed: (fn) => this.replicaWork.claimed(fn),
+      meanDurationMs: (fn) => this.replicaWork.meanDurationMs(fn),
+    });
+  }
+
+  private replicaWorkOf({ store, owner, leaseMs }: EngineOptions): ReplicaWork {
+    return new ReplicaWork({
+      store,
+      owner,
+      leaseMs,
+      clock: this.clock,
+      sink: this,
+      reserve: (max, waits) => this.reserve(max, waits),
+      release: (slots) => this.release(slots),
+      running: (claims) => this.keepLeases(claims),
+      ended: (ref) => {
+        this.inFlight.delete(refKey(ref));
+        return this.logChains.get(refKey(ref));
+      },
+      completionOf: (...args) => this.completionOf(...args),
+      settled: (completion, applied) => this.settled(completion, applied),
+      track: (settling) => {
+        this.settling.add(settling);
+        void settling.finally(() => this.settling.delete(settling));
+      },
+      freed: () => {
+        this.options.executor.pools?.wake();
+        if (this.capacityFull) {
+          this.capacityFull = false;
+          this.dispatcher.wake();
+        }
+      },
     });
   }
 
@@ -292,100 +322,23 @@ export class Engine implements WorkSource {
     this.settling.add(settling);
   }
 
-  /** WorkSource: claims a warm function's ready executions for a replica, within this controller's capacity. */
-  async take(fn: FunctionRef, max: number): Promise<ClaimedAttempt[]> {
+  /** Reserves up to `max` free slots for a replica's claim; see ReplicaWorkHost.reserve. */
+  private reserve(max: number, waits: boolean): number {
     const free = this.accepting ? Math.min(max, this.freeSlots()) : 0;
     if (free <= 0) {
-      this.capacityFull = true;
-      return [];
+      if (waits) this.capacityFull = true;
+      return 0;
     }
     this.reserved += free;
-    let claims: ClaimedAttempt[];
-    try {
-      claims = await this.options.store.claimFunctionExecutions({ owner: this.options.owner, now: this.clock().toISOString(), leaseMs: this.options.leaseMs, limit: free, function: fn });
-    } finally {
-      this.release(free);
-    }
-    this.tookFor(fn, claims);
-    return claims;
+    return free;
   }
 
-  /**
-   * WorkSource: settles a replica's batch in one store transaction once each attempt's logs are
-   * stored, and resolves when it is durable. An attempt the engine had let go (cancelled,
-   * superseded, interrupted) is still passed on: the store's fence keeps its report as late.
-   */
-  async settle(settlements: ReplicaSettlement[]): Promise<boolean[]> {
-    return (await this.settleBatch(settlements, async (completions) => ({ applied: await this.options.store.completeAttempts(completions), claimed: [] }))).applied;
-  }
-
-  /** WorkSource: settle, and take up to `max` more of the function for the slots it freed, in one store step. */
-  async settleAndTake(settlements: ReplicaSettlement[], fn: FunctionRef, max: number): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }> {
-    return this.settleBatch(settlements, async (completions) => {
-      const free = this.accepting ? Math.min(max, this.freeSlots()) : 0;
-      if (free <= 0) return { applied: await this.options.store.completeAttempts(completions), claimed: [] };
-      this.reserved += free;
-      try {
-        const claim = { owner: this.options.owner, now: this.clock().toISOString(), leaseMs: this.options.leaseMs, limit: free, function: fn };
-        const step = await this.options.store.completeAndClaimFunction(completions, claim);
-        this.tookFor(fn, step.claimed);
-        return step;
-      } finally {
-        this.release(free);
-      }
-    });
-  }
-
-  private async settleBatch(
-    settlements: ReplicaSettlement[],
-    store: (completions: AttemptCompletion[]) => Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }>,
-  ): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }> {
-    const completions = settlements.map(({ claimed, outcome, endedAt }) => {
-      const ref = { executionId: claimed.execution.id, attempt: claimed.attempt };
-      this.inFlight.delete(refKey(ref));
-      this.recordDuration(claimed, endedAt);
-      return this.completionOf(ref, outcome, claimed.function, claimed.execution, endedAt);
-    });
-    const pending = completions.map((completion) => this.logChains.get(refKey(completion))).filter((chain) => chain !== undefined);
-    const settling = (pending.length > 0 ? Promise.all(pending) : Promise.resolve())
-      .then(() => store(completions))
-      .then((step) => {
-        completions.forEach((completion, index) => this.settled(completion, step.applied[index]));
-        return step;
-      })
-      .finally(() => {
-        this.options.executor.pools?.wake();
-        if (this.capacityFull) {
-          this.capacityFull = false;
-          this.dispatcher.wake();
-        }
-      });
-    const tracked = settling.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.settling.add(tracked);
-    void tracked.finally(() => this.settling.delete(tracked));
-    return settling;
-  }
-
-  /** Counts claims for replicas (the Scalar's arrivals) and keeps their leases from now on. */
-  private tookFor(fn: FunctionRef, claims: ClaimedAttempt[]): void {
+  /** Keeps the leases of claimed attempts from now on. */
+  private keepLeases(claims: ClaimedAttempt[]): void {
     for (const claimed of claims) {
       this.inFlight.set(refKey({ executionId: claimed.execution.id, attempt: claimed.attempt }), claimed);
       this.options.events.changed(claimed.execution.id, 'running');
     }
-    const key = `${fn.namespace}/${fn.name}`;
-    this.claimedByFunction.set(key, (this.claimedByFunction.get(key) ?? 0) + claims.length);
-  }
-
-  private recordDuration(claimed: ClaimedAttempt, endedAt: Date): void {
-    const key = `${claimed.execution.namespace}/${claimed.execution.function}`;
-    // This attempt's start: its claim, when the lease was first given (startedAt is the first attempt's).
-    const started = Date.parse(claimed.leaseExpiresAt) - this.options.leaseMs;
-    const sample = Math.max(0, endedAt.getTime() - started);
-    const previous = this.durationByFunction.get(key);
-    this.durationByFunction.set(key, previous === undefined ? sample : 0.8 * previous + 0.2 * sample);
   }
 
   private async settleOne(ref: AttemptRef, outcome: AttemptOutcome, fn: FunctionVersion | undefined, execution: Execution, endedAt = this.clock()): Promise<void> {
@@ -488,11 +441,8 @@ export class Engine implements WorkSource {
 
   /** Starts claimed attempts; once stopping, they are only kept for stop() to settle as interrupted. */
   private launchAll(claims: ClaimedAttempt[]): void {
-    for (const claimed of claims) {
-      this.inFlight.set(refKey({ executionId: claimed.execution.id, attempt: claimed.attempt }), claimed);
-      this.options.events.changed(claimed.execution.id, 'running');
-      if (this.accepting) void this.launch(claimed);
-    }
+    this.keepLeases(claims);
+    if (this.accepting) for (const claimed of claims) void this.launch(claimed);
   }
 
   private async launch(claimed: ClaimedAttempt): Promise<void> {

@@ -273,8 +273,7 @@ export interface Store extends TriggerStore {
   completeAttempts(completions: AttemptCompletion[]): Promise<boolean[]>;
   /**
    * completeAttempts, then claimFunctionExecutions, as one step: a replica posts its batch and
-   * takes the next one in a single round trip. SQLite does both in one transaction; PostgreSQL in
-   * two (settling locks execution rows, claiming locks the function row first, as every claim does).
+   * takes the next one in a single round trip, and both stores in one transaction (one commit).
    */
   completeAndClaimFunction(completions: AttemptCompletion[], claim: FunctionClaimOptions): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }>;
   /**

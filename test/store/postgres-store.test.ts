@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import pg from 'pg';
 import { migrations } from '../../src/store/postgres/migrations/index.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { ClaimedAttempt } from '../../src/store/store.js';
@@ -219,6 +220,76 @@ describe('PostgreSQL store', { skip }, () => {
       await store.close();
     }
   });
+  it('fences a settlement that waited for the execution lock against the attempt committed meanwhile', async () => {
+    const schema = freshSchema();
+    const store = await openPostgresStore({ url: testPgUrl!, schema });
+    const reaper = new pg.Client({ connectionString: testPgUrl, options: `-c search_path=${schema}` });
+    await reaper.connect();
+    try {
+      await store.putFunction(functionDocument('warm'));
+      await enqueueMany(store, 'warm', 1);
+      const [first] = await store.claimFunctionExecutions({ owner: 'a', now: at(1), leaseMs: 60_000, limit: 1, function: { namespace: 'default', name: 'warm' } });
+      // Another controller holds the execution's lock while it reaps attempt 1 and starts attempt 2.
+      await reaper.query('BEGIN');
+      await reaper.query('SELECT id FROM executions WHERE id = $1 FOR UPDATE', [first.execution.id]);
+      await reaper.query(`UPDATE attempts SET status = 'lost', finished_at = now() WHERE execution_id = $1 AND number = 1`, [first.execution.id]);
+      await reaper.query(`INSERT INTO attempts (execution_id, number, status, started_at, owner, lease_expires_at) VALUES ($1, 2, 'running', now(), 'b', now() + interval '1 minute')`, [
+        first.execution.id,
+      ]);
+      const late = store.completeAttempts([completion(refOf(first), { finishedAt: at(2), result: { n: 1 } })]);
+      for (let polls = 0; polls < 200; polls++) {
+        const waiting = await pgQuery(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%' AND query NOT LIKE '%pg_stat_activity%'`);
+        if (waiting.length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await reaper.query('COMMIT');
+      assert.deepEqual(await late, [false], 'attempt 1 was superseded while its report waited');
+      const execution = await store.getExecution(first.execution.id);
+      assert.equal(execution?.status, 'running');
+      assert.deepEqual(
+        execution?.attempts.map((attempt) => attempt.status),
+        ['lost', 'running'],
+      );
+      assert.deepEqual(execution?.attempts[0].lateReport?.result, { n: 1 });
+    } finally {
+      await reaper.end();
+      await store.close();
+    }
+  });
+
+  it('wakes other controllers after a replica batch only when it leaves a slot free', async () => {
+    const schema = freshSchema();
+    const replicas = await openPostgresStore({ url: testPgUrl!, schema });
+    const other = await openPostgresStore({ url: testPgUrl!, schema });
+    try {
+      await replicas.putFunction(functionDocument('warm', { parallelism: 4 }));
+      await enqueueMany(replicas, 'warm', 9);
+      let wakes = 0;
+      let woken: () => void = () => {};
+      other.onWake(() => {
+        wakes++;
+        woken();
+      });
+      await other.wakeReady();
+      const fn = { namespace: 'default', name: 'warm' };
+      const claim = (limit: number, now: string) => ({ owner: 'a', now, leaseMs: 60_000, limit, function: fn });
+      const running = await replicas.claimFunctionExecutions(claim(4, at(1)));
+      // Two end, two are taken in their place: no slot is left free, no one is woken.
+      const refilled = await replicas.completeAndClaimFunction(running.slice(0, 2).map((c) => completion(refOf(c), { finishedAt: at(2) })), claim(2, at(2)));
+      assert.equal(refilled.claimed.length, 2);
+      // Two end, one is taken (the replica had room for one): a slot is free and work is ready.
+      const heard = new Promise<void>((resolve) => (woken = resolve));
+      const partly = await replicas.completeAndClaimFunction(running.slice(2, 4).map((c) => completion(refOf(c), { finishedAt: at(3) })), claim(1, at(3)));
+      assert.equal(partly.claimed.length, 1);
+      await heard;
+      // Notifications arrive in commit order: had the first batch notified, it would be counted too.
+      assert.equal(wakes, 1);
+    } finally {
+      await replicas.close();
+      await other.close();
+    }
+  });
+
   it('settles a batch that mixes endings, retries and a late report as it would settle them one by one', async () => {
     const store = await openFresh();
     try {

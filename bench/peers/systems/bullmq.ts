@@ -3,10 +3,10 @@ import { Queue } from 'bullmq';
 import { fileURLToPath } from 'node:url';
 import type { RedisServer } from '../infra/redis.js';
 import { WorkerChild } from './peer-process.js';
+import { insertInChunks, runOneOn } from './peer-session.js';
 import type { System } from './system.js';
 
 const workerScript = fileURLToPath(new URL('./bullmq-worker.js', import.meta.url));
-const batchSize = 2_000;
 
 /** BullMQ with its defaults (completed jobs kept, no rate limit). */
 export function bullmqSystem(redis: () => RedisServer): System {
@@ -24,19 +24,9 @@ export function bullmqSystem(redis: () => RedisServer): System {
       const worker = await WorkerChild.start(workerScript, { BENCH_REDIS_URL: redis().url, BENCH_QUEUE: name, BENCH_CONCURRENCY: String(concurrency) }, needs);
       const submitOne = async () => (await queue.add('noop', {})).id!;
       return {
-        async insertMany(count) {
-          for (let done = 0; done < count; ) {
-            const size = Math.min(batchSize, count - done);
-            await queue.addBulk(Array.from({ length: size }, () => ({ name: 'noop', data: {} })));
-            done += size;
-          }
-        },
+        insertMany: (count) => insertInChunks(count, (size) => queue.addBulk(Array.from({ length: size }, () => ({ name: 'noop', data: {} })))),
         submitOne,
-        async runOne() {
-          const id = await submitOne();
-          await worker.finishedJob(id);
-          return id;
-        },
+        runOne: () => runOneOn(worker, submitOne),
         async remaining() {
           const counts = await queue.getJobCounts('wait', 'active', 'prioritized', 'delayed', 'waiting-children');
           return Object.values(counts).reduce((total, count) => total + count, 0);

@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { PostgresCluster } from '../infra/postgres.js';
 import { WorkerChild } from './peer-process.js';
+import { insertInChunks, runOneOn } from './peer-session.js';
 import type { System } from './system.js';
 
 const workerScript = fileURLToPath(new URL('./graphile-worker-child.js', import.meta.url));
-const batchSize = 2_000;
 
 /**
  * The batching its docs' performance page runs with (worker.graphile.org/docs/performance): jobs
@@ -44,19 +44,9 @@ export function graphileSystem(batched: boolean, postgres: () => PostgresCluster
       );
       const submitOne = async () => String((await utils.addJob('noop', {})).id);
       return {
-        async insertMany(count) {
-          for (let done = 0; done < count; ) {
-            const size = Math.min(batchSize, count - done);
-            await utils.addJobs(Array.from({ length: size }, () => ({ identifier: 'noop', payload: {} })));
-            done += size;
-          }
-        },
+        insertMany: (count) => insertInChunks(count, (size) => utils.addJobs(Array.from({ length: size }, () => ({ identifier: 'noop', payload: {} })))),
         submitOne,
-        async runOne() {
-          const id = await submitOne();
-          await worker.finishedJob(id);
-          return id;
-        },
+        runOne: () => runOneOn(worker, submitOne),
         async remaining() {
           // A finished job is deleted from the table: what is left is queued or running.
           const result = await pool.query('SELECT count(*)::int AS n FROM graphile_worker._private_jobs');

@@ -7,12 +7,11 @@
 import { startBenchServer, type BenchServer } from '../../lib/server.js';
 import type { PostgresCluster } from '../infra/postgres.js';
 import { repoFile } from '../infra/paths.js';
+import { insertInChunks } from './peer-session.js';
 import { NotAvailable, type Session, type System } from './system.js';
 
 const ns = '/v1/namespaces/default';
 const fn = 'noop';
-/** Executions submitted per batch request, as bench/lib/server.ts does. */
-const batchSize = 2_000;
 
 type Store = 'sqlite' | 'postgres';
 type Form = 'cold' | 'warm';
@@ -101,14 +100,11 @@ function session(server: BenchServer, close: () => Promise<void>): Session {
     return answer.body.id;
   };
   return {
-    async insertMany(count) {
-      for (let done = 0; done < count; ) {
-        const size = Math.min(batchSize, count - done);
+    insertMany: (count) =>
+      insertInChunks(count, async (size) => {
         const answer = await server.call('POST', `${ns}/functions/${fn}/batch`, { inputs: new Array(size).fill(null) });
         if (answer.status !== 202) throw new Error(`batch: ${JSON.stringify(answer.body)}`);
-        done += size;
-      }
-    },
+      }),
     submitOne: () => invoke(''),
     runOne: () => invoke('?wait=30s'),
     async remaining() {

@@ -147,9 +147,8 @@ export class RuntimeApi {
     const next = url.searchParams.has('next') ? integerParam(url, 'next', 1, 0, batchLimit) : undefined;
     const waitMs = integerParam(url, 'wait', 0, 0, maxWaitMs);
     const results = parseResults(await readJson(request));
-    const gone = new AbortController();
-    response.once('close', () => gone.abort());
-    const { invocations, ...answer } = await endpoint.results(results, next === undefined ? undefined : { max: next, waitMs, gone: gone.signal });
+    const gone = hangUpSignal(response);
+    const { invocations, ...answer } = await endpoint.results(results, next === undefined ? undefined : { max: next, waitMs, gone });
     if (next === undefined) send(response, 200, answer);
     else send(response, 200, { ...answer, invocations: invocations === 'draining' || !invocations ? [] : invocations, draining: invocations === 'draining' });
   }
@@ -159,9 +158,8 @@ export class RuntimeApi {
     const max = integerParam(url, 'max', 1, 1, batchLimit);
     const waitMs = integerParam(url, 'wait', defaultWaitMs, 0, maxWaitMs);
     // A replica that hangs up stops waiting; nothing is handed to a closed connection.
-    const gone = new AbortController();
-    response.once('close', () => gone.abort());
-    const got = await endpoint.next(max, waitMs, gone.signal);
+    const gone = hangUpSignal(response);
+    const got = await endpoint.next(max, waitMs, gone);
     if (got === 'draining') throw new ProtocolError(410, 'REPLICA_DRAINING', 'this replica gets no more invocations: finish, post results, exit 0');
     if (got.length === 0) {
       response.writeHead(204, { 'Pontoon-Protocol': String(replicaProtocolVersion) });
@@ -177,6 +175,19 @@ const routes: Record<string, string> = {
   '/v1/invocations/results': 'POST',
   '/v1/init/error': 'POST',
 };
+
+/**
+ * Aborts when the replica hangs up before its answer is sent. Every response closes once sent, so
+ * aborting on any close built a DOMException (with its stack) per request: 1.5% of the server's
+ * CPU in a warm drain.
+ */
+function hangUpSignal(response: ServerResponse): AbortSignal {
+  const gone = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) gone.abort();
+  });
+  return gone.signal;
+}
 
 function send(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

@@ -1,71 +1,131 @@
+import type { AttemptReport, AttemptStatus, ExecutionStatus } from '../../domain/execution.js';
 import type pg from 'pg';
-import type { AttemptCompletion } from '../store.js';
+import type { AttemptCompletion, AttemptRef, ClaimedAttempt } from '../store.js';
 import { isCurrentAttempt, lateReportOf, storedResult } from '../shared/attempt-settlement.js';
 import { attemptNotFound, deletedFunctionError } from '../shared/errors.js';
 import { isoTime } from '../shared/stored-values.js';
 import { transaction, type Pool } from './connection.js';
-import { notifyWake } from './notify.js';
 
-/** What the fence needs of an attempt and its execution, read for the whole batch at once. */
-interface FenceRow {
+/*
+ * The one settlement of the PostgreSQL store: a single attempt (the reaper's, a stop's) is a
+ * batch of one, the cold path's batches (settle-batcher.ts) and a warm replica's (postgres-store's
+ * completeAttempts and completeAndClaimFunction) go through the same statements.
+ *
+ * Set-based, so the round trips do not grow with the batch: lock the executions, read the fence,
+ * then one statement that ends the attempts and the executions that finish (attempts and
+ * executions are different tables, so one statement with a data-modifying WITH sees one snapshot
+ * and writes both). Retries and late reports add a statement each when the batch has some.
+ * Before, the cold path's batches settled in three statements and a replica's in five to seven,
+ * each through its own copy of this code.
+ *
+ * It notifies no one: whether other controllers need a wake-up depends on what the caller
+ * claimed in the same transaction (see freedSlotsNews).
+ */
+
+/** What settling one attempt did, for the caller to decide whether other controllers need a wake-up. */
+export interface Settled {
+  /** False when the report missed the fence (kept as a late report, or dropped). */
+  applied: boolean;
+  /** `namespace/name` of the execution's function. */
+  functionKey: string;
+  /** The execution went back to the queue for a retry. */
+  requeued: boolean;
+}
+
+/** An execution as locked for the fence: the latest committed version of its row. */
+interface LockedExecution {
   id: string;
-  execution_status: AttemptCompletion['status'] | 'queued' | 'running' | 'cancelled';
+  status: ExecutionStatus;
   namespace: string;
   function: string;
-  number: number | null;
-  attempt_status: 'running' | AttemptCompletion['status'] | 'cancelled' | null;
-  latest: number | null;
+}
+
+/** An attempt as the fence reads it, with the number of its execution's latest attempt. */
+interface FenceAttempt {
+  execution_id: string;
+  number: number;
+  status: AttemptStatus;
+  latest: number;
+}
+
+/** Settles attempts in one transaction (all or none) and notifies no one; see settleAttempts. */
+export async function completeAttempts(pool: Pool, completions: AttemptCompletion[]): Promise<Settled[]> {
+  if (completions.length === 0) return [];
+  return transaction(pool, (client) => settleAttempts(client, completions));
 }
 
 /**
- * Settles a batch of attempts in one transaction, each fenced as completeAttempt fences it, with a
- * fixed number of statements whatever the batch's size: lock the executions (by id, so two batches
- * never deadlock), read the fence, then one set-based write per kind of change. A completeAttempt
- * per attempt is five round trips each; a replica's batch of 8 is seven round trips in all here.
+ * Settles attempts inside the caller's transaction, each fenced: it applies only while the attempt
+ * is its execution's latest, is still running, and the execution runs; a late `lost` is dropped,
+ * any other late report kept as `lateReport`. Executions are locked first, FOR UPDATE and in byte
+ * order of their ids, so two controllers settling overlapping batches (or the leader's reaper and
+ * a slow observer settling one attempt) apply one after the other and never deadlock. A batch
+ * that settles one execution twice (a late report and its successor) is fenced as two calls in a
+ * row would be.
  */
-export async function completeAttempts(pool: Pool, completions: AttemptCompletion[]): Promise<boolean[]> {
+export async function settleAttempts(client: pg.PoolClient, completions: AttemptCompletion[]): Promise<Settled[]> {
   if (completions.length === 0) return [];
-  return transaction(pool, (client) => completeAttemptsIn(client, completions));
+  const ids = completions.map((completion) => completion.executionId);
+  const { rows: locked } = await client.query<LockedExecution>(
+    'SELECT id, status, namespace, function FROM executions WHERE id = ANY($1::text[]) ORDER BY id COLLATE "C" FOR UPDATE',
+    [ids],
+  );
+  // A statement of its own after the locks: READ COMMITTED gives it a snapshot taken once they are
+  // held, so it sees an attempt that a concurrent claim or reaper committed while this one waited.
+  // (Joined into the locking statement, attempts would be read from the snapshot before the wait,
+  // and a report of an attempt already superseded could pass the fence.)
+  const { rows: attempts } = await client.query<FenceAttempt>(
+    `SELECT a.execution_id, a.number, a.status, (SELECT MAX(number) FROM attempts m WHERE m.execution_id = a.execution_id) AS latest
+     FROM attempts a JOIN unnest($1::text[], $2::int[]) AS r (execution_id, number) ON a.execution_id = r.execution_id AND a.number = r.number`,
+    [ids, completions.map((completion) => completion.attempt)],
+  );
+  const executions = new Map(locked.map((row) => [row.id, row]));
+  const fence = new Map(attempts.map((row) => [`${row.execution_id}#${row.number}`, row]));
+  const settledNow = new Set<string>();
+  const current = completions.map((completion) => {
+    const execution = executions.get(completion.executionId);
+    const attempt = fence.get(`${completion.executionId}#${completion.attempt}`);
+    if (!execution || !attempt) throw attemptNotFound(completion);
+    const applies = !settledNow.has(completion.executionId) && isCurrentAttempt(attempt, attempt.latest, execution);
+    if (applies) settledNow.add(completion.executionId);
+    return applies;
+  });
+  const applied = completions.filter((_, index) => current[index]);
+  await storeLateReports(client, completions.filter((_, index) => !current[index]));
+  await endAttempts(client, applied);
+  const requeued = await requeueOrCancel(client, applied.filter((completion) => completion.settlement.next === 'retry'), executions);
+  return completions.map((completion, index) => {
+    const execution = executions.get(completion.executionId)!;
+    return { applied: current[index], functionKey: `${execution.namespace}/${execution.function}`, requeued: current[index] && requeued.has(completion.executionId) };
+  });
 }
 
-/** completeAttempts's work, inside a transaction the caller holds. */
-export async function completeAttemptsIn(client: pg.PoolClient, completions: AttemptCompletion[]): Promise<boolean[]> {
-  if (completions.length === 0) return [];
-  {
-    const ids = completions.map((completion) => completion.executionId);
-    const { rows } = await client.query<FenceRow>(
-      `WITH locked AS (
-         SELECT id, status, namespace, function FROM executions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
-       )
-       SELECT l.id, l.status AS execution_status, l.namespace, l.function, a.number, a.status AS attempt_status,
-              (SELECT MAX(number) FROM attempts m WHERE m.execution_id = l.id) AS latest
-       FROM locked l
-       LEFT JOIN unnest($1::text[], $2::int[]) AS r (id, number) ON r.id = l.id
-       LEFT JOIN attempts a ON a.execution_id = r.id AND a.number = r.number`,
-      [ids, completions.map((completion) => completion.attempt)],
-    );
-    const fence = new Map(rows.filter((row) => row.number !== null).map((row) => [`${row.id}#${row.number}`, row]));
-    // The batch may settle an execution twice (rare: a late report and its successor); the fence
-    // sees the first one's effect, as two completeAttempt calls in a row would.
-    const settledNow = new Set<string>();
-    const applied = completions.map((completion) => {
-      const row = fence.get(`${completion.executionId}#${completion.attempt}`);
-      if (!row || row.latest === null) throw attemptNotFound(completion);
-      const current = !settledNow.has(completion.executionId) && isCurrentAttempt({ number: completion.attempt, status: row.attempt_status as 'running' }, row.latest, { status: row.execution_status as 'running' });
-      if (current) settledNow.add(completion.executionId);
-      return current;
-    });
-    await storeLateReports(client, completions.filter((_, index) => !applied[index]));
-    const appliedOnes = completions.filter((_, index) => applied[index]);
-    if (appliedOnes.length === 0) return applied;
-    await settleAttemptRows(client, appliedOnes);
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    await finishExecutions(client, appliedOnes.filter((completion) => completion.settlement.next === 'finish'));
-    await requeueOrCancel(client, appliedOnes.filter((completion) => completion.settlement.next === 'retry'), byId);
-    // Slots of the function are free (and retries may be queued): other controllers may claim.
-    await notifyWake(client, 'freed');
-    return applied;
+/**
+ * Whether other controllers should hear (`freed`) of what a settlement left: a retry back in the
+ * queue always; freed slots only when the claim made with them (of `asked` executions, none when
+ * the caller claimed nothing) took all it asked for, so more may be ready, and took fewer of some
+ * function than were settled. A claim that took fewer than it asked left nothing claimable for
+ * anyone; one that refilled every function's slots left no function with more free than before.
+ * A wake-up is only a hint: a controller that misses one claims on its next poll. Notifying every
+ * batch serialized commits (PostgreSQL holds a global lock across a notifying commit) and woke
+ * this controller's own dispatcher into lock waits beside its batches (see settle-batcher.ts).
+ */
+export function freedSlotsNews(settled: readonly Settled[], claimed: readonly ClaimedAttempt[], asked: number): boolean {
+  if (settled.some((item) => item.requeued)) return true;
+  if (claimed.length < asked) return false;
+  const freed = new Map<string, number>();
+  for (const item of settled) if (item.applied) freed.set(item.functionKey, (freed.get(item.functionKey) ?? 0) + 1);
+  for (const attempt of claimed) {
+    const key = `${attempt.execution.namespace}/${attempt.execution.function}`;
+    if (freed.has(key)) freed.set(key, freed.get(key)! - 1);
   }
+  return [...freed.values()].some((left) => left > 0);
+}
+
+/** Keeps a report that arrived after its attempt was settled. */
+export async function recordLateReport(pool: Pool, ref: AttemptRef, report: AttemptReport): Promise<void> {
+  const changed = await pool.query('UPDATE attempts SET late_report = $1::json WHERE execution_id = $2 AND number = $3', [JSON.stringify(report), ref.executionId, ref.attempt]);
+  if (changed.rowCount === 0) throw attemptNotFound(ref);
 }
 
 async function storeLateReports(client: pg.PoolClient, late: AttemptCompletion[]): Promise<void> {
@@ -81,48 +141,45 @@ async function storeLateReports(client: pg.PoolClient, late: AttemptCompletion[]
   );
 }
 
-async function settleAttemptRows(client: pg.PoolClient, applied: AttemptCompletion[]): Promise<void> {
+/** Ends the applied attempts, and the executions of those that finish, in one statement. */
+async function endAttempts(client: pg.PoolClient, applied: AttemptCompletion[]): Promise<void> {
+  if (applied.length === 0) return;
+  const column = <T>(pick: (completion: AttemptCompletion) => T) => applied.map(pick);
+  const finish = (c: AttemptCompletion) => (c.settlement.next === 'finish' ? c.settlement : undefined);
   await client.query(
-    `UPDATE attempts a SET status = r.status, exit_code = r.exit_code, reason = r.reason, error = r.error, finished_at = r.finished_at, lease_expires_at = NULL
-     FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::timestamptz[]) AS r (id, number, status, exit_code, reason, error, finished_at)
-     WHERE a.execution_id = r.id AND a.number = r.number`,
+    `WITH r AS (
+       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::bool[])
+         AS r (execution_id, number, status, exit_code, reason, error, finished_at, final_status, result, notified)
+     ), settled AS (
+       UPDATE attempts a SET status = r.status, exit_code = r.exit_code, reason = r.reason, error = r.error, finished_at = r.finished_at, lease_expires_at = NULL
+       FROM r WHERE a.execution_id = r.execution_id AND a.number = r.number
+     )
+     UPDATE executions e SET status = r.final_status, result = r.result::json, error = r.error, finished_at = r.finished_at, not_before = NULL, notified = r.notified
+     FROM r WHERE e.id = r.execution_id AND r.final_status IS NOT NULL`,
     [
-      applied.map((c) => c.executionId),
-      applied.map((c) => c.attempt),
-      applied.map((c) => c.status),
-      applied.map((c) => c.exitCode),
-      applied.map((c) => c.reason),
-      applied.map((c) => c.error),
-      applied.map((c) => isoTime(c.finishedAt)),
-    ],
-  );
-}
-
-async function finishExecutions(client: pg.PoolClient, finished: AttemptCompletion[]): Promise<void> {
-  if (finished.length === 0) return;
-  const settlementOf = (c: AttemptCompletion) => c.settlement as Extract<AttemptCompletion['settlement'], { next: 'finish' }>;
-  await client.query(
-    `UPDATE executions e SET status = r.status, result = r.result, error = r.error, finished_at = r.finished_at, not_before = NULL, notified = r.notified
-     FROM unnest($1::text[], $2::text[], $3::json[], $4::text[], $5::timestamptz[], $6::bool[]) AS r (id, status, result, error, finished_at, notified)
-     WHERE e.id = r.id`,
-    [
-      finished.map((c) => c.executionId),
-      finished.map((c) => settlementOf(c).status),
-      finished.map((c) => storedResult(c)),
-      finished.map((c) => c.error),
-      finished.map((c) => isoTime(c.finishedAt)),
-      finished.map((c) => settlementOf(c).notified === true),
+      column((c) => c.executionId),
+      column((c) => c.attempt),
+      column((c) => c.status),
+      column((c) => c.exitCode),
+      column((c) => c.reason),
+      column((c) => c.error),
+      column((c) => isoTime(c.finishedAt)),
+      column((c) => finish(c)?.status ?? null),
+      column((c) => (finish(c) ? storedResult(c) : null)),
+      column((c) => finish(c)?.notified === true),
     ],
   );
 }
 
 /**
- * Retries go back to the queue while their function lives; a deleted function's retry could
- * never be claimed, so it ends as its queued peers ended. FOR KEY SHARE on the function rows, as
- * completeAttempt takes it, orders this against a delete.
+ * Retries go back to the queue while their function lives, and the ids of those are returned; a
+ * deleted function's retry could never be claimed, so it ends as its queued peers ended. Only a
+ * retry reads the function: FOR KEY SHARE orders it against a delete (FOR UPDATE), which either
+ * finished before, and the retry is cancelled, or waits until this commits, and then cancels the
+ * requeued execution.
  */
-async function requeueOrCancel(client: pg.PoolClient, retried: AttemptCompletion[], executions: Map<string, FenceRow>): Promise<void> {
-  if (retried.length === 0) return;
+async function requeueOrCancel(client: pg.PoolClient, retried: AttemptCompletion[], executions: Map<string, LockedExecution>): Promise<Set<string>> {
+  if (retried.length === 0) return new Set();
   const functionsOf = retried.map((c) => executions.get(c.executionId)!);
   const { rows: live } = await client.query<{ namespace: string; name: string }>(
     `SELECT namespace, name FROM functions f WHERE (namespace, name) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND NOT deleted FOR KEY SHARE`,
@@ -134,18 +191,20 @@ async function requeueOrCancel(client: pg.PoolClient, retried: AttemptCompletion
     return liveKeys.has(`${row.namespace}/${row.function}`);
   };
   const requeued = retried.filter(isLive);
-  if (requeued.length > 0) {
-    await client.query(
-      `UPDATE executions e SET status = 'queued', not_before = r.not_before FROM unnest($1::text[], $2::timestamptz[]) AS r (id, not_before) WHERE e.id = r.id`,
-      [requeued.map((c) => c.executionId), requeued.map((c) => isoTime((c.settlement as { notBefore: string }).notBefore))],
-    );
-  }
-  for (const c of retried.filter((completion) => !isLive(completion))) {
-    const row = executions.get(c.executionId)!;
-    await client.query(`UPDATE executions SET status = 'cancelled', error = $1, finished_at = $2 WHERE id = $3`, [
-      deletedFunctionError(row.namespace, row.function),
-      isoTime(c.finishedAt),
-      c.executionId,
-    ]);
-  }
+  const cancelled = retried.filter((c) => !isLive(c));
+  await client.query(
+    `WITH requeued AS (
+       UPDATE executions e SET status = 'queued', not_before = r.not_before FROM unnest($1::text[], $2::timestamptz[]) AS r (id, not_before) WHERE e.id = r.id
+     )
+     UPDATE executions e SET status = 'cancelled', error = r.error, finished_at = r.finished_at
+     FROM unnest($3::text[], $4::text[], $5::timestamptz[]) AS r (id, error, finished_at) WHERE e.id = r.id`,
+    [
+      requeued.map((c) => c.executionId),
+      requeued.map((c) => isoTime((c.settlement as { notBefore: string }).notBefore)),
+      cancelled.map((c) => c.executionId),
+      cancelled.map((c) => deletedFunctionError(executions.get(c.executionId)!.namespace, executions.get(c.executionId)!.function)),
+      cancelled.map((c) => isoTime(c.finishedAt)),
+    ],
+  );
+  return new Set(requeued.map((c) => c.executionId));
 }

@@ -39,8 +39,8 @@ import { functionLoad } from './function-load.js';
 import { isoTime } from '../shared/stored-values.js';
 import type { FunctionRef } from '../store.js';
 import type { FunctionLoad } from '../../domain/wait-reason.js';
-import { completeAttempts, completeAttemptsIn } from './complete-attempts.js';
-import { recordLateReport } from './complete-attempt.js';
+import { freedSlotsNews, recordLateReport, settleAttempts } from './complete-attempts.js';
+import { notifyWake } from './notify.js';
 import { openPool, transaction, type ConnectionOptions, type Pool } from './connection.js';
 import { claimDeliveries, listDeliveries, listUnnotifiedExecutions, notifyExecutions, settleDelivery } from './deliveries.js';
 import { deleteFunction } from './delete-function.js';
@@ -153,14 +153,26 @@ export class PostgresStore implements Store {
     return claimFunctionExecutions(this.pool, options);
   }
   async completeAttempts(completions: AttemptCompletion[]): Promise<boolean[]> {
-    return completeAttempts(this.pool, completions);
+    if (completions.length === 0) return [];
+    return transaction(this.pool, async (client) => {
+      const settled = await settleAttempts(client, completions);
+      // Nothing claimed for the slots freed: other controllers may take them.
+      if (freedSlotsNews(settled, [], 0)) await notifyWake(client, 'freed');
+      return settled.map((item) => item.applied);
+    });
   }
   async completeAndClaimFunction(completions: AttemptCompletion[], claim: FunctionClaimOptions): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }> {
     // One transaction: the settlement locks execution rows, then the claim the function's row.
     // Other claims lock function rows first but skip locked executions, so they never wait on
     // these; a delete of the function could (it locks the row, then its executions), and a
     // deadlock there reruns the whole transaction (see transaction()).
-    return transaction(this.pool, async (client) => ({ applied: await completeAttemptsIn(client, completions), claimed: await claimFunctionExecutionsIn(client, claim) }));
+    return transaction(this.pool, async (client) => {
+      const settled = await settleAttempts(client, completions);
+      const claimed = await claimFunctionExecutionsIn(client, claim);
+      // Only what the claim left free is news to other controllers (see freedSlotsNews).
+      if (freedSlotsNews(settled, claimed, claim.limit)) await notifyWake(client, 'freed');
+      return { applied: settled.map((item) => item.applied), claimed };
+    });
   }
   async renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]> {
     return renewLeases(this.pool, owner, attempts, now, leaseMs);

@@ -1,6 +1,6 @@
 import type { AttemptCompletion, ClaimedAttempt, ClaimOptions } from '../store.js';
 import { claimExecutions } from './claim-executions.js';
-import { completeAttempt, completeAttempts, settleAttempts, type Settled } from './complete-attempt.js';
+import { completeAttempts, freedSlotsNews, settleAttempts, type Settled } from './complete-attempts.js';
 import type { Pool } from './connection.js';
 
 /*
@@ -27,15 +27,12 @@ import type { Pool } from './connection.js';
  * ends on an idle controller goes at once, alone, as before. After: 7.7 statements and 0.7
  * commits per execution, no NOTIFY, no lock wait; 41-70 executions/s against 20-39 before, the
  * same runs alternating. A batch's finishing attempts then settle in three statements in all
- * (settleAttempts in complete-attempt.ts): 6.3 statements per execution. Against the SQLite
- * store in the same run (bench:peers burn-down of 3,000, 3 rounds, medians): 238 against 309
+ * (settleAttempts in complete-attempts.ts, the settlement warm replicas' batches use too): 6.3
+ * statements per execution. Against the SQLite store in the same run (bench:peers burn-down of 3,000, 3 rounds, medians): 238 against 309
  * executions/s (0.77x) after, 71 against 332 (0.21x) before.
  *
  * The `freed` NOTIFY tells other controllers that a function has a free slot. It is news only
- * when the batch left one: the claim took as many as it asked for (so more may be ready) and
- * fewer of some function than were settled. When the claim took fewer than it asked, nothing
- * claimable is left for anyone; when it refilled each function's slots, no function has more
- * free than before. A retry put back in the queue is always news. Notifying every batch woke this
+ * when the batch left one (freedSlotsNews in complete-attempts.ts has the rule). Notifying every batch woke this
  * controller's own dispatcher too, whose claims then queued for the function's lock beside the
  * batch's (measured: 0.8 NOTIFY and 0.3 claims per execution, against none and 0.27 without).
  * A wake-up is only ever a hint: a controller that misses one claims on its next poll.
@@ -46,13 +43,10 @@ interface Waiting {
   completion?: AttemptCompletion;
   claim?: ClaimOptions;
   /** Filled in by the batch's settlement. */
-  settled?: SettledHere;
+  settled?: Settled;
   resolve(result: { applied: boolean; claimed: ClaimedAttempt[] }): void;
   reject(error: unknown): void;
 }
-
-/** A settlement, and whether its own transaction already notified (the one-by-one fallback). */
-type SettledHere = Settled & { notified?: boolean };
 
 /**
  * Settles attempts and claims ready executions for this store's controllers, batching the calls
@@ -101,6 +95,7 @@ export class SettleBatcher {
     const owners = new Set(batch.flatMap((entry) => (entry.claim ? [claimKey(entry.claim)] : [])));
     if (owners.size === 1 && (await this.settleAndClaimAtOnce(batch))) return;
     const live = await this.settle(batch);
+    // A requeued retry is news even when its group's claim fails below.
     let wake = live.some((entry) => entry.settled?.requeued);
     // One claim per owner and lease (a store shared by two engines gets two).
     const groups = new Map<string, Waiting[]>();
@@ -144,7 +139,7 @@ export class SettleBatcher {
       return true;
     }
     settling.forEach((entry, index) => (entry.settled = settled[index]));
-    if (this.answer(batch, claimed, limit) || settled.some((item) => item.requeued)) await this.wakeOthers();
+    if (this.answer(batch, claimed, limit)) await this.wakeOthers();
     return true;
   }
 
@@ -159,7 +154,7 @@ export class SettleBatcher {
       next += share.length;
       entry.resolve({ applied: entry.settled?.applied ?? false, claimed: share });
     }
-    return claimed.length === limit && slotsLeftFree(group, claimed);
+    return freedSlotsNews(group.flatMap((entry) => (entry.settled ? [entry.settled] : [])), claimed, limit);
   }
 
   private async wakeOthers(): Promise<void> {
@@ -191,9 +186,7 @@ export class SettleBatcher {
         continue;
       }
       try {
-        const applied = await completeAttempt(this.pool, entry.completion);
-        // Its own transaction notified already: nothing for slotsLeftFree to count.
-        entry.settled = { applied, functionKey: '', requeued: false, notified: true };
+        [entry.settled] = await completeAttempts(this.pool, [entry.completion]);
         live.push(entry);
       } catch (thrown) {
         entry.reject(thrown);
@@ -215,17 +208,4 @@ function mergedClaim(group: Waiting[]): { limit: number; options?: ClaimOptions 
   const limit = claims.reduce((sum, claim) => sum + Math.max(0, claim.limit), 0);
   const now = claims.reduce((latest, claim) => (Date.parse(claim.now) > Date.parse(latest) ? claim.now : latest), claims[0].now);
   return { limit, options: { ...claims[0], now, limit } };
-}
-
-/** Whether some function of the settled attempts got fewer executions from the claim than it had settled. */
-function slotsLeftFree(group: Waiting[], claimed: ClaimedAttempt[]): boolean {
-  const freed = new Map<string, number>();
-  for (const { settled } of group) {
-    if (settled?.applied && !settled.notified) freed.set(settled.functionKey, (freed.get(settled.functionKey) ?? 0) + 1);
-  }
-  for (const attempt of claimed) {
-    const key = `${attempt.execution.namespace}/${attempt.execution.function}`;
-    if (freed.has(key)) freed.set(key, freed.get(key)! - 1);
-  }
-  return [...freed.values()].some((left) => left > 0);
 }
