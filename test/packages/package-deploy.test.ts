@@ -33,7 +33,7 @@ describe('deploying a directory the server cannot see (uploaded source packages,
 
   it('leaves .git, node_modules, __pycache__ and what .pontoonignore names out of the package', async () => {
     const { body } = await pontoon.request('GET', '/v1/namespaces/default/functions/adder');
-    const unpacked = join(pontoon.dataDir, 'packages', body.spec.package.sha256, 'src');
+    const unpacked = join(pontoon.dataDir, 'builds', 'packages', body.spec.package.sha256, 'src');
     assert.deepEqual(readdirSync(unpacked).sort(), ['.pontoonignore', 'adder.py', 'function.yaml'].filter((file) => existsSync(join(unpacked, file))).sort());
     for (const left of ['secrets.txt', 'node_modules', '__pycache__', '.git']) assert.equal(existsSync(join(unpacked, left)), false, `${left} was packed`);
   });
