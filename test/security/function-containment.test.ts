@@ -13,7 +13,8 @@ describe('a server started as root runs functions contained', { skip: isRoot ? f
   let pontoon: TestPontoon;
   before(async () => {
     // runAs left out: the default as root (the helper's own default is the server's user).
-    pontoon = await startTestPontoon({ runAs: undefined });
+    // /etc a source root: the operator's mistake that containment must still survive.
+    pontoon = await startTestPontoon({ runAs: undefined, sourceRoots: ['/etc'] });
   });
   after(async () => pontoon?.close());
 
