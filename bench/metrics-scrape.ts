@@ -15,8 +15,8 @@
  *   PostgreSQL   1,000,000  10,000   15.8     31.3
  *   PostgreSQL   1,000,000   1,000    6.2     12.5
  * Re-measured for issue 15's check (1,000,000 stored, 10,000 queued, 30 scrapes), median (p95):
- * SQLite 6.7 ms (16.6) at load ~2.5; at load ~18 from other work, SQLite 28.8 (102) and
- * PostgreSQL 90.3 (151).
+ * SQLite 6.7 ms (16.6) at load ~2.5 and 7.9 (27.9) at load ~7; at load ~18 from other work,
+ * SQLite 28.8 (102) and PostgreSQL 90.3 (151).
  * The stored history does not enter the cost: the queue query reads only the partial index of
  * queued rows (about 1 µs a row on SQLite), and prom-client's default process metrics take
  * ~12 ms of a loaded scrape by themselves. SQLite's query runs on the event loop that also
