@@ -121,7 +121,10 @@ export class Engine implements WorkSource {
     this.reaper.start();
     this.scalar?.start();
     // Another controller's enqueue or freed slot is work for this one too; a new leader reaps at once.
-    const unwake = this.options.store.onWake?.(() => this.dispatcher.wake());
+    const unwake = this.options.store.onWake?.(() => {
+      this.startTimer.touch();
+      this.dispatcher.wake();
+    });
     if (unwake) this.unsubscribe.push(unwake);
     this.unsubscribe.push(this.leadership.onChange((leading) => leading && this.reaper.wake()));
     this.leadership.start();
@@ -200,6 +203,7 @@ export class Engine implements WorkSource {
   /** Durably enqueues executions, then wakes the dispatcher. */
   async invoke(requests: NewExecution[]): Promise<Enqueued[]> {
     const enqueued = await this.options.store.enqueueExecutions(requests, this.clock().toISOString());
+    if (requests.some((request) => request.notBefore !== undefined)) this.startTimer.touch();
     this.dispatcher.wake();
     // Replicas waiting for work take it now, not after a dispatcher pass.
     this.options.executor.pools?.wake();
@@ -209,6 +213,7 @@ export class Engine implements WorkSource {
 
   /** Wakes the dispatcher: another part of this controller (the scheduler) stored executions. */
   wake(): void {
+    this.startTimer.touch();
     this.dispatcher.wake();
     this.scalar?.arrived();
   }
@@ -368,6 +373,7 @@ export class Engine implements WorkSource {
 
   /** Counts claims for replicas (the Scalar's arrivals) and keeps their leases from now on. */
   private tookFor(fn: FunctionRef, claims: ClaimedAttempt[]): void {
+    if (claims.some((claimed) => claimed.function.document.spec.rateLimit)) this.startTimer.touch();
     for (const claimed of claims) {
       this.inFlight.set(refKey({ executionId: claimed.execution.id, attempt: claimed.attempt }), claimed);
       this.options.events.changed(claimed.execution.id, 'running');
@@ -422,6 +428,7 @@ export class Engine implements WorkSource {
   private settled(completion: AttemptCompletion, applied: boolean): void {
     if (!applied) this.options.logger.warn({ executionId: completion.executionId, attempt: completion.attempt, status: completion.status }, 'late report from a superseded attempt kept, not applied');
     const status = completion.settlement.next === 'retry' ? 'queued' : completion.settlement.status;
+    if (status === 'queued') this.startTimer.touch();
     this.options.events.changed(completion.executionId, status);
   }
 
@@ -485,6 +492,8 @@ export class Engine implements WorkSource {
 
   /** Starts claimed attempts; once stopping, they are only kept for stop() to settle as interrupted. */
   private launchAll(claims: ClaimedAttempt[]): void {
+    // A rate-limited start may have filled its window: the timer learns when it opens again.
+    if (claims.some((claimed) => claimed.function.document.spec.rateLimit)) this.startTimer.touch();
     for (const claimed of claims) {
       this.inFlight.set(refKey({ executionId: claimed.execution.id, attempt: claimed.attempt }), claimed);
       this.options.events.changed(claimed.execution.id, 'running');
