@@ -18,10 +18,13 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts `pontoon up` with extra flags and resolves once it prints its URL; on a given data dir, kept at stop. */
-export async function startBenchServer(flags: string[] = [], options: { dataDir?: string } = {}): Promise<BenchServer> {
+/**
+ * Starts `pontoon up` with extra flags and resolves once it prints its URL; on a given data dir,
+ * kept at stop. `cli` runs another build's CLI (a base build, to compare against).
+ */
+export async function startBenchServer(flags: string[] = [], options: { dataDir?: string; cli?: string } = {}): Promise<BenchServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pontoon-bench-'));
-  const child: ChildProcess = spawn(process.execPath, [cli, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...flags], {
+  const child: ChildProcess = spawn(process.execPath, [options.cli ?? cli, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...flags], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
