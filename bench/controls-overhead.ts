@@ -133,7 +133,8 @@ async function claimLoop(kind: 'sqlite' | 'postgres'): Promise<Record<string, un
 }
 
 async function main(): Promise<void> {
-  const kinds: ('sqlite' | 'postgres')[] = pgUrl ? ['sqlite', 'postgres'] : ['sqlite'];
+  // PONTOON_BENCH_STORES=postgres (or sqlite) measures one store only.
+  const kinds = (pgUrl ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)).filter((kind) => !process.env.PONTOON_BENCH_STORES || process.env.PONTOON_BENCH_STORES.split(',').includes(kind));
   const results: Record<string, unknown> = { count, rounds, blocks, baseDist: builds.base };
   for (const kind of kinds) {
     const runs: Record<Build, { rate: number; cpuMs: number }[]> = { base: [], this: [] };
