@@ -20,8 +20,11 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts `pontoon up` with extra flags and resolves once it prints its URL; on a given data dir, kept at stop. */
-export async function startBenchServer(flags: string[] = [], options: { dataDir?: string } = {}): Promise<BenchServer> {
+/**
+ * Starts `pontoon up` with extra flags and resolves once it prints its URL; on a given data dir,
+ * kept at stop. `cli` runs another build's CLI (a base build, to compare against).
+ */
+export async function startBenchServer(flags: string[] = [], options: { dataDir?: string; cli?: string } = {}): Promise<BenchServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pontoon-bench-'));
   // Benchmarks deploy their functions by path (bench/functions and scratch dirs): both are source roots.
   const roots = ['--source-root', fileURLToPath(new URL('../../../', import.meta.url)), '--source-root', tmpdir()];
@@ -29,7 +32,7 @@ export async function startBenchServer(flags: string[] = [], options: { dataDir?
   // stops with SIGTERM, as a profile is only written by a process that exits on its own).
   const profileDir = process.env.PONTOON_BENCH_PROFILE;
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, cli, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...roots, ...flags], {
+  const child: ChildProcess = spawn(process.execPath, [...profile, options.cli ?? cli, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...roots, ...flags], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

@@ -154,7 +154,10 @@ export class Engine implements AttemptSink {
     this.reaper.start();
     this.scalar?.start();
     // Another controller's enqueue or freed slot is work for this one too; a new leader reaps at once.
-    const unwake = this.options.store.onWake?.(() => this.dispatcher.wake());
+    const unwake = this.options.store.onWake?.(() => {
+      this.startTimer.touch();
+      this.dispatcher.wake();
+    });
     if (unwake) this.unsubscribe.push(unwake);
     this.unsubscribe.push(this.leadership.onChange((leading) => leading && this.reaper.wake()));
     this.leadership.start();
@@ -233,6 +236,7 @@ export class Engine implements AttemptSink {
   /** Durably enqueues executions, then wakes the dispatcher. */
   async invoke(requests: NewExecution[]): Promise<Enqueued[]> {
     const enqueued = await this.options.store.enqueueExecutions(requests, this.clock().toISOString());
+    if (requests.some((request) => request.notBefore !== undefined)) this.startTimer.touch();
     this.dispatcher.wake();
     // Replicas waiting for work take it now, not after a dispatcher pass.
     this.options.executor.pools?.wake();
@@ -242,6 +246,7 @@ export class Engine implements AttemptSink {
 
   /** Wakes the dispatcher: another part of this controller (the scheduler) stored executions. */
   wake(): void {
+    this.startTimer.touch();
     this.dispatcher.wake();
     this.scalar?.arrived();
   }
@@ -335,6 +340,8 @@ export class Engine implements AttemptSink {
 
   /** Keeps the leases of claimed attempts from now on. */
   private keepLeases(claims: ClaimedAttempt[]): void {
+    // A rate-limited start may have filled its window: the timer learns when it opens again.
+    if (claims.some((claimed) => claimed.function.document.spec.rateLimit)) this.startTimer.touch();
     for (const claimed of claims) {
       this.inFlight.set(refKey({ executionId: claimed.execution.id, attempt: claimed.attempt }), claimed);
       this.options.events.changed(claimed.execution.id, 'running');
@@ -378,6 +385,7 @@ export class Engine implements AttemptSink {
   private settled(completion: AttemptCompletion, applied: boolean): void {
     if (!applied) this.options.logger.warn({ executionId: completion.executionId, attempt: completion.attempt, status: completion.status }, 'late report from a superseded attempt kept, not applied');
     const status = completion.settlement.next === 'retry' ? 'queued' : completion.settlement.status;
+    if (status === 'queued') this.startTimer.touch();
     this.options.events.changed(completion.executionId, status);
   }
 
