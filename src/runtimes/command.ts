@@ -1,7 +1,9 @@
 import { statSync } from 'node:fs';
-import { PontoonError } from '../domain/errors.js';
+import { join } from 'node:path';
+import { PontoonError, asError } from '../domain/errors.js';
 import type { FunctionVersion } from '../domain/function-spec.js';
-import type { LaunchPlan, Runtimes } from './runtime.js';
+import { BuildCache, copyTree, hashParts, hashTree } from './build-cache.js';
+import type { LaunchPlan, RuntimeContext, Runtimes } from './runtime.js';
 
 /** The launch plan of a `runtime: command` function: its command as written, run in its source dir. */
 export function commandPlan(fn: FunctionVersion): LaunchPlan {
@@ -24,8 +26,39 @@ function requireSourceDirectory(fn: FunctionVersion): void {
   throw new PontoonError('INVALID_SPEC', `invalid function spec: spec.source ${message}`, { problems: [{ field: 'spec.source', message }] });
 }
 
-/** `runtime: command`: nothing to build, the command is started as is (in its source directory). */
-export const commandRuntime: Runtimes = {
-  prepare: async (fn) => requireSourceDirectory(fn),
-  plan: async (fn) => commandPlan(fn),
-};
+/**
+ * `runtime: command`: nothing to build, the command is started as is, in its source directory.
+ * When functions run as other users, that directory may be closed to them (a checkout under a 0700
+ * home or temp dir), so the command runs in a snapshot of it taken at deploy, kept once per content
+ * hash in the build cache, which those users can read.
+ */
+export function commandRuntime(cache: BuildCache, _sdk: unknown, context: RuntimeContext): Runtimes {
+  if (!context.forOtherUsers) {
+    return { prepare: async (fn) => requireSourceDirectory(fn), plan: async (fn) => commandPlan(fn) };
+  }
+  const snapshots = new Map<string, string>();
+  const snapshot = async (fn: FunctionVersion): Promise<string | undefined> => {
+    const source = fn.document.spec.source;
+    if (source === undefined) return undefined;
+    requireSourceDirectory(fn);
+    try {
+      const key = `command-${hashParts(['command', await hashTree(source)]).slice(0, 20)}`;
+      const dir = await cache.ensure(key, (tmp) => copyTree(source, join(tmp, 'app')));
+      const app = join(dir, 'app');
+      snapshots.set(source, app);
+      return app;
+    } catch (thrown) {
+      throw new PontoonError('BUILD_FAILED', `cannot copy spec.source ${source} of function ${fn.namespace}/${fn.name}: ${asError(thrown).message}`);
+    }
+  };
+  return {
+    prepare: async (fn) => {
+      await snapshot(fn);
+    },
+    plan: async (fn) => {
+      const source = fn.document.spec.source;
+      const cwd = source === undefined ? undefined : (snapshots.get(source) ?? (await snapshot(fn)));
+      return { ...commandPlan(fn), cwd };
+    },
+  };
+}

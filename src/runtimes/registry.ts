@@ -25,7 +25,7 @@ export interface RuntimeOptions {
 // One entry per runtime, each itself a Runtimes for its own functions: adding a runtime means
 // adding its file and its line here.
 const handlers: Record<Runtime, (cache: BuildCache, sdk: SdkLocations, context: RuntimeContext) => Runtimes> = {
-  command: () => commandRuntime,
+  command: commandRuntime,
   node: nodeRuntime,
   python: pythonRuntime,
   java: javaRuntime,

@@ -81,6 +81,22 @@ describe('every runtime runs as dynamic users', { skip: isRoot ? false : 'needs 
     }
   });
 
+  it('runs a command function whose source dir its users cannot enter, from a snapshot taken at deploy', async () => {
+    // A checkout under a 0700 home or temp dir, as a fresh clone in CI is.
+    const closed = mkdtempSync(join(tmpdir(), 'pontoon-closed-source-'));
+    try {
+      writeFileSync(join(closed, 'answer.sh'), 'cat "$PONTOON_INPUT" > "$PONTOON_OUTPUT"\n');
+      assert.equal(statSync(closed).mode & 0o777, 0o700);
+      const deployed = await pontoon.deploy('closed-source', { runtime: 'command', source: closed, command: ['/bin/sh', 'answer.sh'], retry: { limit: 0 } });
+      assert.equal(deployed.status < 300, true, JSON.stringify(deployed.body));
+      const answer = await pontoon.request('POST', invoke('closed-source'), { ok: 1 });
+      assert.equal(answer.body.status, 'succeeded', JSON.stringify(answer.body));
+      assert.deepEqual(answer.body.result, { ok: 1 });
+    } finally {
+      rmSync(closed, { recursive: true, force: true });
+    }
+  });
+
   it('keeps the builds where function users can read them but not write', () => {
     const stats = statSync(sharedBuildDir);
     assert.equal(stats.uid, 0);
