@@ -6,7 +6,7 @@
 // warm caches and so cannot see a runtime that only works once something was fetched by hand.
 // Usage: node scripts/new-user.mjs (after `npm run build`). Exits non-zero, saying why, on failure.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,12 @@ function exampleNames() {
 }
 
 const home = mkdtempSync(join(tmpdir(), 'pontoon-new-user-'));
+// The builds live in this HOME too: as root, Pontoon keeps them in /var/cache/pontoon/builds, shared
+// by every server of the machine, where an earlier run's Java and Go builds would spare this one
+// its first fetch. Functions then run as other users, who must be able to enter the HOME to reach
+// the builds (a home is 0755 on Debian; mkdtemp makes it 0700).
+const buildDir = join(home, 'builds');
+chmodSync(home, 0o755);
 const dataDir = join(home, 'pontoon-data');
 const serverLog = join(home, 'server.log');
 let server;
@@ -77,7 +83,7 @@ function remainingMs() {
 /** Starts `pontoon up --examples` on a free port and resolves with its URL once the examples are deployed. */
 function startServer() {
   return new Promise((resolvePromise, reject) => {
-    server = spawn(process.execPath, [join(root, 'bin', 'pontoon.js'), 'up', '--examples', '--port', '0', '--data-dir', dataDir], {
+    server = spawn(process.execPath, [join(root, 'bin', 'pontoon.js'), 'up', '--examples', '--port', '0', '--data-dir', dataDir, '--build-dir', buildDir], {
       cwd: home,
       env: newUserEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
