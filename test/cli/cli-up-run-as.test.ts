@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { repoRoot } from '../helpers/pontoon.js';
 import { cliMain } from './run-cli.js';
 
 const isRoot = process.geteuid?.() === 0;
@@ -11,9 +12,32 @@ const nobody = 65534;
 const dir = mkdtempSync(join(tmpdir(), 'pontoon-up-run-as-'));
 chmodSync(dir, 0o755);
 
+/** Whether every directory from / down to `path` lets other users through. */
+function openToOthers(path: string): boolean {
+  for (let at = path; ; at = dirname(at)) {
+    if ((statSync(at).mode & 0o001) === 0) return false;
+    if (at === dirname(at)) return true;
+  }
+}
+
+/**
+ * The CLI as another user can load it: this checkout's, or, when the checkout lies under a
+ * directory closed to others (a fresh clone under a 0700 temp dir), a hard-linked copy of what
+ * `pontoon up` loads (dist, node_modules, package.json) in the test's open directory.
+ */
+function cliForOthers(): string {
+  if (openToOthers(repoRoot)) return cliMain;
+  const copy = join(dir, 'checkout');
+  const main = join(copy, relative(repoRoot, cliMain));
+  if (existsSync(main)) return main;
+  mkdirSync(copy, { recursive: true });
+  for (const part of ['dist', 'node_modules', 'package.json']) execFileSync('cp', ['-al', join(repoRoot, part), copy]);
+  return main;
+}
+
 /** Runs `pontoon up` until `done` matches what it printed (then stops it), or until it exits. */
 function up(args: string[], done: RegExp, as?: number): Promise<{ output: string; code: number | null }> {
-  const child = spawn(process.execPath, [cliMain, 'up', '--port', '0', '--log-format', 'json', ...args], {
+  const child = spawn(process.execPath, [as === undefined ? cliMain : cliForOthers(), 'up', '--port', '0', '--log-format', 'json', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(as === undefined ? {} : { uid: as, gid: as }),
   });

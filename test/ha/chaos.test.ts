@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -25,7 +25,11 @@ describe('high availability under chaos', { skip }, () => {
   it('loses no execution and records each success once while controllers are killed -9 and restarted', async () => {
     const store = `${testPgUrl}?schema=${freshSchema('chaos')}`;
     const sideEffects = join(root, 'side-effects.txt');
+    // The controllers run as root, so their functions run as dynamic users: those must reach the
+    // script and append to the side-effects file.
+    chmodSync(root, 0o755);
     writeFileSync(sideEffects, '');
+    chmodSync(sideEffects, 0o666);
     const script = join(root, 'work.sh');
     // Lines shorter than PIPE_BUF appended with O_APPEND never interleave, even from many processes.
     writeFileSync(script, `#!/bin/sh\nsleep 0.05\necho "$PONTOON_EXECUTION_ID" >> ${JSON.stringify(sideEffects)}\n`, { mode: 0o755 });

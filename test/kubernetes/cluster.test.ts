@@ -145,7 +145,7 @@ describe('Pontoon’s cluster pieces on a real Kubernetes API server', { skip },
           if (!isKubeStatus(thrown, 409)) throw thrown;
         });
       }
-      const rendered = await cluster.helm(['template', 'pontoon', join(repoRoot, 'deploy/helm/pontoon'), '--namespace', 'pontoon-system', '--show-only', 'templates/rbac.yaml', '--show-only', 'templates/serviceaccount.yaml']);
+      const rendered = await cluster.helm(['template', 'pontoon', join(repoRoot, 'deploy/helm/pontoon'), '--namespace', 'pontoon-system', '--set', 'auth.existingSecret=pontoon-tokens', '--show-only', 'templates/rbac.yaml', '--show-only', 'templates/serviceaccount.yaml']);
       assert.equal(rendered.code, 0, rendered.stderr);
       const applied = await cluster.kubectl(['apply', '-n', 'pontoon-system', '-f', '-'], rendered.stdout);
       assert.equal(applied.code, 0, applied.stderr);

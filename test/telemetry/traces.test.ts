@@ -105,7 +105,8 @@ describe('OpenTelemetry traces (tracing on)', () => {
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
     let pontoon: TestPontoon;
     try {
-      pontoon = await startTestPontoon();
+      // The callback goes to this test's server on loopback, which the operator must allow.
+      pontoon = await startTestPontoon({ allowOutbound: ['127.0.0.1/32'] });
     } finally {
       delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
     }
