@@ -44,7 +44,8 @@ export function keyedPicks(db: Db, namespace: string, fn: string, limitPerKey: n
   if (take <= 0) return [];
   const counts = sql(
     db,
-    `SELECT concurrency_key AS key, COUNT(*) AS running FROM executions
+    // The function's running rows, at most its parallelism, read through the index the claim keeps anyway.
+    `SELECT concurrency_key AS key, COUNT(*) AS running FROM executions INDEXED BY executions_running
      WHERE namespace = ? AND function = ? AND status = 'running' GROUP BY concurrency_key`,
   ).all(namespace, fn) as { key: string | null; running: number }[];
   const running = new Map(counts.map((count) => [count.key, count.running]));

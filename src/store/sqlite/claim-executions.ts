@@ -123,6 +123,30 @@ export function startAttempt(db: Db, seq: number, owner: string, now: string, le
   return { id: row.id, attempt: next };
 }
 
+/**
+ * startAttempt for a batch, in two statements whatever its size (a replica's claim): the rows,
+ * now running, in the order of `seqs`, with the number of the attempt each one opened.
+ */
+export function startAttempts(db: Db, seqs: number[], owner: string, now: string, leaseExpiresAt: string): { row: ExecutionRow; attempt: number }[] {
+  const rows = sql(
+    db,
+    `UPDATE executions SET status = 'running', started_at = COALESCE(started_at, ?), not_before = NULL
+     WHERE seq IN (SELECT value FROM json_each(?)) RETURNING *`,
+  ).all(now, JSON.stringify(seqs)) as ExecutionRow[];
+  const opened = sql(
+    db,
+    `INSERT INTO attempts (execution_id, number, status, started_at, owner, lease_expires_at)
+     SELECT ids.value, COALESCE((SELECT MAX(number) FROM attempts WHERE execution_id = ids.value), 0) + 1, 'running', ?, ?, ?
+     FROM json_each(?) AS ids RETURNING execution_id, number`,
+  ).all(now, owner, leaseExpiresAt, JSON.stringify(rows.map((row) => row.id))) as { execution_id: string; number: number }[];
+  const attempts = new Map(opened.map((attempt) => [attempt.execution_id, attempt.number]));
+  const bySeq = new Map(rows.map((row) => [row.seq, row]));
+  return seqs.map((seq) => {
+    const row = bySeq.get(seq)!;
+    return { row, attempt: attempts.get(row.id)! };
+  });
+}
+
 /** Moves up to `limit` ready executions to running, best first, within each function's parallelism. */
 export function claimExecutions(db: Db, options: ClaimOptions): ClaimedAttempt[] {
   const now = isoTime(options.now);

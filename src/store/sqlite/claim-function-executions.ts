@@ -1,10 +1,10 @@
 import type { FunctionVersion } from '../../domain/function-spec.js';
 import type { ClaimedAttempt, FunctionClaimOptions } from '../store.js';
 import { isoAfter, isoTime } from '../shared/stored-values.js';
-import { startAttempt } from './claim-executions.js';
+import { startAttempts } from './claim-executions.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { selectFunctionVersion } from './functions.js';
-import { readExecutions, type ExecutionRow } from './rows.js';
+import { readExecutions } from './rows.js';
 import { keyedPicks, rateAllowanceNow, recordRateStarts, type ClaimControls } from './claim-controls.js';
 
 /**
@@ -12,8 +12,8 @@ import { keyedPicks, rateAllowanceNow, recordRateStarts, type ClaimControls } fr
  * parallelism. One write transaction, as the general claim, so two controllers sharing the file
  * never both take the function's last slot; but no walk over the other functions' heads, since a
  * replica can only run its own function's executions. The batch is found with one seek into
- * executions_ready and read back with two queries, whatever its size: 3 statements per execution
- * (start the attempt) plus 5, where a claim of one at a time costs 6 per execution.
+ * executions_ready and started and read back with four statements, whatever its size (plus one per
+ * version met), where a claim of one at a time costs 6 per execution.
  */
 export function claimFunctionExecutions(db: Db, options: FunctionClaimOptions): ClaimedAttempt[] {
   const now = isoTime(options.now);
@@ -42,12 +42,11 @@ export function claimFunctionExecutions(db: Db, options: FunctionClaimOptions): 
           ).all(namespace, name, now, take) as { seq: number }[]);
     if (ready.length === 0) return [];
     recordRateStarts(db, namespace, name, fn, ready.length, now);
-    const started = ready.map((row) => startAttempt(db, row.seq, options.owner, now, leaseExpiresAt));
-    const rows = sql(db, 'SELECT * FROM executions WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(started.map((s) => s.id))) as ExecutionRow[];
-    const byId = new Map(readExecutions(db, rows).map((execution) => [execution.id, execution]));
+    const started = startAttempts(db, ready.map((row) => row.seq), options.owner, now, leaseExpiresAt);
+    const executions = readExecutions(db, started.map((start) => start.row));
     const versions = new Map<number, FunctionVersion>();
-    return started.map(({ id, attempt }) => {
-      const execution = byId.get(id)!;
+    return started.map(({ attempt }, index) => {
+      const execution = executions[index];
       if (!versions.has(execution.version)) versions.set(execution.version, selectFunctionVersion(db, namespace, name, execution.version)!);
       return { execution, attempt, function: versions.get(execution.version)!, leaseExpiresAt };
     });
