@@ -93,6 +93,32 @@ export function batchSpecs(open: OpenStore): void {
     );
 
     it(
+      'applies an attempt named twice in one batch once, keeping the second report as late, and stores each ending’s own values',
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('warm'));
+        await enqueueMany(store, 'warm', 2);
+        const [first, second] = await claimOf(store, 'warm', 2);
+        const applied = await store.completeAttempts([
+          completion(refOf(first), { result: { n: 1 }, finishedAt: at(3) }),
+          completion(refOf(second), { status: 'failed', exitCode: 3, error: 'no', finishedAt: at(4), settlement: { next: 'finish', status: 'failed', notified: false } }),
+          completion(refOf(first), { result: { n: 2 }, finishedAt: at(5) }),
+        ]);
+        assert.deepEqual(applied, [true, true, false]);
+        const [a, b] = await Promise.all([first, second].map((x) => store.getExecution(x.execution.id)));
+        assert.equal(a?.status, 'succeeded');
+        assert.deepEqual(a?.result, { n: 1 });
+        assert.equal(a?.finishedAt, at(3));
+        assert.deepEqual(a?.attempts[0].lateReport, { status: 'succeeded', exitCode: 0, reason: null, error: null, result: { n: 2 } });
+        assert.equal(b?.status, 'failed');
+        assert.equal(b?.error, 'no');
+        assert.equal(b?.result, null);
+        assert.equal(b?.finishedAt, at(4));
+        assert.equal(b?.attempts[0].exitCode, 3);
+        assert.equal(b?.attempts[0].status, 'failed');
+      }),
+    );
+
+    it(
       'applies none of a batch that names an unknown attempt',
       withStore(open, async (store) => {
         await store.putFunction(functionDocument('warm'));
