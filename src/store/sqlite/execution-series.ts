@@ -23,8 +23,8 @@ export function executionSeries(db: Db, query: SeriesQuery): SeriesBucket[] {
       ...bucketArgs, ...scope, ...window,
     ) as CountRow[];
   // An execution leaves the queue at its first start, or at its end when it never started: two
-  // ranges, of executions_by_started (whose partial WHERE the first repeats) and executions_by_finished.
-  const departed = [...perBucket('started_at', 'AND started_at IS NOT NULL'), ...perBucket('finished_at', 'AND started_at IS NULL')];
+  // ranges, of executions_by_started and executions_ended_unstarted (whose partial WHEREs they repeat).
+  const departed = [...perBucket('started_at', 'AND started_at IS NOT NULL'), ...perBucket('finished_at', 'AND started_at IS NULL AND finished_at IS NOT NULL')];
   const ended = sql(
     db,
     `SELECT ${bucketOf('finished_at')} AS key, status, COUNT(*) AS count FROM executions WHERE ${inWindow('finished_at')} GROUP BY key, status`,
@@ -40,7 +40,7 @@ export function executionSeries(db: Db, query: SeriesQuery): SeriesBucket[] {
   const leftLater = sql(
     db,
     `SELECT (SELECT COUNT(*) FROM executions WHERE namespace = ? ${ofFunction} AND started_at IS NOT NULL AND started_at >= ? AND created_at < ?)
-          + (SELECT COUNT(*) FROM executions WHERE namespace = ? ${ofFunction} AND finished_at >= ? AND started_at IS NULL AND created_at < ?) AS count`,
+          + (SELECT COUNT(*) FROM executions WHERE namespace = ? ${ofFunction} AND started_at IS NULL AND finished_at IS NOT NULL AND finished_at >= ? AND created_at < ?) AS count`,
   ).get(...scope, query.since, query.since, ...scope, query.since, query.since) as { count: number };
   const stillWaiting = sql(
     db,

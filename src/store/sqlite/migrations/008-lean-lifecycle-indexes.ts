@@ -11,7 +11,7 @@ import type { Migration } from './migration.js';
  *   counted through the partial indexes the claim keeps anyway (executions_ready,
  *   executions_running), so the moves between live states no longer touch these.
  * - "Left the queue" is read as first start (a partial index written once, at the claim) or, for
- *   an execution that never started, its end (executions_by_finished carries started_at), instead
+ *   an execution that never started, its end (a partial index of those few), instead
  *   of one expression index rewritten at both the claim and the end.
  * - A keyed claim reads running executions' keys through executions_running: the running rows of
  *   one function are bounded by its parallelism, and every other function stops paying for it.
@@ -30,6 +30,8 @@ export const leanLifecycleIndexes: Migration = {
     DROP INDEX executions_by_dequeued;
     CREATE INDEX executions_by_started ON executions (namespace, started_at, function, created_at)
       WHERE started_at IS NOT NULL;
+    CREATE INDEX executions_ended_unstarted ON executions (namespace, finished_at, function, created_at)
+      WHERE started_at IS NULL AND finished_at IS NOT NULL;
 
     DROP INDEX executions_running_by_key;
   `,
