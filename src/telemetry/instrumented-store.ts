@@ -14,6 +14,8 @@ const untimed = new Set<PropertyKey>(['onWake', 'leaderLock', 'constructor']);
  */
 export function instrumentStore<S extends Store>(store: S, metrics: PontoonMetrics, clock: () => Date = () => new Date()): S {
   const transitions = new TransitionMetrics(metrics);
+  const settledBatch = (completions: AttemptCompletion[], applied: boolean[]) =>
+    completions.forEach((completion, index) => transitions.completed(completion, applied[index]));
   const observe: Partial<Record<keyof Store, (args: any[], result: any) => void>> = {
     enqueueExecutions: (_args, result) => transitions.enqueued(result),
     advanceSchedule: ([advance], result) => transitions.scheduleAdvanced(advance, result),
@@ -27,6 +29,13 @@ export function instrumentStore<S extends Store>(store: S, metrics: PontoonMetri
     completeAttempt: ([completion], applied) => transitions.completed(completion as AttemptCompletion, applied),
     completeAndClaim: ([completion], result) => {
       transitions.completed(completion as AttemptCompletion, result.applied);
+      transitions.claimed(result.claimed, clock());
+    },
+    // The warm replicas' batched steps move executions as the dispatcher's do, and count the same.
+    claimFunctionExecutions: (_args, result) => transitions.claimed(result, clock()),
+    completeAttempts: ([completions], applied) => settledBatch(completions, applied),
+    completeAndClaimFunction: ([completions], result) => {
+      settledBatch(completions, result.applied);
       transitions.claimed(result.claimed, clock());
     },
     cancelExecution: ([, now], result) => transitions.cancelled(result, now),

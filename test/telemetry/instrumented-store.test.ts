@@ -111,4 +111,24 @@ describe('metrics of the instrumented store', () => {
     assert.equal(sampleValue(text, 'pontoon_cold_starts_total', { namespace: 'default', function: 'export' }), 1, 'no pool: each attempt is cold');
     assert.equal(sampleValue(text, 'pontoon_attempts_started_total', report), 2);
   });
+
+  it('counts the warm replicas’ batched claims and settlements as the dispatcher’s', async () => {
+    await store.putFunction(functionDocument('report', { parallelism: 10 }));
+    await enqueueMany(store, 'report', 4, 'default', at(0));
+    const claim = (now: string) => ({ owner: 'a', now, leaseMs: 30_000, limit: 2, function: { namespace: 'default', name: 'report' } });
+    const first = await store.claimFunctionExecutions(claim(at(1)));
+    const step = await store.completeAndClaimFunction(
+      first.map((claimed) => completion(refOf(claimed), { finishedAt: at(3) })),
+      claim(at(3)),
+    );
+    assert.deepEqual(step.applied, [true, true]);
+    assert.deepEqual(await store.completeAttempts([completion(refOf(step.claimed[0]), { status: 'failed', finishedAt: at(6), settlement: { next: 'finish', status: 'failed', notified: true } })]), [true]);
+    const text = await metrics.scrape();
+    assert.equal(sampleValue(text, 'pontoon_attempts_started_total', report), 4);
+    assert.equal(sampleValue(text, 'pontoon_executions_started_total', report), 4);
+    assert.equal(sampleValue(text, 'pontoon_execution_queue_wait_seconds_sum', report), 1 + 1 + 3 + 3);
+    assert.equal(sampleValue(text, 'pontoon_attempts_ended_total', { ...report, status: 'succeeded' }), 2);
+    assert.equal(sampleValue(text, 'pontoon_attempt_duration_seconds_sum', { ...report, status: 'succeeded' }), 4);
+    assert.equal(sampleValue(text, 'pontoon_executions_ended_total', { ...report, status: 'failed' }), 1);
+  });
 });
