@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { FunctionDocument } from '../src/domain/function-spec.js';
+import { commandFunction, succeeded } from './lib/store-fixtures.js';
 import type { Store } from '../src/store/store.js';
 import { processCpu } from './lib/proc-cpu.js';
 import { deployCommand, enqueue, pending, sleep, startBenchServer } from './lib/server.js';
@@ -73,20 +73,6 @@ async function drain(build: Build, store: 'sqlite' | 'postgres'): Promise<{ rate
   }
 }
 
-const plainFunction: FunctionDocument = {
-  apiVersion: 'pontoon.dev/v1',
-  kind: 'Function',
-  metadata: { name: 'plain', namespace: 'default' },
-  spec: {
-    runtime: 'command',
-    command: ['true'],
-    timeout: '1m',
-    retry: { limit: 0, backoff: { initial: '1s', factor: 2, max: '1m', jitter: false }, on: ['failure'], nonRetryableExitCodes: [] },
-    parallelism: 8,
-    priority: 0,
-  },
-};
-
 /** A fresh store of one build: the module is that build's own compiled adapter. */
 async function openStore(build: Build, kind: 'sqlite' | 'postgres', dir: string): Promise<Store> {
   if (kind === 'sqlite') {
@@ -104,17 +90,7 @@ async function claimBlock(store: Store): Promise<number> {
     const now = new Date().toISOString();
     const claimed = await store.claimExecutions({ owner: 'bench', now, leaseMs: 60_000, limit: 8 });
     await store.completeAttempts(
-      claimed.map((attempt) => ({
-        executionId: attempt.execution.id,
-        attempt: attempt.attempt,
-        status: 'succeeded',
-        exitCode: 0,
-        reason: null,
-        error: null,
-        result: null,
-        finishedAt: now,
-        settlement: { next: 'finish', status: 'succeeded', notified: true },
-      })),
+      claimed.map((attempt) => succeeded(attempt, now)),
     );
     await store.enqueueExecutions(claimed.map(() => ({ namespace: 'default', function: 'plain', input: null })), now);
   }
@@ -126,7 +102,7 @@ async function claimLoop(kind: 'sqlite' | 'postgres'): Promise<Record<string, un
   const stores = { base: await openStore('base', kind, dir), this: await openStore('this', kind, dir) };
   try {
     for (const store of Object.values(stores)) {
-      await store.putFunction(plainFunction);
+      await store.putFunction(commandFunction('plain', 8));
       await store.enqueueExecutions(Array.from({ length: 2000 }, () => ({ namespace: 'default', function: 'plain', input: null })), new Date().toISOString());
       await claimBlock(store); // warm-up
     }

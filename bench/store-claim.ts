@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { FunctionDocument } from '../src/domain/function-spec.js';
+import { commandFunction, succeeded } from './lib/store-fixtures.js';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
 const functions = [
@@ -23,22 +23,6 @@ const functions = [
   { name: 'sync', parallelism: 1_000_000, priority: 0 },
   { name: 'narrow', parallelism: 4, priority: 5 },
 ];
-
-function documentOf(fn: (typeof functions)[number]): FunctionDocument {
-  return {
-    apiVersion: 'pontoon.dev/v1',
-    kind: 'Function',
-    metadata: { name: fn.name, namespace: 'default' },
-    spec: {
-      runtime: 'command',
-      command: ['true'],
-      timeout: '1m',
-      retry: { limit: 0, backoff: { initial: '1s', factor: 2, max: '1m', jitter: false }, on: ['failure'], nonRetryableExitCodes: [] },
-      parallelism: fn.parallelism,
-      priority: fn.priority,
-    },
-  };
-}
 
 let enqueuedSoFar = 0;
 
@@ -72,17 +56,7 @@ async function measureClaims(store: SqliteStore, calls: number, limit: number) {
     durations.push(performance.now() - started);
     claimedTotal += claimed.length;
     for (const attempt of claimed) {
-      await store.completeAttempt({
-        executionId: attempt.execution.id,
-        attempt: attempt.attempt,
-        status: 'succeeded',
-        exitCode: 0,
-        reason: null,
-        error: null,
-        result: null,
-        finishedAt: now,
-        settlement: { next: 'finish', status: 'succeeded' },
-      });
+      await store.completeAttempt(succeeded(attempt, now));
     }
     if (claimed.length > 0) await enqueue(store, claimed.length);
   }
@@ -103,7 +77,7 @@ async function run(queued: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pontoon-bench-claim-'));
   const store = openSqliteStore({ file: join(dir, 'bench.db') });
   try {
-    for (const fn of functions) await store.putFunction(documentOf(fn));
+    for (const fn of functions) await store.putFunction(commandFunction(fn.name, fn.parallelism, fn.priority));
     const fillMs = await fill(store, queued);
     await measureClaims(store, 200, 1); // warm-up: JIT, statement cache, page cache
     const counts = await store.countExecutions();
