@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { chmod, cp, lstat, readFile, readdir, readlink, rename, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
@@ -42,13 +42,37 @@ export function hashParts(parts: string[]): string {
   return hash.digest('hex');
 }
 
-/** Copies a source tree into a build, leaving out the skipped directories. */
-export async function copyTree(from: string, to: string, skip: ReadonlySet<string> = skippedDirs): Promise<void> {
+/** How copyTree copies a source tree. */
+export interface CopyOptions {
+  /** Directory names left out wherever they are (dependency caches, VCS metadata). */
+  skip?: ReadonlySet<string>;
+  /**
+   * Copy only what any user may read: files others can read, directories others can enter,
+   * links as links. For builds that function users read: the server copies as root and the build
+   * is made readable to all (shareTree), so a file closed to others in the source (an
+   * /etc/shadow under a careless source root, a 0600 key beside the code) must stay out of it.
+   */
+  openOnly?: boolean;
+}
+
+/** Copies a source tree into a build (see CopyOptions). */
+export async function copyTree(from: string, to: string, options: CopyOptions = {}): Promise<void> {
+  const skip = options.skip ?? new Set<string>();
   await cp(from, to, {
     recursive: true,
     verbatimSymlinks: true,
-    filter: (path) => path === from || !skip.has(relative(from, path).split('/').pop() ?? ''),
+    filter: (path) => {
+      if (path === from) return true;
+      if (skip.has(relative(from, path).split('/').pop() ?? '')) return false;
+      return !options.openOnly || openToOthers(path);
+    },
   });
+}
+
+function openToOthers(path: string): boolean {
+  const entry = lstatSync(path);
+  if (entry.isSymbolicLink()) return true;
+  return entry.isDirectory() ? (entry.mode & 0o005) === 0o005 : entry.isFile() && (entry.mode & 0o004) !== 0;
 }
 
 // Temporary build dirs are named `<final>.tmp-<pid>-<random>` so a later process can tell a dead

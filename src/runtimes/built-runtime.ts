@@ -3,9 +3,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PontoonError, asError } from '../domain/errors.js';
 import type { FunctionVersion, Runtime } from '../domain/function-spec.js';
-import { BuildCache, copyTree, hashParts, hashTree } from './build-cache.js';
+import { BuildCache, copyTree, hashParts, hashTree, skippedDirs } from './build-cache.js';
 import { buildFailed } from './build-tools.js';
-import type { LaunchPlan, Runtimes } from './runtime.js';
+import type { LaunchPlan, RuntimeContext, Runtimes } from './runtime.js';
 
 /**
  * How to start a built function. Strings may hold `{build}`, replaced by the build's final directory
@@ -49,7 +49,7 @@ const launchFile = 'launch.json';
  * A Runtimes for one compiled (or prepared) language: deploy hashes the source and builds once per
  * hash into `<cacheDir>/<runtime>-<hash>/`; attempts reuse the build.
  */
-export function builtRuntime(cache: BuildCache, recipe: BuildRecipe): Runtimes {
+export function builtRuntime(cache: BuildCache, recipe: BuildRecipe, context: RuntimeContext): Runtimes {
   // The plan of the last prepared build, per runtime + source + handler. Attempts read it from
   // memory: hashing the source again per attempt would add milliseconds to every cold start. A
   // source edited without a redeploy keeps running what was deployed, until a restart re-hashes it.
@@ -67,7 +67,9 @@ export function builtRuntime(cache: BuildCache, recipe: BuildRecipe): Runtimes {
     let key: string;
     try {
       const content = await hashTree(source);
-      key = `${recipe.runtime}-${hashParts([recipe.runtime, spec.handler ?? '', await recipe.fingerprint(fn), content]).slice(0, 20)}`;
+      // A build for other users holds only what they may read of the source: another build, another key.
+      const copy = context.forOtherUsers ? 'open-entries' : 'all-entries';
+      key = `${recipe.runtime}-${hashParts([recipe.runtime, spec.handler ?? '', await recipe.fingerprint(fn), copy, content]).slice(0, 20)}`;
     } catch (thrown) {
       throw new PontoonError('BUILD_FAILED', `cannot read spec.source ${source} of function ${name}: ${asError(thrown).message}`);
     }
@@ -75,7 +77,7 @@ export function builtRuntime(cache: BuildCache, recipe: BuildRecipe): Runtimes {
     try {
       finalDir = await cache.ensure(key, async (dir) => {
         const app = join(dir, 'app');
-        await copyTree(source, app);
+        await copyTree(source, app, { skip: skippedDirs, openOnly: context.forOtherUsers });
         let launch: Launch;
         try {
           launch = await recipe.build({ fn, source, dir, app });

@@ -1,9 +1,8 @@
-import { lstatSync, statSync } from 'node:fs';
-import { cp } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PontoonError, asError } from '../domain/errors.js';
 import type { FunctionVersion } from '../domain/function-spec.js';
-import { BuildCache, hashParts, hashTree } from './build-cache.js';
+import { BuildCache, copyTree, hashParts, hashTree } from './build-cache.js';
 import type { LaunchPlan, RuntimeContext, Runtimes } from './runtime.js';
 
 /** The launch plan of a `runtime: command` function: its command as written, run in its source dir. */
@@ -28,29 +27,11 @@ function requireSourceDirectory(fn: FunctionVersion): void {
 }
 
 /**
- * Copies what any user may read of a source tree: files others can read, directories others can
- * enter, links as links. The snapshot is shared with every function user, and the server copies
- * as root: a file closed to others (an /etc/shadow under a careless source root) stays out of it.
- */
-async function copyOpenEntries(from: string, to: string): Promise<void> {
-  await cp(from, to, {
-    recursive: true,
-    verbatimSymlinks: true,
-    filter: (path) => {
-      if (path === from) return true;
-      const entry = lstatSync(path);
-      if (entry.isSymbolicLink()) return true;
-      return entry.isDirectory() ? (entry.mode & 0o005) === 0o005 : entry.isFile() && (entry.mode & 0o004) !== 0;
-    },
-  });
-}
-
-/**
  * `runtime: command`: nothing to build, the command is started as is, in its source directory.
  * When functions run as other users, that directory may be closed to them (a checkout under a 0700
  * home or temp dir), so the command runs in a snapshot of it taken at deploy, kept once per content
  * hash in the build cache, which those users can read. Only what others could read of the source
- * goes into it (see copyOpenEntries).
+ * goes into it (copyTree's openOnly).
  */
 export function commandRuntime(cache: BuildCache, _sdk: unknown, context: RuntimeContext): Runtimes {
   if (!context.forOtherUsers) {
@@ -63,7 +44,7 @@ export function commandRuntime(cache: BuildCache, _sdk: unknown, context: Runtim
     requireSourceDirectory(fn);
     try {
       const key = `command-${hashParts(['command', 'open-entries', await hashTree(source)]).slice(0, 20)}`;
-      const dir = await cache.ensure(key, (tmp) => copyOpenEntries(source, join(tmp, 'app')));
+      const dir = await cache.ensure(key, (tmp) => copyTree(source, join(tmp, 'app'), { openOnly: true }));
       const app = join(dir, 'app');
       snapshots.set(source, app);
       return app;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { BuildCache } from './build-cache.js';
 import { runTool, ToolFailure, which } from './build-tools.js';
 import { builtRuntime, type BuildContext, type Launch } from './built-runtime.js';
-import type { Runtimes } from './runtime.js';
+import type { RuntimeContext, Runtimes } from './runtime.js';
 import { sdkHash, type SdkLocations } from './sdk-sources.js';
 
 /** Bumped when what this file builds changes, so older builds are not reused. */
@@ -16,12 +16,12 @@ const sdkModule = 'pontoon.dev/sdk/go';
  * `runtime: go`: `go build` of the handler's package into one binary per build. The SDK module is
  * replaced by the repo's sdk/go, so building a function never fetches the SDK from the network.
  */
-export function goRuntime(cache: BuildCache, sdk: SdkLocations): Runtimes {
+export function goRuntime(cache: BuildCache, sdk: SdkLocations, context: RuntimeContext): Runtimes {
   return builtRuntime(cache, {
     runtime: 'go',
     fingerprint: async () => `${builderVersion}\0${await sdkHash(sdk.go)}`,
     build: (ctx) => buildGo(ctx, sdk, cache.cacheDir),
-  });
+  }, context);
 }
 
 async function buildGo(ctx: BuildContext, sdk: SdkLocations, cacheDir: string): Promise<Launch> {

@@ -6,7 +6,7 @@ import { runTool, ToolFailure, which } from './build-tools.js';
 import { builtRuntime, type BuildContext, type Launch } from './built-runtime.js';
 import { archiveAtDumpAddress, cdsFlags, javaCdsArchive } from './java-cds.js';
 import { dependencyPlugin, fastJavac, functionClassPathProperty, handlerMainClass, javaSdk, listJava, type JavaSdk } from './java-sdk.js';
-import type { Runtimes } from './runtime.js';
+import type { RuntimeContext, Runtimes } from './runtime.js';
 import { sdkHash, type SdkLocations } from './sdk-sources.js';
 
 /** Bumped when what this file builds changes, so older builds are not reused. */
@@ -19,12 +19,12 @@ const builderVersion = 'java-6';
  * class with a static main is run as is; a class implementing dev.pontoon.sdk.Handler goes through
  * the SDK's handler runner.
  */
-export function javaRuntime(cache: BuildCache, sdk: SdkLocations): Runtimes {
+export function javaRuntime(cache: BuildCache, sdk: SdkLocations, context: RuntimeContext): Runtimes {
   return builtRuntime(cache, {
     runtime: 'java',
     fingerprint: async () => `${builderVersion}\0${await sdkHash(sdk.java)}`,
     build: (ctx) => buildJava(ctx, cache, sdk),
-  });
+  }, context);
 }
 
 async function buildJava(ctx: BuildContext, cache: BuildCache, sdk: SdkLocations): Promise<Launch> {

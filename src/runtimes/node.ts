@@ -5,7 +5,7 @@ import type { FunctionVersion } from '../domain/function-spec.js';
 import type { BuildCache } from './build-cache.js';
 import { runTool, ToolFailure } from './build-tools.js';
 import { builtRuntime, type BuildContext, type Launch } from './built-runtime.js';
-import type { Runtimes } from './runtime.js';
+import type { RuntimeContext, Runtimes } from './runtime.js';
 import { repoTsc, sdkHash, type SdkLocations } from './sdk-sources.js';
 
 /** Bumped when what this file builds changes, so older builds are not reused. */
@@ -21,12 +21,12 @@ const typeScriptExtensions = ['.ts', '.mts', '.cts'];
  * tsc, and `@pontoon/sdk` is installed into the build's own node_modules, so the function resolves
  * it whatever its source directory holds.
  */
-export function nodeRuntime(cache: BuildCache, sdk: SdkLocations): Runtimes {
+export function nodeRuntime(cache: BuildCache, sdk: SdkLocations, context: RuntimeContext): Runtimes {
   return builtRuntime(cache, {
     runtime: 'node',
     fingerprint: async () => `${builderVersion}\0${await sdkHash(sdk.node)}\0${process.version}`,
     build: (ctx) => buildNode(ctx, sdk),
-  });
+  }, context);
 }
 
 async function buildNode(ctx: BuildContext, sdk: SdkLocations): Promise<Launch> {

@@ -60,7 +60,7 @@ export function pythonRuntime(cache: BuildCache, sdk: SdkLocations, context: Run
     runtime: 'python',
     fingerprint: async () => `${builderVersion}\0${await sdkHash(sdk.python)}\0${await executable()}`,
     build: async (ctx) => buildPython(ctx, sdk, await executable()),
-  });
+  }, context);
 }
 
 const interpreters = new Map<boolean, Promise<string>>();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -94,6 +94,40 @@ describe('every runtime runs as dynamic users', { skip: isRoot ? false : 'needs 
       assert.deepEqual(answer.body.result, { ok: 1 });
     } finally {
       rmSync(closed, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves out of a build what function users may not read of its source', async () => {
+    // The build is made readable by every function user; a file closed to others beside the code
+    // (a 0600 key, a 0700 dir) must not come out of it readable.
+    const source = mkdtempSync(join(tmpdir(), 'pontoon-open-entries-'));
+    try {
+      chmodSync(source, 0o755);
+      writeFileSync(
+        join(source, 'peek.mjs'),
+        `import { readFileSync } from 'node:fs';
+export function handler({ path }) {
+  try { return { read: readFileSync(path, 'utf8') }; } catch (thrown) { return { code: thrown.code }; }
+}
+`,
+        { mode: 0o644 },
+      );
+      writeFileSync(join(source, 'key.pem'), 'TOPSECRET', { mode: 0o600 });
+      mkdirSync(join(source, 'private'), { mode: 0o700 });
+      writeFileSync(join(source, 'private', 'notes.txt'), 'TOPSECRET', { mode: 0o644 });
+      writeFileSync(join(source, 'public.txt'), 'open', { mode: 0o644 });
+      const deployed = await pontoon.deploy('open-entries', { runtime: 'node', source, handler: 'peek.handler', retry: { limit: 0 } });
+      assert.equal(deployed.status < 300, true, JSON.stringify(deployed.body));
+      const read = async (path: string) => {
+        const answer = await pontoon.request('POST', invoke('open-entries'), { path });
+        assert.equal(answer.body.status, 'succeeded', JSON.stringify(answer.body));
+        return answer.body.result;
+      };
+      assert.deepEqual(await read('public.txt'), { read: 'open' });
+      assert.deepEqual(await read('key.pem'), { code: 'ENOENT' });
+      assert.deepEqual(await read('private/notes.txt'), { code: 'ENOENT' });
+    } finally {
+      rmSync(source, { recursive: true, force: true });
     }
   });
 
