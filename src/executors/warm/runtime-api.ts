@@ -208,7 +208,7 @@ function send(response: ServerResponse, status: number, body: unknown): void {
   response.end(text);
 }
 
-/** The query string's parameters (the last of a repeated name). */
+/** The query string's parameters (the first of a repeated name, as URLSearchParams.get). */
 type Query = Map<string, string>;
 
 function parseQuery(query: string): Query {
@@ -219,7 +219,8 @@ function parseQuery(query: string): Query {
     const equals = pair.indexOf('=');
     const name = equals === -1 ? pair : pair.slice(0, equals);
     const value = equals === -1 ? '' : pair.slice(equals + 1);
-    params.set(decodeComponent(name), decodeComponent(value));
+    const key = decodeComponent(name);
+    if (!params.has(key)) params.set(key, decodeComponent(value));
   }
   return params;
 }
