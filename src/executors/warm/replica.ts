@@ -249,8 +249,8 @@ export class Replica implements ReplicaEndpoint {
       this.inFlight.delete(result.id);
       entry.capture?.flush();
       posted.push(result.id);
-      // No result can be over the limit when the whole body is not: no need to measure each one.
-      settlements.push({ claimed: entry.claimed, outcome: this.reportOf(result, bodyBytes > this.options.resultLimitBytes), endedAt });
+      // A body well under the limit cannot hold a result over it: no need to measure each one.
+      settlements.push({ claimed: entry.claimed, outcome: this.reportOf(result, bodyBytes * resultGrowth > this.options.resultLimitBytes), endedAt });
     }
     // The batch taken with the settlement: as many as the replica asks, within its free slots.
     const take = next && this.state === 'ready' ? Math.max(0, Math.min(next.max, this.options.concurrency - this.inFlight.size - this.taking)) : 0;
@@ -450,3 +450,10 @@ export class Replica implements ReplicaEndpoint {
 }
 
 const newlineBuffer = Buffer.from('\n');
+
+/**
+ * How much larger a posted result can be once serialized again than as the replica wrote it: only
+ * numbers grow (`1e20`, 4 bytes, is `100000000000000000000`, 21), and with the separators between
+ * them a body at most this many times smaller than the limit holds no result over it.
+ */
+const resultGrowth = 6;
