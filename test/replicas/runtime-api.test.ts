@@ -106,6 +106,10 @@ describe('runtime API', () => {
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error.message, 'no such path /v1/invocations/nope: see docs/warm-replicas.md');
     assert.equal((await exchange(address, 'GET', '/v1/invocations/results?next=1')).status, 405);
+    // The package route: refused for an endpoint without packages (a local pool), 404 for another method.
+    const sha = 'ab'.repeat(32);
+    assert.equal((await exchange(address, 'GET', `/v1/package/${sha}?x=1`)).body.error.code, 'FORBIDDEN');
+    assert.equal((await exchange(address, 'POST', `/v1/package/${sha}`)).status, 404);
   });
 
   it('takes a body in many chunks, and answers 413 to one over the limit without storing it', async () => {
