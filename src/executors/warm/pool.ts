@@ -161,7 +161,10 @@ export class Pool implements ReplicaHost {
   }
 
   private redacted(settlements: ReplicaSettlement[]): ReplicaSettlement[] {
-    return settlements.map((settlement) => ({ ...settlement, outcome: this.context.secrets.redactReport(settlement.outcome) }));
+    return settlements.map((settlement) => {
+      const outcome = this.context.secrets.redactReport(settlement.outcome);
+      return outcome === settlement.outcome ? settlement : { ...settlement, outcome };
+    });
   }
 
   changed(replica: Replica): void {

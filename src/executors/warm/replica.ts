@@ -67,11 +67,15 @@ export interface ReplicaLife {
   stop(): Promise<void>;
 }
 
+/** What a results post asks for besides settling: the next batch (ReplicaEndpoint.results). */
+type ResultsNext = { max: number; waitMs: number; gone: AbortSignal };
+
 /** An invocation in flight on a replica. */
 interface InFlight {
   claimed: ClaimedAttempt;
   ref: AttemptRef;
-  capture: LogCapture;
+  /** Made at the invocation's first line: most invocations of a busy replica write none. */
+  capture: LogCapture | undefined;
   deadline: number;
   /** Stopped by the engine (cancelled, superseded): its result is still taken, and fenced. */
   abandoned: boolean;
@@ -95,6 +99,8 @@ export class Replica implements ReplicaEndpoint {
   private readonly kick = new WakeSignal();
   private readonly process: ReplicaLife;
   private deadlineTimer: NodeJS.Timeout | undefined;
+  /** When deadlineTimer fires (Infinity: not armed). */
+  private deadlineTimerAt = Infinity;
   private lifeTimer: NodeJS.Timeout | undefined;
   /** Why the replica said it cannot start (POST /v1/init/error). */
   private startFailure: string | undefined;
@@ -102,6 +108,7 @@ export class Replica implements ReplicaEndpoint {
   /** The controller is closing: the engine settles what is in flight, not the replica. */
   private closing = false;
   private stoppedBy: string | undefined;
+  private timeoutMsCache: number | undefined;
   /** The user its process runs as, given back when it exits. */
   private user: FunctionUser | undefined;
 
@@ -220,17 +227,11 @@ export class Replica implements ReplicaEndpoint {
       if (remaining <= 0 || gone.aborted) return [];
       // Woken while looking: look again rather than wait for a wake-up that already came.
       if (this.kick.generation + this.host.work.generation !== seen) continue;
-      // Either wake-up ends both waits, so no timer or listener outlives this turn of the loop.
-      const turn = new AbortController();
-      const hungUp = () => turn.abort();
-      gone.addEventListener('abort', hungUp, { once: true });
-      await Promise.race([this.kick.wait(remaining, turn.signal), this.host.work.wait(remaining, turn.signal)]);
-      turn.abort();
-      gone.removeEventListener('abort', hungUp);
+      await WakeSignal.either(this.kick, this.host.work, remaining, gone);
     }
   }
 
-  async results(results: InvocationResult[], next?: { max: number; waitMs: number; gone: AbortSignal }): Promise<ResultsAnswer & { invocations?: Invocation[] | 'draining' }> {
+  async results(results: InvocationResult[], next?: ResultsNext, bodyBytes = Infinity): Promise<ResultsAnswer & { invocations?: Invocation[] | 'draining' }> {
     const endedAt = new Date();
     // The replica flushed its output before posting, so its pipes were readable no later than this
     // request: one turn of the event loop lets their reads run first, so the last lines (a failure's
@@ -246,11 +247,11 @@ export class Replica implements ReplicaEndpoint {
         continue;
       }
       this.inFlight.delete(result.id);
-      entry.capture.flush();
+      entry.capture?.flush();
       posted.push(result.id);
-      settlements.push({ claimed: entry.claimed, outcome: this.reportOf(result), endedAt });
+      // A body well under the limit cannot hold a result over it: no need to measure each one.
+      settlements.push({ claimed: entry.claimed, outcome: this.reportOf(result, bodyBytes * resultGrowth > this.options.resultLimitBytes), endedAt });
     }
-    this.armDeadline();
     // The batch taken with the settlement: as many as the replica asks, within its free slots.
     const take = next && this.state === 'ready' ? Math.max(0, Math.min(next.max, this.options.concurrency - this.inFlight.size - this.taking)) : 0;
     let applied: boolean[] = [];
@@ -265,8 +266,12 @@ export class Replica implements ReplicaEndpoint {
       this.kick.fire();
       this.checkDrained();
     }
-    posted.forEach((id, index) => (applied[index] ? undefined : rejected.push({ id, code: 'INVOCATION_NOT_IN_FLIGHT' })));
-    const answer = { accepted: posted.filter((_, index) => applied[index]), rejected };
+    const accepted: string[] = [];
+    for (let index = 0; index < posted.length; index++) {
+      if (applied[index]) accepted.push(posted[index]);
+      else rejected.push({ id: posted[index], code: 'INVOCATION_NOT_IN_FLIGHT' });
+    }
+    const answer = { accepted, rejected };
     if (!next) return answer;
     if (this.state !== 'ready' && claimed.length === 0) return { ...answer, invocations: 'draining' };
     if (claimed.length > 0 || next.waitMs === 0 || take === 0) return { ...answer, invocations: this.handOut(claimed, next.gone) };
@@ -278,24 +283,32 @@ export class Replica implements ReplicaEndpoint {
     this.host.logger.warn({ replica: this.id, function: this.functionName, error: this.startFailure }, 'replica reported a start failure');
   }
 
+  /** spec.timeout in ms, read once: every batch's deadline needs it. */
+  private get timeoutMs(): number {
+    this.timeoutMsCache ??= durationMs(this.options.fn.document.spec.timeout);
+    return this.timeoutMsCache;
+  }
+
   private get functionName(): string {
     return `${this.options.fn.namespace}/${this.options.fn.name}`;
   }
 
   /** Registers claimed attempts as in flight and turns them into invocations. */
   private handOut(claimed: ClaimedAttempt[], gone: AbortSignal): Invocation[] {
-    const timeoutMs = durationMs(this.options.fn.document.spec.timeout);
-    const now = Date.now();
+    if (claimed.length === 0) return [];
+    // One deadline for the whole batch: its invocations start together.
+    const deadline = Date.now() + this.timeoutMs;
+    const deadlineText = new Date(deadline).toISOString();
     const invocations: Invocation[] = [];
     for (const attempt of claimed) {
       const ref = { executionId: attempt.execution.id, attempt: attempt.attempt };
       const id = invocationId(ref.executionId, ref.attempt);
-      const capture = new LogCapture({ limitBytes: this.options.logLimitBytes, onLines: (lines) => this.host.logs(ref, lines) });
-      const deadline = now + timeoutMs;
-      this.inFlight.set(id, { claimed: attempt, ref, capture, deadline, abandoned: false });
-      invocations.push({ id, executionId: ref.executionId, attempt: ref.attempt, deadline: new Date(deadline).toISOString(), input: attempt.execution.input ?? null, ...attempt.traceContext });
+      this.inFlight.set(id, { claimed: attempt, ref, capture: undefined, deadline, abandoned: false });
+      const invocation: Invocation = { id, executionId: ref.executionId, attempt: ref.attempt, deadline: deadlineText, input: attempt.execution.input ?? null };
+      if (attempt.traceContext) Object.assign(invocation, attempt.traceContext);
+      invocations.push(invocation);
     }
-    this.armDeadline();
+    this.watchDeadline(deadline);
     if (gone.aborted || this.state === 'stopped') {
       // Nobody will receive them: lost now, rather than at their deadline.
       void this.loseAll(invocations.map((invocation) => invocation.id), 'ReplicaLost', 'the replica hung up before its invocations were handed over');
@@ -304,10 +317,10 @@ export class Replica implements ReplicaEndpoint {
     return invocations;
   }
 
-  private reportOf(result: InvocationResult): AttemptReport {
+  private reportOf(result: InvocationResult, measure: boolean): AttemptReport {
     if (result.status === 'failed') return { status: 'failed', exitCode: null, reason: 'Error', error: result.error.slice(0, errorMessageLimit), result: null };
     const value = result.result ?? null;
-    const size = Buffer.byteLength(JSON.stringify(value));
+    const size = measure ? Buffer.byteLength(JSON.stringify(value)) : 0;
     if (size > this.options.resultLimitBytes) {
       return { status: 'failed', exitCode: null, reason: 'ResultTooLarge', error: `result of ${size} bytes exceeds the limit of ${this.options.resultLimitBytes} bytes`, result: null };
     }
@@ -318,35 +331,56 @@ export class Replica implements ReplicaEndpoint {
     let entry = tag === undefined ? undefined : this.inFlight.get(tag);
     if (tag === undefined && this.inFlight.size === 1) entry = this.inFlight.values().next().value;
     if (entry) {
-      entry.capture.write(stream, Buffer.concat([line, newlineBuffer]));
+      this.captureOf(entry).write(stream, Buffer.concat([line, newlineBuffer]));
       return;
     }
     this.host.logger.info({ replica: this.id, function: this.functionName, stream }, line.toString('utf8'));
   }
 
-  /** One timer, at the earliest deadline of what is in flight. */
-  private armDeadline(): void {
+  private captureOf(entry: InFlight): LogCapture {
+    const ref = entry.ref;
+    entry.capture ??= new LogCapture({ limitBytes: this.options.logLimitBytes, onLines: (lines) => this.host.logs(ref, lines) });
+    return entry.capture;
+  }
+
+  /**
+   * Keeps one timer no later than the earliest deadline in flight. Deadlines only grow (each batch
+   * gets now + timeout), so a new batch rarely moves it: the timer is re-armed when it fires, not
+   * per batch, and an invocation answered early leaves it to fire once for nothing.
+   */
+  private watchDeadline(deadline: number): void {
+    if (deadline >= this.deadlineTimerAt) return;
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimerAt = deadline;
+    this.deadlineTimer = setTimeout(() => this.deadlinePassed(), Math.min(Math.max(0, deadline - Date.now()), 2 ** 31 - 1));
+  }
+
+  /** Re-arms the timer at the earliest deadline still in flight, if any. */
+  private rearmDeadline(): void {
     clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
+    this.deadlineTimerAt = Infinity;
     let earliest = Infinity;
     for (const entry of this.inFlight.values()) earliest = Math.min(earliest, entry.deadline);
-    if (earliest === Infinity) return;
-    this.deadlineTimer = setTimeout(() => this.deadlinePassed(), Math.min(Math.max(0, earliest - Date.now()), 2 ** 31 - 1));
+    if (earliest !== Infinity) this.watchDeadline(earliest);
   }
 
   private deadlinePassed(): void {
+    this.deadlineTimer = undefined;
+    this.deadlineTimerAt = Infinity;
     const now = Date.now();
     const expired = [...this.inFlight.entries()].filter(([, entry]) => entry.deadline <= now);
     if (expired.length === 0) {
-      this.armDeadline();
+      this.rearmDeadline();
       return;
     }
     const timeout = this.options.fn.document.spec.timeout;
     const settlements: ReplicaSettlement[] = [];
     for (const [id, entry] of expired) {
       this.inFlight.delete(id);
-      entry.capture.system(`[pontoon] timeout of ${timeout} reached: replica ${this.id} stopped`);
-      entry.capture.flush();
+      const capture = this.captureOf(entry);
+      capture.system(`[pontoon] timeout of ${timeout} reached: replica ${this.id} stopped`);
+      capture.flush();
       if (entry.abandoned) continue;
       settlements.push({
         claimed: entry.claimed,
@@ -367,11 +401,12 @@ export class Replica implements ReplicaEndpoint {
       const entry = this.inFlight.get(id);
       if (!entry) continue;
       this.inFlight.delete(id);
-      entry.capture.system(`[pontoon] ${error}`);
-      entry.capture.flush();
+      const capture = this.captureOf(entry);
+      capture.system(`[pontoon] ${error}`);
+      capture.flush();
       if (!entry.abandoned) settlements.push({ claimed: entry.claimed, outcome: { status: 'lost', reason, error }, endedAt: new Date() });
     }
-    this.armDeadline();
+    this.rearmDeadline();
     await this.settleQuietly(settlements);
   }
 
@@ -415,3 +450,10 @@ export class Replica implements ReplicaEndpoint {
 }
 
 const newlineBuffer = Buffer.from('\n');
+
+/**
+ * How much larger a posted result can be once serialized again than as the replica wrote it: only
+ * numbers grow (`1e20`, 4 bytes, is `100000000000000000000`, 21), and with the separators between
+ * them a body at most this many times smaller than the limit holds no result over it.
+ */
+const resultGrowth = 6;

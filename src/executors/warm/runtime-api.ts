@@ -23,7 +23,7 @@ export interface ReplicaEndpoint {
    * Settles posted outcomes; resolves once they are durable. With `next`, also hands out up to
    * `next.max` invocations (as `next` would), taken in the same store step where it can.
    */
-  results(results: InvocationResult[], next?: { max: number; waitMs: number; gone: AbortSignal }): Promise<ResultsAnswer & { invocations?: Invocation[] | 'draining' }>;
+  results(results: InvocationResult[], next?: { max: number; waitMs: number; gone: AbortSignal }, bodyBytes?: number): Promise<ResultsAnswer & { invocations?: Invocation[] | 'draining' }>;
   /** The replica reports why it cannot start. */
   initError(message: string): void;
   /**
@@ -99,16 +99,22 @@ export class RuntimeApi {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
       const endpoint = this.authenticate(request);
-      const url = new URL(request.url ?? '/', 'http://replica');
-      const packageRoute = /^\/v1\/package\/([0-9a-f]{64})$/.exec(url.pathname);
-      if (packageRoute && request.method === 'GET') return await this.sendPackage(endpoint, packageRoute[1], response);
-      const route = routes[url.pathname];
-      if (!route) throw new ProtocolError(404, 'NOT_FOUND', `no such path ${url.pathname}: see docs/warm-replicas.md`);
-      if (request.method !== route) throw new ProtocolError(405, 'METHOD_NOT_ALLOWED', `${url.pathname} takes ${route}, not ${request.method}`);
-      if (url.pathname === '/v1/invocations/next') await this.next(endpoint, url, request, response);
-      else if (url.pathname === '/v1/invocations/results') await this.results(endpoint, url, request, response);
+      // The path and query split by hand: a WHATWG URL per request is several objects on the hot path.
+      const target = request.url ?? '/';
+      const mark = target.indexOf('?');
+      const path = mark === -1 ? target : target.slice(0, mark);
+      const query = mark === -1 ? '' : target.slice(mark + 1);
+      const route = routes[path];
+      if (!route) {
+        const packageRoute = /^\/v1\/package\/([0-9a-f]{64})$/.exec(path);
+        if (packageRoute && request.method === 'GET') return await this.sendPackage(endpoint, packageRoute[1], response);
+        throw new ProtocolError(404, 'NOT_FOUND', `no such path ${path}: see docs/warm-replicas.md`);
+      }
+      if (request.method !== route) throw new ProtocolError(405, 'METHOD_NOT_ALLOWED', `${path} takes ${route}, not ${request.method}`);
+      if (path === '/v1/invocations/results') await this.results(endpoint, parseQuery(query), request, response);
+      else if (path === '/v1/invocations/next') await this.next(endpoint, parseQuery(query), request, response);
       else {
-        const body = await readJson(request);
+        const body = parseJson(await readBody(request));
         if (!checkInitError(body)) throw invalid(checkInitError.errors);
         endpoint.initError(String((body as { error: string }).error));
         send(response, 202, {});
@@ -143,26 +149,27 @@ export class RuntimeApi {
    * Settles the posted outcomes and, with `next=N`, hands out up to N more invocations in the same
    * answer (waiting up to `wait`, default 0): one round trip per batch instead of two.
    */
-  private async results(endpoint: ReplicaEndpoint, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const next = url.searchParams.has('next') ? integerParam(url, 'next', 1, 0, batchLimit) : undefined;
-    const waitMs = integerParam(url, 'wait', 0, 0, maxWaitMs);
-    const results = parseResults(await readJson(request));
-    const gone = hangUpSignal(response);
-    const { invocations, ...answer } = await endpoint.results(results, next === undefined ? undefined : { max: next, waitMs, gone });
+  private async results(endpoint: ReplicaEndpoint, query: Query, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const next = query.has('next') ? integerParam(query, 'next', 1, 0, batchLimit) : undefined;
+    const waitMs = integerParam(query, 'wait', 0, 0, maxWaitMs);
+    const body = await readBody(request);
+    const results = parseResults(parseJson(body));
+    const take = next === undefined ? undefined : { max: next, waitMs, gone: hangUpSignal(response) };
+    const { invocations, ...answer } = await endpoint.results(results, take, body.length);
     if (next === undefined) send(response, 200, answer);
     else send(response, 200, { ...answer, invocations: invocations === 'draining' || !invocations ? [] : invocations, draining: invocations === 'draining' });
   }
 
-  private async next(endpoint: ReplicaEndpoint, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private async next(endpoint: ReplicaEndpoint, query: Query, request: IncomingMessage, response: ServerResponse): Promise<void> {
     request.resume();
-    const max = integerParam(url, 'max', 1, 1, batchLimit);
-    const waitMs = integerParam(url, 'wait', defaultWaitMs, 0, maxWaitMs);
+    const max = integerParam(query, 'max', 1, 1, batchLimit);
+    const waitMs = integerParam(query, 'wait', defaultWaitMs, 0, maxWaitMs);
     // A replica that hangs up stops waiting; nothing is handed to a closed connection.
     const gone = hangUpSignal(response);
     const got = await endpoint.next(max, waitMs, gone);
     if (got === 'draining') throw new ProtocolError(410, 'REPLICA_DRAINING', 'this replica gets no more invocations: finish, post results, exit 0');
     if (got.length === 0) {
-      response.writeHead(204, { 'Pontoon-Protocol': String(replicaProtocolVersion) });
+      response.writeHead(204, protocolHeader);
       response.end();
       return;
     }
@@ -189,34 +196,81 @@ function hangUpSignal(response: ServerResponse): AbortSignal {
   return gone.signal;
 }
 
+const protocolHeader = ['Pontoon-Protocol', String(replicaProtocolVersion)];
+
+/**
+ * Writes a JSON answer. Headers as a flat array (no object to walk and validate per answer); the
+ * head and the body leave in one write, as ServerResponse joins them when both are given to end().
+ */
 function send(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    'Pontoon-Protocol': String(replicaProtocolVersion),
-  });
+  response.writeHead(status, ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(text)), ...protocolHeader]);
   response.end(text);
 }
 
-function integerParam(url: URL, name: string, fallback: number, min: number, max: number): number {
-  const text = url.searchParams.get(name);
-  if (text === null) return fallback;
+/** The query string's parameters (the first of a repeated name, as URLSearchParams.get). */
+type Query = Map<string, string>;
+
+function parseQuery(query: string): Query {
+  const params: Query = new Map();
+  if (query === '') return params;
+  for (const pair of query.split('&')) {
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    const name = equals === -1 ? pair : pair.slice(0, equals);
+    const value = equals === -1 ? '' : pair.slice(equals + 1);
+    const key = decodeComponent(name);
+    if (!params.has(key)) params.set(key, decodeComponent(value));
+  }
+  return params;
+}
+
+/** As application/x-www-form-urlencoded decodes a component ('+' is a space); malformed escapes are kept as written. */
+function decodeComponent(text: string): string {
+  if (!text.includes('%') && !text.includes('+')) return text;
+  const spaced = text.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced;
+  }
+}
+
+function integerParam(query: Query, name: string, fallback: number, min: number, max: number): number {
+  const text = query.get(name);
+  if (text === undefined) return fallback;
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < min || value > max) throw new ProtocolError(400, 'INVALID_REQUEST', `${name} must be an integer from ${min} to ${max}, not ${text}`);
   return value;
 }
 
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > bodyLimitBytes) throw new ProtocolError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${bodyLimitBytes} bytes`);
-    chunks.push(chunk);
-  }
+/**
+ * The request body, within the size limit. Read with listeners rather than an async iterator (a
+ * stream iterator and its end-of-stream watcher per request); a one-chunk body is not copied.
+ */
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= bodyLimitBytes) chunks.push(chunk);
+      else {
+        request.off('data', onData);
+        // Read the rest (and drop it) so the answer can be sent on a sane connection.
+        request.resume();
+        reject(new ProtocolError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${bodyLimitBytes} bytes`));
+      }
+    };
+    request.on('data', onData);
+    request.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    request.once('error', reject);
+  });
+}
+
+function parseJson(body: Buffer): unknown {
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch (thrown) {
     throw new ProtocolError(400, 'INVALID_REQUEST', `body is not JSON: ${asError(thrown).message}`);
   }

@@ -24,6 +24,28 @@ export class WakeSignal {
     });
   }
 
+  /**
+   * Resolves on the next fire of `a` or `b`, after `ms`, or when `signal` aborts: one waiter, one
+   * timer and one listener for both, rather than a race of two waits and an AbortController to end
+   * the loser (a DOMException per wait once aborted).
+   */
+  static either(a: WakeSignal, b: WakeSignal, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        a.waiters.delete(done);
+        b.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      signal?.addEventListener('abort', done, { once: true });
+      a.waiters.add(done);
+      b.waiters.add(done);
+    });
+  }
+
   /** Wakes every current waiter. */
   fire(): void {
     this.generation += 1;
