@@ -56,20 +56,32 @@ async function drained(server: BenchServer): Promise<void> {
 }
 
 /** Enqueues `total` and waits for the drain: executions per second after the enqueue, and overall. */
-async function drainRun(server: BenchServer, total: number): Promise<{ drainPerSecond: number; overallPerSecond: number }> {
+async function drainRun(server: BenchServer, total: number): Promise<DrainFigures> {
   const start = performance.now();
   await enqueue(server, 'noop', total);
   const enqueued = performance.now();
   const left = await pending(server, 'noop');
+  const cpuBefore = server.cpuMs();
   await drained(server);
   const end = performance.now();
+  const cpuAfter = server.cpuMs();
+  // CPU per drained execution: unlike the rates, it hardly moves with the shared machine's load.
+  const perExecution = (ms: number) => Math.round((ms * 1000) / (left.queued + left.running));
   return {
     drainPerSecond: Math.round((left.queued + left.running) / ((end - enqueued) / 1000)),
     overallPerSecond: Math.round(total / ((end - start) / 1000)),
+    cpuUsPerExecution: { server: perExecution(cpuAfter.server - cpuBefore.server), replica: perExecution(cpuAfter.children - cpuBefore.children) },
   };
 }
 
-async function oneLanguage(runtime: string): Promise<{ drainPerSecond: number; overallPerSecond: number }> {
+/** One language's drain: rates, and the server's and the replica's CPU per drained execution. */
+interface DrainFigures {
+  drainPerSecond: number;
+  overallPerSecond: number;
+  cpuUsPerExecution: { server: number; replica: number };
+}
+
+async function oneLanguage(runtime: string): Promise<DrainFigures> {
   const source = mkdtempSync(join(tmpdir(), `pontoon-warm-${runtime}-noop-`));
   for (const [name, text] of Object.entries(noops[runtime].files)) {
     mkdirSync(join(source, name, '..'), { recursive: true });
@@ -88,7 +100,7 @@ async function oneLanguage(runtime: string): Promise<{ drainPerSecond: number; o
 }
 
 export async function warmDrainSdks(): Promise<Record<string, unknown>> {
-  const results: Record<string, { drainPerSecond: number; overallPerSecond: number; ofNode?: number }> = {};
+  const results: Record<string, DrainFigures & { ofNode?: number }> = {};
   for (const runtime of languages) {
     if (!noops[runtime]) throw new Error(`unknown language ${runtime} (node, python, java, go)`);
     results[runtime] = await oneLanguage(runtime);
