@@ -80,6 +80,7 @@ function summary(times: number[]): { medianMs: number; p95Ms: number } {
   return { medianMs: round(percentile(sorted, 50)), p95Ms: round(percentile(sorted, 95)) };
 }
 
+/** Deploys the example twice (on demand, warm) on a fresh server and returns the latencies side by side. */
 export async function warmJavaPrimes(): Promise<Record<string, unknown>> {
   const server = await startBenchServer(['--capacity', '8', '--store', 'sqlite']);
   try {

@@ -149,6 +149,7 @@ async function steadyLoad(server: BenchServer): Promise<Record<string, unknown>>
   };
 }
 
+/** Runs the three phases on a fresh server and returns their figures. */
 export async function warmScalar(): Promise<Record<string, unknown>> {
   const source = mkdtempSync(join(tmpdir(), 'pontoon-warm-sleeper-'));
   writeFileSync(join(source, 'sleeper.js'), `export async function handler() { await new Promise((resolve) => setTimeout(resolve, ${sleepMs})); return null; }\n`);
