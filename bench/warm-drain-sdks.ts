@@ -3,7 +3,11 @@
  * warm replicas (one replica, concurrency 8, parallelism 8), enqueued first, then drained; each
  * language on a fresh embedded (SQLite) server, one after another in one run, with its rate as a
  * fraction of node's (issue 16 asks python, java and go for >= 0.8x node's).
- *   node dist/bench/warm-drain-sdks.js [count] [node,python,java,go]
+ *   node dist/bench/warm-drain-sdks.js [count] [node,python,java,go] [rounds]
+ *
+ * With rounds > 1 the languages take turns (node, python, java, go, node, ...), each round's
+ * rates are compared within the round, and each figure is the median over rounds: on a shared
+ * machine whose load drifts by the minute, languages run minutes apart are not comparable.
  *
  * The replica takes work while the enqueue runs, so, as in warm-drain.ts, the drain rate counts
  * what was left once the last batch was stored over the time it took to finish.
@@ -16,6 +20,7 @@ import { enqueue, pending, sleep, startBenchServer, type BenchServer } from './l
 
 const count = Number(process.argv[2] ?? 20_000);
 const languages = (process.argv[3] ?? 'node,python,java,go').split(',');
+const rounds = Number(process.argv[4] ?? 1);
 const concurrency = 8;
 
 /** Each language's no-op handler: its files, and the spec's handler. */
@@ -56,20 +61,32 @@ async function drained(server: BenchServer): Promise<void> {
 }
 
 /** Enqueues `total` and waits for the drain: executions per second after the enqueue, and overall. */
-async function drainRun(server: BenchServer, total: number): Promise<{ drainPerSecond: number; overallPerSecond: number }> {
+async function drainRun(server: BenchServer, total: number): Promise<DrainFigures> {
   const start = performance.now();
   await enqueue(server, 'noop', total);
   const enqueued = performance.now();
   const left = await pending(server, 'noop');
+  const cpuBefore = server.cpuMs();
   await drained(server);
   const end = performance.now();
+  const cpuAfter = server.cpuMs();
+  // CPU per drained execution: unlike the rates, it hardly moves with the shared machine's load.
+  const perExecution = (ms: number) => Math.round((ms * 1000) / (left.queued + left.running));
   return {
     drainPerSecond: Math.round((left.queued + left.running) / ((end - enqueued) / 1000)),
     overallPerSecond: Math.round(total / ((end - start) / 1000)),
+    cpuUsPerExecution: { server: perExecution(cpuAfter.server - cpuBefore.server), replica: perExecution(cpuAfter.children - cpuBefore.children) },
   };
 }
 
-async function oneLanguage(runtime: string): Promise<{ drainPerSecond: number; overallPerSecond: number }> {
+/** One language's drain: rates, and the server's and the replica's CPU per drained execution. */
+interface DrainFigures {
+  drainPerSecond: number;
+  overallPerSecond: number;
+  cpuUsPerExecution: { server: number; replica: number };
+}
+
+async function oneLanguage(runtime: string): Promise<DrainFigures> {
   const source = mkdtempSync(join(tmpdir(), `pontoon-warm-${runtime}-noop-`));
   for (const [name, text] of Object.entries(noops[runtime].files)) {
     mkdirSync(join(source, name, '..'), { recursive: true });
@@ -87,15 +104,30 @@ async function oneLanguage(runtime: string): Promise<{ drainPerSecond: number; o
   }
 }
 
+/** Runs the languages in turns, `rounds` times; per language the median of each figure, and of its ratio to node within a round. */
 export async function warmDrainSdks(): Promise<Record<string, unknown>> {
-  const results: Record<string, { drainPerSecond: number; overallPerSecond: number; ofNode?: number }> = {};
-  for (const runtime of languages) {
-    if (!noops[runtime]) throw new Error(`unknown language ${runtime} (node, python, java, go)`);
-    results[runtime] = await oneLanguage(runtime);
+  for (const runtime of languages) if (!noops[runtime]) throw new Error(`unknown language ${runtime} (node, python, java, go)`);
+  const perRound: Record<string, DrainFigures & { ofNode?: number }>[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const results: Record<string, DrainFigures & { ofNode?: number }> = {};
+    for (const runtime of languages) results[runtime] = await oneLanguage(runtime);
+    const node = results.node?.drainPerSecond;
+    if (node) for (const result of Object.values(results)) result.ofNode = Number((result.drainPerSecond / node).toFixed(2));
+    perRound.push(results);
   }
-  const node = results.node?.drainPerSecond;
-  if (node) for (const result of Object.values(results)) result.ofNode = Number((result.drainPerSecond / node).toFixed(2));
-  return { executions: count, concurrency, results };
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+  const results: Record<string, unknown> = {};
+  for (const runtime of languages) {
+    const runs = perRound.map((round) => round[runtime]);
+    results[runtime] = {
+      drainPerSecond: median(runs.map((run) => run.drainPerSecond)),
+      overallPerSecond: median(runs.map((run) => run.overallPerSecond)),
+      cpuUsPerExecution: { server: median(runs.map((run) => run.cpuUsPerExecution.server)), replica: median(runs.map((run) => run.cpuUsPerExecution.replica)) },
+      ...(runs[0].ofNode === undefined ? {} : { ofNode: median(runs.map((run) => run.ofNode!)) }),
+      ...(rounds > 1 ? { rounds: runs } : {}),
+    };
+  }
+  return { executions: count, concurrency, rounds, results };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) console.log(JSON.stringify(await warmDrainSdks(), null, 2));

@@ -37,6 +37,8 @@ final class FakeRuntimeApi implements AutoCloseable {
   /** How many of each request are first answered 5xx, to exercise the retries. */
   final Map<String, Integer> failures = new HashMap<>();
   Integer inFlightAtDrain;
+  /** Next requests that arrived while every slot was in flight and work was left to hand out. */
+  int nextsWithNoSlot;
   int handedWithResults;
   long holdFirstResultsMs;
 
@@ -111,6 +113,7 @@ final class FakeRuntimeApi implements AutoCloseable {
 
   private synchronized Object[] next(int max) {
     if (fail("next")) return new Object[] {503, error("UNAVAILABLE", "try again")};
+    if (inFlight.size() >= concurrency && !pending.isEmpty()) nextsWithNoSlot += 1;
     return handOut(max);
   }
 

@@ -43,6 +43,8 @@ public final class Fixture {
         return Primes.between(range[0], range[1]);
       });
       case "serve-busy" -> serveBusy();
+      // Returns at once: each results post's answer refills the slots it frees.
+      case "serve-quick" -> Pontoon.serve((input, ctx) -> null);
       // What the context says of the trace: once per process (cold) or per invocation (warm).
       case "trace" -> Pontoon.serve((input, ctx) -> {
         java.util.Map<String, Object> seen = new java.util.HashMap<>();

@@ -66,6 +66,19 @@ class ReplicaTest {
   }
 
   @Test
+  @DisplayName("does not ask next for the slots a results answer filled")
+  void slotsFilledByAResultsAnswer() throws Exception {
+    // Each post's answer refills every slot: a next sent then waits (on Pontoon) for slots only
+    // the following post frees, and takes part of its batch.
+    FakeRuntimeApi api = new FakeRuntimeApi(ranges(400), 4);
+    Run run = run(api, "serve-quick", Map.of());
+    assertEquals(0, run.exitCode(), run.stderr());
+    assertEquals(List.of(), api.violations);
+    assertEquals(400, api.results.size());
+    assertEquals(0, api.nextsWithNoSlot, "next requests with every slot in flight");
+  }
+
+  @Test
   @DisplayName("runs every invocation, taking and posting them in batches, and exits 0 when drained")
   void batches() throws Exception {
     FakeRuntimeApi api = new FakeRuntimeApi(ranges(24), 4);
