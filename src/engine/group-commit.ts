@@ -5,7 +5,7 @@ import type { Enqueued, NewExecution, Store } from '../store/store.js';
 export interface GroupCommitOptions {
   store: Pick<Store, 'enqueueExecutions'>;
   clock: () => Date;
-  /** A group is durable: wake whoever takes its work (once per commit, not per request). */
+  /** A group is durable: wake whoever takes its work (once per commit, not per request). Must not throw. */
   stored(requests: NewExecution[]): void;
   /** Most requests in one store call (default 1,000): a longer transaction would hold the others up. */
   maxGroup?: number;
@@ -84,15 +84,9 @@ export class GroupCommit {
     let left = group;
     while (left.length > 0) {
       const requests = left.flatMap((submission) => submission.requests);
+      let enqueued: Enqueued[];
       try {
-        const enqueued = await this.options.store.enqueueExecutions(requests, this.options.clock().toISOString());
-        this.options.stored(requests);
-        let offset = 0;
-        for (const submission of left) {
-          submission.resolve(enqueued.slice(offset, offset + submission.requests.length));
-          offset += submission.requests.length;
-        }
-        return;
+        enqueued = await this.options.store.enqueueExecutions(requests, this.options.clock().toISOString());
       } catch (thrown) {
         const next = this.withoutFaulty(left, thrown);
         if (next !== 'one by one') {
@@ -103,6 +97,14 @@ export class GroupCommit {
         for (const submission of left) await this.commitAlone(submission);
         return;
       }
+      let offset = 0;
+      for (const submission of left) {
+        submission.resolve(enqueued.slice(offset, offset + submission.requests.length));
+        offset += submission.requests.length;
+      }
+      // Runs before the callers' continuations (microtasks): a waiting replica claims first.
+      this.options.stored(requests);
+      return;
     }
   }
 
@@ -131,12 +133,14 @@ export class GroupCommit {
   }
 
   private async commitAlone(submission: Submission): Promise<void> {
+    let enqueued: Enqueued[];
     try {
-      const enqueued = await this.options.store.enqueueExecutions(submission.requests, this.options.clock().toISOString());
-      this.options.stored(submission.requests);
-      submission.resolve(enqueued);
+      enqueued = await this.options.store.enqueueExecutions(submission.requests, this.options.clock().toISOString());
     } catch (thrown) {
       submission.reject(thrown);
+      return;
     }
+    submission.resolve(enqueued);
+    this.options.stored(submission.requests);
   }
 }
