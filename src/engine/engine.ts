@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { PontoonError, asError } from '../domain/errors.js';
-import { isTerminal, type AttemptReport, type Execution } from '../domain/execution.js';
+import type { AttemptReport, Execution } from '../domain/execution.js';
 import type { FunctionDocument, FunctionVersion } from '../domain/function-spec.js';
 import { hasAbsoluteSource } from '../domain/source-path.js';
 import { validateFunctionDocument } from '../domain/validate-spec.js';
@@ -13,6 +13,8 @@ import { hasCompletionDeliveries } from '../triggers/completion-events.js';
 import { settleAttempt, type AttemptOutcome } from './attempt-settlement.js';
 import type { ExecutionEvents } from './execution-events.js';
 import { soleLeader, type Leadership } from './leader.js';
+import { waitForEnd } from './end-wait.js';
+import { GroupCommit } from './group-commit.js';
 import { Loop } from './loop.js';
 import { ReplicaWork } from './replica-work.js';
 import { ScalarLoop } from './scalar-loop.js';
@@ -71,6 +73,8 @@ export class Engine implements AttemptSink {
   private readonly reaper: Loop;
   private readonly scalar: ScalarLoop | undefined;
   private readonly startTimer: StartTimer;
+  /** Enqueues arriving together share one store transaction. */
+  private readonly groupCommit: GroupCommit;
   /** Warm replicas' batches: they share this controller's slots and leases. */
   private readonly replicaWork: ReplicaWork;
   private readonly clock: () => Date;
@@ -89,6 +93,7 @@ export class Engine implements AttemptSink {
     this.reaper = new Loop('reaper', Math.max(50, Math.floor(options.leaseMs / 2)), () => this.reapExpired(), onError);
     this.startTimer = new StartTimer(options.store, this.clock, () => this.dispatcher.wake(), options.pollMs);
     this.replicaWork = this.replicaWorkOf(options);
+    this.groupCommit = new GroupCommit({ store: options.store, clock: this.clock, stored: (requests) => this.arrived(requests) });
     const pools = options.executor.pools;
     pools?.attach(this.replicaWork);
     this.scalar = pools && new ScalarLoop({
@@ -233,15 +238,26 @@ export class Engine implements AttemptSink {
     return { fn, created: previous === undefined };
   }
 
-  /** Durably enqueues executions, then wakes the dispatcher. */
-  async invoke(requests: NewExecution[]): Promise<Enqueued[]> {
-    const enqueued = await this.options.store.enqueueExecutions(requests, this.clock().toISOString());
-    if (requests.some((request) => request.notBefore !== undefined)) this.startTimer.touch();
-    this.dispatcher.wake();
+  /** Durably enqueues executions (with others arriving meanwhile: see GroupCommit), then wakes who takes them. */
+  invoke(requests: NewExecution[]): Promise<Enqueued[]> {
+    return this.groupCommit.enqueue(requests);
+  }
+
+  /**
+   * Stored executions are work for the dispatcher, or for the replicas that serve their function:
+   * waking the dispatcher for a warm function's executions only cost a claim that leaves them out.
+   */
+  private arrived(requests: NewExecution[]): void {
+    const served = new Set(this.options.executor.pools?.served().map((fn) => `${fn.namespace}/${fn.name}`));
+    const warm = (request: NewExecution) => served.has(`${request.namespace}/${request.function}`);
+    // A delayed start is armed by a dispatcher pass, a warm function's included.
+    if (requests.some((request) => request.notBefore !== undefined)) {
+      this.startTimer.touch();
+      this.dispatcher.wake();
+    } else if (!requests.every(warm)) this.dispatcher.wake();
     // Replicas waiting for work take it now, not after a dispatcher pass.
-    this.options.executor.pools?.wake();
+    if (requests.some(warm)) this.options.executor.pools?.wake();
     this.scalar?.arrived();
-    return enqueued;
   }
 
   /** Wakes the dispatcher: another part of this controller (the scheduler) stored executions. */
@@ -275,15 +291,9 @@ export class Engine implements AttemptSink {
     return execution;
   }
 
-  /** Reads an execution until it is terminal or `timeoutMs` passes; returns it as last read. */
-  async waitForEnd(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Execution | undefined> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const execution = await this.options.store.getExecution(id);
-      const remaining = until - Date.now();
-      if (!execution || isTerminal(execution.status) || remaining <= 0 || signal?.aborted) return execution;
-      await this.options.events.next(id, Math.min(remaining, 1000), signal);
-    }
+  /** Reads an execution until it is terminal or `timeoutMs` passes; returns it as last read (see end-wait.ts). */
+  waitForEnd(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Execution | undefined> {
+    return waitForEnd(this.options.store, this.options.events, id, timeoutMs, signal);
   }
 
   /** Attempts this controller runs now. */

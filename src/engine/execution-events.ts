@@ -1,5 +1,8 @@
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import type { ExecutionStatus } from '../domain/execution.js';
+
+/** What a watcher of an execution hears: its new status, or that it has new log lines. */
+export type ExecutionChange = ExecutionStatus | 'logs';
 
 /**
  * In-process notifications of execution changes and new log lines. They only wake waiters early:
@@ -24,14 +27,27 @@ export class ExecutionEvents {
     this.emitter.emit(executionId, 'logs');
   }
 
+  /** Calls `listener` on every change or log of this execution until the returned function is called. */
+  watch(executionId: string, listener: (change: ExecutionChange) => void): () => void {
+    this.emitter.on(executionId, listener);
+    return () => this.emitter.off(executionId, listener);
+  }
+
   /** Resolves on the next change or log of this execution, or after `timeoutMs`, whichever first. */
-  async next(executionId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const timeout = AbortSignal.timeout(Math.max(0, timeoutMs));
-    const both = signal ? AbortSignal.any([timeout, signal]) : timeout;
-    try {
-      await once(this.emitter, executionId, { signal: both });
-    } catch {
-      // Timed out or aborted: the caller re-reads the store either way.
-    }
+  next(executionId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    // A plain timer, cleared on the event: AbortSignal.timeout's timer runs out (and builds a
+    // DOMException) even after the event came, which was a few % of a sync invoke's CPU.
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        unwatch();
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, timeoutMs));
+      const unwatch = this.watch(executionId, done);
+      if (signal?.aborted) done();
+      else signal?.addEventListener('abort', done, { once: true });
+    });
   }
 }

@@ -1,0 +1,50 @@
+import { isTerminal, type Execution } from '../domain/execution.js';
+import type { Store } from '../store/store.js';
+import type { ExecutionEvents } from './execution-events.js';
+
+/** How long a waiter trusts events alone: another controller's change is seen by the next read. */
+const rereadMs = 1000;
+
+/**
+ * Reads an execution until it is terminal or `timeoutMs` passes; returns it as last read. It
+ * listens before it reads, so an ending between the read and the wait is not missed, and reads
+ * again only when the execution ended (not at its start, its logs, or a retry), or every second.
+ */
+export async function waitForEnd(store: Pick<Store, 'getExecution'>, events: ExecutionEvents, id: string, timeoutMs: number, signal?: AbortSignal): Promise<Execution | undefined> {
+  const until = Date.now() + timeoutMs;
+  let ended = false;
+  let wakeUp: (() => void) | undefined;
+  const unwatch = events.watch(id, (change) => {
+    if (change === 'logs' || !isTerminal(change)) return;
+    ended = true;
+    wakeUp?.();
+  });
+  try {
+    for (;;) {
+      // An ending heard during the read that the read did not show (a report fenced as late) is
+      // looked at once more, not waited on.
+      ended = false;
+      const execution = await store.getExecution(id);
+      const remaining = until - Date.now();
+      if (!execution || isTerminal(execution.status) || remaining <= 0 || signal?.aborted) return execution;
+      if (!ended) await endOrTimeout(Math.min(remaining, rereadMs), signal, (wake) => (wakeUp = wake));
+      wakeUp = undefined;
+    }
+  } finally {
+    unwatch();
+  }
+}
+
+/** Resolves when `listen`'s wake-up is called, after `ms`, or when `signal` aborts. */
+function endOrTimeout(ms: number, signal: AbortSignal | undefined, listen: (wake: () => void) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    listen(done);
+  });
+}
