@@ -3,7 +3,8 @@ import type { ClaimedAttempt, FunctionClaimOptions } from '../store.js';
 import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { transaction, type Pool } from './connection.js';
 import { startChosen, startPicked } from './start-attempts.js';
-import { keyedPicks, rateAllowances, recordRateStarts, type ControlledFunction } from './claim-controls.js';
+import { keyedPicks, rateAllowances, recordRateStarts } from './claim-controls.js';
+import type { LockedFunction } from './complete-attempts.js';
 
 /**
  * The warm replicas' claim: up to `limit` ready executions of one function, best first, within
@@ -18,18 +19,23 @@ export async function claimFunctionExecutions(pool: Pool, options: FunctionClaim
 }
 
 /** claimFunctionExecutions's work, inside a transaction the caller holds. */
-export async function claimFunctionExecutionsIn(client: pg.PoolClient, options: FunctionClaimOptions): Promise<ClaimedAttempt[]> {
+export async function claimFunctionExecutionsIn(client: pg.PoolClient, options: FunctionClaimOptions, alreadyLocked?: LockedFunction | null): Promise<ClaimedAttempt[]> {
   const now = isoTime(options.now);
   const leaseExpiresAt = isoAfter(now, options.leaseMs);
   if (options.limit <= 0) return [];
   const { namespace, name } = options.function;
   {
-    const { rows: locked } = await client.query<ControlledFunction & { parallelism: number }>(
-      'SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions WHERE namespace = $1 AND name = $2 AND NOT deleted FOR NO KEY UPDATE',
-      [namespace, name],
-    );
-    if (locked.length === 0) return [];
-    const fn = locked[0];
+    // `alreadyLocked`: the caller took this lock in its settlement's fence (settleAttemptsLocking).
+    const fn =
+      alreadyLocked !== undefined
+        ? alreadyLocked
+        : (
+            await client.query<LockedFunction>(
+              'SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions WHERE namespace = $1 AND name = $2 AND NOT deleted FOR NO KEY UPDATE',
+              [namespace, name],
+            )
+          ).rows[0] ?? null;
+    if (fn === null) return [];
     // Plain functions keep the one-statement pick; rate limits and keys count first (claim-controls.ts).
     const controlled = fn.rate_limit !== null || fn.concurrency_limit !== null;
     const allowance = controlled ? ((await rateAllowances(client, [fn], now)).get(`${namespace}/${name}`) ?? options.limit) : options.limit;

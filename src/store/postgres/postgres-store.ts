@@ -39,7 +39,7 @@ import { functionLoad } from './function-load.js';
 import { isoTime } from '../shared/stored-values.js';
 import type { FunctionRef } from '../store.js';
 import type { FunctionLoad } from '../../domain/wait-reason.js';
-import { freedSlotsNews, recordLateReport, settleAttempts } from './complete-attempts.js';
+import { freedSlotsNews, recordLateReport, settleAttempts, settleAttemptsLocking } from './complete-attempts.js';
 import { notifyWake } from './notify.js';
 import { openPool, transaction, type ConnectionOptions, type Pool } from './connection.js';
 import { claimDeliveries, listDeliveries, listUnnotifiedExecutions, notifyExecutions, settleDelivery } from './deliveries.js';
@@ -167,8 +167,8 @@ export class PostgresStore implements Store {
     // these; a delete of the function could (it locks the row, then its executions), and a
     // deadlock there reruns the whole transaction (see transaction()).
     return transaction(this.pool, async (client) => {
-      const settled = await settleAttempts(client, completions);
-      const claimed = await claimFunctionExecutionsIn(client, claim);
+      const { settled, locked } = await settleAttemptsLocking(client, completions, claim.limit > 0 ? claim.function : undefined);
+      const claimed = await claimFunctionExecutionsIn(client, claim, locked);
       // Only what the claim left free is news to other controllers (see freedSlotsNews).
       if (freedSlotsNews(settled, claimed, claim.limit)) await notifyWake(client, 'freed');
       return { applied: settled.map((item) => item.applied), claimed };
