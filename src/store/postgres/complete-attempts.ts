@@ -72,6 +72,15 @@ export async function settleAttempts(client: pg.PoolClient, completions: Attempt
 }
 
 /**
+ * The statement that locks the settled executions, their ids quoted into it, so that it can go
+ * with the transaction's BEGIN in one message (see transaction()); settleAttemptsLocking takes
+ * its result as `alreadyLocked`.
+ */
+export function lockExecutionsSql(client: pg.PoolClient, ids: readonly string[]): string {
+  return `SELECT id, status, namespace, function FROM executions WHERE id = ANY(ARRAY[${ids.map((id) => client.escapeLiteral(id)).join(', ')}]::text[]) ORDER BY id COLLATE "C" FOR UPDATE`;
+}
+
+/**
  * settleAttempts, and, when `fn` is given, the lock a claim of that function takes next (FOR NO
  * KEY UPDATE on its live row, see claim-function-executions.ts), in the statement that reads the
  * fence: a warm replica's batch settles and claims one function, and that saves it a round trip.
@@ -83,13 +92,11 @@ export async function settleAttemptsLocking(
   client: pg.PoolClient,
   completions: AttemptCompletion[],
   fn?: FunctionRef,
+  alreadyLocked?: pg.QueryResult,
 ): Promise<{ settled: Settled[]; locked?: LockedFunction | null }> {
   if (completions.length === 0) return { settled: [] };
   const ids = completions.map((completion) => completion.executionId);
-  const { rows: locked } = await client.query<LockedExecution>(
-    'SELECT id, status, namespace, function FROM executions WHERE id = ANY($1::text[]) ORDER BY id COLLATE "C" FOR UPDATE',
-    [ids],
-  );
+  const locked = (alreadyLocked ?? (await client.query(lockExecutionsSql(client, ids)))).rows as LockedExecution[];
   // A statement of its own after the locks: READ COMMITTED gives it a snapshot taken once they are
   // held, so it sees an attempt that a concurrent claim or reaper committed while this one waited.
   // (Joined into the locking statement, attempts would be read from the snapshot before the wait,
