@@ -27,8 +27,9 @@ import { keyedPicks, rateAllowances, recordRateStarts, type ControlledFunction }
  * fetches, for every locked function, its best `min(free slots, limit)` ready executions through
  * a LATERAL seek into the partial index executions_ready (namespace, function, priority DESC,
  * seq); the candidates are merged in memory by priority then age. The cost is a seek per
- * function plus the rows taken, independent of the backlog's length, and a claim is six
- * statements whatever its limit: lock, count, candidates, start attempts, read them back, versions.
+ * function plus the rows taken, independent of the backlog's length, and a claim is four
+ * statements whatever its limit: lock, count, candidates, and the start that reads the claimed
+ * executions back with their versions (start-attempts.ts; it was three statements before issue 16).
  *
  * Measured with bench/pg-claim-probe.ts (4 functions, one of priority 5 held at parallelism 4
  * with a quarter of the backlog, as bench/store-claim.ts does for SQLite; queue kept at N;

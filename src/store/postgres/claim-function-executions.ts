@@ -10,8 +10,11 @@ import type { LockedFunction } from './complete-attempts.js';
  * The warm replicas' claim: up to `limit` ready executions of one function, best first, within
  * its parallelism across controllers. The function's row is locked FOR NO KEY UPDATE as the
  * general claim locks it (claim-executions.ts explains why), so the two kinds of claim of one
- * function serialize; the running count and the pick then run in one statement after the lock,
- * with a fresh snapshot. Five round trips with BEGIN and COMMIT, whatever the batch's size.
+ * function serialize; the running count, the pick and the start then run in one statement after
+ * the lock, with a fresh snapshot (start-attempts.ts). Four round
+ * trips with BEGIN and COMMIT, whatever the batch's size; a warm batch that also settles takes
+ * the function's lock in its fence statement (settleAttemptsLocking) and its execution locks with
+ * BEGIN: five in all, settlement included (ten before).
  */
 export async function claimFunctionExecutions(pool: Pool, options: FunctionClaimOptions): Promise<ClaimedAttempt[]> {
   if (options.limit <= 0) return [];
