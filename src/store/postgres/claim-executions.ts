@@ -1,12 +1,10 @@
 import { compareQueuePositions, mergeQueues, type QueuePosition } from '../../domain/priority.js';
-import type { FunctionVersion } from '../../domain/function-spec.js';
 import type pg from 'pg';
 import type { ClaimedAttempt, ClaimOptions, FunctionRef } from '../store.js';
 import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { transaction, type Pool } from './connection.js';
-import { readExecutionsById } from './rows.js';
+import { startChosen } from './start-attempts.js';
 import { keyedPicks, rateAllowances, recordRateStarts, type ControlledFunction } from './claim-controls.js';
-import { toFunctionVersion, type FunctionVersionRow } from './rows.js';
 
 /*
  * How several controllers claim from one queue.
@@ -29,8 +27,9 @@ import { toFunctionVersion, type FunctionVersionRow } from './rows.js';
  * fetches, for every locked function, its best `min(free slots, limit)` ready executions through
  * a LATERAL seek into the partial index executions_ready (namespace, function, priority DESC,
  * seq); the candidates are merged in memory by priority then age. The cost is a seek per
- * function plus the rows taken, independent of the backlog's length, and a claim is six
- * statements whatever its limit: lock, count, candidates, start attempts, read them back, versions.
+ * function plus the rows taken, independent of the backlog's length, and a claim is four
+ * statements whatever its limit: lock, count, candidates, and the start that reads the claimed
+ * executions back with their versions (start-attempts.ts; it was three statements before issue 16).
  *
  * Measured with bench/pg-claim-probe.ts (4 functions, one of priority 5 held at parallelism 4
  * with a quarter of the backlog, as bench/store-claim.ts does for SQLite; queue kept at N;
@@ -120,34 +119,6 @@ async function candidates(client: pg.PoolClient, functions: { namespace: string;
   return rows.map((row) => ({ sequence: row.seq, priority: row.priority, namespace: row.namespace, function: row.function }));
 }
 
-/** Moves these executions to running and opens the next attempt of each, with a lease for `owner`. */
-export async function startAttempts(client: pg.PoolClient, seqs: number[], owner: string, now: string, leaseExpiresAt: string): Promise<Map<number, { id: string; attempt: number }>> {
-  const { rows } = await client.query<{ seq: number; id: string; attempt: number }>(
-    `WITH moved AS (
-       UPDATE executions SET status = 'running', started_at = COALESCE(started_at, $2::timestamptz), not_before = NULL
-       WHERE seq = ANY($1::bigint[]) RETURNING seq, id
-     ), opened AS (
-       INSERT INTO attempts (execution_id, number, status, started_at, owner, lease_expires_at)
-       SELECT id, COALESCE((SELECT MAX(number) FROM attempts a WHERE a.execution_id = moved.id), 0) + 1, 'running', $2::timestamptz, $3, $4::timestamptz
-       FROM moved
-       RETURNING execution_id, number
-     )
-     SELECT moved.seq, moved.id, opened.number AS attempt FROM moved JOIN opened ON opened.execution_id = moved.id`,
-    [seqs, now, owner, leaseExpiresAt],
-  );
-  return new Map(rows.map((row) => [row.seq, { id: row.id, attempt: row.attempt }]));
-}
-
-/** The function versions these executions run, read in one query. */
-export async function versionsOf(client: pg.PoolClient, keys: { namespace: string; function: string; version: number }[]): Promise<Map<string, FunctionVersion>> {
-  const { rows } = await client.query<FunctionVersionRow>(
-    `SELECT v.* FROM function_versions v
-     JOIN unnest($1::text[], $2::text[], $3::int[]) AS k (namespace, name, version) USING (namespace, name, version)`,
-    [keys.map((key) => key.namespace), keys.map((key) => key.function), keys.map((key) => key.version)],
-  );
-  return new Map(rows.map((row) => [`${row.namespace}/${row.name}/${row.version}`, toFunctionVersion(row)]));
-}
-
 /**
  * Moves up to `limit` ready executions to running, best first, within each function's parallelism
  * across controllers. `settleFirst`, when given, runs in the same transaction once the function
@@ -180,21 +151,12 @@ export async function claimExecutions(
       functions.map((fn) => ({ ...fn, count: chosen.filter((candidate) => candidate.namespace === fn.namespace && candidate.function === fn.name).length })),
       now,
     );
-    const started = await startAttempts(
+    return startChosen(
       client,
       chosen.map((candidate) => candidate.sequence),
       options.owner,
       now,
       leaseExpiresAt,
     );
-    const executions = await readExecutionsById(client, [...started.values()].map((attempt) => attempt.id));
-    const keys = [...executions.values()].map((execution) => ({ namespace: execution.namespace, function: execution.function, version: execution.version }));
-    const versions = await versionsOf(client, keys);
-    return chosen.map((candidate) => {
-      const { id, attempt } = started.get(candidate.sequence)!;
-      const execution = executions.get(id)!;
-      const fn = versions.get(`${execution.namespace}/${execution.function}/${execution.version}`)!;
-      return { execution, attempt, function: fn, leaseExpiresAt };
-    });
   });
 }

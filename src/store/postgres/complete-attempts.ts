@@ -1,6 +1,7 @@
 import type { AttemptReport, AttemptStatus, ExecutionStatus } from '../../domain/execution.js';
 import type pg from 'pg';
-import type { AttemptCompletion, AttemptRef, ClaimedAttempt } from '../store.js';
+import type { AttemptCompletion, AttemptRef, ClaimedAttempt, FunctionRef } from '../store.js';
+import type { ControlledFunction } from './claim-controls.js';
 import { isCurrentAttempt, lateReportOf, storedResult } from '../shared/attempt-settlement.js';
 import { attemptNotFound, deletedFunctionError } from '../shared/errors.js';
 import { isoTime } from '../shared/stored-values.js';
@@ -40,6 +41,9 @@ interface LockedExecution {
   function: string;
 }
 
+/** A function's row as a claim locks it. */
+export type LockedFunction = ControlledFunction & { parallelism: number };
+
 /** An attempt as the fence reads it, with the number of its execution's latest attempt. */
 interface FenceAttempt {
   execution_id: string;
@@ -64,21 +68,59 @@ export async function completeAttempts(pool: Pool, completions: AttemptCompletio
  * row would be.
  */
 export async function settleAttempts(client: pg.PoolClient, completions: AttemptCompletion[]): Promise<Settled[]> {
-  if (completions.length === 0) return [];
+  return (await settleAttemptsLocking(client, completions)).settled;
+}
+
+/**
+ * The statement that locks the settled executions, their ids quoted into it, so that it can go
+ * with the transaction's BEGIN in one message (see transaction()); settleAttemptsLocking takes
+ * its result as `alreadyLocked`.
+ */
+export function lockExecutionsSql(client: pg.PoolClient, ids: readonly string[]): string {
+  return `SELECT id, status, namespace, function FROM executions WHERE id = ANY(ARRAY[${ids.map((id) => client.escapeLiteral(id)).join(', ')}]::text[]) ORDER BY id COLLATE "C" FOR UPDATE`;
+}
+
+/**
+ * settleAttempts, and, when `fn` is given, the lock a claim of that function takes next (FOR NO
+ * KEY UPDATE on its live row, see claim-function-executions.ts), in the statement that reads the
+ * fence: a warm replica's batch settles and claims one function, and that saves it a round trip.
+ * The lock order stays executions, then the function, as when the claim took it after. Waiting
+ * for the function's lock there does not stale the fence: the attempts it reads only change
+ * under the execution locks already held. `locked` is the function's row, null when deleted.
+ */
+export async function settleAttemptsLocking(
+  client: pg.PoolClient,
+  completions: AttemptCompletion[],
+  fn?: FunctionRef,
+  alreadyLocked?: pg.QueryResult,
+): Promise<{ settled: Settled[]; locked?: LockedFunction | null }> {
+  if (completions.length === 0) return { settled: [] };
   const ids = completions.map((completion) => completion.executionId);
-  const { rows: locked } = await client.query<LockedExecution>(
-    'SELECT id, status, namespace, function FROM executions WHERE id = ANY($1::text[]) ORDER BY id COLLATE "C" FOR UPDATE',
-    [ids],
-  );
+  const locked = (alreadyLocked ?? (await client.query(lockExecutionsSql(client, ids)))).rows as LockedExecution[];
   // A statement of its own after the locks: READ COMMITTED gives it a snapshot taken once they are
   // held, so it sees an attempt that a concurrent claim or reaper committed while this one waited.
   // (Joined into the locking statement, attempts would be read from the snapshot before the wait,
   // and a report of an attempt already superseded could pass the fence.)
-  const { rows: attempts } = await client.query<FenceAttempt>(
-    `SELECT a.execution_id, a.number, a.status, (SELECT MAX(number) FROM attempts m WHERE m.execution_id = a.execution_id) AS latest
-     FROM attempts a JOIN unnest($1::text[], $2::int[]) AS r (execution_id, number) ON a.execution_id = r.execution_id AND a.number = r.number`,
-    [ids, completions.map((completion) => completion.attempt)],
-  );
+  const fenceSql = `SELECT a.execution_id, a.number, a.status, (SELECT MAX(number) FROM attempts m WHERE m.execution_id = a.execution_id) AS latest
+     FROM attempts a JOIN unnest($1::text[], $2::int[]) AS r (execution_id, number) ON a.execution_id = r.execution_id AND a.number = r.number`;
+  const attemptNumbers = completions.map((completion) => completion.attempt);
+  let attempts: FenceAttempt[];
+  let lockedFunction: LockedFunction | null | undefined;
+  if (fn) {
+    // One row: the function's lock first (a CTE with FOR NO KEY UPDATE runs once, whether or not a fence row joins it).
+    const { rows } = await client.query<{ locked: LockedFunction[] | null; attempts: FenceAttempt[] | null }>(
+      `WITH f AS MATERIALIZED (
+         SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions
+         WHERE namespace = $3 AND name = $4 AND NOT deleted FOR NO KEY UPDATE
+       )
+       SELECT (SELECT json_agg(f) FROM f) AS locked, (SELECT json_agg(fence) FROM (${fenceSql}) fence) AS attempts`,
+      [ids, attemptNumbers, fn.namespace, fn.name],
+    );
+    attempts = rows[0].attempts ?? [];
+    lockedFunction = rows[0].locked?.[0] ?? null;
+  } else {
+    ({ rows: attempts } = await client.query<FenceAttempt>(fenceSql, [ids, attemptNumbers]));
+  }
   const executions = new Map(locked.map((row) => [row.id, row]));
   const fence = new Map(attempts.map((row) => [`${row.execution_id}#${row.number}`, row]));
   const settledNow = new Set<string>();
@@ -94,10 +136,11 @@ export async function settleAttempts(client: pg.PoolClient, completions: Attempt
   await storeLateReports(client, completions.filter((_, index) => !current[index]));
   await endAttempts(client, applied);
   const requeued = await requeueOrCancel(client, applied.filter((completion) => completion.settlement.next === 'retry'), executions);
-  return completions.map((completion, index) => {
+  const settled = completions.map((completion, index) => {
     const execution = executions.get(completion.executionId)!;
     return { applied: current[index], functionKey: `${execution.namespace}/${execution.function}`, requeued: current[index] && requeued.has(completion.executionId) };
   });
+  return { settled, locked: lockedFunction };
 }
 
 /**

@@ -39,8 +39,9 @@ import { functionLoad } from './function-load.js';
 import { isoTime } from '../shared/stored-values.js';
 import type { FunctionRef } from '../store.js';
 import type { FunctionLoad } from '../../domain/wait-reason.js';
-import { freedSlotsNews, recordLateReport, settleAttempts } from './complete-attempts.js';
+import { freedSlotsNews, recordLateReport, lockExecutionsSql, settleAttempts, settleAttemptsLocking } from './complete-attempts.js';
 import { notifyWake } from './notify.js';
+import type pg from 'pg';
 import { openPool, transaction, type ConnectionOptions, type Pool } from './connection.js';
 import { claimDeliveries, listDeliveries, listUnnotifiedExecutions, notifyExecutions, settleDelivery } from './deliveries.js';
 import { deleteFunction } from './delete-function.js';
@@ -166,13 +167,14 @@ export class PostgresStore implements Store {
     // Other claims lock function rows first but skip locked executions, so they never wait on
     // these; a delete of the function could (it locks the row, then its executions), and a
     // deadlock there reruns the whole transaction (see transaction()).
-    return transaction(this.pool, async (client) => {
-      const settled = await settleAttempts(client, completions);
-      const claimed = await claimFunctionExecutionsIn(client, claim);
+    const opening = completions.length > 0 ? (client: pg.PoolClient) => lockExecutionsSql(client, completions.map((completion) => completion.executionId)) : undefined;
+    return transaction(this.pool, async (client, [lockedExecutions]) => {
+      const { settled, locked } = await settleAttemptsLocking(client, completions, claim.limit > 0 ? claim.function : undefined, lockedExecutions);
+      const claimed = await claimFunctionExecutionsIn(client, claim, locked);
       // Only what the claim left free is news to other controllers (see freedSlotsNews).
       if (freedSlotsNews(settled, claimed, claim.limit)) await notifyWake(client, 'freed');
       return { applied: settled.map((item) => item.applied), claimed };
-    });
+    }, opening);
   }
   async renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]> {
     return renewLeases(this.pool, owner, attempts, now, leaseMs);

@@ -18,7 +18,7 @@ export const { toExecution, toFunctionVersion, toRule, toDelivery } = rowMappers
  * An attempt row read through json, its timestamps in the port's form: json carries
  * PostgreSQL's own ISO form (+00:00), where the type parsers give toISOString's.
  */
-function withIsoTimes(row: AttemptRow): AttemptRow {
+export function withIsoTimes(row: AttemptRow): AttemptRow {
   return { ...row, started_at: isoTime(row.started_at), finished_at: row.finished_at === null ? null : isoTime(row.finished_at) };
 }
 

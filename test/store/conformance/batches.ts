@@ -150,6 +150,35 @@ export function batchSpecs(open: OpenStore): void {
     );
 
     it(
+      'settles and claims in one step with the fence kept, reading back every attempt of a retry, and claims nothing of a deleted function',
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('warm', { parallelism: 2 }));
+        const ids = await enqueueMany(store, 'warm', 3);
+        const [failed, cancelled] = await claimOf(store, 'warm', 2);
+        await store.cancelExecution(cancelled.execution.id, at(2));
+        const claim = { owner: 'b', now: at(3), leaseMs: 30_000, limit: 2, function: { namespace: 'default', name: 'warm' } };
+        const first = await store.completeAndClaimFunction(
+          [completion(refOf(failed), { status: 'failed', error: 'boom', finishedAt: at(3), settlement: { next: 'retry', notBefore: at(3) } }), completion(refOf(cancelled))],
+          claim,
+        );
+        assert.deepEqual(first.applied, [true, false]);
+        // Both slots were free again: the retry (first in the queue) and the third execution.
+        assert.deepEqual(first.claimed.map((c) => [c.execution.id, c.attempt]), [[ids[0], 2], [ids[2], 1]]);
+        const retried = first.claimed[0];
+        assert.deepEqual(retried.execution.attempts.map((a) => [a.number, a.status]), [[1, 'failed'], [2, 'running']]);
+        assert.equal(retried.execution.status, 'running');
+        assert.equal(retried.function.version, retried.execution.version);
+        assert.equal(retried.function.name, 'warm');
+        assert.equal(retried.leaseExpiresAt, at(33));
+        assert.deepEqual(await store.getExecution(ids[0]), retried.execution);
+        await enqueueMany(store, 'warm', 1);
+        await store.deleteFunction('default', 'warm');
+        const last = await store.completeAndClaimFunction(first.claimed.map((c) => completion(refOf(c))), { ...claim, now: at(4) });
+        assert.deepEqual(last, { applied: [true, true], claimed: [] });
+      }),
+    );
+
+    it(
       'lets the general claim leave the functions served by warm replicas alone',
       withStore(open, async (store) => {
         await store.putFunction(functionDocument('warm', { priority: 10 }));
