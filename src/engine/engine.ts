@@ -385,7 +385,7 @@ export class Engine implements AttemptSink {
       return;
     }
     const completion = this.completionOf(ref, outcome, fn, execution, endedAt);
-    await this.claimFreeSlots(free, async (claim) => {
+    await this.claimFreeSlots(free, this.clock().toISOString(), async (claim) => {
       const { applied, claimed } = await this.options.store.completeAndClaim(completion, claim);
       this.settled(completion, applied);
       return claimed;
@@ -426,13 +426,13 @@ export class Engine implements AttemptSink {
    * means more may be ready: the dispatcher looks again at once rather than after pollMs; fewer
    * means nothing else is until a retry's backoff ends, which its poll finds.
    */
-  private async claimFreeSlots(free: number, claim: (options: ClaimOptions) => Promise<ClaimedAttempt[]>): Promise<number> {
+  private async claimFreeSlots(free: number, now: string, claim: (options: ClaimOptions) => Promise<ClaimedAttempt[]>): Promise<number> {
     this.reserved += free;
     let claims: ClaimedAttempt[];
     try {
       // Warm functions' executions are their replicas' to take.
       const except = this.options.executor.pools?.served();
-      claims = await claim({ owner: this.options.owner, now: this.clock().toISOString(), leaseMs: this.options.leaseMs, limit: free, ...(except?.length ? { except } : {}) });
+      claims = await claim({ owner: this.options.owner, now, leaseMs: this.options.leaseMs, limit: free, ...(except?.length ? { except } : {}) });
     } finally {
       this.release(free);
     }
@@ -452,9 +452,10 @@ export class Engine implements AttemptSink {
       this.capacityFull = true;
       return;
     }
-    const claimed = await this.claimFreeSlots(free, (claim) => this.options.store.claimExecutions(claim));
+    const claimedAt = this.clock().toISOString();
+    const claimed = await this.claimFreeSlots(free, claimedAt, (claim) => this.options.store.claimExecutions(claim));
     // Slots left free: what waits for a time (run later, backoff, rate limit) gets a timer.
-    if (claimed < free) await this.startTimer.arm();
+    if (claimed < free) await this.startTimer.arm(claimedAt);
   }
 
   /** Starts claimed attempts; once stopping, they are only kept for stop() to settle as interrupted. */

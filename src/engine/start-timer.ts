@@ -37,14 +37,20 @@ export class StartTimer {
     this.dirty = true;
   }
 
-  /** Asks the store for the next start time (see touch) and, when it is nearer than the armed one, wakes then. */
-  async arm(): Promise<void> {
+  /**
+   * Asks the store for the next start time (see touch) and, when it is nearer than the armed one,
+   * wakes then. `claimedAt`: when the pass that found nothing more to take read the queue. Times
+   * from then on count, not only those still ahead: work that became ready while the pass started
+   * what it took (spawns, under load, for hundreds of ms) was not in its claim, and the next poll
+   * would find it a whole interval late. Such work wakes the dispatcher at once.
+   */
+  async arm(claimedAt?: string): Promise<void> {
     if (this.stopped) return;
     const now = this.clock().getTime();
     if (!this.dirty && now - this.lastAsked < this.horizonMs) return;
     this.dirty = false;
     this.lastAsked = now;
-    const next = await this.store.nextStartAt(new Date(now).toISOString());
+    const next = await this.store.nextStartAt(claimedAt ?? new Date(now).toISOString());
     if (next === null || this.stopped) return;
     const at = Date.parse(next);
     if (at >= this.at) return;
