@@ -1,3 +1,4 @@
+import { startCheckpointer, type StopCheckpointer } from './checkpointer.js';
 import type { AttemptReport, Execution, ExecutionStatus } from '../../domain/execution.js';
 import type { FunctionDocument, FunctionVersion } from '../../domain/function-spec.js';
 import type {
@@ -77,7 +78,10 @@ export interface SqliteStoreOptions {
  * delegates.
  */
 export class SqliteStore implements Store {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly stopCheckpointer: StopCheckpointer = async () => {},
+  ) {}
 
   async putFunction(document: FunctionDocument): Promise<FunctionVersion> {
     return putFunction(this.db, document);
@@ -209,18 +213,21 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.stopCheckpointer();
     if (this.db.open) this.db.close();
   }
 }
 
 /** Opens (creating and migrating when needed) the SQLite store in `file`. */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
-  const db = openDatabase(options.file, options.synchronous ?? 'normal');
+  const synchronous = options.synchronous ?? 'normal';
+  const db = openDatabase(options.file, synchronous);
   try {
     migrate(db);
   } catch (thrown) {
     db.close();
     throw thrown;
   }
-  return new SqliteStore(db);
+  const inMemory = options.file === ':memory:' || options.file === '';
+  return new SqliteStore(db, inMemory ? undefined : startCheckpointer(options.file, synchronous));
 }

@@ -1,0 +1,37 @@
+import { Worker } from 'node:worker_threads';
+import type { Synchronous } from './connection.js';
+import type { CheckpointWorkerData } from './checkpoint-worker.js';
+
+/** How often the background thread looks for frames to copy when the WAL was caught up. */
+const IDLE_MS = 20;
+
+/** Stops a background checkpointer; resolves once its thread has ended. */
+export type StopCheckpointer = () => Promise<void>;
+
+/**
+ * Copies the WAL of the store's file back into the database from a thread with its own
+ * connection, ahead of SQLite's own checkpoint. SQLite checkpoints inside the commit that crosses
+ * 1,000 WAL frames: it copies the frames into the database and fsyncs both, tens of ms on this
+ * machine's disk during which every request waits (the sync invoke's p99). With this thread the
+ * pages are mostly copied and synced already when that commit comes, so its checkpoint is short;
+ * when the server pauses, the thread copies the whole WAL and the next commit starts it over
+ * without checkpointing at all. SQLite's own checkpoint stays on: a thread that falls behind or
+ * fails never lets the WAL grow past where it would anyway.
+ */
+export function startCheckpointer(file: string, synchronous: Synchronous): StopCheckpointer {
+  const workerData: CheckpointWorkerData = { file, synchronous: synchronous === 'full' ? 'FULL' : 'NORMAL', idleMs: IDLE_MS };
+  const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData });
+  // The thread must never keep the process alive, nor take it down: if it fails, SQLite's own
+  // checkpoints do the work alone, as they would without it.
+  worker.unref();
+  let failed = false;
+  worker.on('error', () => {
+    failed = true;
+  });
+  // Ends the thread between two passes (a pass under way finishes first); better-sqlite3 closes
+  // the thread's connection as the thread exits, so the store's own close is the file's last and
+  // leaves no WAL behind.
+  return async () => {
+    if (!failed) await worker.terminate();
+  };
+}
