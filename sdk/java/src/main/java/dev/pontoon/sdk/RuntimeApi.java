@@ -77,7 +77,6 @@ final class RuntimeApi {
     if (payload != null) {
       connection.setDoOutput(true);
       connection.setRequestProperty("Content-Type", "application/json");
-      connection.setFixedLengthStreamingMode(payload.length);
       try (OutputStream out = connection.getOutputStream()) {
         out.write(payload);
       }
