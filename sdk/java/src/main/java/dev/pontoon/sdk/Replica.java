@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -195,9 +193,8 @@ final class Replica<I, O> {
   private void run(Invocation invocation) {
     Outcome outcome;
     try {
-      Instant deadline = invocation.deadline == null ? null : OffsetDateTime.parse(invocation.deadline).toInstant();
-      Context ctx = new Context(invocation.executionId, Math.max(invocation.attempt, 1), env.getOrDefault(Contract.FUNCTION, ""),
-          env.getOrDefault(Contract.NAMESPACE, ""), env.getOrDefault(Contract.VERSION, ""), deadline,
+      Context ctx = Context.ofInvocation(invocation.executionId, Math.max(invocation.attempt, 1), env.getOrDefault(Contract.FUNCTION, ""),
+          env.getOrDefault(Contract.NAMESPACE, ""), env.getOrDefault(Contract.VERSION, ""), invocation.deadline,
           invocation.traceparent, invocation.tracestate, Logger.tagged(System.out, System.err, invocation.id), Clock.systemUTC());
       outcome = Pontoon.invoke(inputType, handler, invocation.inputJson, ctx);
     } catch (Throwable e) {
