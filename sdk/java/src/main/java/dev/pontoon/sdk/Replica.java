@@ -304,7 +304,7 @@ final class Replica<I, O> {
   private static ExitException refused(String request, RuntimeApi.Answer answer) {
     // 400, 404 and 405 are bugs on one side or the other, and 401 means this replica was stopped:
     // the protocol says to exit non-zero for all of them.
-    String body = answer.body() == null ? "" : answer.body();
+    String body = answer.text();
     return new ExitException("the runtime API answered " + request + " with " + answer.status() + ": "
         + body.substring(0, Math.min(body.length(), 1000)));
   }
@@ -318,7 +318,7 @@ final class Replica<I, O> {
   /** One attempt handed to the replica by next, its input kept as JSON text for the handler's type. */
   private record Invocation(String id, String executionId, int attempt, String deadline, String inputJson, String traceparent, String tracestate) {
     /** The invocations (and the draining flag) of a next or results?next answer. */
-    static Batch parseAll(String body, String request) throws ExitException {
+    static Batch parseAll(byte[] body, String request) throws ExitException {
       List<Invocation> all = new ArrayList<>();
       boolean draining = false;
       try (JsonParser parser = Json.factory().createParser(body)) {
