@@ -26,7 +26,11 @@
  * 0.55/1.01/1.07, go 1.09/1.37/1.61 and 0.60/1.05/1.44; server CPU per execution with java
  * 320-696 µs against node's 302-574 in the same runs (no longer above it), java's replica 155-311
  * (node's 67-139, python's 111-190, go's 69-103). The rounds' minimums are the first round of the
- * second run, where the load rose after node's turn for all three alike.
+ * second run, where the load rose after node's turn for all three alike. A third run, node and
+ * java in 4 rounds at load 4-5: java 0.83, 0.61, 0.86, 1.49 (median 0.83), server 376-453 µs with
+ * java against 358-542 with node, replica 183-198 against 70-112. What is left of java's replica
+ * CPU is mostly in the kernel (futex wake-ups of its 8 handler threads per batch, loopback I/O)
+ * and the JIT; Java code itself is a few JFR samples a second.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
