@@ -11,6 +11,26 @@
  *
  * The replica takes work while the enqueue runs, so, as in warm-drain.ts, the drain rate counts
  * what was left once the last batch was stored over the time it took to finish.
+ *
+ * Session 8 (2-core VM, load average 2-20 from other work; 15,000, rounds of node, python, java,
+ * go): before, the Java replica at 0.60 and 0.68x node's (2 rounds at load ~0.5) with the server
+ * at 288-354 µs of CPU per execution (node's run: 243-299) and the replica at 185-213 (node's SDK:
+ * 52-67). Profiled (strace, perf, JFR): HttpURLConnection checked its kept-alive connection before
+ * every streamed POST with a read that times out after 1 ms (a SocketTimeoutException per post,
+ * the server idle meanwhile); each handler's outcome woke the loop and the results thread through
+ * one monitor (~20 context switches per post of 8); Java code itself was a few samples a second,
+ * and mid-run a C2 compiler thread used more CPU than the replica's own threads, compiling
+ * java.time's parser (the deadline, parsed per invocation) into the handler path. After (buffered
+ * POST, a condition per waiting thread, deadline parsed on first read, URLs parsed once): two runs
+ * of 3 rounds, java 0.71/1.28/1.63 and 0.55/1.09/1.18 (min/median/max), python 0.76/0.84/1.42 and
+ * 0.55/1.01/1.07, go 1.09/1.37/1.61 and 0.60/1.05/1.44; server CPU per execution with java
+ * 320-696 µs against node's 302-574 in the same runs (no longer above it), java's replica 155-311
+ * (node's 67-139, python's 111-190, go's 69-103). The rounds' minimums are the first round of the
+ * second run, where the load rose after node's turn for all three alike. A third run, node and
+ * java in 4 rounds at load 4-5: java 0.83, 0.61, 0.86, 1.49 (median 0.83), server 376-453 µs with
+ * java against 358-542 with node, replica 183-198 against 70-112. What is left of java's replica
+ * CPU is mostly in the kernel (futex wake-ups of its 8 handler threads per batch, loopback I/O)
+ * and the JIT; Java code itself is a few JFR samples a second.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

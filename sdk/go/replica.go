@@ -249,12 +249,24 @@ func (r *replica[I, O]) run() error {
 	return nil
 }
 
+// preemptStart, set only by tests, runs where the goroutine that starts invocations may be
+// preempted before it counts them: the scheduler rarely does so, and never on demand.
+var preemptStart func()
+
 // start runs invocations, a goroutine each.
 func (r *replica[I, O]) start(invocations []invocation) {
+	if preemptStart != nil {
+		preemptStart()
+	}
 	r.mu.Lock()
 	r.inFlight += len(invocations)
 	r.running += len(invocations)
 	r.mu.Unlock()
+	r.launch(invocations)
+}
+
+// launch runs invocations already counted in flight and running, a goroutine each.
+func (r *replica[I, O]) launch(invocations []invocation) {
 	for _, inv := range invocations {
 		go r.runInvocation(inv)
 	}
@@ -323,15 +335,17 @@ func (r *replica[I, O]) postFinished() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
+		// The answer's invocations hold their slots before the post is over: were posting cleared
+		// first, the loop could see those slots free and ask next for them (taking part of the
+		// following post's batch), or, once drained, see nothing in flight and exit without them.
 		r.mu.Lock()
-		r.inFlight -= len(batch)
+		r.inFlight += len(answer.Invocations) - len(batch)
+		r.running += len(answer.Invocations)
 		r.draining = r.draining || answer.Draining
 		r.posting = false
 		r.changed.Broadcast()
 		r.mu.Unlock()
-		if len(answer.Invocations) > 0 {
-			r.start(answer.Invocations)
-		}
+		r.launch(answer.Invocations)
 	}
 }
 

@@ -38,6 +38,7 @@ type fakeRuntimeAPI struct {
 	resultsPosts      [][]string
 	initErrors        []string
 	handedWithResults int
+	nextsWithNoSlot   int // next requests that came while every slot was in flight and work was left
 	inFlightAtDrain   int
 	drained           bool
 	violations        []string
@@ -116,6 +117,9 @@ func (api *fakeRuntimeAPI) next(asked int) (int, any) {
 	defer api.mu.Unlock()
 	if api.fail("next") {
 		return 503, map[string]any{"error": map[string]any{"code": "UNAVAILABLE", "message": "try again", "details": map[string]any{}}}
+	}
+	if len(api.inFlight) >= api.concurrency && len(api.pending) > 0 {
+		api.nextsWithNoSlot++
 	}
 	return api.handOut(asked)
 }
@@ -262,6 +266,19 @@ func TestReplica_RunsEveryInvocationTakingAndPostingThemInBatchesAndExits0WhenDr
 	}
 	if slicesMax(api.batchesHanded) < 2 || slicesMax(posted) < 2 || api.handedWithResults == 0 {
 		t.Fatalf("batches handed %v (%d with results), results per post %v", api.batchesHanded, api.handedWithResults, posted)
+	}
+}
+
+func TestReplica_DoesNotAskNextForTheSlotsAResultsAnswerFilled(t *testing.T) {
+	// Each post's answer refills every slot: a next sent then waits (on Pontoon) for slots only
+	// the following post frees, and takes part of its batch.
+	api := newFakeRuntimeAPI(t, ranges(400), 4)
+	run := runReplica(t, api, "serve-quick")
+	if run.code != 0 || len(api.violations) > 0 || len(api.results) != 400 {
+		t.Fatalf("exit %d, violations %v, %d results: %s", run.code, api.violations, len(api.results), run.stderr)
+	}
+	if api.nextsWithNoSlot != 0 {
+		t.Fatalf("%d next requests with every slot in flight (%d next, %d results)", api.nextsWithNoSlot, api.requests["next"], api.requests["results"])
 	}
 }
 

@@ -50,6 +50,22 @@ elif mode == "serve-busy":
         return {"primes": primes_between(start, end), "peak": peak}
 
     pontoon.serve(busy)
+elif mode == "serve-quick":
+    # Returns at once: each results post's answer refills the slots it frees. Whatever thread
+    # starts invocations yields first, as the OS may preempt it anywhere (the GIL makes that rare
+    # here, not impossible; a free-threaded build or another SDK's threads hit it under load).
+    import time
+
+    from pontoon_sdk import _replica
+
+    start = _replica.Replica._start
+
+    def preempted_start(self: _replica.Replica, invocations: list) -> None:
+        time.sleep(0.001)
+        start(self, invocations)
+
+    _replica.Replica._start = preempted_start  # type: ignore[method-assign]
+    pontoon.serve(lambda _input, _ctx: None)
 elif mode == "trace":
     # What the context says of the trace: once per process (cold) or per invocation (warm).
     pontoon.serve(lambda _input, ctx: {"traceparent": ctx.traceparent, "tracestate": ctx.tracestate, "traceId": ctx.trace_id})

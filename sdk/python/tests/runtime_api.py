@@ -34,6 +34,8 @@ class FakeRuntimeApi:
         self.init_errors: List[str] = []
         self.handed_with_results = 0
         self.in_flight_at_drain: Optional[int] = None
+        # Next requests that arrived while every slot was in flight and work was left to hand out.
+        self.nexts_with_no_slot = 0
         self.violations: List[str] = []
         self.requests: Dict[str, int] = {"next": 0, "results": 0}
         # How many times each kind of request is first answered 5xx, to exercise the retries.
@@ -62,6 +64,8 @@ class FakeRuntimeApi:
             self.requests["next"] += 1
             if self._fail("next"):
                 return 503, {"error": {"code": "UNAVAILABLE", "message": "try again", "details": {}}}
+            if len(self.in_flight) >= self.concurrency and self.pending:
+                self.nexts_with_no_slot += 1
             return self._hand_out(max_)
 
     def _hand_out(self, max_: int) -> tuple:

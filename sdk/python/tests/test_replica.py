@@ -58,6 +58,17 @@ def test_runs_every_invocation_taking_and_posting_them_in_batches_and_exits_0_wh
     assert api.handed_with_results > 0, "results posts asked for the next batch (results?next=N)"
 
 
+def test_does_not_ask_next_for_the_slots_a_results_answer_filled() -> None:
+    # Each post's answer refills every slot: a next sent then waits (on Pontoon) for slots only the
+    # following post frees, and takes part of its batch.
+    api = FakeRuntimeApi(ranges(400), concurrency=4)
+    child = run_replica(api, "serve-quick")
+    assert child.returncode == 0, child.stderr
+    assert api.violations == []
+    assert len(api.results) == 400
+    assert api.nexts_with_no_slot == 0, ("next requests with every slot in flight", api.requests)
+
+
 def test_runs_up_to_its_concurrency_at_once_and_tags_every_line_with_its_invocation() -> None:
     api = FakeRuntimeApi(ranges(12), concurrency=4)
     child = run_replica(api, "serve-busy")

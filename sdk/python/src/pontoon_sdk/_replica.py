@@ -201,6 +201,10 @@ class Replica:
         with self._changed:
             self._in_flight += len(invocations)
             self._running += len(invocations)
+        self._launch(invocations)
+
+    def _launch(self, invocations: List[dict]) -> None:
+        """Hands invocations already counted in flight and running to the handler threads."""
         for invocation in invocations:
             self._pool.submit(self._run, invocation)
 
@@ -248,13 +252,16 @@ class Replica:
                 _flush()
                 answer = self._post(api, batch, free)
                 invocations = answer.get("invocations") or []
+                # The answer's invocations hold their slots before the post is over: were posting
+                # cleared first, the loop could see those slots free, ask next for them, and take
+                # part of the following post's batch (smaller batches, more requests).
                 with self._changed:
-                    self._in_flight -= len(batch)
+                    self._in_flight += len(invocations) - len(batch)
+                    self._running += len(invocations)
                     self._draining = self._draining or bool(answer.get("draining"))
                     self._posting = False
                     self._changed.notify_all()
-                if invocations:
-                    self._start(invocations)
+                self._launch(invocations)
         except BaseException as exc:  # noqa: BLE001 - results can no longer go out: the replica is done
             # Exits from here rather than telling the loop, which may be in a long poll for 20 s.
             sys.stderr.write(f"pontoon replica: {exc}\n")

@@ -86,6 +86,25 @@ public final class Context {
     this.clock = clock;
   }
 
+  /**
+   * The context of one invocation in a warm replica, its deadline as the runtime API gives it and
+   * parsed on first use, as in a cold run: java.time's parser is the largest thing C2 compiles on
+   * a replica's hot path (seconds of a compiler thread under load), for a value few handlers read.
+   */
+  static Context ofInvocation(
+      String executionId,
+      int attempt,
+      String function,
+      String namespace,
+      String version,
+      String deadlineText,
+      String traceparent,
+      String tracestate,
+      Logger logger,
+      Clock clock) {
+    return new Context(executionId, attempt, function, namespace, version, deadlineText, traceparent, tracestate, logger, clock);
+  }
+
   /** The context of this process, from its PONTOON_* environment. */
   public static Context fromEnv() {
     return fromEnv(System.getenv(), Logger.standard(), Clock.systemUTC());

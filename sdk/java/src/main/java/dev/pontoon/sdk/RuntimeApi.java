@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
+import java.net.MalformedURLException;
 import java.net.Proxy;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A warm replica's client of the runtime API (docs/warm-replicas.md): blocking HTTP/1.1 requests
@@ -20,8 +23,13 @@ import java.nio.charset.StandardCharsets;
  * (node's SDK: 63-97 µs). A blocking request on the calling thread does one round trip's work.
  */
 final class RuntimeApi {
-  /** One answer: the status and the body's text ("" when none). */
-  record Answer(int status, String body) {}
+  /** One answer: the status and the body's bytes (empty when none). */
+  record Answer(int status, byte[] body) {
+    /** The body as text, for messages. */
+    String text() {
+      return new String(body, StandardCharsets.UTF_8);
+    }
+  }
 
   private static final long FIRST_RETRY_MS = 100;
   private static final long MAX_RETRY_MS = 5000;
@@ -33,6 +41,11 @@ final class RuntimeApi {
 
   private final String base;
   private final String auth;
+  /**
+   * The URLs asked for so far, by path: a replica asks for a few paths only (next and results
+   * with 1 to concurrency), and parsing a URL per request was one of the larger methods compiled.
+   */
+  private final Map<String, URL> urls = new ConcurrentHashMap<>();
 
   RuntimeApi(String address, String token) {
     this.base = "http://" + address + "/v1";
@@ -68,16 +81,20 @@ final class RuntimeApi {
 
   private Answer once(String method, String path, byte[] payload) throws IOException {
     // The runtime API is on the loopback (or the pod network): never through a proxy.
-    HttpURLConnection connection = (HttpURLConnection) new URL(base + path).openConnection(Proxy.NO_PROXY);
+    HttpURLConnection connection = (HttpURLConnection) url(path).openConnection(Proxy.NO_PROXY);
     connection.setRequestMethod(method);
     connection.setConnectTimeout(CONNECT_TIMEOUT_MS);
     connection.setReadTimeout(READ_TIMEOUT_MS);
     connection.setUseCaches(false);
     connection.setRequestProperty("Authorization", auth);
     if (payload != null) {
+      // Buffered, not in fixed-length streaming mode: before a streamed POST on a kept-alive
+      // connection the JDK checks the connection with a read that times out after 1 ms (and
+      // throws), a millisecond added to every results round trip. A buffered body also leaves
+      // right after the head. The JDK may resend a buffered POST once if a kept-alive connection
+      // turns out closed, as send() resends it after an I/O error: results are safe to resend.
       connection.setDoOutput(true);
       connection.setRequestProperty("Content-Type", "application/json");
-      connection.setFixedLengthStreamingMode(payload.length);
       try (OutputStream out = connection.getOutputStream()) {
         out.write(payload);
       }
@@ -85,7 +102,16 @@ final class RuntimeApi {
     int status = connection.getResponseCode();
     // Read to the end and closed, the connection goes back to the JDK's keep-alive cache.
     try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
-      return new Answer(status, in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      return new Answer(status, in == null ? new byte[0] : in.readAllBytes());
     }
+  }
+
+  private URL url(String path) throws MalformedURLException {
+    URL url = urls.get(path);
+    if (url == null) {
+      url = new URL(base + path);
+      urls.put(path, url);
+    }
+    return url;
   }
 }

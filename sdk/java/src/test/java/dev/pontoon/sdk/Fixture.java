@@ -20,7 +20,7 @@ public final class Fixture {
       } finally {
         RUNNING.decrementAndGet();
       }
-      return java.util.Map.of("primes", Primes.between(from, to), "peak", peak);
+      return java.util.Map.of("primes", Primes.between(from, to), "peak", peak, "deadline", ctx.deadline().map(Object::toString).orElse("none"));
     });
   }
 

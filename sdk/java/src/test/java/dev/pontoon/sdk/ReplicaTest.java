@@ -91,6 +91,7 @@ class ReplicaTest {
       List<?> bounds = (List<?>) api.inputs.get(id);
       assertEquals("succeeded", result.get("status"));
       assertEquals(Primes.between((int) bounds.get(0), (int) bounds.get(1)), value(result).get("primes"));
+      assertEquals("2099-01-01T00:00:00Z", value(result).get("deadline"), "the invocation's deadline, read by the handler");
     });
     assertTrue(Collections.max(api.batchesHanded) > 1, api.batchesHanded.toString());
     assertTrue(api.resultsPosts.stream().mapToInt(List::size).max().orElse(0) > 1, api.resultsPosts.toString());
