@@ -93,7 +93,8 @@ export class ReplicaWork implements WorkSource {
   /** WorkSource: settle, and take up to `max` more of the function for the slots it freed, in one store step. */
   async settleAndTake(settlements: ReplicaSettlement[], fn: FunctionRef, max: number): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }> {
     return this.settleBatch(settlements, async (completions) => {
-      const free = this.host.reserve(max, false);
+      // Waits: a replica refused a slot here may not claim again until one frees (Replica.lookedEmpty).
+      const free = this.host.reserve(max, true);
       if (free <= 0) return { applied: await this.host.store.completeAttempts(completions), claimed: [] };
       try {
         const step = await this.host.store.completeAndClaimFunction(completions, this.claimOptions(fn, free));

@@ -247,6 +247,8 @@ class VersionPool implements ReplicaHost {
   private keep(claimed: ClaimedAttempt[]): ClaimedAttempt[] {
     const mine = claimed.filter((attempt) => attempt.function.version === this.fn.version);
     for (const attempt of claimed) if (attempt.function.version !== this.fn.version) this.options.runCold(attempt);
+    // More of the old version may be queued, and only replicas claim this function's work: look again.
+    if (mine.length < claimed.length) this.work.fire();
     return mine;
   }
 

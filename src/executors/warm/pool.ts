@@ -135,6 +135,8 @@ export class Pool implements ReplicaHost {
       if (attempt.function.version === replica.version) mine.push(attempt);
       else this.context.runCold(attempt);
     }
+    // More of the old version may be queued, and only replicas claim this function's work: look again.
+    if (mine.length < claimed.length) this.work.fire();
     return mine;
   }
 
