@@ -9,6 +9,7 @@ import { asError } from '../domain/errors.js';
 import { Deliverer } from '../engine/deliverer.js';
 import { OutboundHttp } from '../engine/outbound-http.js';
 import { FunctionSecrets } from '../executors/secrets/function-secrets.js';
+import { BuildCollector } from '../engine/build-collector.js';
 import { Engine } from '../engine/engine.js';
 import { ExecutionEvents } from '../engine/execution-events.js';
 import { Scheduler } from '../engine/scheduler.js';
@@ -140,6 +141,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
   const readPackage = async (sha256: string) => (await store.getPackage(sha256))?.archive;
   const runtimes = createRuntimes({ cacheDir: buildDir, forOtherUsers: users !== undefined, packages: { dir: join(buildDir, 'packages'), read: readPackage } });
   const secrets = new FunctionSecrets(config.secretStore);
+  const builds = new BuildCollector({ store, runtimes, cacheDir: buildDir, logger });
   const sink = {
     logs: (ref: AttemptRef, lines: LogLine[]) => engine?.logs(ref, lines),
     finished: (ref: AttemptRef, report: AttemptReport) => engine?.finished(ref, report),
@@ -181,6 +183,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
     store,
     executor,
     runtimes,
+    deployed: () => builds.soon(),
     events,
     logger,
     owner,
@@ -230,6 +233,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
   await kubernetes?.startReconciler(store, engine);
   scheduler.start();
   deliverer.start();
+  builds.start();
   logger.info({ url, dataDir: config.dataDir, capacity: config.capacity }, 'pontoon is up');
   const memory = memoryLimitSupport();
   if (!memory.enforced) logger.warn(`memory limits (spec.resources.memory) will not be enforced here: ${memory.reason}`);
@@ -251,6 +255,7 @@ async function startLocked(options: StartOptions, hooks: StartHooks, config: Res
       await api.close();
       await kubernetes?.close();
       await scheduler.stop();
+      await builds.close();
       await running.stop();
       // After the engine: the attempts it settles as it stops end executions whose events are
       // then decided; whatever is left stays pending in the store for the next start.

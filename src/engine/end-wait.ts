@@ -1,5 +1,6 @@
 import { isTerminal, type Execution } from '../domain/execution.js';
 import type { Store } from '../store/store.js';
+import { wakeTimeoutOrAbort } from '../executors/warm/wake-signal.js';
 import type { ExecutionEvents } from './execution-events.js';
 
 /** How long a waiter trusts events alone: another controller's change is seen by the next read. */
@@ -14,6 +15,10 @@ export async function waitForEnd(store: Pick<Store, 'getExecution'>, events: Exe
   const until = Date.now() + timeoutMs;
   let ended = false;
   let wakeUp: (() => void) | undefined;
+  const onEnd = (wake: () => void) => {
+    wakeUp = wake;
+    return () => (wakeUp = undefined);
+  };
   const unwatch = events.watch(id, (change) => {
     if (change === 'logs' || !isTerminal(change)) return;
     ended = true;
@@ -27,24 +32,9 @@ export async function waitForEnd(store: Pick<Store, 'getExecution'>, events: Exe
       const execution = await store.getExecution(id);
       const remaining = until - Date.now();
       if (!execution || isTerminal(execution.status) || remaining <= 0 || signal?.aborted) return execution;
-      if (!ended) await endOrTimeout(Math.min(remaining, rereadMs), signal, (wake) => (wakeUp = wake));
-      wakeUp = undefined;
+      if (!ended) await wakeTimeoutOrAbort([onEnd], Math.min(remaining, rereadMs), signal);
     }
   } finally {
     unwatch();
   }
-}
-
-/** Resolves when `listen`'s wake-up is called, after `ms`, or when `signal` aborts. */
-function endOrTimeout(ms: number, signal: AbortSignal | undefined, listen: (wake: () => void) => void): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    listen(done);
-  });
 }

@@ -25,6 +25,8 @@ export interface EngineOptions {
   store: Store;
   executor: Executor;
   runtimes: Runtimes;
+  /** Told after each deploy stored a version (the build cleanup runs then). */
+  deployed?: () => void;
   events: ExecutionEvents;
   logger: Logger;
   /** Identifies this controller as the holder of leases. */
@@ -233,6 +235,7 @@ export class Engine implements AttemptSink {
     const previous = await this.options.store.getFunction(document.metadata.namespace, document.metadata.name);
     await this.options.runtimes.prepare(provisionalVersion(document, this.clock()));
     const fn = await this.options.store.putFunction(document);
+    this.options.deployed?.();
     // A new version drains the old replicas; a function made warm gets its pool.
     this.scalar?.wake();
     return { fn, created: previous === undefined };

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { chmod, cp, lstat, readFile, readdir, readlink, rename, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
@@ -94,7 +94,11 @@ export class BuildCache {
   /** The directory of the build of `key`, building it with `build(tmpDir)` if it is not there yet. */
   ensure(key: string, build: (tmpDir: string) => Promise<void>): Promise<string> {
     const dir = join(this.cacheDir, key);
-    if (existsSync(dir)) return Promise.resolve(dir);
+    if (existsSync(dir)) {
+      // A build found is a build in use again: its time keeps the build cleanup off it (see sweepBuilds).
+      touch(dir);
+      return Promise.resolve(dir);
+    }
     let pending = this.inProgress.get(key);
     if (!pending) {
       pending = this.buildInto(dir, build).finally(() => this.inProgress.delete(key));
@@ -166,5 +170,14 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (thrown) {
     return (thrown as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function touch(dir: string): void {
+  const now = new Date();
+  try {
+    utimesSync(dir, now, now);
+  } catch {
+    // Another user's build in a shared dir: its own server keeps its time.
   }
 }

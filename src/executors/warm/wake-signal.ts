@@ -1,3 +1,37 @@
+/** Registers `wake` with something that may wake a waiter; returns how to unregister it. */
+export type WakeSource = (wake: () => void) => () => void;
+
+/**
+ * Resolves when any of `sources` wakes it, after `ms`, or when `signal` aborts, whichever comes
+ * first; at once when `signal` has already aborted. One timer and one abort listener however many
+ * sources, rather than a race of waits and an AbortController to end the losers (a DOMException
+ * per wait once aborted).
+ */
+export function wakeTimeoutOrAbort(sources: readonly WakeSource[], ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    let settled = false;
+    const unlisten: (() => void)[] = [];
+    const done = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      for (const stop of unlisten) stop();
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener('abort', done, { once: true });
+    // A source that wakes while it is registered is unregistered at once, and the later ones never are.
+    for (const listen of sources) {
+      if (settled) break;
+      const stop = listen(done);
+      if (settled) stop();
+      else unlisten.push(stop);
+    }
+  });
+}
+
 /**
  * Wakes everyone waiting at once: a long poll waits on it for work, a slot, or a drain. A fire
  * between two waits is not remembered by wait(); a waiter that looks (a claim, on PostgreSQL
@@ -9,41 +43,25 @@ export class WakeSignal {
   /** Counts fires. */
   generation = 0;
 
-  /** Resolves on the next fire, after `ms`, or when `signal` aborts, whichever comes first. */
+  /** This signal as a source for wakeTimeoutOrAbort. */
+  readonly source: WakeSource = (wake) => {
+    this.waiters.add(wake);
+    return () => this.waiters.delete(wake);
+  };
+
+  /** Resolves on the next fire, after `ms`, or when `signal` aborts (at once if it has), whichever comes first. */
   wait(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        this.waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener('abort', done, { once: true });
-      this.waiters.add(done);
-    });
+    return wakeTimeoutOrAbort([this.source], ms, signal);
   }
 
-  /**
-   * Resolves on the next fire of `a` or `b`, after `ms`, or when `signal` aborts: one waiter, one
-   * timer and one listener for both, rather than a race of two waits and an AbortController to end
-   * the loser (a DOMException per wait once aborted).
-   */
+  /** Resolves on the next fire of `a` or `b`, after `ms`, or when `signal` aborts (at once if it has). */
   static either(a: WakeSignal, b: WakeSignal, ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        a.waiters.delete(done);
-        b.waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener('abort', done, { once: true });
-      a.waiters.add(done);
-      b.waiters.add(done);
-    });
+    return wakeTimeoutOrAbort([a.source, b.source], ms, signal);
+  }
+
+  /** How many wait now; a finished wait leaves none behind. */
+  get waiting(): number {
+    return this.waiters.size;
   }
 
   /** Wakes every current waiter. */

@@ -70,7 +70,8 @@ const retryableCodes = new Set([
  * rolls back on any error. Lock orders are kept consistent (see claim-executions.ts), so a
  * deadlock should not happen; if PostgreSQL still reports one, the whole transaction is rerun,
  * which is safe because every operation decides from what it reads inside it. `opening` (text
- * with its values as quoted literals: see quoteLiteral) runs right after BEGIN, its result handed to `work`.
+ * without parameters, its values quoted by the connection's `client.escapeLiteral`) runs right
+ * after BEGIN, its result handed to `work`.
  */
 export async function transaction<T>(pool: Pool, work: (client: pg.PoolClient, opened: pg.QueryResult[]) => Promise<T>, opening?: (client: pg.PoolClient) => string): Promise<T> {
   for (let attempt = 1; ; attempt++) {
