@@ -3,7 +3,12 @@
  * drained by completeAndClaimFunction in batches of B (settle the last batch, take the next), as
  * the runtime API does for a replica with concurrency B. Its time per execution is the floor the
  * SQLite store sets under the warm drain.
- *   node dist/bench/store-warm-step.js [N] [B]
+ *   node dist/bench/store-warm-step.js [N] [B] [postgres://… (or PONTOON_TEST_PG_URL with `postgres`)]
+ * On PostgreSQL (a fresh schema on the given server) it also counts the round trips per batch
+ * (every query a pooled client sends; a multi-statement text is one) and the WAL bytes per batch
+ * (pg_current_wal_lsn before and after); with PONTOON_BENCH_PG_DATA (the cluster's data directory,
+ * as scripts/pg-cluster.sh makes it under PONTOON_TEST_PG_DIR) also the CPU of the server's
+ * backends per execution, read from /proc.
  *
  * Measured (2 shared cores, alternating with the previous build in the same minutes, CPU µs per
  * execution, which moves less with the machine's load than the rate): before migration 8 and the
@@ -16,14 +21,37 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { readFileSync } from 'node:fs';
+import { childPids, processCpu } from './lib/proc-cpu.js';
+import { openPostgresStore } from '../src/store/postgres/postgres-store.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { commandFunction, succeeded } from './lib/store-fixtures.js';
 
 const total = Number(process.argv[2] ?? 20_000);
 const batch = Number(process.argv[3] ?? 8);
 
+const where = process.argv[4] === 'postgres' ? process.env.PONTOON_TEST_PG_URL : process.argv[4];
+const pgUrl = where !== undefined && /^postgres(ql)?:\/\//.test(where) ? where : undefined;
+
+// Counts the round trips of the store's pooled clients (the bench's own WAL reads are subtracted).
+let roundTrips = 0;
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  roundTrips++;
+  return (query as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof query;
+
 const dir = mkdtempSync(join(tmpdir(), 'pontoon-step-'));
-const store = openSqliteStore({ file: join(dir, 'pontoon.db') });
+const schema = `step_${process.pid}`;
+const store = pgUrl ? await openPostgresStore({ url: pgUrl, schema }) : openSqliteStore({ file: join(dir, 'pontoon.db') });
+const admin = pgUrl ? new pg.Client({ connectionString: pgUrl }) : undefined;
+await admin?.connect();
+const walLsn = async () => (admin ? String((await admin.query('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn) : '0/0');
+const walBytes = async (from: string) => (admin ? Number((await admin.query('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS d', [from])).rows[0].d) : 0);
+// The PostgreSQL server's CPU (its backends, children of the postmaster), when its data directory is given.
+const postmaster = process.env.PONTOON_BENCH_PG_DATA ? Number(readFileSync(join(process.env.PONTOON_BENCH_PG_DATA, 'postmaster.pid'), 'utf8').split('\n')[0]) : undefined;
+const serverCpuMs = () => (postmaster ? childPids(postmaster).reduce((sum, pid) => sum + (processCpu(pid)?.self ?? 0), 0) : 0);
 try {
   await store.putFunction(commandFunction('noop', batch));
   for (let done = 0; done < total; done += 2000) {
@@ -33,6 +61,10 @@ try {
   const claimOptions = () => ({ owner: 'bench', now: new Date().toISOString(), leaseMs: 60_000, limit: batch, function: { namespace: 'default', name: 'noop' } });
   const started = performance.now();
   const cpu = process.cpuUsage();
+  const lsn = await walLsn();
+  const serverCpuBefore = serverCpuMs();
+  const tripsBefore = roundTrips;
+  let batches = 0;
   let claimed = await store.claimFunctionExecutions(claimOptions());
   let drained = 0;
   while (claimed.length > 0) {
@@ -42,10 +74,14 @@ try {
       claimOptions(),
     );
     drained += claimed.length;
+    batches++;
     claimed = step.claimed;
   }
   const elapsedMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
+  const trips = roundTrips - tripsBefore - (admin ? 2 : 0);
+  const wal = await walBytes(lsn);
+  const serverCpu = serverCpuMs() - serverCpuBefore;
   console.log(
     JSON.stringify({
       executions: drained,
@@ -53,9 +89,15 @@ try {
       perSecond: Math.round(drained / (elapsedMs / 1000)),
       usPerExecution: Math.round((1000 * elapsedMs) / drained),
       cpuUsPerExecution: Math.round((used.user + used.system) / drained),
+      ...(pgUrl ? { roundTripsPerBatch: Number((trips / batches).toFixed(2)), walBytesPerBatch: Math.round(wal / batches) } : {}),
+      ...(postmaster ? { serverCpuUsPerExecution: Math.round((serverCpu * 1000) / drained) } : {}),
     }),
   );
 } finally {
+  if (admin) {
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  }
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 }

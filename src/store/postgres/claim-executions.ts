@@ -1,8 +1,9 @@
 import { compareQueuePositions, mergeQueues, type QueuePosition } from '../../domain/priority.js';
 import type pg from 'pg';
-import type { ClaimedAttempt, ClaimOptions, FunctionRef } from '../store.js';
+import type { AttemptCompletion, ClaimedAttempt, ClaimOptions, FunctionRef } from '../store.js';
 import { isoAfter, isoTime } from '../shared/stored-values.js';
-import { transaction, type Pool } from './connection.js';
+import { prepared, transaction, type Pool } from './connection.js';
+import { endDeferred, endingSql, lockExecutionsSql, settleAttemptsLocking, type Settled } from './complete-attempts.js';
 import { startChosen } from './start-attempts.js';
 import { keyedPicks, rateAllowances, recordRateStarts, type ControlledFunction } from './claim-controls.js';
 
@@ -55,51 +56,68 @@ interface Candidate extends QueuePosition {
 }
 
 /**
- * Locks, in a fixed order, the live functions with ready work (but those in `except`), and returns
- * their free slots: parallelism, and rate limit allowance. `settleFirst` runs once the locks are
- * held and before the running executions are counted, so the slots it frees count as free (see
- * settle-batcher.ts).
+ * The statement that locks, in a fixed order, the live functions with ready work (but those in
+ * `except`), its values quoted into it, so that it can go with the transaction's BEGIN in one
+ * message (see transaction()).
  */
-async function lockFunctionsWithWork(
-  client: pg.PoolClient,
-  now: string,
-  except: readonly FunctionRef[],
-  settleFirst?: (client: pg.PoolClient) => Promise<void>,
-): Promise<(ControlledFunction & { free: number })[]> {
-  const { rows: locked } = await client.query<ControlledFunction & { parallelism: number }>(
-    // A scalar subquery with LIMIT 1, not EXISTS: the planner turns EXISTS into a hash semi-join
-    // over every queued row (measured 100 ms at 200,000 queued), where this stays one seek into
-    // executions_ready per function (0.1 ms); the ORDER BY, the index's own, keeps the planner
-    // from walking the table instead when its statistics say most rows are queued.
-    `SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions f
-     WHERE NOT deleted AND (namespace, name) NOT IN (SELECT * FROM unnest($2::text[], $3::text[])) AND (
+function lockFunctionsSql(client: pg.PoolClient, now: string, except: readonly FunctionRef[]): string {
+  const literal = (value: string) => client.escapeLiteral(value);
+  const excluded = except.length === 0 ? '' : `AND (namespace, name) NOT IN (${except.map((fn) => `(${literal(fn.namespace)}, ${literal(fn.name)})`).join(', ')})`;
+  // A scalar subquery with LIMIT 1, not EXISTS: the planner turns EXISTS into a hash semi-join
+  // over every queued row (measured 100 ms at 200,000 queued), where this stays one seek into
+  // executions_ready per function (0.1 ms); the ORDER BY, the index's own, keeps the planner
+  // from walking the table instead when its statistics say most rows are queued.
+  return `SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions f
+     WHERE NOT deleted ${excluded} AND (
        SELECT 1 FROM executions e
-       WHERE e.namespace = f.namespace AND e.function = f.name AND e.status = 'queued' AND (e.not_before IS NULL OR e.not_before <= $1)
+       WHERE e.namespace = f.namespace AND e.function = f.name AND e.status = 'queued' AND (e.not_before IS NULL OR e.not_before <= ${literal(now)}::timestamptz)
        ORDER BY e.priority DESC, e.seq
        LIMIT 1
      ) IS NOT NULL
      ORDER BY namespace COLLATE "C", name COLLATE "C"
-     FOR NO KEY UPDATE`,
-    [now, except.map((fn) => fn.namespace), except.map((fn) => fn.name)],
-  );
-  await settleFirst?.(client);
-  if (locked.length === 0) return [];
-  // A new statement, so a new snapshot: it sees every claim that committed while we waited for the locks.
+     FOR NO KEY UPDATE`;
+}
+
+/**
+ * With the functions with ready work locked (`locked`), settles `settlement` when there is one
+ * (its executions locked after the functions, `lockedExecutions`: the order claims and a
+ * function's delete follow), and returns the functions with free slots. The count is a statement
+ * of its own, so a new snapshot: it sees every claim that committed while we waited for the
+ * locks. A settlement that only finishes executions is ended by that same statement, whose
+ * snapshot still counts them running: they are subtracted. Its slots are free for this claim.
+ */
+async function freeSlots(
+  client: pg.PoolClient,
+  now: string,
+  locked: (ControlledFunction & { parallelism: number })[],
+  settlement: AttemptCompletion[],
+  lockedExecutions: pg.QueryResult | undefined,
+): Promise<{ functions: (ControlledFunction & { free: number })[]; settled: Settled[] }> {
+  const { settled, ending } = await settleAttemptsLocking(client, settlement, undefined, lockedExecutions, true);
+  if (locked.length === 0) {
+    await endDeferred(client, ending);
+    return { functions: [], settled };
+  }
+  const end = ending ? endingSql(ending.applied, 4) : undefined;
   const { rows: running } = await client.query<{ namespace: string; name: string; running: number }>(
-    `SELECT f.namespace, f.name, (
-       SELECT COUNT(*) FROM executions e WHERE e.namespace = f.namespace AND e.function = f.name AND e.status = 'running'
-     ) AS running
-     FROM unnest($1::text[], $2::text[]) AS f (namespace, name)`,
-    [locked.map((fn) => fn.namespace), locked.map((fn) => fn.name)],
+    prepared(
+      `WITH ${end ? `${end.sql}, ` : ''}f AS (SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) AS f (namespace, name, leaving))
+       SELECT f.namespace, f.name, (
+         SELECT COUNT(*) FROM executions e WHERE e.namespace = f.namespace AND e.function = f.name AND e.status = 'running'
+       ) - f.leaving AS running
+       FROM f`,
+      [locked.map((fn) => fn.namespace), locked.map((fn) => fn.name), locked.map((fn) => ending?.leaving.get(`${fn.namespace}/${fn.name}`) ?? 0), ...(end?.values ?? [])],
+    ),
   );
   const runningOf = new Map(running.map((row) => [`${row.namespace}/${row.name}`, row.running]));
   const allowances = await rateAllowances(client, locked, now);
-  return locked
+  const functions = locked
     .map((fn) => {
       const key = `${fn.namespace}/${fn.name}`;
       return { ...fn, free: Math.min(fn.parallelism - (runningOf.get(key) ?? 0), allowances.get(key) ?? Number.POSITIVE_INFINITY) };
     })
     .filter((fn) => fn.free > 0);
+  return { functions, settled };
 }
 
 /** The best ready executions of each function, at most `take` each, locked against cancels and settlements. */
@@ -121,20 +139,37 @@ async function candidates(client: pg.PoolClient, functions: { namespace: string;
 
 /**
  * Moves up to `limit` ready executions to running, best first, within each function's parallelism
- * across controllers. `settleFirst`, when given, runs in the same transaction once the function
- * locks are held: settlements in it take execution locks after function locks, the order every
- * claim and a function's delete follow, and its slots are free for this claim.
+ * across controllers, and first settles `settlement` in the same transaction once the function
+ * locks are held: its execution locks come after the function locks, the order every claim and a
+ * function's delete follow, and its slots are free for this claim (see settle-batcher.ts).
+ * BEGIN goes with the locks in one message, and an end of attempts with the running count: a
+ * claim that settles is six round trips with BEGIN and COMMIT (nine before), one without five.
  */
-export async function claimExecutions(
-  pool: Pool,
-  options: ClaimOptions,
-  settleFirst?: (client: pg.PoolClient) => Promise<void>,
-): Promise<ClaimedAttempt[]> {
+export async function claimExecutions(pool: Pool, options: ClaimOptions, settlement: AttemptCompletion[] = []): Promise<{ claimed: ClaimedAttempt[]; settled: Settled[] }> {
   const now = isoTime(options.now);
   const leaseExpiresAt = isoAfter(now, options.leaseMs);
-  if (options.limit <= 0 && !settleFirst) return [];
-  return transaction(pool, async (client) => {
-    const functions = await lockFunctionsWithWork(client, now, options.except ?? [], settleFirst);
+  if (options.limit <= 0 && settlement.length === 0) return { claimed: [], settled: [] };
+  const opening = (client: pg.PoolClient) =>
+    [lockFunctionsSql(client, now, options.except ?? []), ...(settlement.length > 0 ? [lockExecutionsSql(client, settlement.map((c) => c.executionId))] : [])].join('; ');
+  return transaction(
+    pool,
+    async (client, [lockedFunctions, lockedExecutions]) => {
+      const { functions, settled } = await freeSlots(client, now, lockedFunctions.rows, settlement, lockedExecutions);
+      return { claimed: await claimFree(client, options, functions, now, leaseExpiresAt), settled };
+    },
+    opening,
+  );
+}
+
+/** The claim's picks and start, once the free slots of each locked function are known. */
+async function claimFree(
+  client: pg.PoolClient,
+  options: ClaimOptions,
+  functions: (ControlledFunction & { free: number })[],
+  now: string,
+  leaseExpiresAt: string,
+): Promise<ClaimedAttempt[]> {
+  {
     if (options.limit <= 0) return [];
     if (functions.length === 0) return [];
     const plain = functions.filter((fn) => fn.concurrency_limit === null);
@@ -158,5 +193,5 @@ export async function claimExecutions(
       now,
       leaseExpiresAt,
     );
-  });
+  }
 }

@@ -4,7 +4,7 @@ import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { transaction, type Pool } from './connection.js';
 import { startChosen, startPicked } from './start-attempts.js';
 import { keyedPicks, rateAllowances, recordRateStarts } from './claim-controls.js';
-import type { LockedFunction } from './complete-attempts.js';
+import { endDeferred, type DeferredEnding, type LockedFunction } from './complete-attempts.js';
 
 /**
  * The warm replicas' claim: up to `limit` ready executions of one function, best first, within
@@ -13,20 +13,34 @@ import type { LockedFunction } from './complete-attempts.js';
  * function serialize; the running count, the pick and the start then run in one statement after
  * the lock, with a fresh snapshot (start-attempts.ts). Four round
  * trips with BEGIN and COMMIT, whatever the batch's size; a warm batch that also settles takes
- * the function's lock in its fence statement (settleAttemptsLocking) and its execution locks with
- * BEGIN: five in all, settlement included (ten before).
+ * the function's lock in its fence statement (settleAttemptsLocking), its execution locks with
+ * BEGIN, and ends its attempts in the start statement: four in all, settlement included (ten
+ * two sessions ago, five before the end went into the start statement).
  */
 export async function claimFunctionExecutions(pool: Pool, options: FunctionClaimOptions): Promise<ClaimedAttempt[]> {
   if (options.limit <= 0) return [];
   return transaction(pool, (client) => claimFunctionExecutionsIn(client, options));
 }
 
-/** claimFunctionExecutions's work, inside a transaction the caller holds. */
-export async function claimFunctionExecutionsIn(client: pg.PoolClient, options: FunctionClaimOptions, alreadyLocked?: LockedFunction | null): Promise<ClaimedAttempt[]> {
+/**
+ * claimFunctionExecutions's work, inside a transaction the caller holds. `ending`, the caller's
+ * deferred settlement (settleAttemptsLocking), is done before the claim counts running
+ * executions, so the slots it frees are free for this claim: by the start statement of a plain
+ * function's claim (one round trip fewer), or as a statement of its own first.
+ */
+export async function claimFunctionExecutionsIn(
+  client: pg.PoolClient,
+  options: FunctionClaimOptions,
+  alreadyLocked?: LockedFunction | null,
+  ending?: DeferredEnding,
+): Promise<ClaimedAttempt[]> {
   const now = isoTime(options.now);
   const leaseExpiresAt = isoAfter(now, options.leaseMs);
-  if (options.limit <= 0) return [];
   const { namespace, name } = options.function;
+  if (options.limit <= 0) {
+    await endDeferred(client, ending);
+    return [];
+  }
   {
     // `alreadyLocked`: the caller took this lock in its settlement's fence (settleAttemptsLocking).
     const fn =
@@ -38,9 +52,10 @@ export async function claimFunctionExecutionsIn(client: pg.PoolClient, options: 
               [namespace, name],
             )
           ).rows[0] ?? null;
-    if (fn === null) return [];
     // Plain functions keep the one-statement pick; rate limits and keys count first (claim-controls.ts).
-    const controlled = fn.rate_limit !== null || fn.concurrency_limit !== null;
+    const controlled = fn !== null && (fn.rate_limit !== null || fn.concurrency_limit !== null);
+    if (fn === null || controlled) await endDeferred(client, ending);
+    if (fn === null) return [];
     const allowance = controlled ? ((await rateAllowances(client, [fn], now)).get(`${namespace}/${name}`) ?? options.limit) : options.limit;
     const limit = Math.min(options.limit, allowance);
     if (limit <= 0) return [];
@@ -51,20 +66,24 @@ export async function claimFunctionExecutionsIn(client: pg.PoolClient, options: 
       await recordRateStarts(client, [{ ...fn, count: picked.length }], now);
       return startChosen(client, picked.map((pick) => pick.sequence), options.owner, now, leaseExpiresAt);
     }
-    // The pick, the running count that bounds it, and the start: one statement (start-attempts.ts).
+    // The pick, the running count that bounds it, and the start, with the settlement's end when
+    // deferred: one statement (start-attempts.ts). Its snapshot still counts the executions it
+    // ends as running: $8 of them leave.
+    const folded = controlled ? undefined : ending;
     const claimed = await startPicked(
       client,
       {
         sql: `SELECT seq FROM executions
               WHERE namespace = $4 AND function = $5 AND status = 'queued' AND (not_before IS NULL OR not_before <= $1)
               ORDER BY priority DESC, seq
-              LIMIT GREATEST(0, LEAST($6::int, $7::int - (SELECT COUNT(*) FROM executions WHERE namespace = $4 AND function = $5 AND status = 'running')))
+              LIMIT GREATEST(0, LEAST($6::int, $7::int - ((SELECT COUNT(*) FROM executions WHERE namespace = $4 AND function = $5 AND status = 'running') - $8::int)))
               FOR UPDATE SKIP LOCKED`,
-        values: [namespace, name, limit, fn.parallelism],
+        values: [namespace, name, limit, fn.parallelism, folded?.leaving.get(`${namespace}/${name}`) ?? 0],
       },
       options.owner,
       now,
       leaseExpiresAt,
+      folded,
     );
     if (controlled && claimed.length > 0) await recordRateStarts(client, [{ ...fn, count: claimed.length }], now);
     return claimed;

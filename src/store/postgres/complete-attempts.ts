@@ -5,7 +5,7 @@ import type { ControlledFunction } from './claim-controls.js';
 import { isCurrentAttempt, lateReportOf, storedResult } from '../shared/attempt-settlement.js';
 import { attemptNotFound, deletedFunctionError } from '../shared/errors.js';
 import { isoTime } from '../shared/stored-values.js';
-import { transaction, type Pool } from './connection.js';
+import { prepared, transaction, type Pool } from './connection.js';
 
 /*
  * The one settlement of the PostgreSQL store: a single attempt (the reaper's, a stop's) is a
@@ -87,13 +87,18 @@ export function lockExecutionsSql(client: pg.PoolClient, ids: readonly string[])
  * The lock order stays executions, then the function, as when the claim took it after. Waiting
  * for the function's lock there does not stale the fence: the attempts it reads only change
  * under the execution locks already held. `locked` is the function's row, null when deleted.
+ *
+ * With `deferEnd`, a batch whose applied attempts all finish their executions (no retry) is not
+ * ended here: it comes back as `ending`, for the caller's next statement to carry (endingSql) or
+ * to send alone (endDeferred) before the transaction commits.
  */
 export async function settleAttemptsLocking(
   client: pg.PoolClient,
   completions: AttemptCompletion[],
   fn?: FunctionRef,
   alreadyLocked?: pg.QueryResult,
-): Promise<{ settled: Settled[]; locked?: LockedFunction | null }> {
+  deferEnd = false,
+): Promise<{ settled: Settled[]; locked?: LockedFunction | null; ending?: DeferredEnding }> {
   if (completions.length === 0) return { settled: [] };
   const ids = completions.map((completion) => completion.executionId);
   const locked = (alreadyLocked ?? (await client.query(lockExecutionsSql(client, ids)))).rows as LockedExecution[];
@@ -108,18 +113,18 @@ export async function settleAttemptsLocking(
   let lockedFunction: LockedFunction | null | undefined;
   if (fn) {
     // One row: the function's lock first (a CTE with FOR NO KEY UPDATE runs once, whether or not a fence row joins it).
-    const { rows } = await client.query<{ locked: LockedFunction[] | null; attempts: FenceAttempt[] | null }>(
+    const { rows } = await client.query<{ locked: LockedFunction[] | null; attempts: FenceAttempt[] | null }>(prepared(
       `WITH f AS MATERIALIZED (
          SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions
          WHERE namespace = $3 AND name = $4 AND NOT deleted FOR NO KEY UPDATE
        )
        SELECT (SELECT json_agg(f) FROM f) AS locked, (SELECT json_agg(fence) FROM (${fenceSql}) fence) AS attempts`,
       [ids, attemptNumbers, fn.namespace, fn.name],
-    );
+    ));
     attempts = rows[0].attempts ?? [];
     lockedFunction = rows[0].locked?.[0] ?? null;
   } else {
-    ({ rows: attempts } = await client.query<FenceAttempt>(fenceSql, [ids, attemptNumbers]));
+    ({ rows: attempts } = await client.query<FenceAttempt>(prepared(fenceSql, [ids, attemptNumbers])));
   }
   const executions = new Map(locked.map((row) => [row.id, row]));
   const fence = new Map(attempts.map((row) => [`${row.execution_id}#${row.number}`, row]));
@@ -134,6 +139,19 @@ export async function settleAttemptsLocking(
   });
   const applied = completions.filter((_, index) => current[index]);
   await storeLateReports(client, completions.filter((_, index) => !current[index]));
+  if (deferEnd && applied.length > 0 && applied.every((completion) => completion.settlement.next === 'finish')) {
+    const leaving = new Map<string, number>();
+    for (const completion of applied) {
+      const execution = executions.get(completion.executionId)!;
+      const key = `${execution.namespace}/${execution.function}`;
+      leaving.set(key, (leaving.get(key) ?? 0) + 1);
+    }
+    const settled = completions.map((completion, index) => {
+      const execution = executions.get(completion.executionId)!;
+      return { applied: current[index], functionKey: `${execution.namespace}/${execution.function}`, requeued: false };
+    });
+    return { settled, locked: lockedFunction, ending: { applied, leaving } };
+  }
   await endAttempts(client, applied);
   const requeued = await requeueOrCancel(client, applied.filter((completion) => completion.settlement.next === 'retry'), executions);
   const settled = completions.map((completion, index) => {
@@ -184,22 +202,43 @@ async function storeLateReports(client: pg.PoolClient, late: AttemptCompletion[]
   );
 }
 
-/** Ends the applied attempts, and the executions of those that finish, in one statement. */
-async function endAttempts(client: pg.PoolClient, applied: AttemptCompletion[]): Promise<void> {
-  if (applied.length === 0) return;
+/**
+ * Attempts that passed the fence and finish their executions, not yet ended (settleAttemptsLocking
+ * with `deferEnd`). Until the statement that ends them runs, their executions still read as running.
+ */
+export interface DeferredEnding {
+  applied: AttemptCompletion[];
+  /** How many of their executions leave `running`, per `namespace/name` of their function. */
+  leaving: Map<string, number>;
+}
+
+/** Sends a deferred ending as a statement of its own. */
+export async function endDeferred(client: pg.PoolClient, ending: DeferredEnding | undefined): Promise<void> {
+  if (ending) await endAttempts(client, ending.applied);
+}
+
+/**
+ * The statement that ends attempts: the WITH entries (named `ending_*`) that end the attempts of
+ * `applied`, and the executions of those that finish, with their parameters numbered from
+ * `$first`. Alone it is a statement of its own (endAttempts); a warm claim puts it in front of its
+ * start statement instead (start-attempts.ts), one round trip fewer.
+ */
+export function endingSql(applied: readonly AttemptCompletion[], first: number): { sql: string; values: unknown[] } {
   const column = <T>(pick: (completion: AttemptCompletion) => T) => applied.map(pick);
   const finish = (c: AttemptCompletion) => (c.settlement.next === 'finish' ? c.settlement : undefined);
-  await client.query(
-    `WITH r AS (
-       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::bool[])
+  const p = (index: number) => `$${first + index}`;
+  return {
+    sql: `ending_r AS (
+       SELECT * FROM unnest(${p(0)}::text[], ${p(1)}::int[], ${p(2)}::text[], ${p(3)}::int[], ${p(4)}::text[], ${p(5)}::text[], ${p(6)}::timestamptz[], ${p(7)}::text[], ${p(8)}::text[], ${p(9)}::bool[])
          AS r (execution_id, number, status, exit_code, reason, error, finished_at, final_status, result, notified)
-     ), settled AS (
+     ), ending_attempts AS (
        UPDATE attempts a SET status = r.status, exit_code = r.exit_code, reason = r.reason, error = r.error, finished_at = r.finished_at, lease_expires_at = NULL
-       FROM r WHERE a.execution_id = r.execution_id AND a.number = r.number
-     )
-     UPDATE executions e SET status = r.final_status, result = r.result::json, error = r.error, finished_at = r.finished_at, not_before = NULL, notified = r.notified
-     FROM r WHERE e.id = r.execution_id AND r.final_status IS NOT NULL`,
-    [
+       FROM ending_r r WHERE a.execution_id = r.execution_id AND a.number = r.number
+     ), ending_executions AS (
+       UPDATE executions e SET status = r.final_status, result = r.result::json, error = r.error, finished_at = r.finished_at, not_before = NULL, notified = r.notified
+       FROM ending_r r WHERE e.id = r.execution_id AND r.final_status IS NOT NULL
+     )`,
+    values: [
       column((c) => c.executionId),
       column((c) => c.attempt),
       column((c) => c.status),
@@ -211,7 +250,14 @@ async function endAttempts(client: pg.PoolClient, applied: AttemptCompletion[]):
       column((c) => (finish(c) ? storedResult(c) : null)),
       column((c) => finish(c)?.notified === true),
     ],
-  );
+  };
+}
+
+/** Ends the applied attempts, and the executions of those that finish, in one statement. */
+async function endAttempts(client: pg.PoolClient, applied: AttemptCompletion[]): Promise<void> {
+  if (applied.length === 0) return;
+  const ending = endingSql(applied, 1);
+  await client.query(prepared(`WITH ${ending.sql} SELECT 1`, ending.values));
 }
 
 /**

@@ -3,16 +3,15 @@ import type { SeriesBucket, SeriesQuery } from '../store.js';
 import type { Db } from './connection.js';
 import { durationMs } from './function-stats.js';
 
-/** When an execution left the queue: its first start, or its end when it never started. */
-const dequeuedAt = 'COALESCE(started_at, finished_at)';
-
 /** The bucket index of a time column: whole milliseconds since $since ($2), divided by the width ($4). */
 const bucketOf = (column: string) => `FLOOR(ROUND(EXTRACT(EPOCH FROM (${column} - $2::timestamptz)) * 1000) / $4)::int`;
 
 /**
  * A namespace's (or one function's) series over a window, in one statement (one snapshot). Each
- * part reads one range of an index of migration 5 (by created, finished or dequeued time), so
- * its cost is the executions that moved in the window, however long the history.
+ * part reads one range of an index of migrations 4 and 9 (by created, finished or started time),
+ * so its cost is the executions that moved in the window, however long the history. An
+ * execution leaves the queue at its first start, or at its end when it never started: two
+ * ranges, of executions_by_started and executions_ended_unstarted (whose WHEREs they repeat).
  */
 export async function executionSeries(db: Db, query: SeriesQuery): Promise<SeriesBucket[]> {
   // $1 namespace, $2 since, $3 until, $4 bucket width in ms, $5 function or null.
@@ -28,13 +27,17 @@ export async function executionSeries(db: Db, query: SeriesQuery): Promise<Serie
      ranked AS (
        SELECT key, ms, ROW_NUMBER() OVER (PARTITION BY key ORDER BY ms) AS rank, COUNT(*) OVER (PARTITION BY key) AS n FROM durations),
      departed AS (
-       SELECT ${bucketOf(dequeuedAt)} AS key, COUNT(*) AS count FROM executions WHERE ${inWindow(dequeuedAt)} GROUP BY 1)
+       SELECT ${bucketOf('started_at')} AS key, COUNT(*) AS count FROM executions WHERE ${inWindow('started_at')} AND started_at IS NOT NULL GROUP BY 1
+       UNION ALL
+       SELECT ${bucketOf('finished_at')} AS key, COUNT(*) AS count FROM executions
+       WHERE ${inWindow('finished_at')} AND started_at IS NULL AND finished_at IS NOT NULL GROUP BY 1)
      SELECT (SELECT json_agg(created) FROM created) AS created,
             (SELECT json_agg(ended) FROM ended) AS ended,
             (SELECT json_agg(ranked) FROM ranked WHERE ${percentileRanks}) AS ranks,
             (SELECT json_agg(departed) FROM departed) AS departed,
             -- Waiting at $since: created before it and either left at or after it, or still waiting.
-            (SELECT COUNT(*) FROM executions WHERE ${scope} AND ${dequeuedAt} >= $2 AND created_at < $2)
+            (SELECT COUNT(*) FROM executions WHERE ${scope} AND started_at IS NOT NULL AND started_at >= $2 AND created_at < $2)
+              + (SELECT COUNT(*) FROM executions WHERE ${scope} AND started_at IS NULL AND finished_at IS NOT NULL AND finished_at >= $2 AND created_at < $2)
               + (SELECT COUNT(*) FROM executions WHERE ${scope} AND status = 'queued' AND started_at IS NULL AND created_at < $2) AS depth`,
     [query.namespace, query.since, query.until, query.bucketMs, query.function ?? null],
   );

@@ -169,8 +169,9 @@ export class PostgresStore implements Store {
     // deadlock there reruns the whole transaction (see transaction()).
     const opening = completions.length > 0 ? (client: pg.PoolClient) => lockExecutionsSql(client, completions.map((completion) => completion.executionId)) : undefined;
     return transaction(this.pool, async (client, [lockedExecutions]) => {
-      const { settled, locked } = await settleAttemptsLocking(client, completions, claim.limit > 0 ? claim.function : undefined, lockedExecutions);
-      const claimed = await claimFunctionExecutionsIn(client, claim, locked);
+      // The settlement's end goes into the claim's start statement (claimFunctionExecutionsIn).
+      const { settled, locked, ending } = await settleAttemptsLocking(client, completions, claim.limit > 0 ? claim.function : undefined, lockedExecutions, true);
+      const claimed = await claimFunctionExecutionsIn(client, claim, locked, ending);
       // Only what the claim left free is news to other controllers (see freedSlotsNews).
       if (freedSlotsNews(settled, claimed, claim.limit)) await notifyWake(client, 'freed');
       return { applied: settled.map((item) => item.applied), claimed };

@@ -1,6 +1,6 @@
 import type { AttemptCompletion, ClaimedAttempt, ClaimOptions } from '../store.js';
 import { claimExecutions } from './claim-executions.js';
-import { completeAttempts, freedSlotsNews, settleAttempts, type Settled } from './complete-attempts.js';
+import { completeAttempts, freedSlotsNews, type Settled } from './complete-attempts.js';
 import type { Pool } from './connection.js';
 
 /*
@@ -108,7 +108,7 @@ export class SettleBatcher {
       let claimed: ClaimedAttempt[] = [];
       if (options && limit > 0) {
         try {
-          claimed = await claimExecutions(this.pool, { ...options, limit });
+          ({ claimed } = await claimExecutions(this.pool, { ...options, limit }));
         } catch (thrown) {
           for (const entry of group) entry.reject(thrown);
           continue;
@@ -130,9 +130,7 @@ export class SettleBatcher {
     let settled: Settled[] = [];
     let claimed: ClaimedAttempt[];
     try {
-      claimed = await claimExecutions(this.pool, { ...options!, limit }, async (client) => {
-        settled = await settleAttempts(client, settling.map((entry) => entry.completion!));
-      });
+      ({ claimed, settled } = await claimExecutions(this.pool, { ...options!, limit }, settling.map((entry) => entry.completion!)));
     } catch (thrown) {
       if (settling.length > 0) return false;
       for (const entry of batch) entry.reject(thrown);

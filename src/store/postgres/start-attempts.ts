@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import type { ClaimedAttempt } from '../store.js';
+import { endingSql, type DeferredEnding } from './complete-attempts.js';
+import { prepared } from './connection.js';
 import { toExecution, toFunctionVersion, withIsoTimes, type AttemptRow, type ExecutionRow } from './rows.js';
 
 /*
@@ -28,7 +30,9 @@ type StartedRow = ExecutionRow & { attempt_number: number; attempts: AttemptRow[
 /**
  * Picks executions with `pick` (a SELECT of `seq`s that may lock them; its parameters numbered from
  * $4), moves them to running and opens the next attempt of each with a lease for `owner`, and
- * returns them claimed, in the order of the queue (priority, then age).
+ * returns them claimed, in the order of the queue (priority, then age). `ending`, a settlement's
+ * deferred end, is done by the same statement, before the pick in its WITH: the pick's snapshot
+ * still sees those executions running, so a pick that counts running ones must subtract them.
  */
 export async function startPicked(
   client: pg.PoolClient,
@@ -36,8 +40,9 @@ export async function startPicked(
   owner: string,
   now: string,
   leaseExpiresAt: string,
+  ending?: DeferredEnding,
 ): Promise<ClaimedAttempt[]> {
-  return (await startRows(client, pick, owner, now, leaseExpiresAt)).map((row) => row.claimed);
+  return (await startRows(client, pick, owner, now, leaseExpiresAt, ending)).map((row) => row.claimed);
 }
 
 async function startRows(
@@ -46,9 +51,11 @@ async function startRows(
   owner: string,
   now: string,
   leaseExpiresAt: string,
+  ending?: DeferredEnding,
 ): Promise<{ seq: number; claimed: ClaimedAttempt }[]> {
-  const { rows } = await client.query<StartedRow>(
-    `WITH picked AS (${pick.sql}
+  const end = ending ? endingSql(ending.applied, 4 + pick.values.length) : undefined;
+  const { rows } = await client.query<StartedRow>(prepared(
+    `WITH ${end ? `${end.sql}, ` : ''}picked AS (${pick.sql}
      ), moved AS (
        UPDATE executions SET status = 'running', started_at = COALESCE(started_at, $1::timestamptz), not_before = NULL
        WHERE seq IN (SELECT seq FROM picked) RETURNING *
@@ -67,8 +74,8 @@ async function startRows(
      JOIN opened ON opened.execution_id = moved.id
      JOIN function_versions v ON v.namespace = moved.namespace AND v.name = moved.function AND v.version = moved.version
      ORDER BY moved.priority DESC, moved.seq`,
-    [now, owner, leaseExpiresAt, ...pick.values],
-  );
+    [now, owner, leaseExpiresAt, ...pick.values, ...(end?.values ?? [])],
+  ));
   return rows.map((row) => {
     const { attempt_number: attempt, attempts, version_document: document, version_created_at: createdAt, ...execution } = row;
     const claimed = {

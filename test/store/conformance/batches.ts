@@ -150,6 +150,30 @@ export function batchSpecs(open: OpenStore): void {
     );
 
     it(
+      'frees in one step only the slots of the function it claims, counting its executions still running',
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('warm', { parallelism: 3 }));
+        await store.putFunction(functionDocument('other', { parallelism: 2 }));
+        const ids = await enqueueMany(store, 'warm', 6);
+        const [a, b] = await claimOf(store, 'warm', 3);
+        const others = await claimOf(store, 'other', 2);
+        assert.equal(others.length, 0);
+        await enqueueMany(store, 'other', 2);
+        const [elsewhere] = await claimOf(store, 'other', 1);
+        const { applied, claimed } = await store.completeAndClaimFunction(
+          [completion(refOf(a)), completion(refOf(elsewhere)), completion(refOf(b))],
+          { owner: 'a', now: at(2), leaseMs: 30_000, limit: 5, function: { namespace: 'default', name: 'warm' } },
+        );
+        assert.deepEqual(applied, [true, true, true]);
+        // Two of warm's slots freed, its third still running: two claimed, whatever `other` freed.
+        assert.deepEqual(claimed.map((c) => c.execution.id), ids.slice(3, 5));
+        assert.equal((await store.countExecutions('default', 'warm')).running, 3);
+        assert.equal((await store.getExecution(elsewhere.execution.id))?.status, 'succeeded');
+        assert.deepEqual((await store.getExecution(a.execution.id))?.attempts.map((x) => x.status), ['succeeded']);
+      }),
+    );
+
+    it(
       'settles and claims in one step with the fence kept, reading back every attempt of a retry, and claims nothing of a deleted function',
       withStore(open, async (store) => {
         await store.putFunction(functionDocument('warm', { parallelism: 2 }));
