@@ -25,7 +25,7 @@ async function indexesHolding(schema: string, id: string): Promise<string[]> {
   return holding;
 }
 
-describe('PostgreSQL store indexes (migration 9)', { skip }, () => {
+describe('PostgreSQL store indexes (migration 8)', { skip }, () => {
   it('writes seven index entries when an execution is claimed, ten with an end (ten and ten before)', async () => {
     const schema = freshSchema();
     const store = await openPostgresStore({ url: testPgUrl!, schema });

@@ -4,7 +4,7 @@ import type { ExecutionPage, ExecutionQuery, StatusCounts } from '../store.js';
 import type { Db } from './connection.js';
 import { selectExecutions } from './rows.js';
 
-/** The ended statuses, as the status listings' partial indexes (migration 9) spell their WHERE clause. */
+/** The ended statuses, as the status listings' partial indexes (migration 8) spell their WHERE clause. */
 const ended = `('succeeded', 'failed', 'timed_out', 'cancelled')`;
 const endedStatuses: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 const liveStatuses: readonly ExecutionStatus[] = ['queued', 'running'];
@@ -13,7 +13,7 @@ const liveStatuses: readonly ExecutionStatus[] = ['queued', 'running'];
  * One page of executions, newest first, by seq (stable while new executions arrive). The WHERE
  * clause names only the filters given, so the planner picks the index ending in seq for that
  * combination and a page costs `limit` index steps. Queued and running executions have no index
- * in seq order (it would take an entry at every claim, migration 9): a live status is spelt as a
+ * in seq order (it would take an entry at every claim, migration 8): a live status is spelt as a
  * literal so that the planner can read the partial index of that status (executions_ready,
  * executions_running), which holds only live rows, and sort them; an ended one carries the ended
  * indexes' WHERE so that a generic plan can use them too.
@@ -39,7 +39,7 @@ export async function listExecutions(db: Db, query: ExecutionQuery): Promise<Exe
  * How many executions are in each status, in all namespaces, one namespace, or one function, in
  * one statement. Live statuses are counted one by one, each through its own partial index
  * (executions_ready, executions_running), ended ones in one pass over an ended rows' index
- * (migration 9). Only the filters given are named, so the planner can match an index to them.
+ * (migration 8). Only the filters given are named, so the planner can match an index to them.
  */
 export async function countExecutions(db: Db, namespace?: string, fn?: string, statuses?: readonly ExecutionStatus[]): Promise<StatusCounts> {
   const wanted = statuses ?? [...liveStatuses, ...endedStatuses];

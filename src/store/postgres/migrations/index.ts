@@ -5,7 +5,7 @@ import { dashboardIndexes } from './004-dashboard-indexes.js';
 import { schedulingControls } from './005-scheduling-controls.js';
 import { packages } from './006-packages.js';
 import { traceContext } from './007-trace-context.js';
-import { leanLifecycleIndexes } from './009-lean-lifecycle-indexes.js';
+import { leanLifecycleIndexes } from './008-lean-lifecycle-indexes.js';
 import type { Migration } from './migration.js';
 
 /** Every migration in order. Append only: a released migration is never edited or removed. */

@@ -21,7 +21,7 @@ import type { Migration } from './migration.js';
  *   of one function are bounded by its parallelism, and every other function stops paying for it.
  */
 export const leanLifecycleIndexes: Migration = {
-  version: 9,
+  version: 8,
   name: 'lean-lifecycle-indexes',
   sql: `
     DROP INDEX executions_by_status;
