@@ -15,6 +15,7 @@ import type { ExecutionEvents } from './execution-events.js';
 import { soleLeader, type Leadership } from './leader.js';
 import { waitForEnd } from './end-wait.js';
 import { GroupCommit } from './group-commit.js';
+import { directHandoff, type HandoffHost } from './handoff.js';
 import { Loop } from './loop.js';
 import { ReplicaWork } from './replica-work.js';
 import { ScalarLoop } from './scalar-loop.js';
@@ -95,7 +96,13 @@ export class Engine implements AttemptSink {
     this.reaper = new Loop('reaper', Math.max(50, Math.floor(options.leaseMs / 2)), () => this.reapExpired(), onError);
     this.startTimer = new StartTimer(options.store, this.clock, () => this.dispatcher.wake(), options.pollMs);
     this.replicaWork = this.replicaWorkOf(options);
-    this.groupCommit = new GroupCommit({ store: options.store, clock: this.clock, stored: (requests) => this.arrived(requests) });
+    const handoffHost = this.handoffHostOf(options);
+    this.groupCommit = new GroupCommit({
+      store: options.store,
+      clock: this.clock,
+      stored: (requests, enqueued, claimed) => this.arrived(requests, enqueued, claimed),
+      handoff: (requests) => directHandoff(handoffHost, requests),
+    });
     const pools = options.executor.pools;
     pools?.attach(this.replicaWork);
     this.scalar = pools && new ScalarLoop({
@@ -108,6 +115,18 @@ export class Engine implements AttemptSink {
       claimed: (fn) => this.replicaWork.claimed(fn),
       meanDurationMs: (fn) => this.replicaWork.meanDurationMs(fn),
     });
+  }
+
+  /** What a direct handoff of an invoke to a waiting replica uses of this controller (handoff.ts). */
+  private handoffHostOf({ executor, owner, leaseMs }: EngineOptions): HandoffHost {
+    return {
+      pools: executor.pools,
+      owner,
+      leaseMs,
+      reserve: (max) => this.reserve(max, false),
+      release: (slots) => this.release(slots),
+      took: (fn, claims) => this.replicaWork.handedOff(fn, claims),
+    };
   }
 
   private replicaWorkOf({ store, owner, leaseMs }: EngineOptions): ReplicaWork {
@@ -250,16 +269,19 @@ export class Engine implements AttemptSink {
    * Stored executions are work for the dispatcher, or for the replicas that serve their function:
    * waking the dispatcher for a warm function's executions only cost a claim that leaves them out.
    */
-  private arrived(requests: NewExecution[]): void {
+  private arrived(requests: NewExecution[], enqueued: Enqueued[], claimed: ClaimedAttempt[]): void {
     const served = new Set(this.options.executor.pools?.served().map((fn) => `${fn.namespace}/${fn.name}`));
     const warm = (request: NewExecution) => served.has(`${request.namespace}/${request.function}`);
+    // Executions a handoff started are no replica's to look for.
+    const started = new Set(claimed.map((attempt) => attempt.execution.id));
+    const waiting = (request: NewExecution, index: number) => warm(request) && !started.has(enqueued[index].execution.id);
     // A delayed start is armed by a dispatcher pass, a warm function's included.
     if (requests.some((request) => request.notBefore !== undefined)) {
       this.startTimer.touch();
       this.dispatcher.wake();
     } else if (!requests.every(warm)) this.dispatcher.wake();
     // Replicas waiting for work take it now, not after a dispatcher pass.
-    if (requests.some(warm)) this.options.executor.pools?.wake();
+    if (requests.some(waiting)) this.options.executor.pools?.wake();
     this.scalar?.arrived();
   }
 

@@ -1,12 +1,18 @@
 import { PontoonError } from '../domain/errors.js';
-import type { Enqueued, NewExecution, Store } from '../store/store.js';
+import type { ClaimedAttempt, Enqueued, NewExecution, Store } from '../store/store.js';
+import type { Handoff } from './handoff.js';
 
 /** What GroupCommit needs: the store to enqueue in, the time, and whom to tell once a group is stored. */
 export interface GroupCommitOptions {
-  store: Pick<Store, 'enqueueExecutions'>;
+  store: Pick<Store, 'enqueueExecutions' | 'enqueueAndClaimFunction'>;
   clock: () => Date;
-  /** A group is durable: wake whoever takes its work (once per commit, not per request). Must not throw. */
-  stored(requests: NewExecution[]): void;
+  /**
+   * A group is durable: wake whoever takes its work (once per commit, not per request), but not
+   * for what a handoff started (`claimed`). Must not throw.
+   */
+  stored(requests: NewExecution[], enqueued: Enqueued[], claimed: ClaimedAttempt[]): void;
+  /** A direct handoff for a group about to be stored, if a replica waits for its work (see handoff.ts). */
+  handoff?(requests: NewExecution[]): Handoff | undefined;
   /** Most requests in one store call (default 1,000): a longer transaction would hold the others up. */
   maxGroup?: number;
 }
@@ -85,9 +91,15 @@ export class GroupCommit {
     while (left.length > 0) {
       const requests = left.flatMap((submission) => submission.requests);
       let enqueued: Enqueued[];
+      let claimed: ClaimedAttempt[] = [];
+      // Only the first try of a group: a group stored again after a fault is stored alone.
+      const handoff = left === group ? this.options.handoff?.(requests) : undefined;
       try {
-        enqueued = await this.options.store.enqueueExecutions(requests, this.options.clock().toISOString());
+        const now = this.options.clock().toISOString();
+        if (handoff) ({ enqueued, claimed } = await this.options.store.enqueueAndClaimFunction(requests, now, handoff.claim(now)));
+        else enqueued = await this.options.store.enqueueExecutions(requests, now);
       } catch (thrown) {
+        handoff?.abandoned();
         const next = this.withoutFaulty(left, thrown);
         if (next !== 'one by one') {
           left = next;
@@ -97,13 +109,15 @@ export class GroupCommit {
         for (const submission of left) await this.commitAlone(submission);
         return;
       }
+      // Before the callers' continuations: the replica's answer is written first.
+      handoff?.started(claimed);
       let offset = 0;
       for (const submission of left) {
         submission.resolve(enqueued.slice(offset, offset + submission.requests.length));
         offset += submission.requests.length;
       }
       // Runs before the callers' continuations (microtasks): a waiting replica claims first.
-      this.options.stored(requests);
+      this.options.stored(requests, enqueued, claimed);
       return;
     }
   }
@@ -141,6 +155,6 @@ export class GroupCommit {
       return;
     }
     submission.resolve(enqueued);
-    this.options.stored(submission.requests);
+    this.options.stored(submission.requests, enqueued, []);
   }
 }

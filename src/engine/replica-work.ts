@@ -136,6 +136,11 @@ export class ReplicaWork implements WorkSource {
     return settling;
   }
 
+  /** Attempts a direct handoff started for the function's replica: as a claim of its own (see tookFor). */
+  handedOff(fn: FunctionRef, claims: ClaimedAttempt[]): void {
+    this.tookFor(fn, claims);
+  }
+
   /** Counts claims for replicas (the Scalar's arrivals) and keeps their leases from now on. */
   private tookFor(fn: FunctionRef, claims: ClaimedAttempt[]): void {
     this.host.running(claims);

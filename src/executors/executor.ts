@@ -121,4 +121,21 @@ export interface ReplicaPools {
   /** Work may be ready (enqueued, requeued, a slot freed): waiting replicas ask the store again. */
   wake(): void;
   status(): PoolStatus[];
+  /**
+   * A replica of the function waiting in its long poll with free slots, up to `max` of them held
+   * for a direct handoff (the engine starts an invoke in its enqueue's transaction); undefined
+   * when none waits. Pools without it get their work through `wake` alone.
+   */
+  waiting?(fn: FunctionRef, max: number): WaitingReplica | undefined;
+}
+
+/** A waiting replica's slots held for a direct handoff (ReplicaPools.waiting). */
+export interface WaitingReplica {
+  /** Slots held: the most that may be started for it. */
+  readonly slots: number;
+  /**
+   * Hands it the attempts started for it, with its long poll's answer (any it cannot run go
+   * elsewhere, as a claim's would), and frees the held slots; [] when the handoff failed.
+   */
+  deliver(claimed: ClaimedAttempt[]): void;
 }

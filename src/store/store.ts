@@ -277,6 +277,12 @@ export interface Store extends TriggerStore {
    */
   completeAndClaimFunction(completions: AttemptCompletion[], claim: FunctionClaimOptions): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }>;
   /**
+   * enqueueExecutions, then claimFunctionExecutions, in one transaction: the direct handoff of an
+   * invoke to a warm replica waiting for work, stored and started with one commit. It answers as
+   * the two calls would one after the other, with nothing between them.
+   */
+  enqueueAndClaimFunction(requests: NewExecution[], now: string, claim: FunctionClaimOptions): Promise<{ enqueued: Enqueued[]; claimed: ClaimedAttempt[] }>;
+  /**
    * Extends the leases of these attempts if `owner` still holds them and they still run. Returns
    * the attempts that are no longer current (cancelled, reaped or superseded): stop them.
    */

@@ -38,6 +38,10 @@ export function instrumentStore<S extends Store>(store: S, metrics: PontoonMetri
       settledBatch(completions, result.applied);
       transitions.claimed(result.claimed, clock());
     },
+    enqueueAndClaimFunction: (_args, result) => {
+      transitions.enqueued(result.enqueued);
+      transitions.claimed(result.claimed, clock());
+    },
     cancelExecution: ([, now], result) => transitions.cancelled(result, now),
   };
   return new Proxy(store, {

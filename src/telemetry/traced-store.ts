@@ -70,6 +70,17 @@ export function traceStore<S extends Store>(store: S, tracing: Tracing | undefin
       return { ...step, claimed: claimed(step.claimed) };
     },
   };
+  // The direct handoff: an enqueue and a claim (its invoke spans, then its queue and attempt spans).
+  wrappers.enqueueAndClaimFunction = async (call, [requests, now, claim]) => {
+    let step: { enqueued: Enqueued[]; claimed: ClaimedAttempt[] } | undefined;
+    if (traced)
+      await traced.invoked(requests, async (requests) => {
+        step = await call(requests, now, claim);
+        return step!.enqueued;
+      });
+    else step = await call(requests, now, claim);
+    return { ...step!, claimed: claimed(step!.claimed) };
+  };
   if (traced) {
     Object.assign(wrappers, {
       enqueueExecutions: (call, [requests, now]) => traced.invoked(requests, (requests) => call(requests, now)),

@@ -7,6 +7,7 @@ import { completionSpecs } from './conformance/completion.js';
 import { dashboardSpecs } from './conformance/dashboard.js';
 import { enqueueSpecs } from './conformance/enqueue.js';
 import { functionSpecs } from './conformance/functions.js';
+import { handoffSpecs } from './conformance/handoff.js';
 import { leaseSpecs } from './conformance/leases.js';
 import { listingSpecs } from './conformance/listing.js';
 import { logSpecs } from './conformance/logs.js';
@@ -28,6 +29,7 @@ export function runStoreConformance(adapterName: string, open: () => Promise<Sto
     leaseSpecs(open);
     completionSpecs(open);
     batchSpecs(open);
+    handoffSpecs(open);
     cancelSpecs(open);
     logSpecs(open);
     listingSpecs(open);

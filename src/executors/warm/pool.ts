@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { asError } from '../../domain/errors.js';
-import type { PoolStatus, PoolTarget, ReplicaSettlement, WorkSource } from '../executor.js';
+import type { PoolStatus, PoolTarget, ReplicaSettlement, WaitingReplica, WorkSource } from '../executor.js';
 import type { LaunchPlan } from '../../runtimes/runtime.js';
 import type { AttemptRef, ClaimedAttempt, FunctionRef, LogLine } from '../../store/store.js';
 import { MissingSecretError, type FunctionSecrets } from '../secrets/function-secrets.js';
@@ -114,6 +114,23 @@ export class Pool implements ReplicaHost {
   /** Nothing left: the executor may forget this pool. */
   isEmpty(): boolean {
     return this.replicas.size === 0;
+  }
+
+  /** A replica of the serving version waiting for work, up to `max` of its slots held (ReplicaPools.waiting). */
+  waiting(max: number): WaitingReplica | undefined {
+    if (this.closed || !this.isServing()) return undefined;
+    for (const replica of this.replicas) {
+      if (replica.version !== this.target.fn.version) continue;
+      const slots = replica.hold(max);
+      if (slots > 0) return { slots, deliver: (claimed) => this.handedOff(replica, claimed, slots) };
+    }
+    return undefined;
+  }
+
+  /** A handoff's attempts: to the replica that held the slots, or, if it stopped taking work meanwhile, on demand. */
+  private handedOff(replica: Replica, claimed: ClaimedAttempt[], slots: number): void {
+    const mine = this.keep(replica, claimed);
+    if (!replica.deliver(mine, slots)) for (const attempt of mine) this.context.runCold(attempt);
   }
 
   // ---- ReplicaHost ----

@@ -102,6 +102,10 @@ export class Replica implements ReplicaEndpoint {
    */
   private emptyAt: number | undefined;
   private readonly kick = new WakeSignal();
+  /** Long polls of this replica waiting for a wake-up now (next): a handoff may hold their slots. */
+  private polling = 0;
+  /** Invocations started for it by a direct handoff, in flight already: its next answer carries them. */
+  private delivered: Invocation[] = [];
   private readonly process: ReplicaLife;
   private deadlineTimer: NodeJS.Timeout | undefined;
   /** When deadlineTimer fires (Infinity: not armed). */
@@ -207,6 +211,38 @@ export class Replica implements ReplicaEndpoint {
     await this.stop('controller stopping');
   }
 
+  /**
+   * Holds up to `max` free slots for a direct handoff if a long poll of this replica waits for
+   * work now; 0 otherwise. The slots count as taken until deliver.
+   */
+  hold(max: number): number {
+    if (this.state !== 'ready' || this.polling === 0) return 0;
+    const free = Math.min(max, this.options.concurrency - this.inFlight.size - this.taking);
+    if (free <= 0) return 0;
+    this.taking += free;
+    return free;
+  }
+
+  /**
+   * The attempts a handoff of `held` slots started for this replica: in flight from now on, and
+   * handed over with the answer of the long poll it wakes (or, if that poll has ended, of the
+   * next request). False when it takes no more work (draining, stopped): they must run elsewhere.
+   */
+  deliver(claimed: ClaimedAttempt[], held: number): boolean {
+    this.taking -= held;
+    if (claimed.length === 0) return true;
+    if (this.state !== 'ready') return false;
+    this.delivered.push(...this.handOut(claimed, neverAborted));
+    this.kick.fire();
+    return true;
+  }
+
+  /** The invocations a handoff delivered, for an answer whose connection is still open. */
+  private takeDelivered(gone: AbortSignal, max: number): Invocation[] {
+    if (this.delivered.length === 0 || gone.aborted) return [];
+    return this.delivered.splice(0, max);
+  }
+
   async next(max: number, waitMs: number, gone: AbortSignal): Promise<Invocation[] | 'draining'> {
     if (this.state === 'starting') {
       this.state = 'ready';
@@ -215,6 +251,9 @@ export class Replica implements ReplicaEndpoint {
     }
     const until = Date.now() + waitMs;
     for (;;) {
+      // Started for it while it was ready: handed over even if it drains since.
+      const delivered = this.takeDelivered(gone, max);
+      if (delivered.length > 0) return delivered;
       if (this.state !== 'ready') return 'draining';
       const seen = this.kick.generation + this.host.work.generation;
       const free = Math.min(max, this.options.concurrency - this.inFlight.size - this.taking);
@@ -234,7 +273,12 @@ export class Replica implements ReplicaEndpoint {
       if (remaining <= 0 || gone.aborted) return [];
       // Woken while looking: look again rather than wait for a wake-up that already came.
       if (this.kick.generation + this.host.work.generation !== seen) continue;
-      await WakeSignal.either(this.kick, this.host.work, remaining, gone);
+      this.polling += 1;
+      try {
+        await WakeSignal.either(this.kick, this.host.work, remaining, gone);
+      } finally {
+        this.polling -= 1;
+      }
     }
   }
 
@@ -284,8 +328,9 @@ export class Replica implements ReplicaEndpoint {
     }
     const answer = { accepted, rejected };
     if (!next) return answer;
-    if (this.state !== 'ready' && claimed.length === 0) return { ...answer, invocations: 'draining' };
-    if (claimed.length > 0 || next.waitMs === 0 || take === 0) return { ...answer, invocations: this.handOut(claimed, next.gone) };
+    const delivered = this.takeDelivered(next.gone, next.max);
+    if (this.state !== 'ready' && claimed.length === 0 && delivered.length === 0) return { ...answer, invocations: 'draining' };
+    if (claimed.length > 0 || delivered.length > 0 || next.waitMs === 0 || take === 0) return { ...answer, invocations: [...delivered, ...this.handOut(claimed, next.gone)] };
     return { ...answer, invocations: await this.next(next.max, next.waitMs, next.gone) };
   }
 
@@ -473,6 +518,9 @@ export class Replica implements ReplicaEndpoint {
 }
 
 const newlineBuffer = Buffer.from('\n');
+
+/** The signal of an answer not tied to a connection (a handoff's delivery: takeDelivered checks the connection). */
+const neverAborted = new AbortController().signal;
 
 /**
  * How much larger a posted result can be once serialized again than as the replica wrote it: only

@@ -8,7 +8,7 @@ import type { Runtimes } from '../../runtimes/runtime.js';
 import type { AttemptRef, ClaimedAttempt, FunctionRef } from '../../store/store.js';
 import { byteLimit } from '../attempt-helpers.js';
 import type { FunctionUsers } from '../users/function-users.js';
-import type { Executor, PoolStatus, PoolTarget, ReplicaPools, StopReason, WorkSource } from '../executor.js';
+import type { Executor, PoolStatus, PoolTarget, ReplicaPools, StopReason, WaitingReplica, WorkSource } from '../executor.js';
 
 /** What a warm executor is made with. */
 export interface WarmExecutorOptions {
@@ -113,6 +113,10 @@ export class WarmExecutor implements Executor, ReplicaPools {
 
   wake(): void {
     for (const pool of this.byFunction.values()) pool.work.fire();
+  }
+
+  waiting(fn: FunctionRef, max: number): WaitingReplica | undefined {
+    return this.byFunction.get(keyOf(fn))?.waiting(max);
   }
 
   status(): PoolStatus[] {

@@ -46,6 +46,7 @@ import { openPool, transaction, type ConnectionOptions, type Pool } from './conn
 import { claimDeliveries, listDeliveries, listUnnotifiedExecutions, notifyExecutions, settleDelivery } from './deliveries.js';
 import { deleteFunction } from './delete-function.js';
 import { enqueueExecutions } from './enqueue-executions.js';
+import { enqueueAndClaimFunction } from './enqueue-and-claim.js';
 import { getFunction, listFunctions, putFunction } from './functions.js';
 import { getPackage, hasPackage, putPackage } from './packages.js';
 import { LeaderLock } from './leader-lock.js';
@@ -139,6 +140,9 @@ export class PostgresStore implements Store {
 
   async enqueueExecutions(requests: NewExecution[], now: string): Promise<Enqueued[]> {
     return enqueueExecutions(this.pool, requests, now);
+  }
+  async enqueueAndClaimFunction(requests: NewExecution[], now: string, claim: FunctionClaimOptions): Promise<{ enqueued: Enqueued[]; claimed: ClaimedAttempt[] }> {
+    return enqueueAndClaimFunction(this.pool, requests, now, claim);
   }
   async getExecution(id: string): Promise<Execution | undefined> {
     return readExecution(this.pool, id);

@@ -51,6 +51,7 @@ import { completeAttempt, recordLateReport } from './complete-attempt.js';
 import { openDatabase, readTransaction, writeTransaction, type Db, type Synchronous } from './connection.js';
 import { deleteFunction } from './delete-function.js';
 import { enqueueExecutions } from './enqueue-executions.js';
+import { enqueueAndClaimFunction } from './enqueue-and-claim.js';
 import { getFunction, listFunctions, putFunction } from './functions.js';
 import { getPackage, hasPackage, putPackage } from './packages.js';
 import { countExecutions, listExecutions } from './list-executions.js';
@@ -127,6 +128,9 @@ export class SqliteStore implements Store {
   async completeAndClaimFunction(completions: AttemptCompletion[], claim: FunctionClaimOptions): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }> {
     // One commit for the batch settled and the batch taken.
     return writeTransaction(this.db, () => ({ applied: completeAttempts(this.db, completions), claimed: claimFunctionExecutions(this.db, claim) }));
+  }
+  async enqueueAndClaimFunction(requests: NewExecution[], now: string, claim: FunctionClaimOptions): Promise<{ enqueued: Enqueued[]; claimed: ClaimedAttempt[] }> {
+    return enqueueAndClaimFunction(this.db, requests, now, claim);
   }
   async renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]> {
     return renewLeases(this.db, owner, attempts, now, leaseMs);
