@@ -10,8 +10,17 @@ const rereadMs = 1000;
  * Reads an execution until it is terminal or `timeoutMs` passes; returns it as last read. It
  * listens before it reads, so an ending between the read and the wait is not missed, and reads
  * again only when the execution ended (not at its start, its logs, or a retry), or every second.
+ * `current`: the execution as the caller just stored it (an invoke), in place of the first read:
+ * nothing can end it before the caller listens, which is within the same turn of the event loop.
  */
-export async function waitForEnd(store: Pick<Store, 'getExecution'>, events: ExecutionEvents, id: string, timeoutMs: number, signal?: AbortSignal): Promise<Execution | undefined> {
+export async function waitForEnd(
+  store: Pick<Store, 'getExecution'>,
+  events: ExecutionEvents,
+  id: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  current?: Execution,
+): Promise<Execution | undefined> {
   const until = Date.now() + timeoutMs;
   let ended = false;
   let wakeUp: (() => void) | undefined;
@@ -29,7 +38,8 @@ export async function waitForEnd(store: Pick<Store, 'getExecution'>, events: Exe
       // An ending heard during the read that the read did not show (a report fenced as late) is
       // looked at once more, not waited on.
       ended = false;
-      const execution = await store.getExecution(id);
+      const execution = current ?? (await store.getExecution(id));
+      current = undefined;
       const remaining = until - Date.now();
       if (!execution || isTerminal(execution.status) || remaining <= 0 || signal?.aborted) return execution;
       if (!ended) await wakeTimeoutOrAbort([onEnd], Math.min(remaining, rereadMs), signal);

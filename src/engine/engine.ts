@@ -316,9 +316,12 @@ export class Engine implements AttemptSink {
     return execution;
   }
 
-  /** Reads an execution until it is terminal or `timeoutMs` passes; returns it as last read (see end-wait.ts). */
-  waitForEnd(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Execution | undefined> {
-    return waitForEnd(this.options.store, this.options.events, id, timeoutMs, signal);
+  /**
+   * Reads an execution until it is terminal or `timeoutMs` passes; returns it as last read (see
+   * end-wait.ts). `current`: the execution as an invoke just stored it, not read again first.
+   */
+  waitForEnd(id: string, timeoutMs: number, signal?: AbortSignal, current?: Execution): Promise<Execution | undefined> {
+    return waitForEnd(this.options.store, this.options.events, id, timeoutMs, signal, current);
   }
 
   /** Attempts this controller runs now. */

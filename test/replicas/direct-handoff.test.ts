@@ -36,7 +36,7 @@ function countingStore(store: Store): { store: Store; counts: Map<string, number
 const total = (counts: Map<string, number>) => [...counts.values()].reduce((sum, count) => sum + count, 0);
 
 describe('the direct handoff of an invoke to a waiting warm replica', () => {
-  it('starts the execution in the enqueue’s own transaction: two write transactions per execution (enqueue and start, settle), not three', async (t) => {
+  it('starts the execution in the enqueue’s own transaction: two write transactions per execution (enqueue and start, settle alone), not three', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'pontoon-handoff-'));
     dirs.push(dir);
     const sqlite = openSqliteStore({ file: join(dir, 'pontoon.db') });
@@ -72,6 +72,8 @@ describe('the direct handoff of an invoke to a waiting warm replica', () => {
       assert.deepEqual(ids.filter((id) => !handedOff.has(id)), [], 'every execution was started in its enqueue’s transaction');
       assert.equal(counts.get('enqueueAndClaimFunction'), rounds);
       assert.equal(counts.get('enqueueExecutions') ?? 0, 0);
+      // Nothing queued was left behind by a handoff: each settlement goes alone, without a claim.
+      assert.equal(counts.get('completeAndClaimFunction') ?? 0, 0);
       // The replica's own claims find nothing to take while it waits: an idle one makes none.
       assert.ok(total(counts) <= 2 * rounds + 2, `${total(counts)} write transactions for ${rounds} executions`);
     } finally {

@@ -18,12 +18,19 @@ describe('an idle warm replica', () => {
     dirs.push(dir);
     const store = openSqliteStore({ file: join(dir, 'pontoon.db') });
     let claims = 0;
-    // Counts the replicas' own claims (not their settle-and-claim steps): each is a write transaction.
+    // Counts the replicas' own claims and the claims of direct handoffs (not the settle-and-claim
+    // steps): each is a write transaction.
     const counting: Store = Object.create(store, {
       claimFunctionExecutions: {
         value: (...args: Parameters<Store['claimFunctionExecutions']>) => {
           claims += 1;
           return store.claimFunctionExecutions(...args);
+        },
+      },
+      enqueueAndClaimFunction: {
+        value: (...args: Parameters<Store['enqueueAndClaimFunction']>) => {
+          claims += 1;
+          return store.enqueueAndClaimFunction(...args);
         },
       },
     });
@@ -49,9 +56,10 @@ describe('an idle warm replica', () => {
         assert.equal((await engine.waitForEnd(next.execution.id, 10_000))?.status, 'succeeded', `round ${round}`);
         await new Promise((resolve) => setTimeout(resolve, 30));
       }
-      // Per execution: the woken long poll's claim that finds it, and the replica's next long poll
-      // (asking for the slots left while it runs). Before, a third one followed the settlement
-      // that had just found the queue empty in the same store step.
+      // Per execution: the claim that finds it (the enqueue's own, handed off to the waiting
+      // replica: test/replicas/direct-handoff.test.ts), and at most one of the replica's next long
+      // poll (asking for the slots left while it runs). Before, a third one followed the
+      // settlement that had just found the queue empty in the same store step.
       t.diagnostic(`${claims} claims for ${rounds} executions`);
       assert.ok(claims <= 2 * rounds, `${claims} claims for ${rounds} executions`);
       assert.ok(claims >= rounds, `${claims} claims for ${rounds} executions: each was found by one`);

@@ -131,7 +131,7 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
       if (wait === undefined || isTerminal(execution.status)) return answer(reply, execution, false);
       const abort = new AbortController();
       request.raw.once('close', () => abort.abort());
-      const latest = (await engine.waitForEnd(execution.id, wait, abort.signal)) ?? execution;
+      const latest = (await engine.waitForEnd(execution.id, wait, abort.signal, execution)) ?? execution;
       return answer(reply, latest, !isTerminal(latest.status));
     },
   );

@@ -308,13 +308,20 @@ export class Replica implements ReplicaEndpoint {
     let applied: boolean[] = [];
     let claimed: ClaimedAttempt[] = [];
     const before = this.host.work.generation;
+    // Nothing was ready at its last look and no work arrived since (lookedEmpty): its claim would
+    // find nothing, so the settlement goes alone, a store step without the claim's statements
+    // (a handed-off invoke leaves the queue as empty as it found it).
+    const claims = take > 0 && this.emptyAt !== before;
     this.taking += take;
     try {
-      if (take > 0) {
+      if (claims) {
         ({ applied, claimed } = await this.host.settleAndTake(this, settlements, take));
         // Before the kick below: a long poll of this replica it wakes must not claim again.
         if (claimed.length === 0) this.lookedEmpty(before, 1);
-      } else if (settlements.length > 0) applied = await this.host.settle(settlements);
+      } else if (settlements.length > 0) {
+        applied = await this.host.settle(settlements);
+        if (take > 0) this.lookedEmpty(before, 1);
+      }
     } finally {
       this.taking -= take;
       // Slots are free either way: a failed settlement leaves the attempts to the lease reaper.
