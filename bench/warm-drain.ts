@@ -58,6 +58,14 @@
  * after; server CPU per execution unchanged (334-381 µs). Over the drain, the commit's share of
  * the server's samples fell from 20% to 10%: the checkpoints it ran every ~48 batches (copying
  * ~1,000 WAL frames and two fsyncs on the event loop) now find the pages copied already.
+ *
+ * Session 9, the direct handoff (an invoke whose function's replica waits in its long poll is
+ * enqueued and claimed for it in one transaction; the replica's settlement then goes without a
+ * claim; bench/warm-invoke.ts has the breakdown), alternating pairs against main at load 4-6:
+ * SQLite 20,000, sync invoke p50 6.28 → 3.99 and 4.72 → 4.56 ms, p99 21.0 → 16.4 and 18.1 →
+ * 13.9 ms; drain 1,270 → 1,818/s and 1,991 → 2,017/s, server CPU per execution 543 → 409 and
+ * 390 → 380 µs, replica 104 → 78 and 73 → 74 µs. PostgreSQL 3,000 (one pair): sync invoke p50
+ * 29.3 → 13.6 ms, p99 108 → 27 ms; drain 449 → 410/s, server CPU 757 → 811 µs per execution.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
