@@ -39,6 +39,8 @@ export function directHandoff(host: HandoffHost, requests: readonly NewExecution
   const first = requests.find((request) => request.notBefore === undefined);
   if (!first) return undefined;
   const fn: FunctionRef = { namespace: first.namespace, name: first.function };
+  // Not a warm function's: no slots to reserve and give back (which wakes the waiting ones).
+  if (!pools.served().some((served) => served.namespace === fn.namespace && served.name === fn.name)) return undefined;
   const count = requests.filter((request) => request.notBefore === undefined && request.namespace === fn.namespace && request.function === fn.name).length;
   const reserved = host.reserve(count);
   if (reserved <= 0) return undefined;
