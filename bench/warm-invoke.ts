@@ -28,7 +28,11 @@
  *   2.57 ms and 6.84 → 5.92 ms, p99 126 → 29 ms and 94 → 63 ms;
  * - the sync loop alone (2000 invokes), three pairs: p50 4.60 → 4.08, 13.5 → 8.90, 9.47 → 7.10 ms;
  *   p99 22.4 → 18.0, 66.7 → 54.9, 38.2 → 29.1 ms; server CPU per invoke 3,900 → 3,435, 5,560 →
- *   4,205, 4,435 → 3,250 µs; replica 870 → 830, 1,160 → 1,015, 940 → 815 µs;
+ *   4,205, 4,435 → 3,250 µs; replica 870 → 830, 1,160 → 1,015, 940 → 815 µs; two more pairs
+ *   later (load 2-5): p50 9.20 → 9.25 and 3.63 → 3.69 ms, p99 38.9 → 31.7 and 12.5 → 13.9 ms,
+ *   server CPU 4,555 → 4,180 and 3,520 → 3,060 µs: the CPU falls in every pair, the latency in
+ *   most (the load moves it more). Store operations over 300 sync invokes (/metrics): 298
+ *   enqueueAndClaimFunction, 2 enqueueExecutions, 300 completeAttempts, no completeAndClaimFunction;
  * - `node dist/bench/warm-drain.js 20000 sqlite`, two pairs: syncInvoke p50 6.28 → 3.99 and 4.72 →
  *   4.56 ms, p99 21.0 → 16.4 and 18.1 → 13.9 ms; drain 1,270 → 1,818/s and 1,991 → 2,017/s with
  *   server CPU per execution 543 → 409 and 390 → 380 µs (the drain does not lose by it);
