@@ -66,6 +66,31 @@
  * 13.9 ms; drain 1,270 → 1,818/s and 1,991 → 2,017/s, server CPU per execution 543 → 409 and
  * 390 → 380 µs, replica 104 → 78 and 73 → 74 µs. PostgreSQL 3,000 (one pair): sync invoke p50
  * 29.3 → 13.6 ms, p99 108 → 27 ms; drain 449 → 410/s, server CPU 757 → 811 µs per execution.
+ *
+ * Session 9, the SQLite warm step's own work cut (sqlitecpu): the warm claim's `LIMIT ?` made
+ * SQLite compile that statement again at every claim (its planner reads a bound LIMIT's value, so
+ * each new binding expires the statement: ~30 µs a claim, three times the query's own run), now
+ * `LIMIT ? + 0`; first attempts are made from what the claim inserted instead of read back (one
+ * statement and a row per execution less); the settlement no longer names not_before (two partial
+ * indexes less weighed per row); the transition counters move once per function of a batch, not per
+ * attempt (prom-client validates and hashes the labels at each call: 23 → 16 µs per execution).
+ * Store step alone (bench/store-warm-step.js 8000 8, alternating, CPU per execution): 203-207 µs
+ * before and 176-198 after in three pairs at load ~5, 238-271 and 216-263 in three more at load 6-9.
+ * Warm drain of 20,000 on SQLite, alternating with main at load 4-9 (server and replica CPU µs per
+ * execution, drain/s): six pairs, main 494/87 906/s, 594/104 763/s, 277/54 3,414/s,
+ * 399/74 1,553/s, 425/75 1,427/s, 622/110 831/s; this branch 382/74 988/s, 440/89 1,327/s, 334/68
+ * 1,600/s, 547/116 1,414/s, 500/97 1,192/s, 374/72 1,351/s (server medians 460 and 411 µs). The
+ * load moves every figure more than the change (the replica, whose code did not change, swings
+ * 54-116 µs), so the server's CPU over the replica's, measured in
+ * the same run, is the steadier comparison: 5.13-5.71 before (median 5.66), 4.72-5.19 after
+ * (median 5.05), lower in each of the six pairs: about 10% of the server's CPU per execution.
+ * What limits it now (CPU per statement of the step, measured around each call): in the server's turn the store's statements (the claim's UPDATE of
+ * the executions rows and its RETURNING of them, ~40 µs per execution; the settlement's two UPDATEs,
+ * ~50; each lifecycle UPDATE weighs every partial index whose columns it sets, ~1-3 µs per index per
+ * row, whether or not the row enters it) and the commit of ~23 WAL frames per step of 8 (two writes
+ * each); dropping the listing indexes one by one moved the step by less than the noise, so the
+ * index entries themselves are no longer the cost. Beside the store, this session's profile of main
+ * puts the runtime API's answer (writev, ~120 µs) and fastify.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

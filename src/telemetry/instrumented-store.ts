@@ -14,8 +14,7 @@ const untimed = new Set<PropertyKey>(['onWake', 'leaderLock', 'constructor']);
  */
 export function instrumentStore<S extends Store>(store: S, metrics: PontoonMetrics, clock: () => Date = () => new Date()): S {
   const transitions = new TransitionMetrics(metrics);
-  const settledBatch = (completions: AttemptCompletion[], applied: boolean[]) =>
-    completions.forEach((completion, index) => transitions.completed(completion, applied[index]));
+  const settledBatch = (completions: AttemptCompletion[], applied: boolean[]) => transitions.completedBatch(completions, applied);
   const observe: Partial<Record<keyof Store, (args: any[], result: any) => void>> = {
     enqueueExecutions: (_args, result) => transitions.enqueued(result),
     advanceSchedule: ([advance], result) => transitions.scheduleAdvanced(advance, result),

@@ -131,4 +131,32 @@ describe('metrics of the instrumented store', () => {
     assert.equal(sampleValue(text, 'pontoon_attempt_duration_seconds_sum', { ...report, status: 'succeeded' }), 4);
     assert.equal(sampleValue(text, 'pontoon_executions_ended_total', { ...report, status: 'failed' }), 1);
   });
+
+  it('moves each counter once per function and outcome of a batch, not once per attempt', async () => {
+    await store.putFunction(functionDocument('report', { parallelism: 10 }));
+    await enqueueMany(store, 'report', 8, 'default', at(0));
+    const calls = new Map<string, number>();
+    for (const name of ['attemptsStarted', 'started', 'coldStarts', 'attemptsEnded', 'ended'] as const) {
+      const counter = metrics[name] as unknown as { inc: (...args: unknown[]) => void };
+      const inc = counter.inc.bind(counter);
+      counter.inc = (...args: unknown[]) => {
+        calls.set(name, (calls.get(name) ?? 0) + 1);
+        inc(...args);
+      };
+    }
+    const claim = { owner: 'a', now: at(1), leaseMs: 30_000, limit: 8, function: { namespace: 'default', name: 'report' } };
+    const claimed = await store.claimFunctionExecutions(claim);
+    const settled = claimed.map((each, index) =>
+      index < 5 ? completion(refOf(each), { finishedAt: at(2) }) : completion(refOf(each), { status: 'failed', finishedAt: at(2), settlement: { next: 'finish', status: 'failed', notified: true } }),
+    );
+    await store.completeAttempts(settled);
+    assert.deepEqual(Object.fromEntries(calls), { attemptsStarted: 1, started: 1, coldStarts: 1, attemptsEnded: 2, ended: 2 });
+    const text = await metrics.scrape();
+    assert.equal(sampleValue(text, 'pontoon_attempts_started_total', report), 8);
+    assert.equal(sampleValue(text, 'pontoon_executions_started_total', report), 8);
+    assert.equal(sampleValue(text, 'pontoon_cold_starts_total', report), 8);
+    assert.equal(sampleValue(text, 'pontoon_attempts_ended_total', { ...report, status: 'succeeded' }), 5);
+    assert.equal(sampleValue(text, 'pontoon_executions_ended_total', { ...report, status: 'failed' }), 3);
+    assert.equal(sampleValue(text, 'pontoon_attempt_duration_seconds_count', { ...report, status: 'failed' }), 3);
+  });
 });

@@ -4,7 +4,8 @@ import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { startAttempts } from './claim-executions.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { selectFunctionVersion } from './functions.js';
-import { readExecutions } from './rows.js';
+import type { Execution } from '../../domain/execution.js';
+import { readExecutions, toExecution, type AttemptRow, type ExecutionRow } from './rows.js';
 import { keyedPicks, rateAllowanceNow, recordRateStarts, type ClaimControls } from './claim-controls.js';
 
 /**
@@ -12,8 +13,9 @@ import { keyedPicks, rateAllowanceNow, recordRateStarts, type ClaimControls } fr
  * parallelism. One write transaction, as the general claim, so two controllers sharing the file
  * never both take the function's last slot; but no walk over the other functions' heads, since a
  * replica can only run its own function's executions. The batch is found with one seek into
- * executions_ready and started and read back with four statements, whatever its size (plus one per
- * version met), where a claim of one at a time costs 6 per execution.
+ * executions_ready and started with two statements, whatever its size (plus one per version met, and
+ * one to read the history of executions on a later attempt), where a claim of one at a time costs
+ * 6 per execution.
  */
 export function claimFunctionExecutions(db: Db, options: FunctionClaimOptions): ClaimedAttempt[] {
   const now = isoTime(options.now);
@@ -31,6 +33,8 @@ export function claimFunctionExecutions(db: Db, options: FunctionClaimOptions): 
     const take = Math.min(fn.parallelism - running, options.limit, rateAllowanceNow(db, namespace, name, fn, now));
     if (take <= 0) return [];
     // INDEXED BY turns a plan regression (a scan of the queue) into an error instead of a slowdown.
+    // `LIMIT ? + 0`, not `LIMIT ?`: SQLite's planner reads a bare LIMIT parameter's value, which
+    // makes every new binding expire the statement, so each claim compiled it again (~3x its run).
     const ready =
       fn.concurrency_limit !== null
         ? keyedPicks(db, namespace, name, fn.concurrency_limit, take, now).map((pick) => ({ seq: pick.sequence }))
@@ -38,12 +42,12 @@ export function claimFunctionExecutions(db: Db, options: FunctionClaimOptions): 
             db,
             `SELECT seq FROM executions INDEXED BY executions_ready
              WHERE namespace = ? AND function = ? AND status = 'queued' AND (not_before IS NULL OR not_before <= ?)
-             ORDER BY priority DESC, seq LIMIT ?`,
+             ORDER BY priority DESC, seq LIMIT ? + 0`,
           ).all(namespace, name, now, take) as { seq: number }[]);
     if (ready.length === 0) return [];
     recordRateStarts(db, namespace, name, fn, ready.length, now);
     const started = startAttempts(db, ready.map((row) => row.seq), options.owner, now, leaseExpiresAt);
-    const executions = readExecutions(db, started.map((start) => start.row));
+    const executions = claimedExecutions(db, started, options.owner, now, leaseExpiresAt);
     const versions = new Map<number, FunctionVersion>();
     return started.map(({ attempt }, index) => {
       const execution = executions[index];
@@ -51,4 +55,33 @@ export function claimFunctionExecutions(db: Db, options: FunctionClaimOptions): 
       return { execution, attempt, function: versions.get(execution.version)!, leaseExpiresAt };
     });
   });
+}
+
+/**
+ * The executions a batch just started, with their attempts. A first attempt is the execution's
+ * only one and is exactly what startAttempts inserted, so it is made here rather than read back:
+ * most claims are of first attempts, and reading their attempt rows again was a statement and a
+ * row per execution. Executions on a later attempt read their history in one query.
+ */
+function claimedExecutions(db: Db, started: { row: ExecutionRow; attempt: number }[], owner: string, now: string, leaseExpiresAt: string): Execution[] {
+  const retried = readExecutions(db, started.filter((start) => start.attempt > 1).map((start) => start.row));
+  const withHistory = new Map(retried.map((execution) => [execution.id, execution]));
+  return started.map(({ row, attempt }) => withHistory.get(row.id) ?? toExecution(row, [openedAttempt(row.id, attempt, owner, now, leaseExpiresAt)]));
+}
+
+/** The attempt row startAttempts inserts. */
+function openedAttempt(executionId: string, number: number, owner: string, now: string, leaseExpiresAt: string): AttemptRow {
+  return {
+    execution_id: executionId,
+    number,
+    status: 'running',
+    exit_code: null,
+    reason: null,
+    error: null,
+    started_at: now,
+    finished_at: null,
+    owner,
+    lease_expires_at: leaseExpiresAt,
+    late_report: null,
+  };
 }

@@ -56,7 +56,11 @@ function fenceBatch(db: Db, completions: AttemptCompletion[]): Map<number, Fence
   return new Map(rows.map((row) => [row.position, row]));
 }
 
-/** Applies current attempts that end their executions: two statements for all of them. */
+/**
+ * Applies current attempts that end their executions: two statements for all of them. not_before
+ * is left alone: a running execution has none (the claim cleared it), and naming the column would
+ * make SQLite weigh the queue's partial indexes on it for every row.
+ */
 function endAttempts(db: Db, completions: AttemptCompletion[]): void {
   if (completions.length === 0) return;
   const endings = JSON.stringify(
@@ -85,7 +89,7 @@ function endAttempts(db: Db, completions: AttemptCompletion[]): void {
   sql(
     db,
     `UPDATE executions SET status = c.value ->> 'status', result = c.value ->> 'result', error = c.value ->> 'error',
-            finished_at = c.value ->> 'finishedAt', not_before = NULL, notified = c.value ->> 'notified'
+            finished_at = c.value ->> 'finishedAt', notified = c.value ->> 'notified'
      FROM json_each(?) c WHERE executions.id = c.value ->> 'id'`,
   ).run(endings);
 }
