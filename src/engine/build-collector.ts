@@ -44,9 +44,12 @@ export class BuildCollector {
     this.periodMs = options.periodMs ?? 600_000;
   }
 
-  /** Passes now and every periodMs. */
+  /**
+   * Passes every periodMs, and shortly after deploys (soon). Not at once: a pass plans every live
+   * version, and planning builds one whose build is missing (a store shared with another server, a
+   * cleared build dir), so a pass at startup would build functions that may never run here.
+   */
   start(): void {
-    this.soon(0);
     this.timer = setInterval(() => this.soon(0), this.periodMs);
     this.timer.unref();
   }

@@ -34,6 +34,11 @@ describe('the dependency direction', () => {
     assert.deepEqual(forbiddenImports('domain', ['domain']), []);
   });
 
+  it('keeps the shared helpers (lib) free of everything else of ours, so any layer may use them', () => {
+    assert.ok(Object.keys(graph).some((module) => module.startsWith('lib/')), 'lib was read');
+    assert.deepEqual(forbiddenImports('lib', ['lib']), []);
+  });
+
   it('lets the CLI reach Pontoon only through the API client (and `up` the server it starts, `token` the server\'s tokens file)', () => {
     const exceptions = ['cli/commands/up.ts -> app/start.ts', 'cli/commands/up.ts -> kubernetes/up-flags.ts', 'cli/commands/up.ts -> app/log-format.ts', 'cli/commands/up.ts -> app/auth-flags.ts', 'cli/commands/token.ts -> api/auth/token-file.ts'];
     assert.deepEqual(forbiddenImports('cli', ['cli', 'client', 'domain'], exceptions), []);
@@ -47,7 +52,7 @@ describe('the dependency direction', () => {
 
   it('keeps the store and the executors below the engine and the API', () => {
     assert.deepEqual(forbiddenImports('store', ['store', 'domain']), []);
-    assert.deepEqual(forbiddenImports('executors', ['executors', 'observer', 'runtimes', 'domain', 'store', 'kubernetes']), []);
+    assert.deepEqual(forbiddenImports('executors', ['executors', 'observer', 'runtimes', 'domain', 'store', 'kubernetes', 'lib']), []);
     // The observer shares the store port's LogLine and AttemptRef types, nothing more.
     assert.deepEqual(forbiddenImports('observer', ['observer', 'domain', 'store']), []);
   });

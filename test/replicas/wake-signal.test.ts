@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { wakeTimeoutOrAbort, WakeSignal, type WakeSource } from '../../src/executors/warm/wake-signal.js';
+import { wakeTimeoutOrAbort, type WakeSource } from '../../src/lib/wake-timeout.js';
+import { WakeSignal } from '../../src/executors/warm/wake-signal.js';
 
 /** Which comes first: `waiting` settling, or `ms` passing. */
 async function settlesWithin(waiting: Promise<void>, ms: number): Promise<boolean> {

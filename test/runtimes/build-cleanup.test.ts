@@ -127,6 +127,24 @@ describe('build cleanup', () => {
     assert.ok(existsSync(join(cacheDir, 'go', 'build-cache')) && existsSync(join(cacheDir, 'packages', 'a'.repeat(64))));
   });
 
+  it('does not pass at startup, where planning would build what no run asked for', async () => {
+    // A version stored without a build here (another server deployed it, or the build dir was cleared).
+    const document = validateFunctionDocument({
+      apiVersion: 'pontoon.dev/v1',
+      kind: 'Function',
+      metadata: { name: 'unbuilt', namespace: 'default' },
+      spec: shell(source('print(9)\n')),
+    });
+    await store.putFunction(document);
+    const before = builds();
+    const started = new BuildCollector({ store, runtimes: createRuntimes({ cacheDir, forOtherUsers: true }), cacheDir, logger: pino({ level: 'silent' }), graceMs: 0 });
+    started.start();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await started.close();
+    assert.deepEqual(builds(), before, 'no build was made, and none removed');
+    await store.deleteFunction('default', 'unbuilt');
+  });
+
   it('removes nothing when it cannot tell what a live version uses (its plan fails)', async () => {
     const dir = source('print(6)\n');
     await deploy('gone-source', shell(dir));

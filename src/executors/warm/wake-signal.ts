@@ -1,36 +1,4 @@
-/** Registers `wake` with something that may wake a waiter; returns how to unregister it. */
-export type WakeSource = (wake: () => void) => () => void;
-
-/**
- * Resolves when any of `sources` wakes it, after `ms`, or when `signal` aborts, whichever comes
- * first; at once when `signal` has already aborted. One timer and one abort listener however many
- * sources, rather than a race of waits and an AbortController to end the losers (a DOMException
- * per wait once aborted).
- */
-export function wakeTimeoutOrAbort(sources: readonly WakeSource[], ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    let settled = false;
-    const unlisten: (() => void)[] = [];
-    const done = () => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      for (const stop of unlisten) stop();
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener('abort', done, { once: true });
-    // A source that wakes while it is registered is unregistered at once, and the later ones never are.
-    for (const listen of sources) {
-      if (settled) break;
-      const stop = listen(done);
-      if (settled) stop();
-      else unlisten.push(stop);
-    }
-  });
-}
+import { wakeTimeoutOrAbort, type WakeSource } from '../../lib/wake-timeout.js';
 
 /**
  * Wakes everyone waiting at once: a long poll waits on it for work, a slot, or a drain. A fire

@@ -25,8 +25,8 @@ export async function claimFunctionExecutions(pool: Pool, options: FunctionClaim
 /**
  * claimFunctionExecutions's work, inside a transaction the caller holds. `ending`, the caller's
  * deferred settlement (settleAttemptsLocking), is done before the claim counts running
- * executions, so the slots it frees are free for this claim: by the start statement of a plain
- * function's claim (one round trip fewer), or as a statement of its own first.
+ * executions, so the slots it frees are free for this claim: inside the start statement of a
+ * plain function's claim (one round trip fewer), and otherwise as a statement of its own first.
  */
 export async function claimFunctionExecutionsIn(
   client: pg.PoolClient,
@@ -34,58 +34,68 @@ export async function claimFunctionExecutionsIn(
   alreadyLocked?: LockedFunction | null,
   ending?: DeferredEnding,
 ): Promise<ClaimedAttempt[]> {
+  const fn = options.limit > 0 ? await lockFunction(client, options, alreadyLocked) : null;
+  // Plain functions keep the one-statement pick; rate limits and keys count first (claim-controls.ts).
+  const plain = fn !== null && fn.rate_limit === null && fn.concurrency_limit === null;
+  // The one place the deferred end is decided: folded into the plain start, or sent now.
+  if (!plain) await endDeferred(client, ending);
+  if (fn === null) return [];
   const now = isoTime(options.now);
   const leaseExpiresAt = isoAfter(now, options.leaseMs);
   const { namespace, name } = options.function;
-  if (options.limit <= 0) {
-    await endDeferred(client, ending);
-    return [];
+  if (plain) return startPlainPick(client, options, fn, now, leaseExpiresAt, ending);
+  const allowance = (await rateAllowances(client, [fn], now)).get(`${namespace}/${name}`) ?? options.limit;
+  const limit = Math.min(options.limit, allowance);
+  if (limit <= 0) return [];
+  if (fn.concurrency_limit !== null) {
+    const { rows } = await client.query<{ running: number }>(`SELECT COUNT(*)::int AS running FROM executions WHERE namespace = $1 AND function = $2 AND status = 'running'`, [namespace, name]);
+    const picked = await keyedPicks(client, namespace, name, fn.concurrency_limit, Math.min(limit, fn.parallelism - rows[0].running), now);
+    if (picked.length === 0) return [];
+    await recordRateStarts(client, [{ ...fn, count: picked.length }], now);
+    return startChosen(client, picked.map((pick) => pick.sequence), options.owner, now, leaseExpiresAt);
   }
-  {
-    // `alreadyLocked`: the caller took this lock in its settlement's fence (settleAttemptsLocking).
-    const fn =
-      alreadyLocked !== undefined
-        ? alreadyLocked
-        : (
-            await client.query<LockedFunction>(
-              'SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions WHERE namespace = $1 AND name = $2 AND NOT deleted FOR NO KEY UPDATE',
-              [namespace, name],
-            )
-          ).rows[0] ?? null;
-    // Plain functions keep the one-statement pick; rate limits and keys count first (claim-controls.ts).
-    const controlled = fn !== null && (fn.rate_limit !== null || fn.concurrency_limit !== null);
-    if (fn === null || controlled) await endDeferred(client, ending);
-    if (fn === null) return [];
-    const allowance = controlled ? ((await rateAllowances(client, [fn], now)).get(`${namespace}/${name}`) ?? options.limit) : options.limit;
-    const limit = Math.min(options.limit, allowance);
-    if (limit <= 0) return [];
-    if (fn.concurrency_limit !== null) {
-      const { rows } = await client.query<{ running: number }>(`SELECT COUNT(*)::int AS running FROM executions WHERE namespace = $1 AND function = $2 AND status = 'running'`, [namespace, name]);
-      const picked = await keyedPicks(client, namespace, name, fn.concurrency_limit, Math.min(limit, fn.parallelism - rows[0].running), now);
-      if (picked.length === 0) return [];
-      await recordRateStarts(client, [{ ...fn, count: picked.length }], now);
-      return startChosen(client, picked.map((pick) => pick.sequence), options.owner, now, leaseExpiresAt);
-    }
-    // The pick, the running count that bounds it, and the start, with the settlement's end when
-    // deferred: one statement (start-attempts.ts). Its snapshot still counts the executions it
-    // ends as running: $8 of them leave.
-    const folded = controlled ? undefined : ending;
-    const claimed = await startPicked(
-      client,
-      {
-        sql: `SELECT seq FROM executions
-              WHERE namespace = $4 AND function = $5 AND status = 'queued' AND (not_before IS NULL OR not_before <= $1)
-              ORDER BY priority DESC, seq
-              LIMIT GREATEST(0, LEAST($6::int, $7::int - ((SELECT COUNT(*) FROM executions WHERE namespace = $4 AND function = $5 AND status = 'running') - $8::int)))
-              FOR UPDATE SKIP LOCKED`,
-        values: [namespace, name, limit, fn.parallelism, folded?.leaving.get(`${namespace}/${name}`) ?? 0],
-      },
-      options.owner,
-      now,
-      leaseExpiresAt,
-      folded,
-    );
-    if (controlled && claimed.length > 0) await recordRateStarts(client, [{ ...fn, count: claimed.length }], now);
-    return claimed;
-  }
+  const claimed = await startPlainPick(client, { ...options, limit }, fn, now, leaseExpiresAt);
+  if (claimed.length > 0) await recordRateStarts(client, [{ ...fn, count: claimed.length }], now);
+  return claimed;
+}
+
+/** The function's row, locked; `alreadyLocked` when the caller took the lock in its settlement's fence (settleAttemptsLocking). */
+async function lockFunction(client: pg.PoolClient, options: FunctionClaimOptions, alreadyLocked: LockedFunction | null | undefined): Promise<LockedFunction | null> {
+  if (alreadyLocked !== undefined) return alreadyLocked;
+  const { rows } = await client.query<LockedFunction>(
+    'SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions WHERE namespace = $1 AND name = $2 AND NOT deleted FOR NO KEY UPDATE',
+    [options.function.namespace, options.function.name],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * The pick, the running count that bounds it, and the start, with the settlement's end when
+ * deferred: one statement (start-attempts.ts). Its snapshot still counts the executions it ends
+ * as running: $8 of them leave.
+ */
+function startPlainPick(
+  client: pg.PoolClient,
+  options: FunctionClaimOptions,
+  fn: LockedFunction,
+  now: string,
+  leaseExpiresAt: string,
+  ending?: DeferredEnding,
+): Promise<ClaimedAttempt[]> {
+  const { namespace, name } = options.function;
+  return startPicked(
+    client,
+    {
+      sql: `SELECT seq FROM executions
+            WHERE namespace = $4 AND function = $5 AND status = 'queued' AND (not_before IS NULL OR not_before <= $1)
+            ORDER BY priority DESC, seq
+            LIMIT GREATEST(0, LEAST($6::int, $7::int - ((SELECT COUNT(*) FROM executions WHERE namespace = $4 AND function = $5 AND status = 'running') - $8::int)))
+            FOR UPDATE SKIP LOCKED`,
+      values: [namespace, name, options.limit, fn.parallelism, ending?.leaving.get(`${namespace}/${name}`) ?? 0],
+    },
+    options.owner,
+    now,
+    leaseExpiresAt,
+    ending,
+  );
 }
