@@ -89,6 +89,20 @@ function isStalePlan(thrown: unknown): boolean {
   return (thrown as { code?: unknown }).code === '0A000' && /cached plan/.test(String((thrown as { message?: unknown }).message));
 }
 
+/*
+ * Every store transaction plans its joins as nested loops over the indexes (issue 16). Its
+ * statements join a few keys (a batch's ids, unnested from arrays) to tables that only grow, and
+ * the named ones (prepared()) keep the generic plan each connection made at its sixth run. A
+ * fresh store makes that plan while the tables are a few pages, where a hash join over a
+ * sequential scan costs less on paper, and kept it as the tables grew: on a store that began
+ * empty, the warm batch's fence and end read every attempt and every execution, and its time
+ * per batch grew with the table (bench/store-warm-step.ts, fsync on: 772-820 µs of PostgreSQL
+ * CPU per execution at 5,000 and 1,411 at 20,000, against 424-474 and 462 with these).
+ * SET LOCAL ends with the transaction; the settings go with BEGIN, no round trip of their own.
+ */
+const begin = 'BEGIN; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off';
+const beginStatements = 3;
+
 const retryableCodes = new Set([
   '40001', // serialization_failure
   '40P01', // deadlock_detected
@@ -109,7 +123,9 @@ export async function transaction<T>(pool: Pool, work: (client: pg.PoolClient, o
     try {
       // `opening`, a statement without parameters, goes with BEGIN in one message: one round trip
       // fewer (node-postgres sends a statement only once the previous one is answered).
-      const opened = opening ? ((await client.query(`BEGIN; ${opening(client)}`)) as unknown as pg.QueryResult[]).slice(1) : (await client.query('BEGIN'), []);
+      const opened = opening
+        ? ((await client.query(`${begin}; ${opening(client)}`)) as unknown as pg.QueryResult[]).slice(beginStatements)
+        : (await client.query(begin), []);
       const result = await work(client, opened);
       await client.query('COMMIT');
       return result;
