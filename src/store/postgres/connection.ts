@@ -90,18 +90,21 @@ function isStalePlan(thrown: unknown): boolean {
 }
 
 /*
- * Every store transaction plans its joins as nested loops over the indexes (issue 16). Its
- * statements join a few keys (a batch's ids, unnested from arrays) to tables that only grow, and
- * the named ones (prepared()) keep the generic plan each connection made at its sixth run. A
- * fresh store makes that plan while the tables are a few pages, where a hash join over a
- * sequential scan costs less on paper, and kept it as the tables grew: on a store that began
- * empty, the warm batch's fence and end read every attempt and every execution, and its time
- * per batch grew with the table (bench/store-warm-step.ts, fsync on: 772-820 µs of PostgreSQL
- * CPU per execution at 5,000 and 1,411 at 20,000, against 424-474 and 462 with these).
- * SET LOCAL ends with the transaction; the settings go with BEGIN, no round trip of their own.
+ * Every store transaction reads tables through their indexes and joins by nested loops over
+ * them (issue 16). Its statements join a few keys (a batch's ids, unnested from arrays) to tables
+ * that only grow, and the named ones (prepared()) keep the generic plan each connection made at
+ * their sixth run. A fresh store makes that plan while the tables are a few pages, where a hash
+ * join over a sequential scan (or a nested loop over one) costs less on paper, and kept it as
+ * the tables grew: on a store that began empty, the warm batch's fence and end read every
+ * attempt and every execution, and its time per batch grew with the tables
+ * (test/store/postgres-plans.test.ts; bench/store-warm-step.ts, fsync on, alternating runs of
+ * 20,000: 1,154-1,288 µs of PostgreSQL CPU per execution and 586-605/s before, 456-603 µs and
+ * 736-1,280/s with hash and merge joins off). A statement with no index to use still scans: the
+ * settings only weigh the plans. SET LOCAL ends with the transaction; the settings go with BEGIN,
+ * no round trip of their own.
  */
-const begin = 'BEGIN; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off';
-const beginStatements = 3;
+const begin = 'BEGIN; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_seqscan = off';
+const beginStatements = 4;
 
 const retryableCodes = new Set([
   '40001', // serialization_failure
