@@ -64,11 +64,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { postgresCpuMs } from './lib/proc-cpu.js';
 import { enqueue, pending, percentile, sleep, startBenchServer, type BenchServer } from './lib/server.js';
 
 const count = Number(process.argv[2] ?? 50_000);
 const which = process.argv[3] ?? 'both';
 const concurrency = 8;
+/** The PostgreSQL cluster's data directory (PONTOON_BENCH_PG_DATA), to count its CPU beside the server's. */
+let postgresData: string | undefined;
 
 /** A node function whose handler returns null at once. */
 async function deployNoop(server: BenchServer, source: string): Promise<void> {
@@ -93,23 +96,26 @@ async function drained(server: BenchServer): Promise<void> {
 async function drainRun(
   server: BenchServer,
   total: number,
-): Promise<{ drainPerSecond: number; overallPerSecond: number; leftAfterEnqueue: number; cpuUsPerExecution: { server: number; replica: number } }> {
+): Promise<{ drainPerSecond: number; overallPerSecond: number; leftAfterEnqueue: number; cpuUsPerExecution: { server: number; replica: number; postgres?: number } }> {
   const start = performance.now();
   await enqueue(server, 'noop', total);
   const enqueued = performance.now();
   const left = await pending(server, 'noop');
   const leftAfterEnqueue = left.queued + left.running;
   const cpuBefore = server.cpuMs();
+  const postgresBefore = postgresData ? postgresCpuMs(postgresData) : 0;
   await drained(server);
   const end = performance.now();
   const cpuAfter = server.cpuMs();
+  const postgresAfter = postgresData ? postgresCpuMs(postgresData) : 0;
   // CPU time per drained execution: unlike the rates, it hardly moves with the machine's load.
   const perExecution = (ms: number) => Math.round((ms * 1000) / leftAfterEnqueue);
+  const postgres = postgresData ? { postgres: perExecution(postgresAfter - postgresBefore) } : {};
   return {
     drainPerSecond: Math.round(leftAfterEnqueue / ((end - enqueued) / 1000)),
     overallPerSecond: Math.round(total / ((end - start) / 1000)),
     leftAfterEnqueue,
-    cpuUsPerExecution: { server: perExecution(cpuAfter.server - cpuBefore.server), replica: perExecution(cpuAfter.children - cpuBefore.children) },
+    cpuUsPerExecution: { server: perExecution(cpuAfter.server - cpuBefore.server), replica: perExecution(cpuAfter.children - cpuBefore.children), ...postgres },
   };
 }
 
@@ -172,9 +178,11 @@ export async function warmDrain(): Promise<Record<string, unknown>> {
   const pgUrl = process.env.PONTOON_BENCH_PG_URL ?? process.env.PONTOON_TEST_PG_URL;
   if ((which === 'postgres' || which === 'both') && pgUrl) {
     const database = await freshDatabase(pgUrl);
+    postgresData = process.env.PONTOON_BENCH_PG_DATA;
     try {
       results.postgres = await oneStore(database.url);
     } finally {
+      postgresData = undefined;
       await database.drop();
     }
   }
