@@ -58,6 +58,17 @@
  * after; server CPU per execution unchanged (334-381 µs). Over the drain, the commit's share of
  * the server's samples fell from 20% to 10%: the checkpoints it ran every ~48 batches (copying
  * ~1,000 WAL frames and two fsyncs on the event loop) now find the pages copied already.
+ *
+ * Session 9, PostgreSQL (durable cluster from scripts/pg-cluster.sh with PONTOON_PG_SETTINGS="-c
+ * fsync=on -c synchronous_commit=on -c full_page_writes=on", PONTOON_BENCH_PG_DATA set so that
+ * its CPU is counted), two alternating pairs of 20,000 against main at load 3-6: drain 209 and
+ * 364/s before, 406 and 553/s after; CPU per execution, PostgreSQL 2,500 and 1,926 µs before,
+ * 921 and 823 after; server 858 and 545 before, 545 and 525 after; replica ~100 µs. The fix: the
+ * store's transactions plan nested loops over indexes (connection.ts), where each connection's
+ * cached plans had scanned the growing attempts and executions tables in every batch. What
+ * limits it now: CPU (server + PostgreSQL ~1.4 ms per execution on 2 shared cores), of which
+ * this bench's own status polls are a part (a COUNT over the queue every 5 ms, 2.6-6 ms of
+ * PostgreSQL each, ~15% of its CPU over a drain), then the one batch in flight per replica.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
