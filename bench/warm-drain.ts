@@ -91,17 +91,31 @@
  * each); dropping the listing indexes one by one moved the step by less than the noise, so the
  * index entries themselves are no longer the cost. Beside the store, this session's profile of main
  * puts the runtime API's answer (writev, ~120 µs) and fastify.
+ *
+ * Session 9, PostgreSQL (durable cluster from scripts/pg-cluster.sh with PONTOON_PG_SETTINGS="-c
+ * fsync=on -c synchronous_commit=on -c full_page_writes=on", PONTOON_BENCH_PG_DATA set so that
+ * its CPU is counted), two alternating pairs of 20,000 against main at load 3-6: drain 209 and
+ * 364/s before, 406 and 553/s after; CPU per execution, PostgreSQL 2,500 and 1,926 µs before,
+ * 921 and 823 after; server 858 and 545 before, 545 and 525 after; replica ~100 µs. The fix: the
+ * store's transactions plan nested loops over indexes (connection.ts), where each connection's
+ * cached plans had scanned the growing attempts and executions tables in every batch. What
+ * limits it now: CPU (server + PostgreSQL ~1.4 ms per execution on 2 shared cores), of which
+ * this bench's own status polls are a part (a COUNT over the queue every 5 ms, 2.6-6 ms of
+ * PostgreSQL each: 8.7 s of its ~40 s of CPU in one run), then the one batch in flight per replica.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { postgresCpuMs } from './lib/proc-cpu.js';
 import { enqueue, pending, percentile, sleep, startBenchServer, type BenchServer } from './lib/server.js';
 
 const count = Number(process.argv[2] ?? 50_000);
 const which = process.argv[3] ?? 'both';
 const concurrency = 8;
+/** The PostgreSQL cluster's data directory (PONTOON_BENCH_PG_DATA), to count its CPU beside the server's. */
+let postgresData: string | undefined;
 
 /** A node function whose handler returns null at once. */
 async function deployNoop(server: BenchServer, source: string): Promise<void> {
@@ -126,23 +140,26 @@ async function drained(server: BenchServer): Promise<void> {
 async function drainRun(
   server: BenchServer,
   total: number,
-): Promise<{ drainPerSecond: number; overallPerSecond: number; leftAfterEnqueue: number; cpuUsPerExecution: { server: number; replica: number } }> {
+): Promise<{ drainPerSecond: number; overallPerSecond: number; leftAfterEnqueue: number; cpuUsPerExecution: { server: number; replica: number; postgres?: number } }> {
   const start = performance.now();
   await enqueue(server, 'noop', total);
   const enqueued = performance.now();
   const left = await pending(server, 'noop');
   const leftAfterEnqueue = left.queued + left.running;
   const cpuBefore = server.cpuMs();
+  const postgresBefore = postgresData ? postgresCpuMs(postgresData) : 0;
   await drained(server);
   const end = performance.now();
   const cpuAfter = server.cpuMs();
+  const postgresAfter = postgresData ? postgresCpuMs(postgresData) : 0;
   // CPU time per drained execution: unlike the rates, it hardly moves with the machine's load.
   const perExecution = (ms: number) => Math.round((ms * 1000) / leftAfterEnqueue);
+  const postgres = postgresData ? { postgres: perExecution(postgresAfter - postgresBefore) } : {};
   return {
     drainPerSecond: Math.round(leftAfterEnqueue / ((end - enqueued) / 1000)),
     overallPerSecond: Math.round(total / ((end - start) / 1000)),
     leftAfterEnqueue,
-    cpuUsPerExecution: { server: perExecution(cpuAfter.server - cpuBefore.server), replica: perExecution(cpuAfter.children - cpuBefore.children) },
+    cpuUsPerExecution: { server: perExecution(cpuAfter.server - cpuBefore.server), replica: perExecution(cpuAfter.children - cpuBefore.children), ...postgres },
   };
 }
 
@@ -205,9 +222,11 @@ export async function warmDrain(): Promise<Record<string, unknown>> {
   const pgUrl = process.env.PONTOON_BENCH_PG_URL ?? process.env.PONTOON_TEST_PG_URL;
   if ((which === 'postgres' || which === 'both') && pgUrl) {
     const database = await freshDatabase(pgUrl);
+    postgresData = process.env.PONTOON_BENCH_PG_DATA;
     try {
       results.postgres = await oneStore(database.url);
     } finally {
+      postgresData = undefined;
       await database.drop();
     }
   }

@@ -32,3 +32,13 @@ export function childPids(pid: number): number[] {
   }
   return entries.filter((entry) => /^\d+$/.test(entry) && statFields(entry)?.[1] === String(pid)).map(Number);
 }
+
+/**
+ * CPU time in ms of a PostgreSQL server whose data directory is `dataDir`: its backends and
+ * helpers (children of the postmaster) while they live, and what the exited ones used.
+ */
+export function postgresCpuMs(dataDir: string): number {
+  const postmaster = Number(readFileSync(`${dataDir}/postmaster.pid`, 'utf8').split('\n')[0]);
+  const live = childPids(postmaster).reduce((sum, pid) => sum + (processCpu(pid)?.self ?? 0), 0);
+  return live + (processCpu(postmaster)?.children ?? 0);
+}

@@ -89,6 +89,25 @@ function isStalePlan(thrown: unknown): boolean {
   return (thrown as { code?: unknown }).code === '0A000' && /cached plan/.test(String((thrown as { message?: unknown }).message));
 }
 
+/*
+ * Every store transaction reads tables through their indexes and joins by nested loops over
+ * them (issue 16). Its statements join a few keys (a batch's ids, unnested from arrays) to tables
+ * that only grow, and the named ones (prepared()) keep the generic plan each connection made at
+ * their sixth run. A fresh store makes that plan while the tables are a few pages, where a hash
+ * join over a sequential scan (or a nested loop over one) costs less on paper, and kept it as
+ * the tables grew: on a store that began empty, the warm batch's fence and end read every
+ * attempt and every execution, and its time per batch grew with the tables
+ * (test/store/postgres-plans.test.ts; bench/store-warm-step.ts, fsync on, alternating runs of
+ * 20,000: 1,154-1,288 µs of PostgreSQL CPU per execution and 586-605/s before, 456-603 µs and
+ * 736-1,280/s with hash and merge joins off). A statement with no index to use still scans: the
+ * settings only weigh the plans, but by adding a huge cost to such a scan, which would then buy
+ * it JIT compilation (measured: 587 ms to compile the claim's lock of the functions table, for
+ * 0.1 ms of work), so JIT is off as well. The settings are local to the transaction (set_config's
+ * `true`) and go with BEGIN, no round trip of their own.
+ */
+const begin = `BEGIN; SELECT ${['enable_hashjoin', 'enable_mergejoin', 'enable_seqscan', 'jit'].map((setting) => `set_config('${setting}', 'off', true)`).join(', ')}`;
+const beginStatements = 2;
+
 const retryableCodes = new Set([
   '40001', // serialization_failure
   '40P01', // deadlock_detected
@@ -109,7 +128,9 @@ export async function transaction<T>(pool: Pool, work: (client: pg.PoolClient, o
     try {
       // `opening`, a statement without parameters, goes with BEGIN in one message: one round trip
       // fewer (node-postgres sends a statement only once the previous one is answered).
-      const opened = opening ? ((await client.query(`BEGIN; ${opening(client)}`)) as unknown as pg.QueryResult[]).slice(1) : (await client.query('BEGIN'), []);
+      const opened = opening
+        ? ((await client.query(`${begin}; ${opening(client)}`)) as unknown as pg.QueryResult[]).slice(beginStatements)
+        : (await client.query(begin), []);
       const result = await work(client, opened);
       await client.query('COMMIT');
       return result;
