@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { createRuntimes } from '../../src/runtimes/registry.js';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { describe, it } from 'node:test';
 import type { Store } from '../../src/store/store.js';
-import { warmEngine } from '../helpers/engine.js';
-import { writeHandler } from './handlers.js';
-
-const dirs: string[] = [];
-after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+import { startWarmFunction } from './warm-function.js';
 
 /** The store operations that each run one write transaction, for the warm path. */
 const writes = ['enqueueExecutions', 'enqueueAndClaimFunction', 'claimExecutions', 'claimFunctionExecutions', 'completeAttempt', 'completeAttempts', 'completeAndClaim', 'completeAndClaimFunction'] as const;
@@ -37,25 +28,10 @@ const total = (counts: Map<string, number>) => [...counts.values()].reduce((sum,
 
 describe('the direct handoff of an invoke to a waiting warm replica', () => {
   it('starts the execution in the enqueue’s own transaction: two write transactions per execution (enqueue and start, settle alone), not three', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'pontoon-handoff-'));
-    dirs.push(dir);
-    const sqlite = openSqliteStore({ file: join(dir, 'pontoon.db') });
-    const { store, counts, handedOff } = countingStore(sqlite);
-    // Polling once an hour: only wake-ups and handoffs move work.
-    const engine = warmEngine({ store, runtimes: createRuntimes({ cacheDir: join(dir, 'builds') }), workRoot: join(dir, 'work'), capacity: 8, pollMs: 3_600_000 });
-    const source = writeHandler(join(dir, 'src'));
-    await engine.start();
+    let counting!: ReturnType<typeof countingStore>;
+    const { engine, stop } = await startWarmFunction({ concurrency: 4, wrap: (sqlite) => (counting = countingStore(sqlite)).store });
+    const { counts, handedOff } = counting;
     try {
-      await engine.deploy({
-        apiVersion: 'pontoon.dev/v1',
-        kind: 'Function',
-        metadata: { name: 'warm' },
-        spec: { runtime: 'node', source, handler: 'fn.handler', warm: { min: 1, max: 1, concurrency: 4 } },
-      });
-      const [first] = await engine.invoke([{ namespace: 'default', function: 'warm', input: null }]);
-      assert.equal((await engine.waitForEnd(first.execution.id, 60_000))?.status, 'succeeded');
-      // The replica's next long poll settles in.
-      await new Promise((resolve) => setTimeout(resolve, 300));
       const rounds = 20;
       counts.clear();
       const ids: string[] = [];
@@ -77,29 +53,15 @@ describe('the direct handoff of an invoke to a waiting warm replica', () => {
       // The replica's own claims find nothing to take while it waits: an idle one makes none.
       assert.ok(total(counts) <= 2 * rounds + 2, `${total(counts)} write transactions for ${rounds} executions`);
     } finally {
-      await engine.stop();
-      await sqlite.close();
+      await stop();
     }
   });
 
   it('leaves a run-later invoke queued, and older queued work still goes first', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pontoon-handoff-'));
-    dirs.push(dir);
-    const sqlite = openSqliteStore({ file: join(dir, 'pontoon.db') });
-    const { store, handedOff } = countingStore(sqlite);
-    const engine = warmEngine({ store, runtimes: createRuntimes({ cacheDir: join(dir, 'builds') }), workRoot: join(dir, 'work'), capacity: 8, pollMs: 3_600_000 });
-    const source = writeHandler(join(dir, 'src'));
-    await engine.start();
+    let counting!: ReturnType<typeof countingStore>;
+    const { engine, sqlite, stop } = await startWarmFunction({ concurrency: 1, wrap: (real) => (counting = countingStore(real)).store });
+    const { store, handedOff } = counting;
     try {
-      await engine.deploy({
-        apiVersion: 'pontoon.dev/v1',
-        kind: 'Function',
-        metadata: { name: 'warm' },
-        spec: { runtime: 'node', source, handler: 'fn.handler', warm: { min: 1, max: 1, concurrency: 1 } },
-      });
-      const [warmUp] = await engine.invoke([{ namespace: 'default', function: 'warm', input: null }]);
-      assert.equal((await engine.waitForEnd(warmUp.execution.id, 60_000))?.status, 'succeeded');
-      await new Promise((resolve) => setTimeout(resolve, 300));
       const later = new Date(Date.now() + 60_000).toISOString();
       const [parked] = await engine.invoke([{ namespace: 'default', function: 'warm', input: null, notBefore: later }]);
       assert.equal(handedOff.has(parked.execution.id), false);
@@ -114,8 +76,7 @@ describe('the direct handoff of an invoke to a waiting warm replica', () => {
       // ready execution), the older one started first: the replica runs one at a time.
       assert.ok(olderEnd!.attempts[0].startedAt <= newerEnd!.attempts[0].startedAt);
     } finally {
-      await engine.stop();
-      await sqlite.close();
+      await stop();
     }
   });
 });
