@@ -16,6 +16,21 @@ const openFresh = async () => openPostgresStore({ url: testPgUrl!, schema: fresh
 
 if (!skip) runStoreConformance('postgres', openFresh);
 
+/** Runs `call`, counting the queries every pg client sends meanwhile: each is one round trip. */
+async function countingRoundTrips<T>(call: () => Promise<T>): Promise<{ result: T; trips: number }> {
+  let trips = 0;
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    trips++;
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    return { result: await call(), trips };
+  } finally {
+    pg.Client.prototype.query = query;
+  }
+}
+
 describe('PostgreSQL store', { skip }, () => {
   it('lets several stores (controllers) claim at once without passing parallelism or claiming an execution twice', async () => {
     const schema = freshSchema();
@@ -59,18 +74,9 @@ describe('PostgreSQL store', { skip }, () => {
       await enqueueMany(store, 'warm', 16);
       const claim = { owner: 'a', leaseMs: 60_000, limit: 8, function: { namespace: 'default', name: 'warm' } };
       const first = await store.claimFunctionExecutions({ ...claim, now: at(1) });
-      let trips = 0;
-      const query = pg.Client.prototype.query;
-      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-        trips++;
-        return (query as (...a: unknown[]) => unknown).apply(this, args);
-      } as typeof query;
-      let next: Awaited<ReturnType<PostgresStore['completeAndClaimFunction']>>;
-      try {
-        next = await store.completeAndClaimFunction(first.map((c) => completion(refOf(c), { finishedAt: at(2) })), { ...claim, now: at(2) });
-      } finally {
-        pg.Client.prototype.query = query;
-      }
+      const { result: next, trips } = await countingRoundTrips(() =>
+        store.completeAndClaimFunction(first.map((c) => completion(refOf(c), { finishedAt: at(2) })), { ...claim, now: at(2) }),
+      );
       assert.equal(next.claimed.length, 8);
       assert.equal(trips, 4);
       assert.deepEqual(await store.countExecutions('default', 'warm', ['running', 'succeeded']), { queued: 0, running: 8, succeeded: 8, failed: 0, timed_out: 0, cancelled: 0 });
@@ -85,22 +91,9 @@ describe('PostgreSQL store', { skip }, () => {
       await store.putFunction(functionDocument('cold', { parallelism: 1 }));
       await enqueueMany(store, 'cold', 3);
       const claim = { owner: 'a', leaseMs: 60_000, limit: 1 };
-      const counted = async <T>(call: () => Promise<T>): Promise<{ result: T; trips: number }> => {
-        let trips = 0;
-        const query = pg.Client.prototype.query;
-        pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-          trips++;
-          return (query as (...a: unknown[]) => unknown).apply(this, args);
-        } as typeof query;
-        try {
-          return { result: await call(), trips };
-        } finally {
-          pg.Client.prototype.query = query;
-        }
-      };
-      const first = await counted(() => store.claimExecutions({ ...claim, now: at(1) }));
+      const first = await countingRoundTrips(() => store.claimExecutions({ ...claim, now: at(1) }));
       assert.deepEqual([first.result.length, first.trips], [1, 5]);
-      const next = await counted(() => store.completeAndClaim(completion(refOf(first.result[0]), { finishedAt: at(2) }), { ...claim, now: at(2) }));
+      const next = await countingRoundTrips(() => store.completeAndClaim(completion(refOf(first.result[0]), { finishedAt: at(2) }), { ...claim, now: at(2) }));
       assert.deepEqual([next.result.applied, next.result.claimed.length, next.trips], [true, 1, 6]);
       assert.deepEqual(await store.countExecutions('default', 'cold'), { queued: 1, running: 1, succeeded: 1, failed: 0, timed_out: 0, cancelled: 0 });
     } finally {
