@@ -8,7 +8,7 @@ const bucketOf = (column: string) => `FLOOR(ROUND(EXTRACT(EPOCH FROM (${column} 
 
 /**
  * A namespace's (or one function's) series over a window, in one statement (one snapshot). Each
- * part reads one range of an index of migrations 4 and 9 (by created, finished or started time),
+ * part reads one range of an index of migrations 4 and 8 (by created, finished or started time),
  * so its cost is the executions that moved in the window, however long the history. An
  * execution leaves the queue at its first start, or at its end when it never started: two
  * ranges, of executions_by_started and executions_ended_unstarted (whose WHEREs they repeat).
