@@ -169,29 +169,27 @@ async function claimFree(
   now: string,
   leaseExpiresAt: string,
 ): Promise<ClaimedAttempt[]> {
-  {
-    if (options.limit <= 0) return [];
-    if (functions.length === 0) return [];
-    const plain = functions.filter((fn) => fn.concurrency_limit === null);
-    const found = plain.length === 0 ? [] : await candidates(client, plain.map((fn) => ({ namespace: fn.namespace, name: fn.name, take: Math.min(fn.free, options.limit) })), now);
-    const keyed: Candidate[][] = [];
-    for (const fn of functions) {
-      if (fn.concurrency_limit !== null) keyed.push(await keyedPicks(client, fn.namespace, fn.name, fn.concurrency_limit, Math.min(fn.free, options.limit), now));
-    }
-    // Each keyed function's picks keep their turns; the merge orders functions by priority, then age.
-    const chosen = mergeQueues([found.sort(compareQueuePositions), ...keyed], options.limit);
-    if (chosen.length === 0) return [];
-    await recordRateStarts(
-      client,
-      functions.map((fn) => ({ ...fn, count: chosen.filter((candidate) => candidate.namespace === fn.namespace && candidate.function === fn.name).length })),
-      now,
-    );
-    return startChosen(
-      client,
-      chosen.map((candidate) => candidate.sequence),
-      options.owner,
-      now,
-      leaseExpiresAt,
-    );
+  if (options.limit <= 0) return [];
+  if (functions.length === 0) return [];
+  const plain = functions.filter((fn) => fn.concurrency_limit === null);
+  const found = plain.length === 0 ? [] : await candidates(client, plain.map((fn) => ({ namespace: fn.namespace, name: fn.name, take: Math.min(fn.free, options.limit) })), now);
+  const keyed: Candidate[][] = [];
+  for (const fn of functions) {
+    if (fn.concurrency_limit !== null) keyed.push(await keyedPicks(client, fn.namespace, fn.name, fn.concurrency_limit, Math.min(fn.free, options.limit), now));
   }
+  // Each keyed function's picks keep their turns; the merge orders functions by priority, then age.
+  const chosen = mergeQueues([found.sort(compareQueuePositions), ...keyed], options.limit);
+  if (chosen.length === 0) return [];
+  await recordRateStarts(
+    client,
+    functions.map((fn) => ({ ...fn, count: chosen.filter((candidate) => candidate.namespace === fn.namespace && candidate.function === fn.name).length })),
+    now,
+  );
+  return startChosen(
+    client,
+    chosen.map((candidate) => candidate.sequence),
+    options.owner,
+    now,
+    leaseExpiresAt,
+  );
 }

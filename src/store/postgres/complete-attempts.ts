@@ -138,6 +138,12 @@ export async function settleAttemptsLocking(
     return applies;
   });
   const applied = completions.filter((_, index) => current[index]);
+  // What the caller learns of each completion; `requeued`: the executions sent back to the queue.
+  const settledOf = (requeued: ReadonlySet<string>): Settled[] =>
+    completions.map((completion, index) => {
+      const execution = executions.get(completion.executionId)!;
+      return { applied: current[index], functionKey: `${execution.namespace}/${execution.function}`, requeued: current[index] && requeued.has(completion.executionId) };
+    });
   await storeLateReports(client, completions.filter((_, index) => !current[index]));
   if (deferEnd && applied.length > 0 && applied.every((completion) => completion.settlement.next === 'finish')) {
     const leaving = new Map<string, number>();
@@ -146,19 +152,11 @@ export async function settleAttemptsLocking(
       const key = `${execution.namespace}/${execution.function}`;
       leaving.set(key, (leaving.get(key) ?? 0) + 1);
     }
-    const settled = completions.map((completion, index) => {
-      const execution = executions.get(completion.executionId)!;
-      return { applied: current[index], functionKey: `${execution.namespace}/${execution.function}`, requeued: false };
-    });
-    return { settled, locked: lockedFunction, ending: { applied, leaving } };
+    return { settled: settledOf(new Set()), locked: lockedFunction, ending: { applied, leaving } };
   }
   await endAttempts(client, applied);
   const requeued = await requeueOrCancel(client, applied.filter((completion) => completion.settlement.next === 'retry'), executions);
-  const settled = completions.map((completion, index) => {
-    const execution = executions.get(completion.executionId)!;
-    return { applied: current[index], functionKey: `${execution.namespace}/${execution.function}`, requeued: current[index] && requeued.has(completion.executionId) };
-  });
-  return { settled, locked: lockedFunction };
+  return { settled: settledOf(requeued), locked: lockedFunction };
 }
 
 /**

@@ -5,8 +5,8 @@ import type { Db } from './connection.js';
 import { selectExecutions } from './rows.js';
 
 /** The ended statuses, as the status listings' partial indexes (migration 8) spell their WHERE clause. */
-const ended = `('succeeded', 'failed', 'timed_out', 'cancelled')`;
 const endedStatuses: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
+const ended = `(${endedStatuses.map((status) => `'${status}'`).join(', ')})`;
 const liveStatuses: readonly ExecutionStatus[] = ['queued', 'running'];
 
 /**
