@@ -34,27 +34,21 @@ export class TransitionMetrics {
     for (const _ of advanced.cancelled) this.metrics.ended.inc({ namespace: advance.namespace, function: advance.function, status: 'cancelled' });
   }
 
-  /**
-   * Attempts the store just started for this controller. The counters move once per function of
-   * the batch, by its count: prom-client validates and hashes the labels at every call, which for
-   * a warm replica's batches of 8 cost more than the rest of the bookkeeping together.
-   */
+  /** Attempts the store just started for this controller; counters move once per function of the batch. */
   claimed(claims: ClaimedAttempt[], at: Date): void {
-    const groups = new LabelGroups<{ attempts: number; firsts: number }>();
+    const tally = new CounterTally();
     for (const { execution, attempt } of claims) {
-      const group = groups.of(execution.namespace, execution.function, () => ({ attempts: 0, firsts: 0 }));
+      const labels = { namespace: execution.namespace, function: execution.function };
+      const fn = `${execution.namespace}/${execution.function}`;
       const startedAt = execution.attempts.find((each) => each.number === attempt)?.startedAt ?? at.toISOString();
-      this.remember(execution.id, attempt, { namespace: execution.namespace, function: execution.function, startedAt });
-      group.counts.attempts += 1;
+      this.remember(execution.id, attempt, { ...labels, startedAt });
+      tally.add(this.metrics.attemptsStarted, labels, `attemptsStarted ${fn}`);
+      if (!this.metrics.hasWarmPool(execution.namespace, execution.function)) tally.add(this.metrics.coldStarts, labels, `coldStarts ${fn}`);
       if (attempt !== 1) continue;
-      group.counts.firsts += 1;
-      this.metrics.queueWait.observe(group.labels, seconds(execution.createdAt, startedAt));
+      tally.add(this.metrics.started, labels, `started ${fn}`);
+      this.metrics.queueWait.observe(labels, seconds(execution.createdAt, startedAt));
     }
-    for (const { labels, counts } of groups.all()) {
-      this.metrics.attemptsStarted.inc(labels, counts.attempts);
-      if (!this.metrics.hasWarmPool(labels.namespace, labels.function)) this.metrics.coldStarts.inc(labels, counts.attempts);
-      if (counts.firsts > 0) this.metrics.started.inc(labels, counts.firsts);
-    }
+    tally.flush();
   }
 
   /** Attempts known to be running without having been claimed here (adopted, or expired and about to be reaped). */
@@ -72,12 +66,7 @@ export class TransitionMetrics {
 
   /** A batch of settlements, `applied[i]` saying whether the store applied `completions[i]`; counters move once per function and outcome. */
   completedBatch(completions: AttemptCompletion[], applied: boolean[]): void {
-    const counts = new Map<string, { labels: Record<string, string>; metric: Counter<string>; count: number }>();
-    const count = (metric: Counter<string>, labels: Record<string, string>, key: string) => {
-      const entry = counts.get(key);
-      if (entry) entry.count += 1;
-      else counts.set(key, { labels, metric, count: 1 });
-    };
+    const tally = new CounterTally();
     completions.forEach((completion, index) => {
       const key = attemptKey(completion.executionId, completion.attempt);
       const attempt = this.running.get(key);
@@ -86,13 +75,13 @@ export class TransitionMetrics {
       const fn = `${attempt.namespace}/${attempt.function}`;
       const labels = { namespace: attempt.namespace, function: attempt.function };
       const withStatus = { ...labels, status: completion.status };
-      count(this.metrics.attemptsEnded, withStatus, `attemptsEnded ${fn} ${completion.status}`);
+      tally.add(this.metrics.attemptsEnded, withStatus, `attemptsEnded ${fn} ${completion.status}`);
       this.metrics.attemptDuration.observe(withStatus, seconds(attempt.startedAt, completion.finishedAt));
-      if (completion.reason === 'LeaseExpired') count(this.metrics.leaseExpiries, labels, `leaseExpiries ${fn}`);
-      if (completion.settlement.next === 'retry') count(this.metrics.retries, labels, `retries ${fn}`);
-      else count(this.metrics.ended, { ...labels, status: completion.settlement.status }, `ended ${fn} ${completion.settlement.status}`);
+      if (completion.reason === 'LeaseExpired') tally.add(this.metrics.leaseExpiries, labels, `leaseExpiries ${fn}`);
+      if (completion.settlement.next === 'retry') tally.add(this.metrics.retries, labels, `retries ${fn}`);
+      else tally.add(this.metrics.ended, { ...labels, status: completion.settlement.status }, `ended ${fn} ${completion.settlement.status}`);
     });
-    for (const { metric, labels, count: n } of counts.values()) metric.inc(labels, n);
+    tally.flush();
   }
 
   /** Attempts the store stopped counting as current (cancelled or superseded): nothing settles them here. */
@@ -126,22 +115,23 @@ function seconds(from: string, to: string): number {
   return Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
 }
 
-/** Per-function tallies of one batch, with the labels object each function's metrics take. */
-class LabelGroups<Counts> {
-  private readonly groups = new Map<string, { labels: { namespace: string; function: string }; counts: Counts }>();
+/**
+ * Counter increments of one batch, added up per metric and labels, so each counter moves once per
+ * batch: prom-client validates and hashes the labels at every call, which for a warm replica's
+ * batches of 8 cost more than the rest of the bookkeeping together.
+ */
+class CounterTally {
+  private readonly entries = new Map<string, { metric: Counter<string>; labels: Record<string, string>; count: number }>();
 
-  /** The group of this function, made with `fresh` counts when first met. */
-  of(namespace: string, fn: string, fresh: () => Counts): { labels: { namespace: string; function: string }; counts: Counts } {
-    const key = `${namespace}/${fn}`;
-    let group = this.groups.get(key);
-    if (!group) {
-      group = { labels: { namespace, function: fn }, counts: fresh() };
-      this.groups.set(key, group);
-    }
-    return group;
+  /** One more for `metric` with `labels`; `key` names the pair (the same key, the same pair). */
+  add(metric: Counter<string>, labels: Record<string, string>, key: string): void {
+    const entry = this.entries.get(key);
+    if (entry) entry.count += 1;
+    else this.entries.set(key, { metric, labels, count: 1 });
   }
 
-  all(): IterableIterator<{ labels: { namespace: string; function: string }; counts: Counts }> {
-    return this.groups.values();
+  /** Moves every counter by its total. */
+  flush(): void {
+    for (const { metric, labels, count } of this.entries.values()) metric.inc(labels, count);
   }
 }
