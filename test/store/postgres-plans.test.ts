@@ -27,7 +27,47 @@ async function tableScans(store: PostgresStore, schema: string): Promise<number>
   return rows[0].scans;
 }
 
+/** Plans the store's one backend made so far for its named statements, custom (per run) and generic (kept). */
+async function namedStatementPlans(store: PostgresStore): Promise<{ statements: number; custom: number; generic: number }> {
+  const { rows } = await poolOf(store).query<{ statements: number; custom: number; generic: number }>(
+    `SELECT COUNT(*)::int AS statements, COALESCE(SUM(custom_plans), 0)::int AS custom, COALESCE(SUM(generic_plans), 0)::int AS generic
+     FROM pg_prepared_statements WHERE name LIKE 'pontoon_%'`,
+  );
+  return rows[0];
+}
+
 describe('PostgreSQL store plans', { skip }, () => {
+  it('plans each named statement of the warm and cold claims and settlements once per connection, not at every run', async () => {
+    const schema = freshSchema();
+    const store = await openPostgresStore({ url: testPgUrl!, schema, maxConnections: 1 });
+    try {
+      await store.putFunction(functionDocument('warm', { parallelism: 8 }));
+      await store.putFunction(functionDocument('cold', { parallelism: 8 }));
+      await enqueueMany(store, 'warm', 80);
+      await enqueueMany(store, 'cold', 80);
+      const warmClaim = (now: string) => ({ owner: 'a', leaseMs: 60_000, limit: 8, now, function: { namespace: 'default', name: 'warm' } });
+      let warm: ClaimedAttempt[] = await store.claimFunctionExecutions(warmClaim(at(1)));
+      let cold: ClaimedAttempt[] = [];
+      const batch = async (second: number) => {
+        const step = await store.completeAndClaimFunction(warm.map((c) => completion(refOf(c), { finishedAt: at(second) })), warmClaim(at(second)));
+        warm = step.claimed;
+        const settled = await store.completeAttempts(cold.map((c) => completion(refOf(c), { finishedAt: at(second) })));
+        assert.ok(settled.every(Boolean));
+        cold = (await store.claimExecutions({ owner: 'a', leaseMs: 60_000, limit: 8, now: at(second), except: [{ namespace: 'default', name: 'warm' }] }));
+        assert.ok(cold.length > 0 && warm.length > 0);
+      };
+      for (let second = 2; second < 4; second++) await batch(second);
+      const before = await namedStatementPlans(store);
+      for (let second = 4; second < 10; second++) await batch(second);
+      const after = await namedStatementPlans(store);
+      assert.ok(before.statements >= 4, `the claims and settlements ran named statements (${before.statements})`);
+      assert.equal(after.custom, before.custom, 'named statements were planned again at a later run');
+      assert.ok(after.generic > before.generic, 'the later runs used the kept generic plans');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('settles and claims warm batches through indexes, never a whole table, after its connection cached their plans on a store that began empty', async () => {
     const schema = freshSchema();
     const store = await openPostgresStore({ url: testPgUrl!, schema, maxConnections: 1 });

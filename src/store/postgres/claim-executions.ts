@@ -158,6 +158,7 @@ export async function claimExecutions(pool: Pool, options: ClaimOptions, settlem
       return { claimed: await claimFree(client, options, functions, now, leaseExpiresAt), settled };
     },
     opening,
+    { genericPlans: true },
   );
 }
 

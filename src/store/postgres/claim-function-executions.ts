@@ -19,7 +19,7 @@ import { endDeferred, type DeferredEnding, type LockedFunction } from './complet
  */
 export async function claimFunctionExecutions(pool: Pool, options: FunctionClaimOptions): Promise<ClaimedAttempt[]> {
   if (options.limit <= 0) return [];
-  return transaction(pool, (client) => claimFunctionExecutionsIn(client, options));
+  return transaction(pool, (client) => claimFunctionExecutionsIn(client, options), undefined, { genericPlans: true });
 }
 
 /**

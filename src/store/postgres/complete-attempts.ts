@@ -55,7 +55,7 @@ interface FenceAttempt {
 /** Settles attempts in one transaction (all or none) and notifies no one; see settleAttempts. */
 export async function completeAttempts(pool: Pool, completions: AttemptCompletion[]): Promise<Settled[]> {
   if (completions.length === 0) return [];
-  return transaction(pool, (client) => settleAttempts(client, completions));
+  return transaction(pool, (client) => settleAttempts(client, completions), undefined, { genericPlans: true });
 }
 
 /**

@@ -64,7 +64,8 @@ export function openPool(options: ConnectionOptions): Pool {
 const statementNames = new Map<string, string>();
 
 /**
- * A statement that each connection parses and plans once, under a name derived from its text
+ * A statement that each connection parses once, and plans once when its transaction asks for
+ * generic plans (transaction()'s `genericPlans`), under a name derived from its text
  * (node-postgres then sends only Bind and Execute for it). Why: the warm path's statements are
  * large WITH queries, and planning them on every batch was a third of PostgreSQL's CPU per
  * execution (pg_stat_statements with track_planning: 1.2 ms of planning per batch of 8 against
@@ -93,7 +94,7 @@ function isStalePlan(thrown: unknown): boolean {
  * Every store transaction reads tables through their indexes and joins by nested loops over
  * them (issue 16). Its statements join a few keys (a batch's ids, unnested from arrays) to tables
  * that only grow, and the named ones (prepared()) keep the generic plan each connection made at
- * their sixth run. A fresh store makes that plan while the tables are a few pages, where a hash
+ * their first run (see beginGeneric). A fresh store makes that plan while the tables are a few pages, where a hash
  * join over a sequential scan (or a nested loop over one) costs less on paper, and kept it as
  * the tables grew: on a store that began empty, the warm batch's fence and end read every
  * attempt and every execution, and its time per batch grew with the tables
@@ -105,7 +106,19 @@ function isStalePlan(thrown: unknown): boolean {
  * 0.1 ms of work), so JIT is off as well. The settings are local to the transaction (set_config's
  * `true`) and go with BEGIN, no round trip of their own.
  */
-const begin = `BEGIN; SELECT ${['enable_hashjoin', 'enable_mergejoin', 'enable_seqscan', 'jit'].map((setting) => `set_config('${setting}', 'off', true)`).join(', ')}`;
+const plannerSettings = ['enable_hashjoin', 'enable_mergejoin', 'enable_seqscan', 'jit'].map((setting) => `set_config('${setting}', 'off', true)`);
+const beginPlanned = `BEGIN; SELECT ${plannerSettings.join(', ')}`;
+/*
+ * With those settings PostgreSQL's own choice (plan_cache_mode auto) planned the named statements
+ * afresh at every run: a generic plan's cost, made without the parameters' values, came out above
+ * the custom plans' average, so the generic one was never kept, and planning cost more than
+ * running (pg_stat_statements with track_planning, cold path on PostgreSQL: 0.55 ms of planning
+ * per execution against 0.37 ms of execution; 0.21 ms after). The transactions that run named
+ * statements ask for the generic plan outright: made once per connection, under the settings
+ * above. Not every transaction: a statement such as `$1::text IS NULL OR namespace = $1` has a
+ * good plan only for its values.
+ */
+const beginGeneric = `BEGIN; SELECT ${[...plannerSettings, "set_config('plan_cache_mode', 'force_generic_plan', true)"].join(', ')}`;
 const beginStatements = 2;
 
 const retryableCodes = new Set([
@@ -119,9 +132,17 @@ const retryableCodes = new Set([
  * deadlock should not happen; if PostgreSQL still reports one, the whole transaction is rerun,
  * which is safe because every operation decides from what it reads inside it. `opening` (text
  * without parameters, its values quoted by the connection's `client.escapeLiteral`) runs right
- * after BEGIN, its result handed to `work`.
+ * after BEGIN, its result handed to `work`. `genericPlans` is for transactions of named
+ * statements (prepared()) and key lookups: their parameterised statements are planned without
+ * their values.
  */
-export async function transaction<T>(pool: Pool, work: (client: pg.PoolClient, opened: pg.QueryResult[]) => Promise<T>, opening?: (client: pg.PoolClient) => string): Promise<T> {
+export async function transaction<T>(
+  pool: Pool,
+  work: (client: pg.PoolClient, opened: pg.QueryResult[]) => Promise<T>,
+  opening?: (client: pg.PoolClient) => string,
+  options: { genericPlans?: boolean } = {},
+): Promise<T> {
+  const begin = options.genericPlans ? beginGeneric : beginPlanned;
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let broken: Error | undefined;

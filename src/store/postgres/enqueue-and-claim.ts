@@ -15,5 +15,5 @@ export async function enqueueAndClaimFunction(pool: Pool, requests: NewExecution
   return transaction(pool, async (client) => {
     const enqueued = await enqueueIn(client, requests, now);
     return { enqueued, claimed: await claimFunctionExecutionsIn(client, claim) };
-  });
+  }, undefined, { genericPlans: true });
 }

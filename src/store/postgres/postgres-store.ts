@@ -164,7 +164,7 @@ export class PostgresStore implements Store {
       // Nothing claimed for the slots freed: other controllers may take them.
       if (freedSlotsNews(settled, [], 0)) await notifyWake(client, 'freed');
       return settled.map((item) => item.applied);
-    });
+    }, undefined, { genericPlans: true });
   }
   async completeAndClaimFunction(completions: AttemptCompletion[], claim: FunctionClaimOptions): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }> {
     // One transaction: the settlement locks execution rows, then the claim the function's row.
@@ -179,7 +179,7 @@ export class PostgresStore implements Store {
       // Only what the claim left free is news to other controllers (see freedSlotsNews).
       if (freedSlotsNews(settled, claimed, claim.limit)) await notifyWake(client, 'freed');
       return { applied: settled.map((item) => item.applied), claimed };
-    }, opening);
+    }, opening, { genericPlans: true });
   }
   async renewLeases(owner: string, attempts: AttemptRef[], now: string, leaseMs: number): Promise<AttemptRef[]> {
     return renewLeases(this.pool, owner, attempts, now, leaseMs);
