@@ -162,6 +162,42 @@ describe('warm pools on a real Kubernetes API server', { skip }, () => {
     }
   });
 
+  it('hands an invoke to a pod waiting in its long poll: enqueued and started for it in one store transaction, without a wake-up and a claim of its own', async () => {
+    const put = await controller.request('PUT', '/v1/namespaces/default/functions/handed', warmFunction('handed', '1.0', 1));
+    assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body));
+    const deployment = await deploymentOf('pontoon-warm-handed-v1');
+    await eventually('one ready replica in the function status', async () => {
+      const replicas = (await controller.request('GET', '/v1/namespaces/default/functions/handed')).body.status?.replicas;
+      return replicas?.ready === 1 ? true : undefined;
+    });
+    /** How many times the store ran an operation, from the controller's own metrics. */
+    const operations = async (operation: string) => {
+      const text = (await controller.request('GET', '/metrics')).body as string;
+      const sample = new RegExp(`^pontoon_store_operation_duration_seconds_count\\{operation="${operation}"\\} (\\d+)$`, 'm').exec(text);
+      return Number(sample?.[1] ?? 0);
+    };
+    const player = await startPlayer(deployment.spec.template.spec.containers[0]);
+    try {
+      // The first answer shows the pod serving (it may have come through a wake-up and a claim).
+      const first = await controller.waitFor(await controller.invoke('default', 'handed', { n: 1 }), 'default', (execution) => !['queued', 'running'].includes(execution.status));
+      assert.deepEqual(first.result, { doubled: 2 }, player.output());
+      const before = { handedOff: await operations('enqueueAndClaimFunction'), enqueued: await operations('enqueueExecutions') };
+      const rounds = 4;
+      for (let round = 0; round < rounds; round++) {
+        const done = await controller.waitFor(await controller.invoke('default', 'handed', { n: round }), 'default', (execution) => !['queued', 'running'].includes(execution.status));
+        assert.deepEqual(done.result, { doubled: round * 2 }, player.output());
+      }
+      const handedOff = (await operations('enqueueAndClaimFunction')) - before.handedOff;
+      const enqueued = (await operations('enqueueExecutions')) - before.enqueued;
+      assert.equal(handedOff + enqueued, rounds);
+      // The pod re-polls right after each answer; an invoke may still fall between two of its polls (enqueued and woken instead).
+      assert.ok(handedOff >= rounds - 1, `${handedOff} of ${rounds} invokes handed off\n${player.output()}`);
+    } finally {
+      player.kill();
+      await player.exited;
+    }
+  });
+
   it('times out an invocation held past its deadline and replaces the Deployment’s pods (it cannot tell which one holds it)', async () => {
     const put = await controller.request('PUT', '/v1/namespaces/default/functions/stuck', warmFunction('stuck', '1.0', 1, '2s'));
     assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body));

@@ -339,6 +339,40 @@ describe('PostgreSQL store', { skip }, () => {
     }
   });
 
+  it('wakes other controllers after a direct handoff only when an execution of the group stays queued, and skips the NOTIFY otherwise', async () => {
+    const schema = freshSchema();
+    const replicas = await openPostgresStore({ url: testPgUrl!, schema });
+    const other = await openPostgresStore({ url: testPgUrl!, schema });
+    try {
+      await replicas.putFunction(functionDocument('warm', { parallelism: 8 }));
+      let wakes = 0;
+      let woken: () => void = () => {};
+      other.onWake(() => {
+        wakes++;
+        woken();
+      });
+      await other.wakeReady();
+      const requests = [0, 1].map((input) => ({ namespace: 'default', function: 'warm', input }));
+      const handOff = (limit: number, now: string) =>
+        countingRoundTrips(() => replicas.enqueueAndClaimFunction(requests, now, { owner: 'a', now, leaseMs: 60_000, limit, function: { namespace: 'default', name: 'warm' } }));
+      // The replica waits with room for both: the group starts at once, nobody else has work to take.
+      const whole = await handOff(8, at(1));
+      assert.equal(whole.result.claimed.length, 2);
+      // Room for one: the other stays queued, which is news to the other controllers.
+      const heard = new Promise<void>((resolve) => (woken = resolve));
+      const partly = await handOff(1, at(2));
+      assert.equal(partly.result.claimed.length, 1);
+      await heard;
+      // Notifications arrive in commit order: had the whole handoff notified, it would be counted too.
+      assert.equal(wakes, 1);
+      assert.equal(partly.trips, whole.trips + 1, 'the NOTIFY is the one round trip the whole handoff does not send');
+      assert.deepEqual(await replicas.countExecutions('default', 'warm', ['queued', 'running']), { queued: 1, running: 3, succeeded: 0, failed: 0, timed_out: 0, cancelled: 0 });
+    } finally {
+      await replicas.close();
+      await other.close();
+    }
+  });
+
   it('settles a batch that mixes endings, retries and a late report as it would settle them one by one', async () => {
     const store = await openFresh();
     try {

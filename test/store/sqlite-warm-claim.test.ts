@@ -6,29 +6,9 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { at, completion, enqueueMany, functionDocument, refOf } from './conformance/fixtures.js';
+import { statementsRun } from './statements-run.js';
 
 const claimOf = (now: string, limit = 8) => ({ owner: 'replica', now, leaseMs: 30_000, limit, function: { namespace: 'default', name: 'report' } });
-
-/** The SQL of every statement run (by any connection of this process) while `work` runs. */
-async function statementsRun(work: () => Promise<unknown>): Promise<string[]> {
-  const probe = new Database(':memory:');
-  const prototype = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<'run' | 'get' | 'all' | 'iterate', (...args: unknown[]) => unknown>;
-  probe.close();
-  const run: string[] = [];
-  const originals = { run: prototype.run, get: prototype.get, all: prototype.all, iterate: prototype.iterate };
-  for (const method of Object.keys(originals) as (keyof typeof originals)[]) {
-    prototype[method] = function (this: { source: string }, ...args: unknown[]) {
-      run.push(this.source.replace(/\s+/g, ' ').trim());
-      return originals[method].apply(this, args);
-    };
-  }
-  try {
-    await work();
-  } finally {
-    Object.assign(prototype, originals);
-  }
-  return run;
-}
 
 describe('SQLite warm claim (claimFunctionExecutions)', () => {
   let dir: string;
@@ -46,9 +26,11 @@ describe('SQLite warm claim (claimFunctionExecutions)', () => {
   it('starts a batch of first attempts without reading attempt rows back, each with the attempt stored', async () => {
     await enqueueMany(store, 'report', 8);
     let claimed: Awaited<ReturnType<SqliteStore['claimFunctionExecutions']>> = [];
-    const statements = await statementsRun(async () => {
-      claimed = await store.claimFunctionExecutions(claimOf(at(1)));
-    });
+    const statements = (
+      await statementsRun(async () => {
+        claimed = await store.claimFunctionExecutions(claimOf(at(1)));
+      })
+    ).map((statement) => statement.sql);
     assert.equal(claimed.length, 8);
     const reads = statements.filter((text) => /^SELECT\b.*\bFROM attempts\b/i.test(text));
     assert.deepEqual(reads, [], 'a first attempt is made from what the claim inserted');
@@ -78,7 +60,7 @@ describe('SQLite warm claim (claimFunctionExecutions)', () => {
     const ids = await enqueueMany(store, 'report', 8);
     const db = (store as unknown as { db: Database.Database }).db;
     const statements = await statementsRun(() => store.claimFunctionExecutions(claimOf(at(1), 3)));
-    const ready = statements.find((text) => /INDEXED BY executions_ready/.test(text));
+    const ready = statements.find((statement) => /INDEXED BY executions_ready/.test(statement.sql))?.sql;
     assert.ok(ready, 'the claim reads the queue');
     const plan = (db.prepare(`EXPLAIN QUERY PLAN ${ready}`).all('default', 'report', at(1), 3) as { detail: string }[]).map((row) => row.detail).join('\n');
     assert.match(plan, /USING COVERING INDEX executions_ready/);

@@ -9,7 +9,7 @@ import type { AttemptRef, ClaimedAttempt, FunctionRef, LogLine } from '../../sto
 import { Replica, type ReplicaHost } from '../warm/replica.js';
 import type { ReplicaEndpoint, RuntimeApi } from '../warm/runtime-api.js';
 import { WakeSignal } from '../warm/wake-signal.js';
-import type { PoolStatus, PoolTarget, ReplicaPools, ReplicaSettlement, WorkSource } from '../executor.js';
+import type { PoolStatus, PoolTarget, ReplicaPools, ReplicaSettlement, WaitingReplica, WorkSource } from '../executor.js';
 import { labels, labelValue, managedByValue } from './labels.js';
 import { startFailure, type Pod } from './pod-status.js';
 import {
@@ -210,6 +210,25 @@ class VersionPool implements ReplicaHost {
   drain(why: string): void {
     this.draining = true;
     this.endpoint?.drain(why);
+  }
+
+  /**
+   * Its endpoint's slots held for a direct handoff, when a pod of the serving Deployment waits in
+   * its long poll (ReplicaPools.waiting); attempts of another version run as Jobs, as a claim's do,
+   * and all of them do if the endpoint stopped taking work meanwhile.
+   */
+  waiting(max: number): WaitingReplica | undefined {
+    const endpoint = this.endpoint;
+    if (!endpoint || this.draining || !this.deployed || this.startFailure) return undefined;
+    const slots = endpoint.hold(max);
+    if (slots <= 0) return undefined;
+    return {
+      slots,
+      deliver: (claimed) => {
+        const mine = this.keep(claimed);
+        if (!endpoint.deliver(mine, slots)) for (const attempt of mine) this.options.runCold(attempt);
+      },
+    };
   }
 
   /** Whether nothing is left to wait for before the Deployment is deleted. */
@@ -419,6 +438,10 @@ export class KubernetesPools implements ReplicaPools {
 
   wake(): void {
     for (const pools of this.byFunction.values()) pools.current?.work.fire();
+  }
+
+  waiting(fn: FunctionRef, max: number): WaitingReplica | undefined {
+    return this.byFunction.get(keyOf(fn))?.current?.waiting(max);
   }
 
   status(): PoolStatus[] {

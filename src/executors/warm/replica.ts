@@ -102,8 +102,14 @@ export class Replica implements ReplicaEndpoint {
    */
   private emptyAt: number | undefined;
   private readonly kick = new WakeSignal();
-  /** Long polls of this replica waiting for a wake-up now (next): a handoff may hold their slots. */
-  private polling = 0;
+  /**
+   * Slots the long polls of this replica waiting for a wake-up now (next) asked for, summed: a
+   * handoff holds no more, so what it starts is answered at once. (A Kubernetes pool's endpoint
+   * serves several pods: its concurrency is theirs together, a poll asks for one pod's.)
+   */
+  private pollingRoom = 0;
+  /** Slots handoffs hold and have not delivered yet. */
+  private handoffHeld = 0;
   /** Invocations started for it by a direct handoff, in flight already: its next answer carries them. */
   private delivered: Invocation[] = [];
   private readonly process: ReplicaLife;
@@ -212,14 +218,16 @@ export class Replica implements ReplicaEndpoint {
   }
 
   /**
-   * Holds up to `max` free slots for a direct handoff if a long poll of this replica waits for
-   * work now; 0 otherwise. The slots count as taken until deliver.
+   * Holds up to `max` free slots for a direct handoff, within what the long polls of this replica
+   * waiting for work now asked for; 0 when none waits. The slots count as taken until deliver.
    */
   hold(max: number): number {
-    if (this.state !== 'ready' || this.polling === 0) return 0;
-    const free = Math.min(max, this.options.concurrency - this.inFlight.size - this.taking);
+    if (this.state !== 'ready') return 0;
+    const room = this.pollingRoom - this.handoffHeld - this.delivered.length;
+    const free = Math.min(max, room, this.options.concurrency - this.inFlight.size - this.taking);
     if (free <= 0) return 0;
     this.taking += free;
+    this.handoffHeld += free;
     return free;
   }
 
@@ -230,6 +238,7 @@ export class Replica implements ReplicaEndpoint {
    */
   deliver(claimed: ClaimedAttempt[], held: number): boolean {
     this.taking -= held;
+    this.handoffHeld -= held;
     if (claimed.length === 0) return true;
     if (this.state !== 'ready') return false;
     this.delivered.push(...this.handOut(claimed, neverAborted));
@@ -273,11 +282,11 @@ export class Replica implements ReplicaEndpoint {
       if (remaining <= 0 || gone.aborted) return [];
       // Woken while looking: look again rather than wait for a wake-up that already came.
       if (this.kick.generation + this.host.work.generation !== seen) continue;
-      this.polling += 1;
+      this.pollingRoom += max;
       try {
         await WakeSignal.either(this.kick, this.host.work, remaining, gone);
       } finally {
-        this.polling -= 1;
+        this.pollingRoom -= max;
       }
     }
   }

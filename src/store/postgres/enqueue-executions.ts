@@ -72,15 +72,23 @@ export async function enqueueExecutions(pool: Pool, requests: NewExecution[], no
 
 /** enqueueExecutions inside a transaction the caller holds (a schedule's tick enqueues with it). */
 export async function enqueueIn(client: pg.PoolClient, requests: NewExecution[], now: string): Promise<Enqueued[]> {
+  const results = await insertExecutionsIn(client, requests, now);
+  if (results.some((result) => result.created)) await notifyWake(client, 'ready');
+  return results;
+}
+
+/**
+ * enqueueIn without its `ready` notification, for a caller that decides itself whether the new
+ * executions are news to the other controllers (the direct handoff starts them at once).
+ */
+export async function insertExecutionsIn(client: pg.PoolClient, requests: NewExecution[], now: string): Promise<Enqueued[]> {
   const createdAt = isoTime(now);
   if (requests.length === 0) return [];
   {
     const functions = await lockFunctions(client, requests);
     if (requests.every((request) => request.idempotencyKey === undefined)) {
       const batch = requests.map((request) => newExecutionValues(request, functions.get(functionKey(request))!));
-      const results = await insertAll(client, batch, createdAt);
-      await notifyWake(client, 'ready');
-      return results;
+      return insertAll(client, batch, createdAt);
     }
     const results: Enqueued[] = [];
     for (const request of requests) {
@@ -103,7 +111,6 @@ export async function enqueueIn(client: pg.PoolClient, requests: NewExecution[],
       const [{ id, request_fingerprint }] = existing.rows;
       results.push({ execution: (await readExecution(client, id))!, created: false, matchesRequest: matchesFingerprint(request_fingerprint, request) });
     }
-    if (results.some((result) => result.created)) await notifyWake(client, 'ready');
     return results;
   }
 }

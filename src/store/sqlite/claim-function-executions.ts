@@ -7,6 +7,7 @@ import { selectFunctionVersion } from './functions.js';
 import type { Execution } from '../../domain/execution.js';
 import { readExecutions, toExecution, type AttemptRow, type ExecutionRow } from './rows.js';
 import { keyedPicks, rateAllowanceNow, recordRateStarts, type ClaimControls } from './claim-controls.js';
+import { boundLimit } from './bound-limit.js';
 
 /**
  * The warm replicas' claim: up to `limit` ready executions of one function, best first, within its
@@ -33,8 +34,7 @@ export function claimFunctionExecutions(db: Db, options: FunctionClaimOptions): 
     const take = Math.min(fn.parallelism - running, options.limit, rateAllowanceNow(db, namespace, name, fn, now));
     if (take <= 0) return [];
     // INDEXED BY turns a plan regression (a scan of the queue) into an error instead of a slowdown.
-    // `LIMIT ? + 0`, not `LIMIT ?`: SQLite's planner reads a bare LIMIT parameter's value, which
-    // makes every new binding expire the statement, so each claim compiled it again (~3x its run).
+    // boundLimit, not `LIMIT ?`: a bare LIMIT parameter made each claim compile the statement again (~3x its run).
     const ready =
       fn.concurrency_limit !== null
         ? keyedPicks(db, namespace, name, fn.concurrency_limit, take, now).map((pick) => ({ seq: pick.sequence }))
@@ -42,7 +42,7 @@ export function claimFunctionExecutions(db: Db, options: FunctionClaimOptions): 
             db,
             `SELECT seq FROM executions INDEXED BY executions_ready
              WHERE namespace = ? AND function = ? AND status = 'queued' AND (not_before IS NULL OR not_before <= ?)
-             ORDER BY priority DESC, seq LIMIT ? + 0`,
+             ORDER BY priority DESC, seq ${boundLimit}`,
           ).all(namespace, name, now, take) as { seq: number }[]);
     if (ready.length === 0) return [];
     recordRateStarts(db, namespace, name, fn, ready.length, now);

@@ -6,12 +6,13 @@ import { isoAfter, isoTime } from '../shared/stored-values.js';
 import type { DeliveryRow } from '../shared/trigger-rows.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { type ExecutionRow, readExecutions, selectExecutionRow, toDelivery } from './rows.js';
+import { boundLimit } from './bound-limit.js';
 
 /** Ended executions whose completion events are not decided yet, oldest first. */
 export function listUnnotifiedExecutions(db: Db, limit: number): Execution[] {
   const rows = sql(
     db,
-    `SELECT * FROM executions WHERE notified = 0 AND status IN ${endedStatusList} ORDER BY seq LIMIT ?`,
+    `SELECT * FROM executions WHERE notified = 0 AND status IN ${endedStatusList} ORDER BY seq ${boundLimit}`,
   ).all(limit) as ExecutionRow[];
   return readExecutions(db, rows);
 }
@@ -50,7 +51,7 @@ export function notifyExecutions(db: Db, notifications: ExecutionNotification[],
 export function claimDeliveries(db: Db, now: string, leaseMs: number, limit: number): Delivery[] {
   const at = isoTime(now);
   return writeTransaction(db, () => {
-    const rows = sql(db, `SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?`).all(
+    const rows = sql(db, `SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, seq ${boundLimit}`).all(
       at,
       limit,
     ) as DeliveryRow<string>[];
@@ -91,7 +92,7 @@ export function listDeliveries(db: Db, query: { namespace: string; executionId?:
   const rows = sql(
     db,
     `SELECT * FROM deliveries WHERE namespace = ? AND (? IS NULL OR execution_id = ?) AND (? IS NULL OR status = ?)
-     ORDER BY seq DESC LIMIT ?`,
+     ORDER BY seq DESC ${boundLimit}`,
   ).all(query.namespace, query.executionId ?? null, query.executionId ?? null, query.status ?? null, query.status ?? null, query.limit) as DeliveryRow<string>[];
   return rows.map(toDelivery);
 }

@@ -3,6 +3,7 @@ import type { AttemptRef } from '../store.js';
 import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { readExecution } from './rows.js';
+import { boundLimit } from './bound-limit.js';
 
 /**
  * Extends the leases `owner` still holds and returns the attempts it must stop. A lease that has
@@ -33,7 +34,7 @@ export function listExpiredAttempts(db: Db, now: string, limit: number): (Attemp
     db,
     `SELECT execution_id, number FROM attempts
      WHERE status = 'running' AND lease_expires_at < ?
-     ORDER BY lease_expires_at LIMIT ?`,
+     ORDER BY lease_expires_at ${boundLimit}`,
   ).all(isoTime(now), limit) as { execution_id: string; number: number }[];
   return rows.map((row) => ({ executionId: row.execution_id, attempt: row.number, execution: readExecution(db, row.execution_id)! }));
 }

@@ -3,6 +3,7 @@ import { decodeCursor, encodeCursor, zeroCounts } from '../shared/execution-list
 import type { ExecutionPage, ExecutionQuery, StatusCounts } from '../store.js';
 import { sql, type Db } from './connection.js';
 import { readExecutions, type ExecutionRow } from './rows.js';
+import { boundLimit } from './bound-limit.js';
 
 /**
  * The ended statuses, as the status listings' partial indexes (migration 8) spell their WHERE
@@ -40,7 +41,7 @@ export function listExecutions(db: Db, query: ExecutionQuery): ExecutionPage {
   );
   const rows = sql(
     db,
-    `SELECT * FROM executions ${liveIndex(db, query)} WHERE ${filters.filter(Boolean).join(' AND ')} ORDER BY seq DESC LIMIT ?`,
+    `SELECT * FROM executions ${liveIndex(db, query)} WHERE ${filters.filter(Boolean).join(' AND ')} ORDER BY seq DESC ${boundLimit}`,
   ).all(...values) as ExecutionRow[];
   const page = rows.slice(0, query.limit);
   const nextCursor = rows.length > query.limit ? encodeCursor(page[page.length - 1].seq) : null;

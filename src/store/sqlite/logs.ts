@@ -1,6 +1,7 @@
 import { attemptNotFound } from '../shared/errors.js';
 import type { AttemptRef, LogLine, StoredLogLine } from '../store.js';
 import { sql, writeTransaction, type Db } from './connection.js';
+import { boundLimit } from './bound-limit.js';
 
 /**
  * Appends lines to an attempt's log. Lines get the next seqs of their execution (not a global
@@ -24,6 +25,6 @@ export function readLogs(db: Db, executionId: string, options: { afterSeq?: numb
   const values = [executionId, options.afterSeq ?? 0, options.attempt, options.limit].filter((value) => value !== undefined);
   return sql(
     db,
-    `SELECT seq, attempt, time, stream, line FROM logs WHERE execution_id = ? AND seq > ? ${byAttempt} ORDER BY seq LIMIT ?`,
+    `SELECT seq, attempt, time, stream, line FROM logs WHERE execution_id = ? AND seq > ? ${byAttempt} ORDER BY seq ${boundLimit}`,
   ).all(...values) as StoredLogLine[];
 }
