@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import type { FunctionVersion } from '../../src/domain/function-spec.js';
 import type { Invocation } from '../../src/executors/warm/protocol.js';
-import { Replica, type ReplicaHost } from '../../src/executors/warm/replica.js';
+import type { ReplicaHost } from '../../src/executors/warm/replica.js';
 import { WakeSignal } from '../../src/executors/warm/wake-signal.js';
 import type { ClaimedAttempt } from '../../src/store/store.js';
+import { bareFunction, bareReplica } from './bare-replica.js';
 
 /**
  * A replica endpoint whose claims find an empty queue, so its long polls wait: the state in which
@@ -22,30 +22,15 @@ function waitingEndpoint(concurrency: number) {
     changed: () => undefined,
     logger: pino({ level: 'silent' }),
   };
-  const fn = { namespace: 'default', name: 'pool', version: 1, document: { spec: { timeout: '30s' } } } as unknown as FunctionVersion;
+  const fn = bareFunction('pool');
   let stopped = false;
-  const replica = new Replica(
-    {
-      fn,
-      concurrency,
-      command: [],
-      cwd: '/',
-      env: {},
-      runtimeApi: '127.0.0.1:1',
-      graceMs: 100,
-      logLimitBytes: 1 << 20,
-      resultLimitBytes: 1 << 20,
-      startTimeoutMs: 60_000,
-      launch: (life) => ({
-        stop: async () => {
-          if (stopped) return;
-          stopped = true;
-          life.onExit({ code: 0, signal: null, oomKilled: false, lastStderrLine: '' });
-        },
-      }),
+  const replica = bareReplica(fn, concurrency, host, (life) => ({
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      life.onExit({ code: 0, signal: null, oomKilled: false, lastStderrLine: '' });
     },
-    host,
-  );
+  }));
   let sequence = 0;
   const started = (count: number) =>
     Array.from({ length: count }, () => ({ execution: { id: `e${++sequence}`, input: null }, attempt: 1, function: fn, leaseExpiresAt: '' }) as unknown as ClaimedAttempt);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import type { FunctionVersion } from '../../src/domain/function-spec.js';
 import type { ReplicaSettlement } from '../../src/executors/executor.js';
 import type { Invocation } from '../../src/executors/warm/protocol.js';
 import type { ReplicaExit, ReplicaProcessOptions } from '../../src/executors/warm/replica-process.js';
-import { Replica, type ReplicaHost } from '../../src/executors/warm/replica.js';
+import type { ReplicaHost } from '../../src/executors/warm/replica.js';
 import { WakeSignal } from '../../src/executors/warm/wake-signal.js';
 import type { ClaimedAttempt } from '../../src/store/store.js';
+import { bareFunction, bareReplica } from './bare-replica.js';
 
 /**
  * A replica's runtime API endpoint with two requests of its own outstanding at once (an SDK that
@@ -43,26 +43,10 @@ function harness(concurrency: number) {
     logger: pino({ level: 'silent' }),
   };
   let exit: ((exit: ReplicaExit) => void) | undefined;
-  const fn = { namespace: 'default', name: 'lanes', version: 1, document: { spec: { timeout: '30s' } } } as unknown as FunctionVersion;
-  const replica = new Replica(
-    {
-      fn,
-      concurrency,
-      command: ['unused'],
-      cwd: '/',
-      env: {},
-      runtimeApi: '127.0.0.1:1',
-      graceMs: 100,
-      logLimitBytes: 1 << 20,
-      resultLimitBytes: 1 << 20,
-      startTimeoutMs: 60_000,
-      launch: (options: ReplicaProcessOptions) => {
-        exit = options.onExit;
-        return { stop: async () => undefined };
-      },
-    },
-    host,
-  );
+  const replica = bareReplica(bareFunction('lanes'), concurrency, host, (options: ReplicaProcessOptions) => {
+    exit = options.onExit;
+    return { stop: async () => undefined };
+  });
   /** Lets every claim waiting in the store step finish. */
   const openGates = async () => {
     for (let turns = 0; turns < 50 && gates.length === 0; turns++) await new Promise((resolve) => setImmediate(resolve));

@@ -31,6 +31,23 @@ async function countingRoundTrips<T>(call: () => Promise<T>): Promise<{ result: 
   }
 }
 
+/** Counts the wake-ups `store` hears from now on (it listens first); `next()` resolves at the next one. */
+async function listenForWakes(store: PostgresStore): Promise<{ readonly count: number; next(): Promise<void> }> {
+  let count = 0;
+  let heard: () => void = () => {};
+  store.onWake(() => {
+    count++;
+    heard();
+  });
+  await store.wakeReady();
+  return {
+    get count() {
+      return count;
+    },
+    next: () => new Promise<void>((resolve) => (heard = resolve)),
+  };
+}
+
 describe('PostgreSQL store', { skip }, () => {
   it('lets several stores (controllers) claim at once without passing parallelism or claiming an execution twice', async () => {
     const schema = freshSchema();
@@ -313,13 +330,7 @@ describe('PostgreSQL store', { skip }, () => {
     try {
       await replicas.putFunction(functionDocument('warm', { parallelism: 4 }));
       await enqueueMany(replicas, 'warm', 9);
-      let wakes = 0;
-      let woken: () => void = () => {};
-      other.onWake(() => {
-        wakes++;
-        woken();
-      });
-      await other.wakeReady();
+      const wakes = await listenForWakes(other);
       const fn = { namespace: 'default', name: 'warm' };
       const claim = (limit: number, now: string) => ({ owner: 'a', now, leaseMs: 60_000, limit, function: fn });
       const running = await replicas.claimFunctionExecutions(claim(4, at(1)));
@@ -327,12 +338,12 @@ describe('PostgreSQL store', { skip }, () => {
       const refilled = await replicas.completeAndClaimFunction(running.slice(0, 2).map((c) => completion(refOf(c), { finishedAt: at(2) })), claim(2, at(2)));
       assert.equal(refilled.claimed.length, 2);
       // Two end, one is taken (the replica had room for one): a slot is free and work is ready.
-      const heard = new Promise<void>((resolve) => (woken = resolve));
+      const heard = wakes.next();
       const partly = await replicas.completeAndClaimFunction(running.slice(2, 4).map((c) => completion(refOf(c), { finishedAt: at(3) })), claim(1, at(3)));
       assert.equal(partly.claimed.length, 1);
       await heard;
       // Notifications arrive in commit order: had the first batch notified, it would be counted too.
-      assert.equal(wakes, 1);
+      assert.equal(wakes.count, 1);
     } finally {
       await replicas.close();
       await other.close();
@@ -345,13 +356,7 @@ describe('PostgreSQL store', { skip }, () => {
     const other = await openPostgresStore({ url: testPgUrl!, schema });
     try {
       await replicas.putFunction(functionDocument('warm', { parallelism: 8 }));
-      let wakes = 0;
-      let woken: () => void = () => {};
-      other.onWake(() => {
-        wakes++;
-        woken();
-      });
-      await other.wakeReady();
+      const wakes = await listenForWakes(other);
       const requests = [0, 1].map((input) => ({ namespace: 'default', function: 'warm', input }));
       const handOff = (limit: number, now: string) =>
         countingRoundTrips(() => replicas.enqueueAndClaimFunction(requests, now, { owner: 'a', now, leaseMs: 60_000, limit, function: { namespace: 'default', name: 'warm' } }));
@@ -359,12 +364,12 @@ describe('PostgreSQL store', { skip }, () => {
       const whole = await handOff(8, at(1));
       assert.equal(whole.result.claimed.length, 2);
       // Room for one: the other stays queued, which is news to the other controllers.
-      const heard = new Promise<void>((resolve) => (woken = resolve));
+      const heard = wakes.next();
       const partly = await handOff(1, at(2));
       assert.equal(partly.result.claimed.length, 1);
       await heard;
       // Notifications arrive in commit order: had the whole handoff notified, it would be counted too.
-      assert.equal(wakes, 1);
+      assert.equal(wakes.count, 1);
       assert.equal(partly.trips, whole.trips + 1, 'the NOTIFY is the one round trip the whole handoff does not send');
       assert.deepEqual(await replicas.countExecutions('default', 'warm', ['queued', 'running']), { queued: 1, running: 3, succeeded: 0, failed: 0, timed_out: 0, cancelled: 0 });
     } finally {
