@@ -5,6 +5,7 @@ import type { AttemptReport } from '../../domain/execution.js';
 import type { FunctionVersion } from '../../domain/function-spec.js';
 import type { LostOutcome, ReplicaSettlement } from '../executor.js';
 import { LogCapture } from '../../observer/log-capture.js';
+import type { StopSignal } from '../../lib/wake-timeout.js';
 import type { AttemptRef, ClaimedAttempt, LogLine } from '../../store/store.js';
 import { errorMessageLimit, invocationId, replicaEnv, replicaProtocolVersion, type Invocation, type InvocationResult, type ResultsAnswer } from './protocol.js';
 import { ReplicaProcess, type ReplicaExit, type ReplicaProcessOptions } from './replica-process.js';
@@ -68,7 +69,7 @@ export interface ReplicaLife {
 }
 
 /** What a results post asks for besides settling: the next batch (ReplicaEndpoint.results). */
-type ResultsNext = { max: number; waitMs: number; gone: AbortSignal };
+type ResultsNext = { max: number; waitMs: number; gone: StopSignal };
 
 /** An invocation in flight on a replica. */
 interface InFlight {
@@ -238,12 +239,12 @@ export class Replica implements ReplicaEndpoint {
   }
 
   /** The invocations a handoff delivered, for an answer whose connection is still open. */
-  private takeDelivered(gone: AbortSignal, max: number): Invocation[] {
+  private takeDelivered(gone: StopSignal, max: number): Invocation[] {
     if (this.delivered.length === 0 || gone.aborted) return [];
     return this.delivered.splice(0, max);
   }
 
-  async next(max: number, waitMs: number, gone: AbortSignal): Promise<Invocation[] | 'draining'> {
+  async next(max: number, waitMs: number, gone: StopSignal): Promise<Invocation[] | 'draining'> {
     if (this.state === 'starting') {
       this.state = 'ready';
       clearTimeout(this.lifeTimer);
@@ -369,7 +370,7 @@ export class Replica implements ReplicaEndpoint {
   }
 
   /** Registers claimed attempts as in flight and turns them into invocations. */
-  private handOut(claimed: ClaimedAttempt[], gone: AbortSignal): Invocation[] {
+  private handOut(claimed: ClaimedAttempt[], gone: StopSignal): Invocation[] {
     if (claimed.length === 0) return [];
     // One deadline for the whole batch: its invocations start together.
     const deadline = Date.now() + this.timeoutMs;
@@ -527,7 +528,7 @@ export class Replica implements ReplicaEndpoint {
 const newlineBuffer = Buffer.from('\n');
 
 /** The signal of an answer not tied to a connection (a handoff's delivery: takeDelivered checks the connection). */
-const neverAborted = new AbortController().signal;
+const neverAborted: StopSignal = { aborted: false, addEventListener() {}, removeEventListener() {} };
 
 /**
  * How much larger a posted result can be once serialized again than as the replica wrote it: only
