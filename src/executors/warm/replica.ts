@@ -312,7 +312,9 @@ export class Replica implements ReplicaEndpoint {
     // Nothing was ready at its last look and no work arrived since (lookedEmpty): its claim would
     // find nothing, so the settlement goes alone, a store step without the claim's statements
     // (a handed-off invoke leaves the queue as empty as it found it).
-    const claims = take > 0 && this.emptyAt !== before;
+    // Unless what held queued work back may be the function's own limits, which this settlement
+    // lifts: then it claims too, as the freed slot is not new work to its long polls (lookedEmpty).
+    const claims = take > 0 && (this.emptyAt !== before || this.limitsMayHoldBack);
     this.taking += take;
     try {
       if (claims) {
@@ -357,6 +359,16 @@ export class Replica implements ReplicaEndpoint {
   initError(message: string): void {
     this.startFailure = message.slice(0, errorMessageLimit);
     this.host.logger.warn({ replica: this.id, function: this.functionName, error: this.startFailure }, 'replica reported a start failure');
+  }
+
+  /**
+   * Whether a claim of this replica may find nothing while work is queued, for the function's own
+   * limits: a parallelism below what its replicas run at once, or a limit per concurrency key.
+   * A settlement frees a place under them, so the queue's last look does not stand for after it.
+   */
+  private get limitsMayHoldBack(): boolean {
+    const spec = this.options.fn.document.spec;
+    return spec.concurrency !== undefined || spec.parallelism < (spec.warm?.max ?? 1) * this.options.concurrency;
   }
 
   /** spec.timeout in ms, read once: every batch's deadline needs it. */
