@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Parser, parseDocument } from 'yaml';
 import { PontoonError, asError } from '../domain/errors.js';
 import { checkJsonLimits, maxJsonDepth, type JsonLimitBreach } from '../domain/json-limits.js';
@@ -83,7 +83,7 @@ export function installBodyParsers(app: FastifyInstance): void {
       done(thrown as PontoonError, undefined);
     }
   });
-  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+  const json = (request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void) => {
     try {
       const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       if (!jsonType.test(type)) {
@@ -93,5 +93,9 @@ export function installBodyParsers(app: FastifyInstance): void {
     } catch (thrown) {
       done(thrown as PontoonError, undefined);
     }
-  });
+  };
+  // The same parser under its own type too: fastify remembers the parser of a type it has by
+  // name, where a request sent to the catch-all has its Content-Type parsed anew every time.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, json);
+  app.addContentTypeParser('*', { parseAs: 'string' }, json);
 }

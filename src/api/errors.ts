@@ -104,7 +104,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
 export function installErrorHandling(app: FastifyInstance, payloadLimit: number): void {
   app.setErrorHandler((thrown: FastifyError, request, reply) => {
     const error = toAnswer(thrown, payloadLimit);
-    if (error.status >= 500) request.log.error({ err: asError(thrown) }, 'request failed');
+    if (error.status >= 500) request.log.error({ err: asError(thrown), reqId: request.id }, 'request failed');
     send(reply, error);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -1,6 +1,6 @@
 import { isTerminal, type Execution } from '../domain/execution.js';
 import type { Store } from '../store/store.js';
-import { wakeTimeoutOrAbort } from '../lib/wake-timeout.js';
+import { wakeTimeoutOrAbort, type StopSignal } from '../lib/wake-timeout.js';
 import type { ExecutionEvents } from './execution-events.js';
 
 /** How long a waiter trusts events alone: another controller's change is seen by the next read. */
@@ -18,7 +18,7 @@ export async function waitForEnd(
   events: ExecutionEvents,
   id: string,
   timeoutMs: number,
-  signal?: AbortSignal,
+  signal?: StopSignal,
   current?: Execution,
 ): Promise<Execution | undefined> {
   const until = Date.now() + timeoutMs;

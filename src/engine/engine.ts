@@ -16,6 +16,7 @@ import { soleLeader, type Leadership } from './leader.js';
 import { waitForEnd } from './end-wait.js';
 import { GroupCommit } from './group-commit.js';
 import { directHandoff, type HandoffHost } from './handoff.js';
+import type { StopSignal } from '../lib/wake-timeout.js';
 import { Loop } from './loop.js';
 import { ReplicaWork } from './replica-work.js';
 import { ScalarLoop } from './scalar-loop.js';
@@ -320,7 +321,7 @@ export class Engine implements AttemptSink {
    * Reads an execution until it is terminal or `timeoutMs` passes; returns it as last read (see
    * end-wait.ts). `current`: the execution as an invoke just stored it, not read again first.
    */
-  waitForEnd(id: string, timeoutMs: number, signal?: AbortSignal, current?: Execution): Promise<Execution | undefined> {
+  waitForEnd(id: string, timeoutMs: number, signal?: StopSignal, current?: Execution): Promise<Execution | undefined> {
     return waitForEnd(this.options.store, this.options.events, id, timeoutMs, signal, current);
   }
 

@@ -4,6 +4,16 @@
  * import each other.
  */
 
+/**
+ * What a wait needs of a cancellation: whether it came, and a call when it comes. An AbortSignal
+ * is one; so is a cheaper connection hang-up (hang-up.ts). A listener is called at most once.
+ */
+export interface StopSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** Registers `wake` with something that may wake a waiter; returns how to unregister it. */
 export type WakeSource = (wake: () => void) => () => void;
 
@@ -13,7 +23,7 @@ export type WakeSource = (wake: () => void) => () => void;
  * sources, rather than a race of waits and an AbortController to end the losers (a DOMException
  * per wait once aborted).
  */
-export function wakeTimeoutOrAbort(sources: readonly WakeSource[], ms: number, signal?: AbortSignal): Promise<void> {
+export function wakeTimeoutOrAbort(sources: readonly WakeSource[], ms: number, signal?: StopSignal): Promise<void> {
   if (signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     let settled = false;

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { RuntimeApi, type ReplicaEndpoint } from '../../src/executors/warm/runtime-api.js';
 import { bodyLimitBytes } from '../../src/executors/warm/protocol.js';
+import type { StopSignal } from '../../src/lib/wake-timeout.js';
 
 /** One request with a replica's token, the body given as raw chunks; resolves with the status and the parsed answer. */
 function exchange(address: string, method: string, path: string, chunks: (string | Buffer)[] = []): Promise<{ status: number; body: any }> {
@@ -37,7 +38,7 @@ function call(address: string, method: string, path: string, body?: unknown): Pr
 describe('runtime API', () => {
   const api = new RuntimeApi((error) => assert.fail(error));
   let address = '';
-  const signals: AbortSignal[] = [];
+  const signals: StopSignal[] = [];
   /** What the endpoint was asked: next's max and wait, results' ids and next. */
   const asked: unknown[] = [];
   const endpoint: ReplicaEndpoint = {

@@ -8,6 +8,7 @@ import type { ApiContext } from '../context.js';
 import { checkCallbackUrl } from '../outbound-urls.js';
 import { errorResponses, executionSchema, functionParams, httpUrlSchema, prioritySchema } from '../schemas.js';
 import { inNamespace } from '../auth/route-access.js';
+import { hangUpSignal } from '../../lib/hang-up.js';
 
 type FunctionPath = { ns: string; name: string };
 
@@ -129,9 +130,8 @@ export async function invokeRoutes(app: FastifyInstance, context: ApiContext): P
       if (!matchesRequest) throw keyReused(idempotencyKey!, execution);
       if (!created) void reply.header('x-pontoon-idempotent-replay', 'true');
       if (wait === undefined || isTerminal(execution.status)) return answer(reply, execution, false);
-      const abort = new AbortController();
-      request.raw.once('close', () => abort.abort());
-      const latest = (await engine.waitForEnd(execution.id, wait, abort.signal, execution)) ?? execution;
+      // The caller hanging up ends the wait.
+      const latest = (await engine.waitForEnd(execution.id, wait, hangUpSignal(reply.raw), execution)) ?? execution;
       return answer(reply, latest, !isTerminal(latest.status));
     },
   );

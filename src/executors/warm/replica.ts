@@ -5,6 +5,7 @@ import type { AttemptReport } from '../../domain/execution.js';
 import type { FunctionVersion } from '../../domain/function-spec.js';
 import type { LostOutcome, ReplicaSettlement } from '../executor.js';
 import { LogCapture } from '../../observer/log-capture.js';
+import type { StopSignal } from '../../lib/wake-timeout.js';
 import type { AttemptRef, ClaimedAttempt, LogLine } from '../../store/store.js';
 import { errorMessageLimit, invocationId, replicaEnv, replicaProtocolVersion, type Invocation, type InvocationResult, type ResultsAnswer } from './protocol.js';
 import { ReplicaProcess, type ReplicaExit, type ReplicaProcessOptions } from './replica-process.js';
@@ -68,7 +69,7 @@ export interface ReplicaLife {
 }
 
 /** What a results post asks for besides settling: the next batch (ReplicaEndpoint.results). */
-type ResultsNext = { max: number; waitMs: number; gone: AbortSignal };
+type ResultsNext = { max: number; waitMs: number; gone: StopSignal };
 
 /** An invocation in flight on a replica. */
 interface InFlight {
@@ -247,12 +248,12 @@ export class Replica implements ReplicaEndpoint {
   }
 
   /** The invocations a handoff delivered, for an answer whose connection is still open. */
-  private takeDelivered(gone: AbortSignal, max: number): Invocation[] {
+  private takeDelivered(gone: StopSignal, max: number): Invocation[] {
     if (this.delivered.length === 0 || gone.aborted) return [];
     return this.delivered.splice(0, max);
   }
 
-  async next(max: number, waitMs: number, gone: AbortSignal): Promise<Invocation[] | 'draining'> {
+  async next(max: number, waitMs: number, gone: StopSignal): Promise<Invocation[] | 'draining'> {
     if (this.state === 'starting') {
       this.state = 'ready';
       clearTimeout(this.lifeTimer);
@@ -320,7 +321,9 @@ export class Replica implements ReplicaEndpoint {
     // Nothing was ready at its last look and no work arrived since (lookedEmpty): its claim would
     // find nothing, so the settlement goes alone, a store step without the claim's statements
     // (a handed-off invoke leaves the queue as empty as it found it).
-    const claims = take > 0 && this.emptyAt !== before;
+    // Unless what held queued work back may be the function's own limits, which this settlement
+    // lifts: then it claims too, as the freed slot is not new work to its long polls (lookedEmpty).
+    const claims = take > 0 && (this.emptyAt !== before || this.limitsMayHoldBack);
     this.taking += take;
     try {
       if (claims) {
@@ -367,6 +370,16 @@ export class Replica implements ReplicaEndpoint {
     this.host.logger.warn({ replica: this.id, function: this.functionName, error: this.startFailure }, 'replica reported a start failure');
   }
 
+  /**
+   * Whether a claim of this replica may find nothing while work is queued, for the function's own
+   * limits: a parallelism below what its replicas run at once, or a limit per concurrency key.
+   * A settlement frees a place under them, so the queue's last look does not stand for after it.
+   */
+  private get limitsMayHoldBack(): boolean {
+    const spec = this.options.fn.document.spec;
+    return spec.concurrency !== undefined || spec.parallelism < (spec.warm?.max ?? 1) * this.options.concurrency;
+  }
+
   /** spec.timeout in ms, read once: every batch's deadline needs it. */
   private get timeoutMs(): number {
     this.timeoutMsCache ??= durationMs(this.options.fn.document.spec.timeout);
@@ -378,7 +391,7 @@ export class Replica implements ReplicaEndpoint {
   }
 
   /** Registers claimed attempts as in flight and turns them into invocations. */
-  private handOut(claimed: ClaimedAttempt[], gone: AbortSignal): Invocation[] {
+  private handOut(claimed: ClaimedAttempt[], gone: StopSignal): Invocation[] {
     if (claimed.length === 0) return [];
     // One deadline for the whole batch: its invocations start together.
     const deadline = Date.now() + this.timeoutMs;
@@ -536,7 +549,7 @@ export class Replica implements ReplicaEndpoint {
 const newlineBuffer = Buffer.from('\n');
 
 /** The signal of an answer not tied to a connection (a handoff's delivery: takeDelivered checks the connection). */
-const neverAborted = new AbortController().signal;
+const neverAborted: StopSignal = { aborted: false, addEventListener() {}, removeEventListener() {} };
 
 /**
  * How much larger a posted result can be once serialized again than as the replica wrote it: only

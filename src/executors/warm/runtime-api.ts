@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Ajv, type ErrorObject } from 'ajv';
 import { asError } from '../../domain/errors.js';
+import { hangUpSignal } from '../../lib/hang-up.js';
+import type { StopSignal } from '../../lib/wake-timeout.js';
 import {
   batchLimit,
   bodyLimitBytes,
@@ -18,12 +20,12 @@ import {
 /** What the runtime API asks of the replica a token belongs to. */
 export interface ReplicaEndpoint {
   /** Up to `max` invocations, waiting at most `waitMs` for one; 'draining' once the replica gets no more. */
-  next(max: number, waitMs: number, gone: AbortSignal): Promise<Invocation[] | 'draining'>;
+  next(max: number, waitMs: number, gone: StopSignal): Promise<Invocation[] | 'draining'>;
   /**
    * Settles posted outcomes; resolves once they are durable. With `next`, also hands out up to
    * `next.max` invocations (as `next` would), taken in the same store step where it can.
    */
-  results(results: InvocationResult[], next?: { max: number; waitMs: number; gone: AbortSignal }, bodyBytes?: number): Promise<ResultsAnswer & { invocations?: Invocation[] | 'draining' }>;
+  results(results: InvocationResult[], next?: { max: number; waitMs: number; gone: StopSignal }, bodyBytes?: number): Promise<ResultsAnswer & { invocations?: Invocation[] | 'draining' }>;
   /** The replica reports why it cannot start. */
   initError(message: string): void;
   /**
@@ -182,19 +184,6 @@ const routes: Record<string, string> = {
   '/v1/invocations/results': 'POST',
   '/v1/init/error': 'POST',
 };
-
-/**
- * Aborts when the replica hangs up before its answer is sent. Every response closes once sent, so
- * aborting on any close built a DOMException (with its stack) per request: 1.5% of the server's
- * CPU in a warm drain.
- */
-function hangUpSignal(response: ServerResponse): AbortSignal {
-  const gone = new AbortController();
-  response.once('close', () => {
-    if (!response.writableFinished) gone.abort();
-  });
-  return gone.signal;
-}
 
 const protocolHeader = ['Pontoon-Protocol', String(replicaProtocolVersion)];
 

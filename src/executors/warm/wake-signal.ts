@@ -1,4 +1,4 @@
-import { wakeTimeoutOrAbort, type WakeSource } from '../../lib/wake-timeout.js';
+import { wakeTimeoutOrAbort, type StopSignal, type WakeSource } from '../../lib/wake-timeout.js';
 
 /**
  * Wakes everyone waiting at once: a long poll waits on it for work, a slot, or a drain. A fire
@@ -18,12 +18,12 @@ export class WakeSignal {
   };
 
   /** Resolves on the next fire, after `ms`, or when `signal` aborts (at once if it has), whichever comes first. */
-  wait(ms: number, signal?: AbortSignal): Promise<void> {
+  wait(ms: number, signal?: StopSignal): Promise<void> {
     return wakeTimeoutOrAbort([this.source], ms, signal);
   }
 
   /** Resolves on the next fire of `a` or `b`, after `ms`, or when `signal` aborts (at once if it has). */
-  static either(a: WakeSignal, b: WakeSignal, ms: number, signal?: AbortSignal): Promise<void> {
+  static either(a: WakeSignal, b: WakeSignal, ms: number, signal?: StopSignal): Promise<void> {
     return wakeTimeoutOrAbort([a.source, b.source], ms, signal);
   }
 
