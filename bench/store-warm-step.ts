@@ -3,7 +3,9 @@
  * drained by completeAndClaimFunction in batches of B (settle the last batch, take the next), as
  * the runtime API does for a replica with concurrency B. Its time per execution is the floor the
  * SQLite store sets under the warm drain.
- *   node dist/bench/store-warm-step.js [N] [B] [postgres://… (or PONTOON_TEST_PG_URL with `postgres`)]
+ *   node dist/bench/store-warm-step.js [N] [B] [postgres://… (or PONTOON_TEST_PG_URL with `postgres`) | sqlite-thread]
+ * `sqlite-thread` runs the SQLite store on its own thread, as the server does (threaded-store.ts):
+ * the process's CPU then includes the messages' clones, and the main thread's is shown apart.
  * On PostgreSQL (a fresh schema on the given server) it also counts the round trips per batch
  * (every query a pooled client sends; a multi-statement text is one) and the WAL bytes per batch
  * (pg_current_wal_lsn before and after); with PONTOON_BENCH_PG_DATA (the cluster's data directory,
@@ -29,6 +31,13 @@
  * 2.3 ms of 2.6 per batch, ~630 buffers: two non-HOT updates of 8 executions through their
  * indexes, 8 attempts inserted and updated) and the lock statement's planning (0.2 ms, its ids
  * quoted into the text so that it goes with BEGIN).
+ *
+ * Session 10, SQLite on its own thread (`sqlite-thread`), three alternating pairs of 8,000 in
+ * batches of 8 at load ~6: process CPU per execution 122/143/130 µs on the main thread, 164/164/154
+ * on its own thread (the clones of each step's 8 completions and 8 claimed attempts, both ways),
+ * of which the main thread's 109-128 → 18-19 µs; 5,459-7,008/s → 5,373-5,557/s, one step at a
+ * time with nothing to overlap it here. The server gains by what its event loop no longer does
+ * (bench/warm-drain.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +48,7 @@ import { readFileSync } from 'node:fs';
 import { childPids, processCpu } from './lib/proc-cpu.js';
 import { openPostgresStore } from '../src/store/postgres/postgres-store.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { openThreadedSqliteStore } from '../src/store/sqlite/threaded-store.js';
 import { commandFunction, succeeded } from './lib/store-fixtures.js';
 
 const total = Number(process.argv[2] ?? 20_000);
@@ -57,7 +67,14 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
 
 const dir = mkdtempSync(join(tmpdir(), 'pontoon-step-'));
 const schema = `step_${process.pid}`;
-const store = pgUrl ? await openPostgresStore({ url: pgUrl, schema }) : openSqliteStore({ file: join(dir, 'pontoon.db') });
+const onThread = where === 'sqlite-thread';
+const store = pgUrl
+  ? await openPostgresStore({ url: pgUrl, schema })
+  : onThread
+    ? await openThreadedSqliteStore({ file: join(dir, 'pontoon.db') })
+    : openSqliteStore({ file: join(dir, 'pontoon.db') });
+// This process's main thread alone: with the store on its thread, what the messages cost the event loop.
+const mainThreadCpuMs = () => processCpu(`self/task/${process.pid}`)?.self ?? 0;
 const admin = pgUrl ? new pg.Client({ connectionString: pgUrl }) : undefined;
 await admin?.connect();
 const walLsn = async () => (admin ? String((await admin.query('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn) : '0/0');
@@ -74,6 +91,7 @@ try {
   const claimOptions = () => ({ owner: 'bench', now: new Date().toISOString(), leaseMs: 60_000, limit: batch, function: { namespace: 'default', name: 'noop' } });
   const started = performance.now();
   const cpu = process.cpuUsage();
+  const mainBefore = mainThreadCpuMs();
   const lsn = await walLsn();
   const serverCpuBefore = serverCpuMs();
   const tripsBefore = roundTrips;
@@ -102,6 +120,7 @@ try {
       perSecond: Math.round(drained / (elapsedMs / 1000)),
       usPerExecution: Math.round((1000 * elapsedMs) / drained),
       cpuUsPerExecution: Math.round((used.user + used.system) / drained),
+      mainThreadCpuUsPerExecution: Math.round(((mainThreadCpuMs() - mainBefore) * 1000) / drained),
       ...(pgUrl ? { roundTripsPerBatch: Number((trips / batches).toFixed(2)), walBytesPerBatch: Math.round(wal / batches) } : {}),
       ...(postmaster ? { serverCpuUsPerExecution: Math.round((serverCpu * 1000) / drained) } : {}),
     }),

@@ -4,7 +4,7 @@
  * latency of a synchronous invoke (`?wait=true`) of the same warm no-op, one after another over
  * loopback: p50 and p99. Embedded (SQLite) and, when given a postgres:// URL (or
  * PONTOON_TEST_PG_URL, as scripts/pg-cluster.sh prints it), on PostgreSQL in a fresh database.
- *   node dist/bench/warm-drain.js [count] [sqlite|postgres|both]
+ *   node dist/bench/warm-drain.js [count] [sqlite|postgres|both] [replicas]
  *
  * The replica keeps taking work while the enqueue runs (it is warm: that is the point), so the
  * drain rate counts what was left when the last batch was stored over the time it took to finish;
@@ -102,6 +102,16 @@
  * limits it now: CPU (server + PostgreSQL ~1.4 ms per execution on 2 shared cores), of which
  * this bench's own status polls are a part (a COUNT over the queue every 5 ms, 2.6-6 ms of
  * PostgreSQL each: 8.7 s of its ~40 s of CPU in one run), then the one batch in flight per replica.
+ *
+ * Session 10, the SQLite store on a thread of its own (src/store/sqlite/threaded-store.ts), eleven
+ * alternating pairs of 20,000 against the store on the main thread, same build, load 5-8 (the
+ * `serverMainThread` figure is the event loop's CPU alone, /proc/<pid>/task/<pid>): drain 3,095 →
+ * 1,821, 1,695 → 2,937, 1,341 → 2,486, 2,061 → 2,311, 3,325 → 2,981, 1,616 → 2,501, 1,224 →
+ * 1,637, 1,859 → 1,920, 1,536 → 2,231, 2,125 → 2,512, 1,386 → 1,624/s (higher in 9 of 11, medians
+ * 1,695 → 2,311/s); server CPU per execution, both threads, medians 281 → 291 µs (the messages'
+ * clones: +14-23 µs per execution in the store step alone); the main thread's in the five pairs
+ * that measured it 206-278 → 93-122 µs. Two replicas (4th argument): 1,237 → 1,915 and 1,640 →
+ * 1,606/s, main thread 252 → 95 and 215 → 95 µs. Server RSS +~30 MiB (the thread's V8 heap).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,6 +123,8 @@ import { enqueue, pending, percentile, sleep, startBenchServer, type BenchServer
 
 const count = Number(process.argv[2] ?? 50_000);
 const which = process.argv[3] ?? 'both';
+/** Warm replicas of the no-op (4th argument; 1 by default): each takes its batches in turns with the server. */
+const replicas = Number(process.argv[4] ?? 1);
 const concurrency = 8;
 /** The PostgreSQL cluster's data directory (PONTOON_BENCH_PG_DATA), to count its CPU beside the server's. */
 let postgresData: string | undefined;
@@ -123,7 +135,7 @@ async function deployNoop(server: BenchServer, source: string): Promise<void> {
     apiVersion: 'pontoon.dev/v1',
     kind: 'Function',
     metadata: { name: 'noop' },
-    spec: { runtime: 'node', source, handler: 'noop.handler', parallelism: concurrency, warm: { min: 1, max: 1, concurrency, idleTimeout: '10m' } },
+    spec: { runtime: 'node', source, handler: 'noop.handler', parallelism: concurrency * replicas, warm: { min: replicas, max: replicas, concurrency, idleTimeout: '10m' } },
   });
   if (answer.status >= 300) throw new Error(`deploy noop: ${JSON.stringify(answer.body)}`);
 }
@@ -140,7 +152,7 @@ async function drained(server: BenchServer): Promise<void> {
 async function drainRun(
   server: BenchServer,
   total: number,
-): Promise<{ drainPerSecond: number; overallPerSecond: number; leftAfterEnqueue: number; cpuUsPerExecution: { server: number; replica: number; postgres?: number } }> {
+): Promise<{ drainPerSecond: number; overallPerSecond: number; leftAfterEnqueue: number; cpuUsPerExecution: { server: number; serverMainThread: number; replica: number; postgres?: number } }> {
   const start = performance.now();
   await enqueue(server, 'noop', total);
   const enqueued = performance.now();
@@ -159,7 +171,7 @@ async function drainRun(
     drainPerSecond: Math.round(leftAfterEnqueue / ((end - enqueued) / 1000)),
     overallPerSecond: Math.round(total / ((end - start) / 1000)),
     leftAfterEnqueue,
-    cpuUsPerExecution: { server: perExecution(cpuAfter.server - cpuBefore.server), replica: perExecution(cpuAfter.children - cpuBefore.children), ...postgres },
+    cpuUsPerExecution: { server: perExecution(cpuAfter.server - cpuBefore.server), serverMainThread: perExecution(cpuAfter.serverMain - cpuBefore.serverMain), replica: perExecution(cpuAfter.children - cpuBefore.children), ...postgres },
   };
 }
 

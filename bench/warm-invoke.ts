@@ -85,6 +85,7 @@ async function syncRun(server: BenchServer): Promise<Record<string, number>> {
     p50Ms: round(percentile(times, 50)),
     p99Ms: round(percentile(times, 99)),
     serverCpuUs: Math.round(((after.server - before.server) * 1000) / syncSamples),
+    serverMainThreadCpuUs: Math.round(((after.serverMain - before.serverMain) * 1000) / syncSamples),
     replicaCpuUs: Math.round(((after.children - before.children) * 1000) / syncSamples),
   };
 }

@@ -15,8 +15,8 @@ function statFields(pid: number | string): string[] | undefined {
   }
 }
 
-/** CPU time in ms a process used itself, and what its reaped children used; undefined without /proc. */
-export function processCpu(pid: number | 'self'): { self: number; children: number } | undefined {
+/** CPU time in ms a process (or a thread: `<pid>/task/<tid>`) used itself, and what its reaped children used; undefined without /proc. */
+export function processCpu(pid: number | string): { self: number; children: number } | undefined {
   const fields = statFields(pid);
   if (!fields) return undefined;
   return { self: (Number(fields[11]) + Number(fields[12])) * tickMs, children: (Number(fields[13]) + Number(fields[14])) * tickMs };

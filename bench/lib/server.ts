@@ -15,8 +15,11 @@ export interface BenchServer {
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Resident memory of the server process, in MiB. */
   rssMiB(): number;
-  /** CPU time used so far, in ms: by the server, and by its live child processes (replicas, observers) together. */
-  cpuMs(): { server: number; children: number };
+  /**
+   * CPU time used so far, in ms: by the server (all its threads), by its main thread alone (the
+   * event loop), and by its live child processes (replicas, observers) together.
+   */
+  cpuMs(): { server: number; serverMain: number; children: number };
   stop(): Promise<void>;
 }
 
@@ -67,7 +70,7 @@ export async function startBenchServer(flags: string[] = [], options: { dataDir?
       return match ? Number(match[1]) / 1024 : NaN;
     },
     cpuMs() {
-      return { server: processCpuMs(child.pid!), children: descendants(child.pid!).reduce((sum, pid) => sum + processCpuMs(pid), 0) };
+      return { server: processCpuMs(child.pid!), serverMain: processCpuMs(`${child.pid}/task/${child.pid}`), children: descendants(child.pid!).reduce((sum, pid) => sum + processCpuMs(pid), 0) };
     },
     async stop() {
       child.kill(profileDir ? 'SIGTERM' : 'SIGKILL');
@@ -113,7 +116,7 @@ export function percentile(sorted: number[], p: number): number {
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** User + system CPU time of a live process, in ms (0 once it is gone). */
-function processCpuMs(pid: number): number {
+function processCpuMs(pid: number | string): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     // utime and stime, fields 14 and 15 of stat, in clock ticks (100 per second on Linux).

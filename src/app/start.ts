@@ -20,7 +20,7 @@ import { memoryLimitSupport } from '../observer/memory-limit.js';
 import { defaultPackageLimits } from '../runtimes/package-archive.js';
 import { createRuntimes } from '../runtimes/registry.js';
 import { soleLeader, type Leadership } from '../engine/leader.js';
-import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openThreadedSqliteStore } from '../store/sqlite/threaded-store.js';
 import { instrumentStore } from '../telemetry/instrumented-store.js';
 import { PontoonMetrics } from '../telemetry/metrics.js';
 import { traceStore } from '../telemetry/traced-store.js';
@@ -55,7 +55,9 @@ export interface StartOptions extends PontoonOptions {
 
 /** The store, its leader election, and how often the dispatcher polls when nothing wakes it. */
 async function openStore(choice: string, dataDir: string, owner: string, logger: Logger): Promise<{ store: Store; leadership: Leadership; pollMs: number }> {
-  if (choice === 'sqlite') return { store: openSqliteStore({ file: join(dataDir, 'pontoon.db') }), leadership: soleLeader(), pollMs: 200 };
+  // On a thread of its own: the store's statements and commits then run beside the HTTP of the
+  // API and of the warm replicas instead of between them (see threaded-store.ts).
+  if (choice === 'sqlite') return { store: await openThreadedSqliteStore({ file: join(dataDir, 'pontoon.db') }), leadership: soleLeader(), pollMs: 200 };
   const { isPostgresUrl, openPostgresStore } = await import('../store/postgres/postgres-store.js');
   if (!isPostgresUrl(choice)) throw new Error(`store must be sqlite or a postgres:// URL, not ${choice}`);
   const store = await openPostgresStore({ url: choice });

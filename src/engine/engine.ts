@@ -462,10 +462,11 @@ export class Engine implements AttemptSink {
       // Warm functions' executions are their replicas' to take.
       const except = this.options.executor.pools?.served();
       claims = await claim({ owner: this.options.owner, now, leaseMs: this.options.leaseMs, limit: free, ...(except?.length ? { except } : {}) });
+      // Counted as running before the slots are released: a pass the release runs at once must not see them free.
+      this.launchAll(claims);
     } finally {
       this.release(free);
     }
-    this.launchAll(claims);
     if (claims.length === free) this.dispatcher.wake();
     return claims.length;
   }

@@ -71,14 +71,14 @@ export class ReplicaWork implements WorkSource {
   async take(fn: FunctionRef, max: number): Promise<ClaimedAttempt[]> {
     const free = this.host.reserve(max, true);
     if (free <= 0) return [];
-    let claims: ClaimedAttempt[];
     try {
-      claims = await this.host.store.claimFunctionExecutions(this.claimOptions(fn, free));
+      const claims = await this.host.store.claimFunctionExecutions(this.claimOptions(fn, free));
+      // Leases kept before the slots are released, as in settleAndTake.
+      this.tookFor(fn, claims);
+      return claims;
     } finally {
       this.host.release(free);
     }
-    this.tookFor(fn, claims);
-    return claims;
   }
 
   /**

@@ -51,4 +51,59 @@ describe('claiming the slot a finished attempt frees', () => {
       await store.close();
     }
   });
+
+  it('counts what that claim took as running before it gives the slots back: the pass it skipped finds no free slot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pontoon-reservation-'));
+    dirs.push(dir);
+    const store = openSqliteStore({ file: join(dir, 'pontoon.db') });
+    // The settle-and-claim step answers late (a store on another thread or across the network),
+    // after its claim took the next execution; a dispatcher pass woken meanwhile finds the slot
+    // reserved and is skipped, then runs when the slot is released.
+    let called!: () => void;
+    const settling = new Promise<void>((resolve) => (called = resolve));
+    let answer!: () => void;
+    const gate = new Promise<void>((resolve) => (answer = resolve));
+    const slowStore: Store = Object.create(store, {
+      completeAndClaim: {
+        value: async (...args: Parameters<Store['completeAndClaim']>) => {
+          const result = await store.completeAndClaim(...args);
+          called();
+          await gate;
+          return result;
+        },
+      },
+    });
+    const runtimes = createRuntimes({ cacheDir: join(dir, 'builds') });
+    const engine = localEngine({ store: slowStore, runtimes, workRoot: join(dir, 'work'), capacity: 1, pollMs: 3_600_000 });
+    try {
+      await engine.deploy({ apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name: 'nap' }, spec: { runtime: 'command', command: ['sleep', '0.3'], parallelism: 5 } });
+      const queued = await engine.invoke([1, 2, 3].map((input) => ({ namespace: 'default', function: 'nap', input })));
+      engine.start();
+      await settling;
+      // Wakes the dispatcher while the settle-and-claim holds the one slot.
+      const late = await engine.invoke([{ namespace: 'default', function: 'nap', input: 4 }]);
+      await new Promise((resolve) => setImmediate(resolve));
+      answer();
+      const ended = [];
+      for (const { execution } of [...queued, ...late]) ended.push(await engine.waitForEnd(execution.id, 20_000));
+      assert.deepEqual(
+        ended.map((execution) => execution?.status),
+        ['succeeded', 'succeeded', 'succeeded', 'succeeded'],
+      );
+      const attempts = await Promise.all(ended.map(async (execution) => (await store.getExecution(execution!.id))!.attempts[0]));
+      const points = attempts.flatMap((attempt) => [
+        { at: Date.parse(attempt.startedAt!), delta: 1 },
+        { at: Date.parse(attempt.finishedAt!), delta: -1 },
+      ]);
+      points.sort((a, b) => a.at - b.at || a.delta - b.delta);
+      let running = 0;
+      let most = 0;
+      for (const point of points) most = Math.max(most, (running += point.delta));
+      assert.equal(most, 1, 'attempts running at once with a capacity of 1');
+    } finally {
+      answer();
+      await engine.stop();
+      await store.close();
+    }
+  });
 });
