@@ -65,6 +65,24 @@ export function sql(db: Db, text: string): Database.Statement {
   return statement;
 }
 
+/** Each connection's one transaction function, which runs the work it is given. */
+const runners = new WeakMap<Db, ReturnType<Db['transaction']>>();
+
+/**
+ * The transaction function of `db`, made once: better-sqlite3 builds a transaction function's
+ * wrappers (deferred, immediate, exclusive, and their savepoint forms) each time one is made:
+ * 11-13 µs of CPU per one-row write transaction against 3.4-4.4 µs with one made once (50,000
+ * in a loop, in memory).
+ */
+function runnerOf(db: Db): ReturnType<Db['transaction']> {
+  let runner = runners.get(db);
+  if (!runner) {
+    runner = db.transaction((work: () => unknown) => work());
+    runners.set(db, runner);
+  }
+  return runner;
+}
+
 /**
  * Runs `work` in a transaction that takes the write lock at BEGIN. A deferred transaction that
  * reads and then writes fails with SQLITE_BUSY when another connection wrote in between;
@@ -72,7 +90,7 @@ export function sql(db: Db, text: string): Database.Statement {
  * is what keeps parallelism counts exact across processes.
  */
 export function writeTransaction<T>(db: Db, work: () => T): T {
-  return db.transaction(work).immediate();
+  return runnerOf(db).immediate(work) as T;
 }
 
 /**
@@ -81,5 +99,5 @@ export function writeTransaction<T>(db: Db, work: () => T): T {
  * connection's commit.
  */
 export function readTransaction<T>(db: Db, work: () => T): T {
-  return db.transaction(work).deferred();
+  return runnerOf(db).deferred(work) as T;
 }
