@@ -28,6 +28,8 @@ class StoreThread {
   private nextId = 1;
   private ended: Error | undefined;
   private closing = false;
+  /** Open and not closing: the store's life, in which losing the thread is fatal. */
+  private serving = false;
   private readonly exited: Promise<void>;
 
   constructor(private readonly worker: Worker) {
@@ -43,6 +45,7 @@ class StoreThread {
   /** Resolves once the store is open (the thread's first answer, id 0); rejects with the error that kept it from opening. */
   async opened(): Promise<void> {
     await this.expect(0);
+    this.serving = true;
   }
 
   /** Runs one operation on the thread. */
@@ -82,6 +85,14 @@ class StoreThread {
   }
 
   private end(error: Error): void {
+    // A thread lost while open (an uncaught error in it) takes the process down, as the same
+    // error in the store on the main thread did: leases and restart recover its attempts, where a
+    // server left up with a dead store would answer every request with an error.
+    if (this.serving && !this.ended && !this.closing) {
+      process.nextTick(() => {
+        throw error;
+      });
+    }
     this.ended ??= error;
     for (const call of this.pending.values()) call.reject(this.ended);
     this.pending.clear();
