@@ -35,6 +35,8 @@ export async function startBenchServer(flags: string[] = [], options: { dataDir?
   // stops with SIGTERM, as a profile is only written by a process that exits on its own).
   const profileDir = process.env.PONTOON_BENCH_PROFILE;
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  // PONTOON_REPLICA_LANES (the node SDK's post cycles per replica) reaches the bench's replicas when set here.
+  if (process.env.PONTOON_REPLICA_LANES !== undefined) flags = [...flags, '--pass-env', 'PONTOON_REPLICA_LANES'];
   const child: ChildProcess = spawn(process.execPath, [...profile, options.cli ?? cli, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...roots, ...flags], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });

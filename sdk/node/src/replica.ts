@@ -130,6 +130,30 @@ export interface ReplicaOptions<I> {
   env?: Record<string, string | undefined>;
 }
 
+/** The SDK's own setting (not the protocol's): how many post cycles share the replica's slots. */
+export const LANES_ENV = 'PONTOON_REPLICA_LANES';
+
+/**
+ * A share of the replica's slots with a post cycle of its own: its invocations' outcomes are
+ * posted by it, and what its posts and long polls hand over is its to run. With two lanes one
+ * lane's batch runs (or waits in its post) while the server settles and claims the other's.
+ */
+interface Lane {
+  slots: number;
+  /** Handed over to this lane and not yet answered by an accepted results post. */
+  held: number;
+  /** Outcomes to post, each already the JSON text of one entry of `results`. */
+  outbox: string[];
+  posting: boolean;
+}
+
+/** The lanes for `concurrency` slots: PONTOON_REPLICA_LANES of them (1 when unset), at most one per slot, the slots split evenly. */
+export function laneSlots(concurrency: number, env: Record<string, string | undefined>): number[] {
+  const asked = Number.parseInt(env[LANES_ENV] ?? '', 10);
+  const count = Math.min(concurrency, Number.isInteger(asked) && asked > 0 ? asked : 1);
+  return Array.from({ length: count }, (_, index) => Math.floor(concurrency / count) + (index < concurrency % count ? 1 : 0));
+}
+
 /**
  * Serves a handler as a warm replica: asks for as many invocations as it has free slots, runs them
  * concurrently up to PONTOON_REPLICA_CONCURRENCY, posts their outcomes in batches (whatever
@@ -145,78 +169,88 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
   }
   const concurrency = Math.max(1, Number.parseInt(env[REPLICA_ENV.concurrency] ?? '1', 10) || 1);
   const identity = { function: env.PONTOON_FUNCTION ?? '', namespace: env.PONTOON_NAMESPACE ?? '', version: env.PONTOON_VERSION ?? '' };
+  const lanes: Lane[] = laneSlots(concurrency, env).map((slots) => ({ slots, held: 0, outbox: [], posting: false }));
 
-  /** Handed over and not yet answered by an accepted results post: what holds a slot. */
-  let held = 0;
-  /** Outcomes to post, each already the JSON text of one entry of `results`. */
-  let outbox: string[] = [];
-  let posting = false;
   let draining = false;
   let fatal: unknown;
-  let changed: (() => void) | undefined;
+  let waiting: (() => void)[] = [];
   const signal = () => {
-    const wake = changed;
-    changed = undefined;
-    wake?.();
+    const woken = waiting;
+    waiting = [];
+    for (const wake of woken) wake();
   };
-  const nextChange = () => new Promise<void>((resolve) => (changed = resolve));
+  const nextChange = () => new Promise<void>((resolve) => waiting.push(resolve));
+  const failed = (err: unknown) => {
+    fatal ??= err;
+    signal();
+  };
 
-  const start = (invocations: Invocation[]) => {
-    held += invocations.length;
-    for (const invocation of invocations) void run(invocation);
+  const start = (lane: Lane, invocations: Invocation[]) => {
+    lane.held += invocations.length;
+    for (const invocation of invocations) void run(lane, invocation);
   };
   // Posts what finished, asking in the same request for as many invocations as the post frees
   // (without waiting): under load one round trip per batch, where a separate `next` would be two.
-  const post = async (): Promise<void> => {
-    while (outbox.length > 0 && fatal === undefined) {
-      const batch = outbox.slice(0, 1000);
-      outbox = outbox.slice(batch.length);
-      const free = draining ? 0 : concurrency - held + batch.length;
+  const post = async (lane: Lane): Promise<void> => {
+    while (lane.outbox.length > 0 && fatal === undefined) {
+      const batch = lane.outbox.slice(0, 1000);
+      lane.outbox = lane.outbox.slice(batch.length);
+      // A lane's long poll and post can both hand it work, so it may hold more than its share for a while.
+      const free = draining ? 0 : Math.max(0, lane.slots - lane.held + batch.length);
       try {
         const answer = await client.send('POST', `/v1/invocations/results?next=${free}`, `{"results":[${batch.join(',')}]}`);
-        held -= batch.length;
+        lane.held -= batch.length;
         const body = answer.body as { invocations?: Invocation[]; draining?: boolean };
         if (body.draining) draining = true;
-        if (body.invocations?.length) start(body.invocations);
+        if (body.invocations?.length) start(lane, body.invocations);
       } catch (err) {
         fatal ??= err;
       }
     }
-    posting = false;
+    lane.posting = false;
     signal();
   };
   // Outcomes that finish in the same turn of the event loop (a batch of quick handlers) go in one
   // post: the post starts on the next turn, not with the first outcome.
-  const finished = (result: string) => {
-    outbox.push(result);
-    if (posting) return;
-    posting = true;
-    setImmediate(() => void post());
+  const finished = (lane: Lane, result: string) => {
+    lane.outbox.push(result);
+    if (lane.posting) return;
+    lane.posting = true;
+    setImmediate(() => void post(lane));
   };
-  const run = async (invocation: Invocation) => {
+  const run = async (lane: Lane, invocation: Invocation) => {
     const ctx = new Context({ executionId: invocation.executionId, attempt: invocation.attempt, ...identity, deadline: new Date(invocation.deadline), traceparent: invocation.traceparent, tracestate: invocation.tracestate, logger: taggedLogger(invocation.id) });
     const outcome: Outcome = await invokeValue(handler, invocation.input, ctx, options.parse);
     // The result is JSON text already (the handler's value, serialized once): spliced in, not parsed again.
     const id = JSON.stringify(invocation.id);
-    finished(outcome.ok ? `{"id":${id},"status":"succeeded","result":${outcome.output}}` : `{"id":${id},"status":"failed","error":${JSON.stringify(outcome.error || 'failed')}}`);
+    finished(lane, outcome.ok ? `{"id":${id},"status":"succeeded","result":${outcome.output}}` : `{"id":${id},"status":"failed","error":${JSON.stringify(outcome.error || 'failed')}}`);
   };
-
-  try {
-    // The long poll: asks for free slots whenever no post is under way to fill them.
+  // The long poll of one lane: asks for its free slots whenever no post of its own is under way to fill them.
+  const serveLane = async (lane: Lane) => {
     while (fatal === undefined && !draining) {
-      const free = concurrency - held;
-      if (free <= 0 || posting) {
+      const free = lane.slots - lane.held;
+      if (free <= 0 || lane.posting) {
         await nextChange();
         continue;
       }
       const answer = await client.send('GET', `/v1/invocations/next?max=${free}&wait=20000`);
-      if (answer.status === 410) draining = true;
-      else if (answer.status === 200) start((answer.body as { invocations: Invocation[] }).invocations);
+      if (answer.status === 410) {
+        draining = true;
+        signal();
+      } else if (answer.status === 200) start(lane, (answer.body as { invocations: Invocation[] }).invocations);
     }
-    while ((held > 0 || posting) && fatal === undefined) await nextChange();
-  } catch (err) {
-    fatal ??= err;
+    while ((lane.held > 0 || lane.posting) && fatal === undefined) await nextChange();
+  };
+
+  let serving = lanes.length;
+  for (const lane of lanes) {
+    serveLane(lane).then(() => {
+      serving -= 1;
+      signal();
+    }, failed);
   }
+  // A fatal answer to one lane ends the replica without waiting for the other's long poll.
+  while (serving > 0 && fatal === undefined) await nextChange();
   client.close();
   if (fatal !== undefined) {
     process.stderr.write(`pontoon replica: ${messageOf(fatal)}\n`);

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { laneSlots } from '../src/replica.js';
+
+const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fixture.js');
+
+/** One request the stand-in runtime API holds until the test answers it. */
+interface Held {
+  method: string;
+  url: string;
+  body: string;
+  answer: (status: number, body?: unknown) => void;
+}
+
+/** A stand-in for Pontoon's runtime API: every request is held for the test to answer. */
+async function standInApi() {
+  const held: Held[] = [];
+  const seen: Held[] = [];
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const entry: Held = {
+        method: request.method ?? '',
+        url: request.url ?? '',
+        body: Buffer.concat(chunks).toString('utf8'),
+        answer: (status, body) => {
+          if (body === undefined) response.writeHead(status).end();
+          else response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        },
+      };
+      seen.push(entry);
+      held.push(entry);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  /** Waits (bounded) until `count` requests are held at once, and takes them. */
+  const heldAtOnce = async (count: number): Promise<Held[]> => {
+    for (let waited = 0; waited < 10_000 && held.length < count; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(held.length, count, `requests outstanding at once: ${held.map((entry) => `${entry.method} ${entry.url}`).join(', ')}`);
+    return held.splice(0);
+  };
+  return { address: `127.0.0.1:${port}`, seen, heldAtOnce, close: () => server.close() };
+}
+
+const invocation = (id: string) => ({ id, executionId: id, attempt: 1, deadline: new Date(Date.now() + 60_000).toISOString(), input: { id } });
+const postedIds = (entry: Held) => (JSON.parse(entry.body) as { results: { id: string; result: { id: string } }[] }).results.map((result) => result.id).sort();
+
+describe('a replica in two lanes', () => {
+  it('splits its slots evenly into at most one lane per slot, one lane unless PONTOON_REPLICA_LANES says more', () => {
+    assert.deepEqual(laneSlots(8, {}), [8]);
+    assert.deepEqual(laneSlots(8, { PONTOON_REPLICA_LANES: '2' }), [4, 4]);
+    assert.deepEqual(laneSlots(5, { PONTOON_REPLICA_LANES: '2' }), [3, 2]);
+    assert.deepEqual(laneSlots(1, { PONTOON_REPLICA_LANES: '2' }), [1]);
+    assert.deepEqual(laneSlots(4, { PONTOON_REPLICA_LANES: 'two' }), [4]);
+  });
+
+  it('keeps two requests outstanding at once, each lane posting its own results once (again after a 5xx), and exits 0 when drained', async (t) => {
+    const api = await standInApi();
+    const child = spawn(process.execPath, [fixture, 'echo'], {
+      env: {
+        PATH: process.env.PATH,
+        PONTOON_RUNTIME_API: api.address,
+        PONTOON_REPLICA_TOKEN: 'secret',
+        PONTOON_REPLICA_PROTOCOL: '1',
+        PONTOON_REPLICA_CONCURRENCY: '4',
+        PONTOON_REPLICA_LANES: '2',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, 'exit');
+    t.after(() => {
+      child.kill('SIGKILL');
+      api.close();
+    });
+
+    // Two long polls at once, each for its lane's half of the 4 slots.
+    const polls = await api.heldAtOnce(2);
+    assert.deepEqual(polls.map((poll) => `${poll.method} ${poll.url}`), ['GET /v1/invocations/next?max=2&wait=20000', 'GET /v1/invocations/next?max=2&wait=20000']);
+    polls[0].answer(200, { invocations: [invocation('a1'), invocation('a2')] });
+    polls[1].answer(200, { invocations: [invocation('b1'), invocation('b2')] });
+
+    // Each lane posts its own two results, both posts outstanding at once; one is refused with a
+    // 503 and comes again with the same body while the other is still outstanding.
+    const posts = await api.heldAtOnce(2);
+    assert.ok(posts.every((post) => post.method === 'POST' && post.url === '/v1/invocations/results?next=2'), posts.map((post) => post.url).join(', '));
+    assert.deepEqual(posts.map(postedIds).sort((x, y) => x[0].localeCompare(y[0])), [['a1', 'a2'], ['b1', 'b2']]);
+    const [refused, other] = posts;
+    refused.answer(503, { error: { code: 'UNAVAILABLE', message: 'try again', details: {} } });
+    const [retry] = await api.heldAtOnce(1);
+    assert.equal(retry.url, refused.url);
+    assert.equal(retry.body, refused.body);
+    for (const post of [retry, other]) {
+      const results = (JSON.parse(post.body) as { results: { id: string; status: string; result: { id: string } }[] }).results;
+      for (const result of results) assert.deepEqual(result, { id: result.id, status: 'succeeded', result: { id: result.id } });
+      post.answer(200, { accepted: postedIds(post), rejected: [], invocations: [], draining: true });
+    }
+
+    const [code] = await exited;
+    assert.equal(code, 0, stderr);
+    // Every request it made: two polls, the refused post, then one post per lane; nothing after the drain.
+    assert.equal(api.seen.length, 5);
+    // Each invocation's log line carries its own tag, whatever ran beside it.
+    for (const id of ['a1', 'a2', 'b1', 'b2']) assert.match(stdout, new RegExp(`^\u001e${id} \\[INFO\\] echo \\{"id":"${id}"\\}$`, 'm'));
+  });
+});
