@@ -4,7 +4,7 @@
  * latency of a synchronous invoke (`?wait=true`) of the same warm no-op, one after another over
  * loopback: p50 and p99. Embedded (SQLite) and, when given a postgres:// URL (or
  * PONTOON_TEST_PG_URL, as scripts/pg-cluster.sh prints it), on PostgreSQL in a fresh database.
- *   node dist/bench/warm-drain.js [count] [sqlite|postgres|both] [replicas]
+ *   node dist/bench/warm-drain.js [count] [sqlite|postgres|both] [replicas] [concurrency]
  *
  * The replica keeps taking work while the enqueue runs (it is warm: that is the point), so the
  * drain rate counts what was left when the last batch was stored over the time it took to finish;
@@ -112,6 +112,12 @@
  * clones: +14-23 µs per execution in the store step alone); the main thread's in the five pairs
  * that measured it 206-278 → 93-122 µs. Two replicas (4th argument): 1,237 → 1,915 and 1,640 →
  * 1,606/s, main thread 252 → 95 and 215 → 95 µs. Server RSS +~30 MiB (the thread's V8 heap).
+ *
+ * Session 10, the node SDK's lanes (PONTOON_REPLICA_LANES=2, passed on by bench/lib/server.ts;
+ * the 5th argument sets the concurrency): two lanes of 4 against one of 8 win at load 1-2 (+23-34%
+ * drain) and lose at load 4-8 (lower in 8 of 9 pairs, server CPU +28-100 µs per execution); two
+ * lanes of 8 at concurrency 16 drain 3,740-5,009/s against one lane's 2,667-2,737/s at load 1-2.
+ * The pairs are in docs/warm-replicas.md ("What an SDK implements").
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -125,7 +131,8 @@ const count = Number(process.argv[2] ?? 50_000);
 const which = process.argv[3] ?? 'both';
 /** Warm replicas of the no-op (4th argument; 1 by default): each takes its batches in turns with the server. */
 const replicas = Number(process.argv[4] ?? 1);
-const concurrency = 8;
+/** Slots per replica (5th argument; 8 by default). */
+const concurrency = Number(process.argv[5] ?? 8);
 /** The PostgreSQL cluster's data directory (PONTOON_BENCH_PG_DATA), to count its CPU beside the server's. */
 let postgresData: string | undefined;
 
