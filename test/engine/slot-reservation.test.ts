@@ -11,6 +11,28 @@ import { localEngine } from '../helpers/engine.js';
 const dirs: string[] = [];
 after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
+/**
+ * `store` whose settle-and-claim step answers only when `answer()` is called; `settling` resolves
+ * once the step itself has run (its claim made, its answer held back).
+ */
+function lateSettlement(store: Store): { slowStore: Store; settling: Promise<void>; answer: () => void } {
+  let called!: () => void;
+  const settling = new Promise<void>((resolve) => (called = resolve));
+  let answer!: () => void;
+  const gate = new Promise<void>((resolve) => (answer = resolve));
+  const slowStore: Store = Object.create(store, {
+    completeAndClaim: {
+      value: async (...args: Parameters<Store['completeAndClaim']>) => {
+        const result = await store.completeAndClaim(...args);
+        called();
+        await gate;
+        return result;
+      },
+    },
+  });
+  return { slowStore, settling, answer };
+}
+
 describe('claiming the slot a finished attempt frees', () => {
   it('does not strand work stored while that claim held the free slots: a skipped dispatcher pass runs once they are released', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pontoon-reservation-'));
@@ -18,20 +40,7 @@ describe('claiming the slot a finished attempt frees', () => {
     const store = openSqliteStore({ file: join(dir, 'pontoon.db') });
     // The settle-and-claim step answers late, as a PostgreSQL round trip can, after its claim found
     // nothing: an invocation stored meanwhile was not seen by it.
-    let called!: () => void;
-    const settling = new Promise<void>((resolve) => (called = resolve));
-    let answer!: () => void;
-    const gate = new Promise<void>((resolve) => (answer = resolve));
-    const slowStore: Store = Object.create(store, {
-      completeAndClaim: {
-        value: async (...args: Parameters<Store['completeAndClaim']>) => {
-          const result = await store.completeAndClaim(...args);
-          called();
-          await gate;
-          return result;
-        },
-      },
-    });
+    const { slowStore, settling, answer } = lateSettlement(store);
     const runtimes = createRuntimes({ cacheDir: join(dir, 'builds') });
     // Polling once an hour: only a wake-up can start the second execution within the test.
     const engine = localEngine({ store: slowStore, runtimes, workRoot: join(dir, 'work'), capacity: 1, pollMs: 3_600_000 });
@@ -59,20 +68,7 @@ describe('claiming the slot a finished attempt frees', () => {
     // The settle-and-claim step answers late (a store on another thread or across the network),
     // after its claim took the next execution; a dispatcher pass woken meanwhile finds the slot
     // reserved and is skipped, then runs when the slot is released.
-    let called!: () => void;
-    const settling = new Promise<void>((resolve) => (called = resolve));
-    let answer!: () => void;
-    const gate = new Promise<void>((resolve) => (answer = resolve));
-    const slowStore: Store = Object.create(store, {
-      completeAndClaim: {
-        value: async (...args: Parameters<Store['completeAndClaim']>) => {
-          const result = await store.completeAndClaim(...args);
-          called();
-          await gate;
-          return result;
-        },
-      },
-    });
+    const { slowStore, settling, answer } = lateSettlement(store);
     const runtimes = createRuntimes({ cacheDir: join(dir, 'builds') });
     const engine = localEngine({ store: slowStore, runtimes, workRoot: join(dir, 'work'), capacity: 1, pollMs: 3_600_000 });
     try {
