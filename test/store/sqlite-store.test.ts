@@ -1,33 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { migrations } from '../../src/store/sqlite/migrations/index.js';
 import { at, completion, enqueueMany, functionDocument, refOf } from './conformance/fixtures.js';
+import { fileFromNewerPontoon, freshStoreFile } from './sqlite-files.js';
 import { runStoreConformance } from './store-conformance.js';
 
-const tempDirs: string[] = [];
-after(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A store file path in a fresh temp dir, removed after the run. */
-function freshFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pontoon-store-'));
-  tempDirs.push(dir);
-  return join(dir, 'pontoon.db');
-}
-
-runStoreConformance('sqlite', async () => openSqliteStore({ file: freshFile() }));
+runStoreConformance('sqlite', async () => openSqliteStore({ file: freshStoreFile() }));
 
 describe('SQLite store', () => {
   it('keeps its state across close and reopen of the file', async () => {
-    const file = freshFile();
+    const file = freshStoreFile();
     const first = openSqliteStore({ file, synchronous: 'full' });
     await first.putFunction(functionDocument('report'));
     const ids = await enqueueMany(first, 'report', 3);
@@ -56,7 +42,7 @@ describe('SQLite store', () => {
   });
 
   it('applies each migration once, however often the file is opened', async () => {
-    const file = freshFile();
+    const file = freshStoreFile();
     for (let round = 0; round < 3; round++) {
       const store = openSqliteStore({ file });
       await store.putFunction(functionDocument(`fn-${round}`));
@@ -76,7 +62,7 @@ describe('SQLite store', () => {
   });
 
   it('returns an execution keyed before request fingerprints (migration 3) for any repeat of its key, as before', async () => {
-    const file = freshFile();
+    const file = freshStoreFile();
     const store = openSqliteStore({ file });
     await store.putFunction(functionDocument('report'));
     const [first] = await store.enqueueExecutions([{ namespace: 'default', function: 'report', input: 1, idempotencyKey: 'old' }], at(0));
@@ -94,16 +80,12 @@ describe('SQLite store', () => {
   });
 
   it('refuses a file migrated by a newer Pontoon', async () => {
-    const file = freshFile();
-    await openSqliteStore({ file }).close();
-    const db = new Database(file);
-    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', '2030-01-01')").run();
-    db.close();
+    const file = await fileFromNewerPontoon();
     assert.throws(() => openSqliteStore({ file }), /schema version 999/);
   });
 
   it('lets two stores on one file share the queue and its parallelism', async () => {
-    const file = freshFile();
+    const file = freshStoreFile();
     const one = openSqliteStore({ file });
     const two = openSqliteStore({ file });
     try {
@@ -127,7 +109,7 @@ describe('SQLite store', () => {
   });
 
   it('lets two processes enqueue into one file at the same time without losing an execution', async () => {
-    const file = freshFile();
+    const file = freshStoreFile();
     const setup = openSqliteStore({ file });
     await setup.putFunction(functionDocument('report'));
     await setup.close();

@@ -1,32 +1,19 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { existsSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { PontoonError } from '../../src/domain/errors.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { openThreadedSqliteStore } from '../../src/store/sqlite/threaded-store.js';
 import { at, enqueueMany, functionDocument } from './conformance/fixtures.js';
+import { fileFromNewerPontoon, freshStoreFile } from './sqlite-files.js';
 import { runStoreConformance } from './store-conformance.js';
 
-const tempDirs: string[] = [];
-after(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A store file path in a fresh temp dir, removed after the run. */
-function freshFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pontoon-store-'));
-  tempDirs.push(dir);
-  return join(dir, 'pontoon.db');
-}
-
-runStoreConformance('sqlite on its own thread', () => openThreadedSqliteStore({ file: freshFile() }));
+runStoreConformance('sqlite on its own thread', () => openThreadedSqliteStore({ file: freshStoreFile() }));
 
 describe('SQLite store on its own thread', () => {
   it('runs its statements off the main thread: timers fire while a long enqueue is under way', async () => {
-    const store = await openThreadedSqliteStore({ file: freshFile() });
+    const store = await openThreadedSqliteStore({ file: freshStoreFile() });
     try {
       await store.putFunction(functionDocument('report'));
       const requests = Array.from({ length: 20_000 }, (_, i) => ({ namespace: 'default', function: 'report', input: { i } }));
@@ -43,7 +30,7 @@ describe('SQLite store on its own thread', () => {
   });
 
   it('rejects with the error class and code the store threw on its thread', async () => {
-    const store = await openThreadedSqliteStore({ file: freshFile() });
+    const store = await openThreadedSqliteStore({ file: freshStoreFile() });
     try {
       const refused = await store.enqueueExecutions([{ namespace: 'default', function: 'absent', input: null }], at(0)).then(
         () => undefined,
@@ -60,16 +47,12 @@ describe('SQLite store on its own thread', () => {
   });
 
   it('rejects opening a file it cannot use with the error the store threw', async () => {
-    const file = freshFile();
-    await openSqliteStore({ file }).close();
-    const db = new Database(file);
-    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'now')").run();
-    db.close();
+    const file = await fileFromNewerPontoon();
     await assert.rejects(openThreadedSqliteStore({ file }), /schema version 999/);
   });
 
   it('reports SQLite errors as SqliteError with their code', async () => {
-    const file = freshFile();
+    const file = freshStoreFile();
     const store = await openThreadedSqliteStore({ file });
     const locker = new Database(file);
     try {
@@ -90,7 +73,7 @@ describe('SQLite store on its own thread', () => {
   });
 
   it('closes the file consistent: a store opened after close reads everything, and no WAL is left', async () => {
-    const file = freshFile();
+    const file = freshStoreFile();
     const store = await openThreadedSqliteStore({ file });
     await store.putFunction(functionDocument('report'));
     const ids = await enqueueMany(store, 'report', 50);
