@@ -1,19 +1,12 @@
 import { Option, type Command } from 'commander';
 import type { KubernetesModeOptions } from './kubernetes-mode.js';
 
+/** Cluster options that `pontoon up` takes as flags of the same name. */
+type SameNamedOptions = 'kubeconfig' | 'observerImage' | 'runtimeImagePrefix' | 'observerHost' | 'observerPort' | 'observerUrl' | 'runtimeApiPort' | 'controllerId' | 'leaderElection' | 'leaseNamespace';
+
 /** The flags `pontoon up` takes for the kubernetes executor, as commander parses them. */
-export interface KubernetesFlags {
+export interface KubernetesFlags extends Pick<KubernetesModeOptions, SameNamedOptions> {
   executor: 'local' | 'kubernetes';
-  kubeconfig?: string;
-  observerImage?: string;
-  runtimeImagePrefix?: string;
-  observerHost?: string;
-  observerPort?: number;
-  observerUrl?: string;
-  runtimeApiPort?: number;
-  controllerId?: string;
-  leaderElection?: boolean;
-  leaseNamespace?: string;
   installCrd: boolean;
   jobTtl?: number;
 }

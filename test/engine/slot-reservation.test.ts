@@ -12,10 +12,14 @@ const dirs: string[] = [];
 after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 /**
- * `store` whose settle-and-claim step answers only when `answer()` is called; `settling` resolves
- * once the step itself has run (its claim made, its answer held back).
+ * An engine of capacity 1, polling once an hour (only a wake-up starts work within a test), whose
+ * store's settle-and-claim step answers only when `answer()` is called; `settling` resolves once
+ * the step itself has run (its claim made, its answer held back).
  */
-function lateSettlement(store: Store): { slowStore: Store; settling: Promise<void>; answer: () => void } {
+function engineWithLateSettlement() {
+  const dir = mkdtempSync(join(tmpdir(), 'pontoon-reservation-'));
+  dirs.push(dir);
+  const store = openSqliteStore({ file: join(dir, 'pontoon.db') });
   let called!: () => void;
   const settling = new Promise<void>((resolve) => (called = resolve));
   let answer!: () => void;
@@ -30,20 +34,21 @@ function lateSettlement(store: Store): { slowStore: Store; settling: Promise<voi
       },
     },
   });
-  return { slowStore, settling, answer };
+  const runtimes = createRuntimes({ cacheDir: join(dir, 'builds') });
+  const engine = localEngine({ store: slowStore, runtimes, workRoot: join(dir, 'work'), capacity: 1, pollMs: 3_600_000 });
+  const close = async () => {
+    answer();
+    await engine.stop();
+    await store.close();
+  };
+  return { store, engine, settling, answer, close };
 }
 
 describe('claiming the slot a finished attempt frees', () => {
   it('does not strand work stored while that claim held the free slots: a skipped dispatcher pass runs once they are released', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pontoon-reservation-'));
-    dirs.push(dir);
-    const store = openSqliteStore({ file: join(dir, 'pontoon.db') });
     // The settle-and-claim step answers late, as a PostgreSQL round trip can, after its claim found
     // nothing: an invocation stored meanwhile was not seen by it.
-    const { slowStore, settling, answer } = lateSettlement(store);
-    const runtimes = createRuntimes({ cacheDir: join(dir, 'builds') });
-    // Polling once an hour: only a wake-up can start the second execution within the test.
-    const engine = localEngine({ store: slowStore, runtimes, workRoot: join(dir, 'work'), capacity: 1, pollMs: 3_600_000 });
+    const { engine, settling, answer, close } = engineWithLateSettlement();
     try {
       await engine.deploy({ apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name: 'noop' }, spec: { runtime: 'command', command: ['true'], parallelism: 1 } });
       const [first] = await engine.invoke([{ namespace: 'default', function: 'noop', input: null }]);
@@ -55,22 +60,15 @@ describe('claiming the slot a finished attempt frees', () => {
       assert.equal((await engine.waitForEnd(first.execution.id, 10_000))?.status, 'succeeded');
       assert.equal((await engine.waitForEnd(second.execution.id, 10_000))?.status, 'succeeded');
     } finally {
-      answer();
-      await engine.stop();
-      await store.close();
+      await close();
     }
   });
 
   it('counts what that claim took as running before it gives the slots back: the pass it skipped finds no free slot', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pontoon-reservation-'));
-    dirs.push(dir);
-    const store = openSqliteStore({ file: join(dir, 'pontoon.db') });
     // The settle-and-claim step answers late (a store on another thread or across the network),
     // after its claim took the next execution; a dispatcher pass woken meanwhile finds the slot
     // reserved and is skipped, then runs when the slot is released.
-    const { slowStore, settling, answer } = lateSettlement(store);
-    const runtimes = createRuntimes({ cacheDir: join(dir, 'builds') });
-    const engine = localEngine({ store: slowStore, runtimes, workRoot: join(dir, 'work'), capacity: 1, pollMs: 3_600_000 });
+    const { store, engine, settling, answer, close } = engineWithLateSettlement();
     try {
       await engine.deploy({ apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name: 'nap' }, spec: { runtime: 'command', command: ['sleep', '0.3'], parallelism: 5 } });
       const queued = await engine.invoke([1, 2, 3].map((input) => ({ namespace: 'default', function: 'nap', input })));
@@ -97,9 +95,7 @@ describe('claiming the slot a finished attempt frees', () => {
       for (const point of points) most = Math.max(most, (running += point.delta));
       assert.equal(most, 1, 'attempts running at once with a capacity of 1');
     } finally {
-      answer();
-      await engine.stop();
-      await store.close();
+      await close();
     }
   });
 });
