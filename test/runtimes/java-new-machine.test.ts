@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { which } from '../../src/runtimes/build-tools.js';
 import { repoRoot } from '../conformance/languages.js';
 import { startTestPontoon, type TestPontoon } from '../helpers/pontoon.js';
+import { writeMavenProject } from './maven-project.js';
 
 // A new user's machine: a HOME of its own with no Maven repository in it. Maven finds its
 // repository and settings from Java's user.home, which is read from the password database rather
@@ -34,25 +35,6 @@ async function pontoon(): Promise<TestPontoon> {
   return running;
 }
 
-const pom = `<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>com.example</groupId>
-  <artifactId>hello</artifactId>
-  <version>1.0</version>
-  <properties>
-    <maven.compiler.release>17</maven.compiler.release>
-    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
-  </properties>
-  <dependencies>
-    <dependency><groupId>dev.pontoon</groupId><artifactId>pontoon-sdk</artifactId><version>0.1.0</version></dependency>
-  </dependencies>
-  <build><plugins><plugin>
-    <groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version>
-  </plugin></plugins></build>
-</project>
-`;
-
 const hello = `package com.example;
 
 import dev.pontoon.sdk.Context;
@@ -69,10 +51,9 @@ public final class Hello implements Handler<String, String> {
 /** A source directory with Hello.java, as a Maven project or as plain sources. */
 function helloSource(maven: boolean): string {
   const dir = mkdtempSync(join(tmpdir(), 'pontoon-hello-'));
-  const sources = maven ? join(dir, 'src', 'main', 'java', 'com', 'example') : join(dir, 'com', 'example');
-  mkdirSync(sources, { recursive: true });
-  writeFileSync(join(sources, 'Hello.java'), hello);
-  if (maven) writeFileSync(join(dir, 'pom.xml'), pom);
+  if (maven) return writeMavenProject(dir, 'hello', { Hello: hello });
+  mkdirSync(join(dir, 'com', 'example'), { recursive: true });
+  writeFileSync(join(dir, 'com', 'example', 'Hello.java'), hello);
   return dir;
 }
 

@@ -6,41 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import { sharedBuildDir } from '../../src/app/function-users-setup.js';
 import { conformanceFunctions, languages } from '../conformance/languages.js';
 import { startTestPontoon, type TestPontoon } from '../helpers/pontoon.js';
+import { greeterSource, writeMavenProject } from '../runtimes/maven-project.js';
 
 // The four runtimes' builds (interpreters, class paths, CDS archives, binaries) must be readable
 // and executable by the dynamic users functions run as when the server is root, on demand and
 // as warm replicas, and not writable by them.
 const isRoot = process.geteuid?.() === 0;
-const pom = `<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>com.example</groupId>
-  <artifactId>greeter-as-users</artifactId>
-  <version>1.0</version>
-  <properties>
-    <maven.compiler.release>17</maven.compiler.release>
-    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
-  </properties>
-  <dependencies>
-    <dependency><groupId>dev.pontoon</groupId><artifactId>pontoon-sdk</artifactId><version>0.1.0</version></dependency>
-  </dependencies>
-  <build><plugins><plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version></plugin></plugins></build>
-</project>
-`;
-const greeter = `package com.example;
-
-import dev.pontoon.sdk.Context;
-import dev.pontoon.sdk.Handler;
-
-public final class Greeter implements Handler<Greeter.Who, String> {
-  public record Who(String name) {}
-
-  @Override
-  public String handle(Who who, Context ctx) {
-    return "hello " + who.name();
-  }
-}
-`;
 const invoke = (name: string) => `/v1/namespaces/default/functions/${name}/invoke?wait=60s`;
 
 describe('every runtime runs as dynamic users', { skip: isRoot ? false : 'needs root to switch users' }, () => {
@@ -68,9 +39,7 @@ describe('every runtime runs as dynamic users', { skip: isRoot ? false : 'needs 
   it('runs a Maven function, whose dependency jars the server user\u2019s ~/.m2 holds', async () => {
     const source = mkdtempSync(join(tmpdir(), 'pontoon-maven-as-users-'));
     try {
-      writeFileSync(join(source, 'pom.xml'), pom);
-      mkdirSync(join(source, 'src/main/java/com/example'), { recursive: true });
-      writeFileSync(join(source, 'src/main/java/com/example/Greeter.java'), greeter);
+      writeMavenProject(source, 'greeter-as-users', { Greeter: greeterSource });
       const deployed = await pontoon.deploy('maven', { runtime: 'java', source, handler: 'com.example.Greeter', timeout: '1m', retry: { limit: 0 } });
       assert.equal(deployed.status < 300, true, JSON.stringify(deployed.body));
       const answer = await pontoon.request('POST', invoke('maven'), { name: 'ada' });
