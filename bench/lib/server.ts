@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { descendants, processCpuMs } from './process-cpu.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -116,28 +117,3 @@ export function percentile(sorted: number[], p: number): number {
 
 /** Sleeps. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** User + system CPU time of a live process, in ms (0 once it is gone). */
-function processCpuMs(pid: number | string): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime and stime, fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
-
-/** Every live descendant of a process. */
-function descendants(pid: number): number[] {
-  let children: number[] = [];
-  try {
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      children.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
-    }
-  } catch {
-    return [];
-  }
-  children = [...new Set(children)];
-  return [...children, ...children.flatMap(descendants)];
-}

@@ -19,7 +19,9 @@ export interface RunReport {
 
 const workloadTitles: [prefix: string, title: string][] = [
   ['burnDown.', 'Burn-down (N no-op jobs inserted in bulk, then drained)'],
+  ['burnDownCpu.', 'Burn-down: CPU per job, µs, by part'],
   ['openLoop.', 'Open loop (fixed arrival rate per second, submit-to-start)'],
+  ['openLoopCpu.', 'Open loop: CPU per job, µs, by part'],
   ['idle.', 'Idle latency (one job at a time, submit-to-start)'],
   ['depth.', 'Dispatch rate at depth (jobs queued)'],
 ];
@@ -41,6 +43,15 @@ const measuredHow = `
 - **Idle latency**: each job is submitted after the previous one finished; submit-to-start as above.
 - **Depth**: the queue is filled in bulk while the workers run (within an insert time budget), then
   the dispatch rate is (unfinished at window start − unfinished at window end) / window.
+- **CPU per job, by part** (burn-down, and each open-loop rate): CPU time from /proc over the
+  measured window (from the first insert or submit until drained), divided by the jobs counted.
+  \`server\` takes and settles jobs: Pontoon's server (all its threads, SQLite included), a peer's
+  worker process; \`functions\`: the processes jobs run in apart from it (Pontoon's replicas, or a
+  process per cold execution; 0 for the peers, whose jobs run in their worker); \`store\`: the
+  PostgreSQL cluster (every backend, the WAL writer, the checkpointer) or redis-server; \`total\` is
+  the three; \`client\` is this harness (submits over HTTP or the peer's client library, and the
+  polls of its count). On a machine with C cores, a system whose total is T µs per job cannot
+  drain faster than C × 10⁶ / (T + client) jobs/s: compare where each spends it.
 - **Ratios**: Pontoon's median over the best peer's median; above 1 means Pontoon is ahead (for
   latencies the inverse, so that above 1 is always better).
 
@@ -53,8 +64,11 @@ const measuredHow = `
   per cold execution (pg_stat_statements); with PostgreSQL's durable defaults every commit waits
   for a WAL flush to disk, as Graphile Worker's do, where SQLite's synchronous=NORMAL and Redis's
   everysec do not flush per commit. \`--pg-settings="-c synchronous_commit=off"\` shows what that costs.
-- **Warm**: a replica (\`spec.warm\`) takes executions without a process start; until it is built
-  the warm rows say "not available".
+- **Warm**: a replica (\`spec.warm\`) takes executions without a process start, in batches.
+  The CPU tables show where a job's cost goes; \`node dist/bench/warm-drain.js 20000 sqlite\` splits
+  the server's CPU into its main thread (HTTP, engine) and the rest (the SQLite store's thread),
+  and \`PONTOON_BENCH_PROFILE=dir node dist/bench/invoke-cpu.js async 1000\` writes CPU profiles of
+  the server's threads (\`node dist/bench/profile-summary.js <file>\` summarizes one).
 `;
 
 function format(value: number): string {
@@ -77,7 +91,7 @@ function figureTable(records: SystemRecord[], prefix: string): string {
   };
   const settings = [...new Set(figures.map((figure) => split(figure).setting))];
   const names = [...new Set(figures.map((figure) => split(figure).name))];
-  const arrow = (name: string) => (/PerSec$|achievedRate$/.test(name) ? ' ↑' : name.endsWith('Ms') ? ' ↓' : '');
+  const arrow = (name: string) => (/PerSec$|achievedRate$/.test(name) ? ' ↑' : /(Ms|Us)$/.test(name) ? ' ↓' : '');
   const withSetting = settings.some(Boolean);
   const header = `| ${withSetting ? 'setting | ' : ''}system | ${names.map((name) => name + arrow(name)).join(' | ')} |`;
   const rows: string[] = [];

@@ -1,5 +1,7 @@
 /** A throwaway PostgreSQL cluster (scripts/pg-cluster.sh) with a fresh database per session. */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { repoFile } from './paths.js';
 
@@ -13,6 +15,8 @@ const durableSettings = '-c fsync=on -c synchronous_commit=on -c full_page_write
 /** A running cluster owned by the benchmark. */
 export interface PostgresCluster {
   version: string;
+  /** The postmaster's process id: backends, the WAL writer and the checkpointer are its children. */
+  pid: number;
   settings: Record<string, string>;
   /** Creates an empty database and returns its URL. */
   createDatabase(name: string): Promise<string>;
@@ -41,6 +45,7 @@ export async function startPostgres(extraSettings = ''): Promise<PostgresCluster
   const base = new URL(url);
   return {
     version,
+    pid: Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]),
     settings,
     async createDatabase(name) {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -10,6 +10,8 @@ import { freePort, repoFile } from './paths.js';
 export interface RedisServer {
   url: string;
   version: string;
+  /** The server's process id. */
+  pid: number;
   /** The persistence settings it runs with, as CONFIG GET reports them. */
   settings: Record<string, string>;
   /** Empties it between sessions, so one system's leftovers never weigh on the next. */
@@ -56,6 +58,7 @@ export async function startRedis(): Promise<RedisServer> {
   return {
     url,
     version,
+    pid: child.pid!,
     settings,
     async flush() {
       await client.flushall();

@@ -1,6 +1,7 @@
 /** BullMQ on Debian's Redis (appendonly, fsync every second): one Worker process with the total concurrency. */
 import { Queue } from 'bullmq';
 import { fileURLToPath } from 'node:url';
+import { treeCpuMs } from '../../lib/process-cpu.js';
 import type { RedisServer } from '../infra/redis.js';
 import { WorkerChild } from './peer-process.js';
 import { insertInChunks, runOneOn } from './peer-session.js';
@@ -32,6 +33,7 @@ export function bullmqSystem(redis: () => RedisServer): System {
           return Object.values(counts).reduce((total, count) => total + count, 0);
         },
         startTimes: () => worker.startTimes(),
+        cpuMs: () => ({ server: treeCpuMs(worker.pid), functions: 0, store: treeCpuMs(redis().pid) }),
         async close() {
           await worker.stop();
           await queue.close();

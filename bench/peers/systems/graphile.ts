@@ -2,6 +2,7 @@
 import { makeWorkerUtils, runMigrations } from 'graphile-worker';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { treeCpuMs } from '../../lib/process-cpu.js';
 import type { PostgresCluster } from '../infra/postgres.js';
 import { WorkerChild } from './peer-process.js';
 import { insertInChunks, runOneOn } from './peer-session.js';
@@ -53,6 +54,7 @@ export function graphileSystem(batched: boolean, postgres: () => PostgresCluster
           return result.rows[0].n;
         },
         startTimes: () => worker.startTimes(),
+        cpuMs: () => ({ server: treeCpuMs(worker.pid), functions: 0, store: treeCpuMs(postgres().pid) }),
         async close() {
           await worker.stop();
           closing = true;

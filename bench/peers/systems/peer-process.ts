@@ -53,6 +53,11 @@ export class WorkerChild {
     return new WorkerChild(child);
   }
 
+  /** The child's process id (its CPU is the peer's worker's). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   /** Resolves once the child reported job `id` finished (or already had). */
   finishedJob(id: string, timeoutMs = 30_000): Promise<void> {
     if (this.finished.delete(id)) return Promise.resolve();

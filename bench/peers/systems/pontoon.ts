@@ -4,6 +4,7 @@
  * defaults), attempts hold leases and their reports are fenced. Jobs are submitted through the
  * HTTP API: the batch endpoint for bulk inserts, single invokes otherwise.
  */
+import { processCpuMs, treeCpuMs } from '../../lib/process-cpu.js';
 import { startBenchServer, type BenchServer } from '../../lib/server.js';
 import type { PostgresCluster } from '../infra/postgres.js';
 import { repoFile } from '../infra/paths.js';
@@ -40,7 +41,8 @@ export function pontoonSystem(store: Store, form: Form, postgres: () => Postgres
         if (database) await postgres().dropDatabase(database);
         throw thrown;
       }
-      return session(server, async () => {
+      const storeCpuMs = () => (store === 'postgres' ? treeCpuMs(postgres().pid) : 0);
+      return session(server, storeCpuMs, async () => {
         await server.stop();
         if (database) await postgres().dropDatabase(database);
       });
@@ -93,7 +95,7 @@ function readyReplicas(status: unknown): number {
   return best;
 }
 
-function session(server: BenchServer, close: () => Promise<void>): Session {
+function session(server: BenchServer, storeCpuMs: () => number, close: () => Promise<void>): Session {
   const invoke = async (query: string): Promise<string> => {
     const answer = await server.call('POST', `${ns}/functions/${fn}/invoke${query}`, {});
     if (answer.status >= 300) throw new Error(`invoke: ${answer.status} ${JSON.stringify(answer.body)}`);
@@ -119,6 +121,10 @@ function session(server: BenchServer, close: () => Promise<void>): Session {
         if (started) times.set(id, Date.parse(started));
       });
       return times;
+    },
+    cpuMs() {
+      const own = processCpuMs(server.pid);
+      return { server: own, functions: treeCpuMs(server.pid) - own, store: storeCpuMs() };
     },
     close,
   };

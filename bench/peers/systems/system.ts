@@ -12,7 +12,21 @@ export interface Session {
   remaining(): Promise<number>;
   /** When each job started (epoch ms), from the system's own records; absent when it has not. */
   startTimes(ids: string[]): Promise<Map<string, number>>;
+  /** CPU time its own processes have used so far, in ms, by part. */
+  cpuMs(): CpuByPart;
   close(): Promise<void>;
+}
+
+/**
+ * A system's CPU time by part: `server` takes and settles jobs (Pontoon's server, a peer's worker
+ * process), `functions` are the processes jobs run in apart from it (Pontoon's replicas or
+ * per-execution processes; a peer runs them in its worker), `store` is the database server
+ * (PostgreSQL, Redis; SQLite runs in Pontoon's server).
+ */
+export interface CpuByPart {
+  server: number;
+  functions: number;
+  store: number;
 }
 
 /** What a workload will ask of a session, so systems keep no bookkeeping nobody reads. */

@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { System } from '../systems/system.js';
-import { drained, warmUp, type Figures } from './common.js';
+import { cpuDuring, cpuFigures, drained, warmUp, type Figures } from './common.js';
 
 /** Settings of the burn-down. */
 export interface BurnDownSettings {
@@ -21,11 +21,18 @@ export async function burnDown(system: System, settings: BurnDownSettings): Prom
   try {
     await warmUp(session, settings.warmUpJobs);
     const start = performance.now();
-    await session.insertMany(settings.jobs);
-    const inserted = performance.now();
-    if (!(await drained(session, settings.timeoutMs))) throw new Error(`burn-down of ${settings.jobs} jobs did not finish within ${settings.timeoutMs / 1000} s`);
+    let inserted = start;
+    const cpu = await cpuDuring(session, async () => {
+      await session.insertMany(settings.jobs);
+      inserted = performance.now();
+      if (!(await drained(session, settings.timeoutMs))) throw new Error(`burn-down of ${settings.jobs} jobs did not finish within ${settings.timeoutMs / 1000} s`);
+    });
     const seconds = (performance.now() - start) / 1000;
-    return { 'burnDown.jobsPerSec': settings.jobs / seconds, 'burnDown.insertJobsPerSec': settings.jobs / ((inserted - start) / 1000) };
+    return {
+      'burnDown.jobsPerSec': settings.jobs / seconds,
+      'burnDown.insertJobsPerSec': settings.jobs / ((inserted - start) / 1000),
+      ...cpuFigures('burnDownCpu', cpu, settings.jobs),
+    };
   } finally {
     await session.close();
   }

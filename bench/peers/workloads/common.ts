@@ -1,5 +1,5 @@
 /** Pieces the workloads share: waiting for a drain, percentiles, sampling. */
-import type { Session } from '../systems/system.js';
+import type { CpuByPart, Session } from '../systems/system.js';
 
 /** Figures one workload measured in one round for one system, by name. */
 export type Figures = Record<string, number>;
@@ -63,5 +63,32 @@ export function latencyFigures(prefix: string, sorted: number[]): Figures {
     [`${prefix}.p95Ms`]: percentile(sorted, 95),
     [`${prefix}.p99Ms`]: percentile(sorted, 99),
     [`${prefix}.unstartedPct`]: (100 * unstarted) / sorted.length,
+  };
+}
+
+/** What the system's processes and this harness (its submits and polls: the client) use of the CPU while `work` runs. */
+export async function cpuDuring(session: Session, work: () => Promise<void>): Promise<CpuByPart & { client: number }> {
+  const before = session.cpuMs();
+  const clientBefore = process.cpuUsage();
+  await work();
+  const client = process.cpuUsage(clientBefore);
+  const after = session.cpuMs();
+  return {
+    server: after.server - before.server,
+    functions: after.functions - before.functions,
+    store: after.store - before.store,
+    client: (client.user + client.system) / 1000,
+  };
+}
+
+/** CPU per job in µs, by part, under a prefix: where a system spends what a job costs. */
+export function cpuFigures(prefix: string, cpuMs: CpuByPart & { client: number }, jobs: number): Figures {
+  const perJob = (ms: number) => (ms * 1000) / jobs;
+  return {
+    [`${prefix}.serverUs`]: perJob(cpuMs.server),
+    [`${prefix}.functionsUs`]: perJob(cpuMs.functions),
+    [`${prefix}.storeUs`]: perJob(cpuMs.store),
+    [`${prefix}.totalUs`]: perJob(cpuMs.server + cpuMs.functions + cpuMs.store),
+    [`${prefix}.clientUs`]: perJob(cpuMs.client),
   };
 }

@@ -17,7 +17,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { System } from '../systems/system.js';
-import { drained, latencyFigures, sleep, startLatencies, warmUp, type Figures } from './common.js';
+import { cpuDuring, cpuFigures, drained, latencyFigures, sleep, startLatencies, warmUp, type Figures } from './common.js';
 
 /** Settings of the open loop. */
 export interface OpenLoopSettings {
@@ -44,31 +44,35 @@ async function oneRate(system: System, rate: number, settings: OpenLoopSettings)
     await warmUp(session, settings.warmUpJobs);
     const total = Math.round(rate * settings.seconds);
     const submitted = new Map<string, number>();
-    const pending: Promise<void>[] = [];
     let failures = 0;
-    const begin = performance.now();
-    for (let sent = 0; sent < total; ) {
-      const due = Math.min(total, Math.floor(((performance.now() - begin) / 1000) * rate) + 1);
-      for (; sent < due; sent++) {
-        const at = Date.now();
-        pending.push(
-          session.submitOne().then(
-            (id) => void submitted.set(id, at),
-            () => void failures++,
-          ),
-        );
+    let achieved = 0;
+    const cpu = await cpuDuring(session, async () => {
+      const pending: Promise<void>[] = [];
+      const begin = performance.now();
+      for (let sent = 0; sent < total; ) {
+        const due = Math.min(total, Math.floor(((performance.now() - begin) / 1000) * rate) + 1);
+        for (; sent < due; sent++) {
+          const at = Date.now();
+          pending.push(
+            session.submitOne().then(
+              (id) => void submitted.set(id, at),
+              () => void failures++,
+            ),
+          );
+        }
+        await sleep(1);
       }
-      await sleep(1);
-    }
-    const lastSubmit = performance.now();
-    await Promise.all(pending);
-    const achieved = total / ((lastSubmit - begin) / 1000);
-    await drained(session, settings.drainTimeoutMs);
+      const lastSubmit = performance.now();
+      await Promise.all(pending);
+      achieved = total / ((lastSubmit - begin) / 1000);
+      await drained(session, settings.drainTimeoutMs);
+    });
     const latencies = await startLatencies(session, submitted, settings.sampleLimit);
     return {
       ...latencyFigures(`openLoop.${rate}`, latencies),
       [`openLoop.${rate}.achievedRate`]: achieved,
       [`openLoop.${rate}.submitFailures`]: failures,
+      ...cpuFigures(`openLoopCpu.${rate}`, cpu, total),
     };
   } finally {
     await session.close();
