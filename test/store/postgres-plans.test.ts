@@ -27,6 +27,17 @@ async function tableScans(store: PostgresStore, schema: string): Promise<number>
   return rows[0].scans;
 }
 
+/** Index entries of `executions` that the store's one backend has read so far (published as in tableScans). */
+async function executionIndexReads(store: PostgresStore, schema: string): Promise<number> {
+  const pool = poolOf(store);
+  await pool.query('SELECT pg_stat_force_next_flush()');
+  const { rows } = await pool.query<{ reads: number }>(
+    `SELECT COALESCE(SUM(idx_tup_read), 0)::int AS reads FROM pg_stat_user_indexes WHERE schemaname = $1 AND relname = 'executions'`,
+    [schema],
+  );
+  return rows[0].reads;
+}
+
 /** Plans the store's one backend made so far for its named statements, custom (per run) and generic (kept). */
 async function namedStatementPlans(store: PostgresStore): Promise<{ statements: number; custom: number; generic: number }> {
   const { rows } = await poolOf(store).query<{ statements: number; custom: number; generic: number }>(
@@ -88,6 +99,36 @@ describe('PostgreSQL store plans', { skip }, () => {
       assert.equal(claimed.length, 8);
       assert.equal(await tableScans(store, schema), before, 'warm batches scanned executions or attempts whole');
       assert.equal((await store.countExecutions('default', 'warm', ['succeeded'])).succeeded, 16 * 8);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('takes a warm batch from the head of the queue when the queue grew long after its connection cached the plan, before any ANALYZE', async () => {
+    const schema = freshSchema();
+    const store = await openPostgresStore({ url: testPgUrl!, schema, maxConnections: 1 });
+    try {
+      // No autovacuum: the statistics stay as they were while the queue was short, as they do until it runs.
+      await poolOf(store).query(`ALTER TABLE ${schema}.executions SET (autovacuum_enabled = false)`);
+      await store.putFunction(functionDocument('warm', { parallelism: 8 }));
+      await enqueueMany(store, 'warm', 500);
+      const claim = (now: string) => ({ owner: 'a', leaseMs: 60_000, limit: 8, now, function: { namespace: 'default', name: 'warm' } });
+      let claimed: ClaimedAttempt[] = await store.claimFunctionExecutions(claim(at(1)));
+      const batch = async (second: number) => {
+        const step = await store.completeAndClaimFunction(claimed.map((c) => completion(refOf(c), { finishedAt: at(second) })), claim(at(second)));
+        claimed = step.claimed;
+      };
+      for (let second = 2; claimed.length > 0; second++) await batch(second);
+      await enqueueMany(store, 'warm', 3_000);
+      const before = await executionIndexReads(store, schema);
+      await store.claimFunctionExecutions(claim(at(100))).then((first) => (claimed = first));
+      await batch(101);
+      const read = (await executionIndexReads(store, schema)) - before;
+      assert.equal(claimed.length, 8);
+      // A claim and a batch of 8 read the entries of what they end and take, and count the running
+      // (about 150), not the 3,000 queued twice over (a scan by creation time, sorted by priority
+      // after: the plan made while every execution had ended, kept as the queue grew).
+      assert.ok(read < 500, `a claim and a batch read ${read} index entries of executions`);
     } finally {
       await store.close();
     }

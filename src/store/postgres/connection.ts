@@ -118,7 +118,15 @@ const beginPlanned = `BEGIN; SELECT ${plannerSettings.join(', ')}`;
  * above. Not every transaction: a statement such as `$1::text IS NULL OR namespace = $1` has a
  * good plan only for its values.
  */
-const beginGeneric = `BEGIN; SELECT ${[...plannerSettings, "set_config('plan_cache_mode', 'force_generic_plan', true)"].join(', ')}`;
+/*
+ * A kept plan is also kept as the queue grows. One made while few executions were queued (a fresh
+ * store, or statistics taken after a burst had ended) read the next executions by creation time
+ * and sorted them by priority: at no cost for a short queue, and every queued entry at every batch
+ * of a long one (a warm drain of 10,000 after a warm-up of 500, alternating runs: 553-1,040/s and
+ * 556-1,301 µs of PostgreSQL CPU per execution; 1,123-1,222/s and 408-439 µs with sorts off). With
+ * sorts off the pick reads the head of executions_ready, which is already in priority order.
+ */
+const beginGeneric = `BEGIN; SELECT ${[...plannerSettings, "set_config('enable_sort', 'off', true)", "set_config('plan_cache_mode', 'force_generic_plan', true)"].join(', ')}`;
 const beginStatements = 2;
 
 const retryableCodes = new Set([
