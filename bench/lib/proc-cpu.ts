@@ -42,3 +42,28 @@ export function postgresCpuMs(dataDir: string): number {
   const live = childPids(postmaster).reduce((sum, pid) => sum + (processCpu(pid)?.self ?? 0), 0);
   return live + (processCpu(postmaster)?.children ?? 0);
 }
+
+/** Every live descendant of a process (its children's children included). */
+export function descendants(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      children.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    }
+  } catch {
+    return [];
+  }
+  children = [...new Set(children)];
+  return [...children, ...children.flatMap(descendants)];
+}
+
+/**
+ * CPU time in ms of a process and its live descendants, with what the children they reaped used:
+ * the difference of two readings counts children that started or ended in between.
+ */
+export function treeCpuMs(pid: number): number {
+  return [pid, ...descendants(pid)].reduce((sum, member) => {
+    const cpu = processCpu(member);
+    return sum + (cpu ? cpu.self + cpu.children : 0);
+  }, 0);
+}

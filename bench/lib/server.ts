@@ -4,7 +4,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { descendants, processCpuMs } from './process-cpu.js';
+import { descendants, processCpu } from './proc-cpu.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -73,7 +73,8 @@ export async function startBenchServer(flags: string[] = [], options: { dataDir?
       return match ? Number(match[1]) / 1024 : NaN;
     },
     cpuMs() {
-      return { server: processCpuMs(child.pid!), serverMain: processCpuMs(`${child.pid}/task/${child.pid}`), children: descendants(child.pid!).reduce((sum, pid) => sum + processCpuMs(pid), 0) };
+      const selfMs = (pid: number | string) => processCpu(pid)?.self ?? 0;
+      return { server: selfMs(child.pid!), serverMain: selfMs(`${child.pid}/task/${child.pid}`), children: descendants(child.pid!).reduce((sum, pid) => sum + selfMs(pid), 0) };
     },
     async stop() {
       child.kill(profileDir ? 'SIGTERM' : 'SIGKILL');

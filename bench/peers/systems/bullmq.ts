@@ -1,7 +1,7 @@
 /** BullMQ on Debian's Redis (appendonly, fsync every second): one Worker process with the total concurrency. */
 import { Queue } from 'bullmq';
 import { fileURLToPath } from 'node:url';
-import { treeCpuMs } from '../../lib/process-cpu.js';
+import { treeCpuMs } from '../../lib/proc-cpu.js';
 import type { RedisServer } from '../infra/redis.js';
 import { WorkerChild } from './peer-process.js';
 import { insertInChunks, runOneOn } from './peer-session.js';

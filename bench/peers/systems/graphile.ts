@@ -2,7 +2,7 @@
 import { makeWorkerUtils, runMigrations } from 'graphile-worker';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { treeCpuMs } from '../../lib/process-cpu.js';
+import { treeCpuMs } from '../../lib/proc-cpu.js';
 import type { PostgresCluster } from '../infra/postgres.js';
 import { WorkerChild } from './peer-process.js';
 import { insertInChunks, runOneOn } from './peer-session.js';

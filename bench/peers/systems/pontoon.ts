@@ -4,7 +4,7 @@
  * defaults), attempts hold leases and their reports are fenced. Jobs are submitted through the
  * HTTP API: the batch endpoint for bulk inserts, single invokes otherwise.
  */
-import { processCpuMs, treeCpuMs } from '../../lib/process-cpu.js';
+import { processCpu, treeCpuMs } from '../../lib/proc-cpu.js';
 import { startBenchServer, type BenchServer } from '../../lib/server.js';
 import type { PostgresCluster } from '../infra/postgres.js';
 import { repoFile } from '../infra/paths.js';
@@ -123,7 +123,7 @@ function session(server: BenchServer, storeCpuMs: () => number, close: () => Pro
       return times;
     },
     cpuMs() {
-      const own = processCpuMs(server.pid);
+      const own = processCpu(server.pid)?.self ?? 0;
       return { server: own, functions: treeCpuMs(server.pid) - own, store: storeCpuMs() };
     },
     close,
