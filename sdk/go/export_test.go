@@ -7,3 +7,6 @@ import "time"
 func PreemptStartFor(d time.Duration) {
 	preemptStart = func() { time.Sleep(d) }
 }
+
+// LaneSlots is laneSlots, for the tests of how a replica splits its slots.
+var LaneSlots = laneSlots

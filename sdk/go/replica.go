@@ -178,21 +178,60 @@ func serveReplica[I, O any](handler Handler[I, O]) {
 	if err != nil || concurrency < 1 {
 		failStart(fmt.Sprintf("%s=%s is not a positive integer", EnvReplicaConcurrency, orUnset(os.Getenv(EnvReplicaConcurrency))))
 	}
-	r := &replica[I, O]{
-		handler:     handler,
-		concurrency: concurrency,
-		address:     os.Getenv(EnvRuntimeAPI),
-		token:       os.Getenv(EnvReplicaToken),
-		function:    os.Getenv(EnvFunction),
-		namespace:   os.Getenv(EnvNamespace),
-		version:     os.Getenv(EnvVersion),
+	lanes := laneSlots(concurrency, os.Getenv(EnvReplicaLanes))
+	failures := make(chan error, len(lanes))
+	for _, slots := range lanes {
+		r := &replica[I, O]{
+			handler:     handler,
+			concurrency: slots,
+			address:     os.Getenv(EnvRuntimeAPI),
+			token:       os.Getenv(EnvReplicaToken),
+			function:    os.Getenv(EnvFunction),
+			namespace:   os.Getenv(EnvNamespace),
+			version:     os.Getenv(EnvVersion),
+		}
+		r.changed = sync.NewCond(&r.mu)
+		go func() { failures <- r.run() }()
 	}
-	r.changed = sync.NewCond(&r.mu)
-	if err := r.run(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	// Every lane ends once Pontoon drains the replica; the first that cannot go on ends them all.
+	for range lanes {
+		if err := <-failures; err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 	}
 	os.Exit(0)
+}
+
+// EnvReplicaLanes is the SDK's own setting (not the protocol's): how many post cycles share the
+// replica's slots.
+const EnvReplicaLanes = "PONTOON_REPLICA_LANES"
+
+// twoLanesFrom is the slots from which a replica runs two lanes when EnvReplicaLanes is unset:
+// with fewer, a lane's batch is too small for the overlap to pay for its round trips.
+const twoLanesFrom = 8
+
+// laneSlots splits the replica's slots evenly into lanes, each a replica loop of its own (its
+// long poll, its results posts): while the server settles and claims one lane's batch, another
+// lane's runs. As many lanes as asked (when unset, two from twoLanesFrom slots, else one), at
+// most one per slot.
+func laneSlots(concurrency int, asked string) []int {
+	count := 1
+	if concurrency >= twoLanesFrom {
+		count = 2
+	}
+	if n, err := strconv.Atoi(asked); err == nil && n > 0 {
+		count = n
+	}
+	count = min(count, concurrency)
+	slots := make([]int, count)
+	for i := range slots {
+		slots[i] = concurrency / count
+		if i < concurrency%count {
+			slots[i]++
+		}
+	}
+	return slots
 }
 
 func orUnset(value string) string {

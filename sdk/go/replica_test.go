@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	pontoon "pontoon.dev/sdk/go"
 )
 
 const replicaToken = "test-token-0123456789"
@@ -45,6 +47,9 @@ type fakeRuntimeAPI struct {
 	requests          map[string]int
 	failures          map[string]int // how many of each request are first answered 5xx
 	holdFirstResult   time.Duration
+	holdEveryResult   time.Duration // each results post is answered this late (lanes' posts then overlap)
+	resultsUnderWay   int
+	mostResultsAtOnce int
 }
 
 func newFakeRuntimeAPI(t *testing.T, inputs []string, concurrency int) *fakeRuntimeAPI {
@@ -155,13 +160,17 @@ func (api *fakeRuntimeAPI) postResults(results []map[string]any, next int) (int,
 		return 500, map[string]any{"error": map[string]any{"code": "INTERNAL", "message": "try again", "details": map[string]any{}}}
 	}
 	first := len(api.resultsPosts) == 0
+	api.resultsUnderWay++
+	api.mostResultsAtOnce = max(api.mostResultsAtOnce, api.resultsUnderWay)
 	api.mu.Unlock()
 	if first && api.holdFirstResult > 0 {
 		// Held, so that other handlers finish meanwhile and the next request carries several.
 		time.Sleep(api.holdFirstResult)
 	}
+	time.Sleep(api.holdEveryResult)
 	api.mu.Lock()
 	defer api.mu.Unlock()
+	api.resultsUnderWay--
 	ids := []string{}
 	accepted, rejected := []string{}, []any{}
 	for _, result := range results {
@@ -279,6 +288,34 @@ func TestReplica_DoesNotAskNextForTheSlotsAResultsAnswerFilled(t *testing.T) {
 	}
 	if api.nextsWithNoSlot != 0 {
 		t.Fatalf("%d next requests with every slot in flight (%d next, %d results)", api.nextsWithNoSlot, api.requests["next"], api.requests["results"])
+	}
+}
+
+func TestReplica_FromEightSlotsTwoLanesPostAtOnceUnlessOneIsAsked(t *testing.T) {
+	for _, lanes := range []string{"", "1"} {
+		api := newFakeRuntimeAPI(t, ranges(64), 8)
+		api.holdEveryResult = 20 * time.Millisecond
+		run := runReplica(t, api, "serve-quick", "PONTOON_REPLICA_LANES="+lanes)
+		if run.code != 0 || len(api.violations) > 0 || len(api.results) != 64 {
+			t.Fatalf("lanes %q: exit %d, violations %v, %d results: %s", lanes, run.code, api.violations, len(api.results), run.stderr)
+		}
+		want := map[string]int{"": 2, "1": 1}[lanes]
+		if api.mostResultsAtOnce != want || slicesMax(api.batchesHanded) > 8/want {
+			t.Fatalf("lanes %q: %d results posts at once (want %d), batches handed %v", lanes, api.mostResultsAtOnce, want, api.batchesHanded)
+		}
+	}
+}
+
+func TestReplica_LanesSplitTheSlotsEvenly(t *testing.T) {
+	cases := []struct {
+		concurrency int
+		asked       string
+		want        []int
+	}{{8, "", []int{4, 4}}, {7, "", []int{7}}, {16, "", []int{8, 8}}, {8, "1", []int{8}}, {5, "2", []int{3, 2}}, {1, "2", []int{1}}, {4, "two", []int{4}}}
+	for _, c := range cases {
+		if got := pontoon.LaneSlots(c.concurrency, c.asked); !reflect.DeepEqual(got, c.want) {
+			t.Fatalf("LaneSlots(%d, %q) = %v, want %v", c.concurrency, c.asked, got, c.want)
+		}
 	}
 }
 

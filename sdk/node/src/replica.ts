@@ -147,10 +147,20 @@ interface Lane {
   posting: boolean;
 }
 
-/** The lanes for `concurrency` slots: PONTOON_REPLICA_LANES of them (1 when unset), at most one per slot, the slots split evenly. */
+/**
+ * Slots from which a replica runs two lanes when PONTOON_REPLICA_LANES is unset: with fewer, a
+ * lane's batch is too small for the overlap to pay for its round trips (docs/warm-replicas.md).
+ */
+export const TWO_LANES_FROM = 8;
+
+/**
+ * The lanes for `concurrency` slots: PONTOON_REPLICA_LANES of them (when unset, two from
+ * TWO_LANES_FROM slots, else one), at most one per slot, the slots split evenly.
+ */
 export function laneSlots(concurrency: number, env: Record<string, string | undefined>): number[] {
   const asked = Number.parseInt(env[LANES_ENV] ?? '', 10);
-  const count = Math.min(concurrency, Number.isInteger(asked) && asked > 0 ? asked : 1);
+  const fallback = concurrency >= TWO_LANES_FROM ? 2 : 1;
+  const count = Math.min(concurrency, Number.isInteger(asked) && asked > 0 ? asked : fallback);
   return Array.from({ length: count }, (_, index) => Math.floor(concurrency / count) + (index < concurrency % count ? 1 : 0));
 }
 

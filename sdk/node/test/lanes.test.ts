@@ -55,8 +55,11 @@ const invocation = (id: string) => ({ id, executionId: id, attempt: 1, deadline:
 const postedIds = (entry: Held) => (JSON.parse(entry.body) as { results: { id: string; result: { id: string } }[] }).results.map((result) => result.id).sort();
 
 describe('a replica in two lanes', () => {
-  it('splits its slots evenly into at most one lane per slot, one lane unless PONTOON_REPLICA_LANES says more', () => {
-    assert.deepEqual(laneSlots(8, {}), [8]);
+  it('splits its slots evenly into at most one lane per slot: two lanes from 8 slots unless PONTOON_REPLICA_LANES says otherwise', () => {
+    assert.deepEqual(laneSlots(8, {}), [4, 4]);
+    assert.deepEqual(laneSlots(7, {}), [7]);
+    assert.deepEqual(laneSlots(16, {}), [8, 8]);
+    assert.deepEqual(laneSlots(8, { PONTOON_REPLICA_LANES: '1' }), [8]);
     assert.deepEqual(laneSlots(8, { PONTOON_REPLICA_LANES: '2' }), [4, 4]);
     assert.deepEqual(laneSlots(5, { PONTOON_REPLICA_LANES: '2' }), [3, 2]);
     assert.deepEqual(laneSlots(1, { PONTOON_REPLICA_LANES: '2' }), [1]);

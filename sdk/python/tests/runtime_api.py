@@ -20,7 +20,9 @@ TOKEN = "test-token-0123456789"
 class FakeRuntimeApi:
     """The runtime API of one replica; start() it, run the replica, then read what it recorded."""
 
-    def __init__(self, inputs: List[Any], concurrency: int, failures: Optional[Dict[str, int]] = None, hold_first_results_s: float = 0.0) -> None:
+    def __init__(
+        self, inputs: List[Any], concurrency: int, failures: Optional[Dict[str, int]] = None, hold_first_results_s: float = 0.0, hold_every_results_s: float = 0.0
+    ) -> None:
         self.concurrency = concurrency
         self.pending = [
             {"id": f"ex-{i}#1", "executionId": f"ex-{i}", "attempt": 1, "deadline": "2099-01-01T00:00:00.000Z", "input": value}
@@ -41,6 +43,10 @@ class FakeRuntimeApi:
         # How many times each kind of request is first answered 5xx, to exercise the retries.
         self.failures = dict(failures or {})
         self.hold_first_results_s = hold_first_results_s
+        # Each results post is answered this late, so that posts of several lanes overlap.
+        self.hold_every_results_s = hold_every_results_s
+        self.results_under_way = 0
+        self.most_results_at_once = 0
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self.server.daemon_threads = True
@@ -91,10 +97,14 @@ class FakeRuntimeApi:
             if self._fail("results"):
                 return 500, {"error": {"code": "INTERNAL", "message": "try again", "details": {}}}
             first = not self.results_posts
+            self.results_under_way += 1
+            self.most_results_at_once = max(self.most_results_at_once, self.results_under_way)
         if first and self.hold_first_results_s:
             # Held, so that other handlers finish meanwhile and the next request carries several.
             time.sleep(self.hold_first_results_s)
+        time.sleep(self.hold_every_results_s)
         with self.lock:
+            self.results_under_way -= 1
             accepted, rejected = [], []
             self.results_posts.append([result["id"] for result in body["results"]])
             for result in body["results"]:

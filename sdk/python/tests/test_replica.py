@@ -58,6 +58,29 @@ def test_runs_every_invocation_taking_and_posting_them_in_batches_and_exits_0_wh
     assert api.handed_with_results > 0, "results posts asked for the next batch (results?next=N)"
 
 
+def test_from_eight_slots_two_lanes_post_at_once_unless_one_is_asked() -> None:
+    for lanes, posting_at_once in (("", 2), ("1", 1)):
+        api = FakeRuntimeApi(ranges(64), concurrency=8, hold_every_results_s=0.02)
+        child = run_replica(api, "serve-quick", PONTOON_REPLICA_LANES=lanes)
+        assert child.returncode == 0, child.stderr
+        assert api.violations == []
+        assert len(api.results) == 64
+        assert api.most_results_at_once == posting_at_once, (lanes, api.most_results_at_once)
+        assert max(api.batches_handed) <= 8 // posting_at_once, (lanes, api.batches_handed)
+
+
+def test_lanes_split_the_slots_evenly() -> None:
+    from pontoon_sdk._replica import lane_slots
+
+    assert lane_slots(8, None) == [4, 4]
+    assert lane_slots(7, None) == [7]
+    assert lane_slots(16, "") == [8, 8]
+    assert lane_slots(8, "1") == [8]
+    assert lane_slots(5, "2") == [3, 2]
+    assert lane_slots(1, "2") == [1]
+    assert lane_slots(4, "two") == [4]
+
+
 def test_does_not_ask_next_for_the_slots_a_results_answer_filled() -> None:
     # Each post's answer refills every slot: a next sent then waits (on Pontoon) for slots only the
     # following post frees, and takes part of its batch.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import queue
 import sys
 import threading
 import time
@@ -30,6 +31,11 @@ if TYPE_CHECKING:
 
 TOKEN = "PONTOON_REPLICA_TOKEN"
 """This replica's secret, sent as a bearer token on every request."""
+LANES = "PONTOON_REPLICA_LANES"
+"""The SDK's own setting (not the protocol's): how many post cycles share the replica's slots."""
+TWO_LANES_FROM = 8
+"""Slots from which a replica runs two lanes when LANES is unset: with fewer, a lane's batch is too
+small for the overlap to pay for its round trips."""
 CONCURRENCY = "PONTOON_REPLICA_CONCURRENCY"
 """Most invocations this replica may hold in flight."""
 PROTOCOL = "PONTOON_REPLICA_PROTOCOL"
@@ -131,16 +137,40 @@ def serve_replica(handler: Handler, input_type: Optional[Type[Any]] = None) -> N
         concurrency = 0
     if concurrency < 1:
         fail_start(f"{CONCURRENCY}={os.environ.get(CONCURRENCY)} is not a positive integer")
-    replica = Replica(handler, input_type, os.environ[RUNTIME_API], os.environ.get(TOKEN, ""), concurrency)
-    try:
-        replica.run()
-    except ReplicaExit as exc:
-        sys.stderr.write(f"pontoon replica: {exc}\n")
-        _exit(1)
-    except Exception as exc:  # noqa: BLE001 - an answer that is not the protocol's: a bug, exit non-zero
-        sys.stderr.write(f"pontoon replica: {exc!r}\n")
-        _exit(1)
+    ended: queue.Queue = queue.Queue()
+
+    def serve(lane: Replica) -> None:
+        try:
+            lane.run()
+            ended.put(None)
+        except ReplicaExit as exc:
+            ended.put(f"pontoon replica: {exc}")
+        except Exception as exc:  # noqa: BLE001 - an answer that is not the protocol's: a bug, exit non-zero
+            ended.put(f"pontoon replica: {exc!r}")
+
+    slots = lane_slots(concurrency, os.environ.get(LANES))
+    for index, lane_concurrency in enumerate(slots):
+        lane = Replica(handler, input_type, os.environ[RUNTIME_API], os.environ.get(TOKEN, ""), lane_concurrency)
+        threading.Thread(target=serve, args=(lane,), name=f"pontoon-lane-{index}", daemon=True).start()
+    # Every lane ends once Pontoon drains the replica; the first that cannot go on ends them all.
+    for _ in slots:
+        failure = ended.get()
+        if failure is not None:
+            sys.stderr.write(failure + "\n")
+            _exit(1)
     _exit(0)
+
+
+def lane_slots(concurrency: int, asked: Optional[str]) -> List[int]:
+    """Splits the replica's slots evenly into lanes, each a replica loop of its own (its long poll,
+    its results posts): while the server settles and claims one lane's batch, another lane's runs.
+    As many lanes as asked (when unset, two from TWO_LANES_FROM slots, else one), at most one per slot.
+    """
+    count = 2 if concurrency >= TWO_LANES_FROM else 1
+    if asked and asked.isdigit() and int(asked) > 0:
+        count = int(asked)
+    count = min(count, concurrency)
+    return [concurrency // count + (1 if index < concurrency % count else 0) for index in range(count)]
 
 
 class Replica:

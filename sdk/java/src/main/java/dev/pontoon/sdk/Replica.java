@@ -11,8 +11,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -30,6 +33,10 @@ import java.util.concurrent.locks.ReentrantLock;
 final class Replica<I, O> {
   /** The only protocol version this SDK speaks. */
   static final String PROTOCOL_VERSION = "1";
+  /** The SDK's own setting (not the protocol's): how many post cycles share the replica's slots. */
+  static final String LANES = "PONTOON_REPLICA_LANES";
+  /** Slots from which a replica runs two lanes when {@link #LANES} is unset: with fewer, a lane's batch is too small for the overlap to pay for its round trips. */
+  static final int TWO_LANES_FROM = 8;
 
   private static final Duration NEXT_WAIT = Duration.ofSeconds(20);
   private static final int MAX_RESULTS = 1000;
@@ -104,16 +111,53 @@ final class Replica<I, O> {
     if (concurrency < 1) {
       failStart(Contract.REPLICA_CONCURRENCY + "=" + env.get(Contract.REPLICA_CONCURRENCY) + " is not a positive integer");
     }
-    try {
-      new Replica<>(inputType, handler, concurrency, env).run();
-    } catch (ExitException | RuntimeException e) {
-      System.err.println("pontoon replica: " + e.getMessage());
-      exit(1);
-    } catch (InterruptedException e) {
-      System.err.println("pontoon replica: interrupted");
-      exit(1);
+    int[] lanes = laneSlots(concurrency, env.get(LANES));
+    // Each lane says how it ended: empty once drained, else why it cannot go on.
+    BlockingQueue<Optional<String>> ended = new LinkedBlockingQueue<>();
+    for (int slots : lanes) {
+      Replica<I, O> lane = new Replica<>(inputType, handler, slots, env);
+      Thread thread = new Thread(() -> {
+        try {
+          lane.run();
+          ended.add(Optional.empty());
+        } catch (ExitException | RuntimeException e) {
+          ended.add(Optional.of(String.valueOf(e.getMessage())));
+        } catch (InterruptedException e) {
+          ended.add(Optional.of("interrupted"));
+        }
+      }, "pontoon-lane");
+      thread.setDaemon(true);
+      thread.start();
+    }
+    // Every lane ends once Pontoon drains the replica; the first that cannot go on ends them all.
+    for (int i = 0; i < lanes.length; i++) {
+      Optional<String> failure;
+      try {
+        failure = ended.take();
+      } catch (InterruptedException e) {
+        failure = Optional.of("interrupted");
+      }
+      if (failure.isPresent()) {
+        System.err.println("pontoon replica: " + failure.get());
+        exit(1);
+      }
     }
     exit(0);
+  }
+
+  /**
+   * Splits the replica's slots evenly into lanes, each a replica loop of its own (its long poll, its
+   * results posts): while the server settles and claims one lane's batch, another lane's runs. As
+   * many lanes as asked (when unset, two from {@link #TWO_LANES_FROM} slots, else one), at most one
+   * per slot.
+   */
+  static int[] laneSlots(int concurrency, String asked) {
+    int count = concurrency >= TWO_LANES_FROM ? 2 : 1;
+    if (asked != null && asked.matches("[0-9]{1,6}") && Integer.parseInt(asked) > 0) count = Integer.parseInt(asked);
+    count = Math.min(count, concurrency);
+    int[] slots = new int[count];
+    for (int i = 0; i < count; i++) slots[i] = concurrency / count + (i < concurrency % count ? 1 : 0);
+    return slots;
   }
 
   /** Reports why this replica cannot start to {@code /v1/init/error}, and exits 1. */

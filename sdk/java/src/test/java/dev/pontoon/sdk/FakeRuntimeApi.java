@@ -41,6 +41,10 @@ final class FakeRuntimeApi implements AutoCloseable {
   int nextsWithNoSlot;
   int handedWithResults;
   long holdFirstResultsMs;
+  /** Each results post is answered this late, so that posts of several lanes overlap. */
+  long holdEveryResultsMs;
+  int mostResultsAtOnce;
+  private int resultsUnderWay;
 
   private final List<Map<String, Object>> pending = new ArrayList<>();
   private final Set<String> inFlight = new HashSet<>();
@@ -142,16 +146,19 @@ final class FakeRuntimeApi implements AutoCloseable {
     synchronized (this) {
       if (fail("results")) return new Object[] {500, error("INTERNAL", "try again")};
       first = resultsPosts.isEmpty();
+      mostResultsAtOnce = Math.max(mostResultsAtOnce, ++resultsUnderWay);
     }
-    if (first && holdFirstResultsMs > 0) {
-      // Held, so that other handlers finish meanwhile and the next request carries several.
+    // Held first, so that other handlers finish meanwhile and the next request carries several.
+    long hold = (first ? holdFirstResultsMs : 0) + holdEveryResultsMs;
+    if (hold > 0) {
       try {
-        Thread.sleep(holdFirstResultsMs);
+        Thread.sleep(hold);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
     synchronized (this) {
+      resultsUnderWay--;
       List<String> ids = new ArrayList<>();
       List<String> accepted = new ArrayList<>();
       List<Object> rejected = new ArrayList<>();

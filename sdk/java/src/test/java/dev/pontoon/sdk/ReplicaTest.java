@@ -1,5 +1,6 @@
 package dev.pontoon.sdk;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -76,6 +77,33 @@ class ReplicaTest {
     assertEquals(List.of(), api.violations);
     assertEquals(400, api.results.size());
     assertEquals(0, api.nextsWithNoSlot, "next requests with every slot in flight");
+  }
+
+  @Test
+  @DisplayName("from 8 slots, two lanes post at once, unless PONTOON_REPLICA_LANES asks for one")
+  void lanes() throws Exception {
+    for (Map.Entry<String, Integer> lanes : Map.of("", 2, "1", 1).entrySet()) {
+      FakeRuntimeApi api = new FakeRuntimeApi(ranges(64), 8);
+      api.holdEveryResultsMs = 20;
+      Run run = run(api, "serve-quick", lanes.getKey().isEmpty() ? Map.of() : Map.of(Replica.LANES, lanes.getKey()));
+      assertEquals(0, run.exitCode(), run.stderr());
+      assertEquals(List.of(), api.violations);
+      assertEquals(64, api.results.size());
+      assertEquals(lanes.getValue(), api.mostResultsAtOnce, "results posts at once, lanes " + lanes.getKey());
+      assertTrue(Collections.max(api.batchesHanded) <= 8 / lanes.getValue(), api.batchesHanded.toString());
+    }
+  }
+
+  @Test
+  @DisplayName("splits its slots evenly into lanes, at most one per slot")
+  void laneSlots() {
+    assertArrayEquals(new int[] {4, 4}, Replica.laneSlots(8, null));
+    assertArrayEquals(new int[] {7}, Replica.laneSlots(7, null));
+    assertArrayEquals(new int[] {8, 8}, Replica.laneSlots(16, ""));
+    assertArrayEquals(new int[] {8}, Replica.laneSlots(8, "1"));
+    assertArrayEquals(new int[] {3, 2}, Replica.laneSlots(5, "2"));
+    assertArrayEquals(new int[] {1}, Replica.laneSlots(1, "2"));
+    assertArrayEquals(new int[] {4}, Replica.laneSlots(4, "two"));
   }
 
   @Test
