@@ -145,6 +145,8 @@ interface Lane {
   /** Outcomes to post, each already the JSON text of one entry of `results`. */
   outbox: string[];
   posting: boolean;
+  /** Its latest answer brought every slot it asked for: work is queued beyond what it holds. */
+  backlogged: boolean;
 }
 
 /**
@@ -179,7 +181,7 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
   }
   const concurrency = Math.max(1, Number.parseInt(env[REPLICA_ENV.concurrency] ?? '1', 10) || 1);
   const identity = { function: env.PONTOON_FUNCTION ?? '', namespace: env.PONTOON_NAMESPACE ?? '', version: env.PONTOON_VERSION ?? '' };
-  const lanes: Lane[] = laneSlots(concurrency, env).map((slots) => ({ slots, held: 0, outbox: [], posting: false }));
+  const lanes: Lane[] = laneSlots(concurrency, env).map((slots) => ({ slots, held: 0, outbox: [], posting: false, backlogged: false }));
 
   let draining = false;
   let fatal: unknown;
@@ -195,9 +197,15 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
     signal();
   };
 
-  const start = (lane: Lane, invocations: Invocation[]) => {
+  const start = (lane: Lane, invocations: Invocation[], asked: number) => {
     lane.held += invocations.length;
     for (const invocation of invocations) void run(lane, invocation);
+    // A full answer may let the next lane start asking (see serveLane).
+    const backlogged = asked > 0 && invocations.length >= asked;
+    if (backlogged !== lane.backlogged) {
+      lane.backlogged = backlogged;
+      signal();
+    }
   };
   // Posts what finished, asking in the same request for as many invocations as the post frees
   // (without waiting): under load one round trip per batch, where a separate `next` would be two.
@@ -212,7 +220,7 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
         lane.held -= batch.length;
         const body = answer.body as { invocations?: Invocation[]; draining?: boolean };
         if (body.draining) draining = true;
-        if (body.invocations?.length) start(lane, body.invocations);
+        start(lane, body.invocations ?? [], free);
       } catch (err) {
         fatal ??= err;
       }
@@ -235,11 +243,16 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
     const id = JSON.stringify(invocation.id);
     finished(lane, outcome.ok ? `{"id":${id},"status":"succeeded","result":${outcome.output}}` : `{"id":${id},"status":"failed","error":${JSON.stringify(outcome.error || 'failed')}}`);
   };
-  // The long poll of one lane: asks for its free slots whenever no post of its own is under way to fill them.
-  const serveLane = async (lane: Lane) => {
+  // The long poll of one lane: asks for its free slots whenever no post of its own is under way to
+  // fill them. A lane after the first asks only while the one before it is backlogged (its latest
+  // answer filled every slot it asked for): at a steady arrival rate one lane's small batches
+  // serve, and a second post cycle would only add requests and claims (peers open loop at
+  // 1,000/s: p99 27-59 ms with one lane, 164-211 ms with two always asking); under a backlog the
+  // lanes start in turn and all of them post.
+  const serveLane = async (lane: Lane, before: Lane | undefined) => {
     while (fatal === undefined && !draining) {
       const free = lane.slots - lane.held;
-      if (free <= 0 || lane.posting) {
+      if (free <= 0 || lane.posting || (before !== undefined && !before.backlogged)) {
         await nextChange();
         continue;
       }
@@ -247,14 +260,14 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
       if (answer.status === 410) {
         draining = true;
         signal();
-      } else if (answer.status === 200) start(lane, (answer.body as { invocations: Invocation[] }).invocations);
+      } else if (answer.status === 200) start(lane, (answer.body as { invocations: Invocation[] }).invocations, free);
     }
     while ((lane.held > 0 || lane.posting) && fatal === undefined) await nextChange();
   };
 
   let serving = lanes.length;
-  for (const lane of lanes) {
-    serveLane(lane).then(() => {
+  for (const [index, lane] of lanes.entries()) {
+    serveLane(lane, lanes[index - 1]).then(() => {
       serving -= 1;
       signal();
     }, failed);

@@ -89,15 +89,19 @@ describe('a replica in two lanes', () => {
       api.close();
     });
 
-    // Two long polls at once, each for its lane's half of the 4 slots.
-    const polls = await api.heldAtOnce(2);
-    assert.deepEqual(polls.map((poll) => `${poll.method} ${poll.url}`), ['GET /v1/invocations/next?max=2&wait=20000', 'GET /v1/invocations/next?max=2&wait=20000']);
-    polls[0].answer(200, { invocations: [invocation('a1'), invocation('a2')] });
-    polls[1].answer(200, { invocations: [invocation('b1'), invocation('b2')] });
+    // The first lane asks for its half of the 4 slots; the second waits until an answer fills the first.
+    const [first] = await api.heldAtOnce(1);
+    assert.equal(`${first.method} ${first.url}`, 'GET /v1/invocations/next?max=2&wait=20000');
+    first.answer(200, { invocations: [invocation('a1'), invocation('a2')] });
+    // Filled (work may be queued beyond it), the first lane posts its results and the second asks for its half.
+    const afterFirst = await api.heldAtOnce(2);
+    const second = afterFirst.find((entry) => entry.method === 'GET')!;
+    assert.equal(second?.url, '/v1/invocations/next?max=2&wait=20000');
+    second.answer(200, { invocations: [invocation('b1'), invocation('b2')] });
 
     // Each lane posts its own two results, both posts outstanding at once; one is refused with a
     // 503 and comes again with the same body while the other is still outstanding.
-    const posts = await api.heldAtOnce(2);
+    const posts = [afterFirst.find((entry) => entry.method === 'POST')!, ...(await api.heldAtOnce(1))];
     assert.ok(posts.every((post) => post.method === 'POST' && post.url === '/v1/invocations/results?next=2'), posts.map((post) => post.url).join(', '));
     assert.deepEqual(posts.map(postedIds).sort((x, y) => x[0].localeCompare(y[0])), [['a1', 'a2'], ['b1', 'b2']]);
     const [refused, other] = posts;
