@@ -47,6 +47,23 @@ async function namedStatementPlans(store: PostgresStore): Promise<{ statements: 
   return rows[0];
 }
 
+/** A warm function's batches on `store`: each settles the 8 taken last and takes the next 8, as a replica's results post does. */
+function warmBatches(store: PostgresStore) {
+  const claim = (now: string) => ({ owner: 'a', leaseMs: 60_000, limit: 8, now, function: { namespace: 'default', name: 'warm' } });
+  let claimed: ClaimedAttempt[] = [];
+  return {
+    claimed: () => claimed,
+    async first(second: number) {
+      claimed = await store.claimFunctionExecutions(claim(at(second)));
+    },
+    async batch(second: number) {
+      const step = await store.completeAndClaimFunction(claimed.map((c) => completion(refOf(c), { finishedAt: at(second) })), claim(at(second)));
+      assert.ok(step.applied.every(Boolean));
+      claimed = step.claimed;
+    },
+  };
+}
+
 describe('PostgreSQL store plans', { skip }, () => {
   it('plans each named statement of the warm and cold claims and settlements once per connection, not at every run', async () => {
     const schema = freshSchema();
@@ -85,18 +102,13 @@ describe('PostgreSQL store plans', { skip }, () => {
     try {
       await store.putFunction(functionDocument('warm', { parallelism: 8 }));
       await enqueueMany(store, 'warm', 160);
-      const claim = (now: string) => ({ owner: 'a', leaseMs: 60_000, limit: 8, now, function: { namespace: 'default', name: 'warm' } });
-      let claimed: ClaimedAttempt[] = await store.claimFunctionExecutions(claim(at(1)));
-      const batch = async (second: number) => {
-        const step = await store.completeAndClaimFunction(claimed.map((c) => completion(refOf(c), { finishedAt: at(second) })), claim(at(second)));
-        assert.ok(step.applied.every(Boolean));
-        claimed = step.claimed;
-      };
+      const warm = warmBatches(store);
+      await warm.first(1);
       // PostgreSQL plans a named statement afresh for its first five runs, then keeps a generic plan.
-      for (let second = 2; second < 10; second++) await batch(second);
+      for (let second = 2; second < 10; second++) await warm.batch(second);
       const before = await tableScans(store, schema);
-      for (let second = 10; second < 18; second++) await batch(second);
-      assert.equal(claimed.length, 8);
+      for (let second = 10; second < 18; second++) await warm.batch(second);
+      assert.equal(warm.claimed().length, 8);
       assert.equal(await tableScans(store, schema), before, 'warm batches scanned executions or attempts whole');
       assert.equal((await store.countExecutions('default', 'warm', ['succeeded'])).succeeded, 16 * 8);
     } finally {
@@ -112,19 +124,15 @@ describe('PostgreSQL store plans', { skip }, () => {
       await poolOf(store).query(`ALTER TABLE ${schema}.executions SET (autovacuum_enabled = false)`);
       await store.putFunction(functionDocument('warm', { parallelism: 8 }));
       await enqueueMany(store, 'warm', 500);
-      const claim = (now: string) => ({ owner: 'a', leaseMs: 60_000, limit: 8, now, function: { namespace: 'default', name: 'warm' } });
-      let claimed: ClaimedAttempt[] = await store.claimFunctionExecutions(claim(at(1)));
-      const batch = async (second: number) => {
-        const step = await store.completeAndClaimFunction(claimed.map((c) => completion(refOf(c), { finishedAt: at(second) })), claim(at(second)));
-        claimed = step.claimed;
-      };
-      for (let second = 2; claimed.length > 0; second++) await batch(second);
+      const warm = warmBatches(store);
+      await warm.first(1);
+      for (let second = 2; warm.claimed().length > 0; second++) await warm.batch(second);
       await enqueueMany(store, 'warm', 3_000);
       const before = await executionIndexReads(store, schema);
-      await store.claimFunctionExecutions(claim(at(100))).then((first) => (claimed = first));
-      await batch(101);
+      await warm.first(100);
+      await warm.batch(101);
       const read = (await executionIndexReads(store, schema)) - before;
-      assert.equal(claimed.length, 8);
+      assert.equal(warm.claimed().length, 8);
       // A claim and a batch of 8 read the entries of what they end and take, and count the running
       // (about 150), not the 3,000 queued twice over (a scan by creation time, sorted by priority
       // after: the plan made while every execution had ended, kept as the queue grew).
