@@ -39,9 +39,10 @@ async function executionIndexReads(store: PostgresStore, schema: string): Promis
 }
 
 /** Plans the store's one backend made so far for its named statements, custom (per run) and generic (kept). */
-async function namedStatementPlans(store: PostgresStore): Promise<{ statements: number; custom: number; generic: number }> {
-  const { rows } = await poolOf(store).query<{ statements: number; custom: number; generic: number }>(
-    `SELECT COUNT(*)::int AS statements, COALESCE(SUM(custom_plans), 0)::int AS custom, COALESCE(SUM(generic_plans), 0)::int AS generic
+async function namedStatementPlans(store: PostgresStore): Promise<{ statements: number; custom: number; generic: number; names: string[] }> {
+  const { rows } = await poolOf(store).query<{ statements: number; custom: number; generic: number; names: string[] }>(
+    `SELECT COUNT(*)::int AS statements, COALESCE(SUM(custom_plans), 0)::int AS custom, COALESCE(SUM(generic_plans), 0)::int AS generic,
+            COALESCE(array_agg(name::text), '{}') AS names
      FROM pg_prepared_statements WHERE name LIKE 'pontoon_%'`,
   );
   return rows[0];
@@ -89,6 +90,8 @@ describe('PostgreSQL store plans', { skip }, () => {
       for (let second = 4; second < 10; second++) await batch(second);
       const after = await namedStatementPlans(store);
       assert.ok(before.statements >= 4, `the claims and settlements ran named statements (${before.statements})`);
+      // The locks that go with BEGIN (session-statements.ts), prepared in SQL, among them.
+      for (const lock of ['pontoon_lock_functions', 'pontoon_lock_executions']) assert.ok(before.names.includes(lock), `${lock} is not prepared`);
       assert.equal(after.custom, before.custom, 'named statements were planned again at a later run');
       assert.ok(after.generic > before.generic, 'the later runs used the kept generic plans');
     } finally {

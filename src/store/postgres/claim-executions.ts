@@ -1,8 +1,9 @@
 import { compareQueuePositions, mergeQueues, type QueuePosition } from '../../domain/priority.js';
 import type pg from 'pg';
-import type { AttemptCompletion, ClaimedAttempt, ClaimOptions, FunctionRef } from '../store.js';
+import type { AttemptCompletion, ClaimedAttempt, ClaimOptions } from '../store.js';
 import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { prepared, transaction, type Pool } from './connection.js';
+import { executeSql, type SessionStatement } from './session-statements.js';
 import { endDeferred, endingSql, lockExecutionsSql, settleAttemptsLocking, type Settled } from './complete-attempts.js';
 import { startChosen } from './start-attempts.js';
 import { keyedPicks, rateAllowances, recordRateStarts, type ControlledFunction } from './claim-controls.js';
@@ -56,27 +57,25 @@ interface Candidate extends QueuePosition {
 }
 
 /**
- * The statement that locks, in a fixed order, the live functions with ready work (but those in
- * `except`), its values quoted into it, so that it can go with the transaction's BEGIN in one
- * message (see transaction()).
+ * Locks, in a fixed order, the live functions with ready work but those named in $2/$3
+ * (namespaces, names). A scalar subquery with LIMIT 1, not EXISTS: the planner turns EXISTS into
+ * a hash semi-join over every queued row (measured 100 ms at 200,000 queued), where this stays
+ * one seek into executions_ready per function (0.1 ms); the ORDER BY, the index's own, keeps the
+ * planner from walking the table instead when its statistics say most rows are queued.
  */
-function lockFunctionsSql(client: pg.PoolClient, now: string, except: readonly FunctionRef[]): string {
-  const literal = (value: string) => client.escapeLiteral(value);
-  const excluded = except.length === 0 ? '' : `AND (namespace, name) NOT IN (${except.map((fn) => `(${literal(fn.namespace)}, ${literal(fn.name)})`).join(', ')})`;
-  // A scalar subquery with LIMIT 1, not EXISTS: the planner turns EXISTS into a hash semi-join
-  // over every queued row (measured 100 ms at 200,000 queued), where this stays one seek into
-  // executions_ready per function (0.1 ms); the ORDER BY, the index's own, keeps the planner
-  // from walking the table instead when its statistics say most rows are queued.
-  return `SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions f
-     WHERE NOT deleted ${excluded} AND (
+const lockFunctions: SessionStatement = {
+  name: 'pontoon_lock_functions',
+  parameterTypes: '(timestamptz, text[], text[])',
+  text: `SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions f
+     WHERE NOT deleted AND (namespace, name) NOT IN (SELECT * FROM unnest($2, $3)) AND (
        SELECT 1 FROM executions e
-       WHERE e.namespace = f.namespace AND e.function = f.name AND e.status = 'queued' AND (e.not_before IS NULL OR e.not_before <= ${literal(now)}::timestamptz)
+       WHERE e.namespace = f.namespace AND e.function = f.name AND e.status = 'queued' AND (e.not_before IS NULL OR e.not_before <= $1)
        ORDER BY e.priority DESC, e.seq
        LIMIT 1
      ) IS NOT NULL
      ORDER BY namespace COLLATE "C", name COLLATE "C"
-     FOR NO KEY UPDATE`;
-}
+     FOR NO KEY UPDATE`,
+};
 
 /**
  * With the functions with ready work locked (`locked`), settles `settlement` when there is one
@@ -123,16 +122,18 @@ async function freeSlots(
 /** The best ready executions of each function, at most `take` each, locked against cancels and settlements. */
 async function candidates(client: pg.PoolClient, functions: { namespace: string; name: string; take: number }[], now: string): Promise<Candidate[]> {
   const { rows } = await client.query<{ seq: number; priority: number; namespace: string; function: string }>(
-    `SELECT e.seq, e.priority, f.namespace, f.name AS function
-     FROM unnest($1::text[], $2::text[], $3::int[]) AS f (namespace, name, take)
-     CROSS JOIN LATERAL (
-       SELECT seq, priority FROM executions
-       WHERE namespace = f.namespace AND function = f.name AND status = 'queued' AND (not_before IS NULL OR not_before <= $4)
-       ORDER BY priority DESC, seq
-       LIMIT f.take
-       FOR UPDATE SKIP LOCKED
-     ) e`,
-    [functions.map((fn) => fn.namespace), functions.map((fn) => fn.name), functions.map((fn) => fn.take), now],
+    prepared(
+      `SELECT e.seq, e.priority, f.namespace, f.name AS function
+       FROM unnest($1::text[], $2::text[], $3::int[]) AS f (namespace, name, take)
+       CROSS JOIN LATERAL (
+         SELECT seq, priority FROM executions
+         WHERE namespace = f.namespace AND function = f.name AND status = 'queued' AND (not_before IS NULL OR not_before <= $4)
+         ORDER BY priority DESC, seq
+         LIMIT f.take
+         FOR UPDATE SKIP LOCKED
+       ) e`,
+      [functions.map((fn) => fn.namespace), functions.map((fn) => fn.name), functions.map((fn) => fn.take), now],
+    ),
   );
   return rows.map((row) => ({ sequence: row.seq, priority: row.priority, namespace: row.namespace, function: row.function }));
 }
@@ -149,8 +150,9 @@ export async function claimExecutions(pool: Pool, options: ClaimOptions, settlem
   const now = isoTime(options.now);
   const leaseExpiresAt = isoAfter(now, options.leaseMs);
   if (options.limit <= 0 && settlement.length === 0) return { claimed: [], settled: [] };
+  const except = options.except ?? [];
   const opening = (client: pg.PoolClient) =>
-    [lockFunctionsSql(client, now, options.except ?? []), ...(settlement.length > 0 ? [lockExecutionsSql(client, settlement.map((c) => c.executionId))] : [])].join('; ');
+    [executeSql(client, lockFunctions, [now, except.map((fn) => fn.namespace), except.map((fn) => fn.name)]), ...(settlement.length > 0 ? [lockExecutionsSql(client, settlement.map((c) => c.executionId))] : [])].join('; ');
   return transaction(
     pool,
     async (client, [lockedFunctions, lockedExecutions]) => {

@@ -6,6 +6,7 @@ import { isCurrentAttempt, lateReportOf, storedResult } from '../shared/attempt-
 import { attemptNotFound, deletedFunctionError } from '../shared/errors.js';
 import { isoTime } from '../shared/stored-values.js';
 import { prepared, transaction, type Pool } from './connection.js';
+import { executeSql, type SessionStatement } from './session-statements.js';
 
 /*
  * The one settlement of the PostgreSQL store: a single attempt (the reaper's, a stop's) is a
@@ -71,13 +72,19 @@ export async function settleAttempts(client: pg.PoolClient, completions: Attempt
   return (await settleAttemptsLocking(client, completions)).settled;
 }
 
+/** Locks the settled executions, in one order (by id) that every settlement follows. */
+const lockExecutions: SessionStatement = {
+  name: 'pontoon_lock_executions',
+  parameterTypes: '(text[])',
+  text: `SELECT id, status, namespace, function FROM executions WHERE id = ANY($1) ORDER BY id COLLATE "C" FOR UPDATE`,
+};
+
 /**
- * The statement that locks the settled executions, their ids quoted into it, so that it can go
- * with the transaction's BEGIN in one message (see transaction()); settleAttemptsLocking takes
- * its result as `alreadyLocked`.
+ * The lock of the settled executions as text for a transaction's opening, with BEGIN in one
+ * message (see transaction()); settleAttemptsLocking takes its result as `alreadyLocked`.
  */
 export function lockExecutionsSql(client: pg.PoolClient, ids: readonly string[]): string {
-  return `SELECT id, status, namespace, function FROM executions WHERE id = ANY(ARRAY[${ids.map((id) => client.escapeLiteral(id)).join(', ')}]::text[]) ORDER BY id COLLATE "C" FOR UPDATE`;
+  return executeSql(client, lockExecutions, [ids]);
 }
 
 /**
@@ -101,7 +108,7 @@ export async function settleAttemptsLocking(
 ): Promise<{ settled: Settled[]; locked?: LockedFunction | null; ending?: DeferredEnding }> {
   if (completions.length === 0) return { settled: [] };
   const ids = completions.map((completion) => completion.executionId);
-  const locked = (alreadyLocked ?? (await client.query(lockExecutionsSql(client, ids)))).rows as LockedExecution[];
+  const locked = (alreadyLocked ?? (await client.query(prepared(lockExecutions.text, [ids])))).rows as LockedExecution[];
   // A statement of its own after the locks: READ COMMITTED gives it a snapshot taken once they are
   // held, so it sees an attempt that a concurrent claim or reaper committed while this one waited.
   // (Joined into the locking statement, attempts would be read from the snapshot before the wait,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { openingAnswered, openingFailed } from './session-statements.js';
 
 /** A pool of connections to one PostgreSQL database, every session in the store's schema. */
 export type Pool = pg.Pool;
@@ -157,9 +158,7 @@ export async function transaction<T>(
     try {
       // `opening`, a statement without parameters, goes with BEGIN in one message: one round trip
       // fewer (node-postgres sends a statement only once the previous one is answered).
-      const opened = opening
-        ? ((await client.query(`${begin}; ${opening(client)}`)) as unknown as pg.QueryResult[]).slice(beginStatements)
-        : (await client.query(begin), []);
+      const opened = opening ? await open(client, begin, opening) : (await client.query(begin), []);
       const result = await work(client, opened);
       await client.query('COMMIT');
       return result;
@@ -170,7 +169,8 @@ export async function transaction<T>(
         broken = rollbackFailed instanceof Error ? rollbackFailed : new Error(String(rollbackFailed));
       }
       const code = (thrown as { code?: unknown }).code;
-      if (isStalePlan(thrown)) broken ??= thrown as Error;
+      // An opening that PREPAREd and failed may have prepared or not: the connection is not reused.
+      if (isStalePlan(thrown) || openingFailed(client)) broken ??= thrown as Error;
       if (((typeof code === 'string' && retryableCodes.has(code)) || isStalePlan(thrown)) && attempt < 5) continue;
       throw thrown;
     } finally {
@@ -178,6 +178,12 @@ export async function transaction<T>(
       client.release(broken);
     }
   }
+}
+
+/** Sends BEGIN and `opening` in one message; their answers, but BEGIN's and the PREPAREs' (see session-statements.ts). */
+async function open(client: pg.PoolClient, begin: string, opening: (client: pg.PoolClient) => string): Promise<pg.QueryResult[]> {
+  const answers = ((await client.query(`${begin}; ${opening(client)}`)) as unknown as pg.QueryResult[]).slice(beginStatements);
+  return openingAnswered(client) ? answers.filter((answer) => answer.command !== 'PREPARE') : answers;
 }
 
 /** Two-key advisory locks of this store, one class per purpose, so they never collide. */
