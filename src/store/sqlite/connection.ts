@@ -83,6 +83,13 @@ function runnerOf(db: Db): ReturnType<Db['transaction']> {
   return runner;
 }
 
+/*
+ * Inside another transaction `work` joins it, where better-sqlite3 would open a savepoint: a
+ * savepoint costs its own statements and a copy of every page it changes (its sub-journal), and
+ * it only pays off for a caller that catches an error and carries on with the rest of the
+ * transaction, which no operation of the store does (an error rolls back the whole of it).
+ */
+
 /**
  * Runs `work` in a transaction that takes the write lock at BEGIN. A deferred transaction that
  * reads and then writes fails with SQLITE_BUSY when another connection wrote in between;
@@ -90,6 +97,7 @@ function runnerOf(db: Db): ReturnType<Db['transaction']> {
  * is what keeps parallelism counts exact across processes.
  */
 export function writeTransaction<T>(db: Db, work: () => T): T {
+  if (db.inTransaction) return work();
   return runnerOf(db).immediate(work) as T;
 }
 
@@ -99,5 +107,6 @@ export function writeTransaction<T>(db: Db, work: () => T): T {
  * connection's commit.
  */
 export function readTransaction<T>(db: Db, work: () => T): T {
+  if (db.inTransaction) return work();
   return runnerOf(db).deferred(work) as T;
 }
