@@ -38,6 +38,17 @@
  * of which the main thread's 109-128 → 18-19 µs; 5,459-7,008/s → 5,373-5,557/s, one step at a
  * time with nothing to overlap it here. The server gains by what its event loop no longer does
  * (bench/warm-drain.ts).
+ *
+ * Session 12, SQLite, batches of 4 (a replica lane's): a commit costs about as much as settling and
+ * claiming four executions (135-140, 98-108 and 80-84 µs per execution at batches of 4, 8 and 16),
+ * most of it the WAL frames it writes, one pwrite per page changed (perf: 14% of the step), and the
+ * pages are the indexes' (a probe without the four listing indexes that ended and started
+ * executions enter: 119-125 µs against 160-195). The ended attempts' two statements over json_each
+ * of the completions parsed each completion's JSON again for every `->>` (~10% of the step), and
+ * the settlement and the claim each opened a savepoint inside the transaction: bound statements
+ * per attempt and no savepoints, three alternating pairs, 138-148 -> 124-128 µs of CPU per
+ * execution. What is left beside the commit: turning rows into JS objects (11%, the claim's
+ * RETURNING of whole execution rows) and the index writes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
