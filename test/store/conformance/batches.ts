@@ -150,6 +150,27 @@ export function batchSpecs(open: OpenStore): void {
     );
 
     it(
+      'settles and claims nothing in a step whose batch names an unknown attempt',
+      withStore(open, async (store) => {
+        await store.putFunction(functionDocument('warm', { parallelism: 1 }));
+        const ids = await enqueueMany(store, 'warm', 2);
+        const [claimed] = await claimOf(store, 'warm', 1);
+        await assert.rejects(
+          store.completeAndClaimFunction([completion(refOf(claimed)), completion({ executionId: claimed.execution.id, attempt: 7 })], {
+            owner: 'a',
+            now: at(2),
+            leaseMs: 30_000,
+            limit: 1,
+            function: { namespace: 'default', name: 'warm' },
+          }),
+          hasCode('EXECUTION_NOT_FOUND'),
+        );
+        assert.equal((await store.getExecution(ids[0]))?.status, 'running');
+        assert.equal((await store.getExecution(ids[1]))?.status, 'queued');
+      }),
+    );
+
+    it(
       'frees in one step only the slots of the function it claims, counting its executions still running',
       withStore(open, async (store) => {
         await store.putFunction(functionDocument('warm', { parallelism: 3 }));
