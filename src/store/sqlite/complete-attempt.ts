@@ -47,11 +47,7 @@ export function applyCompletion(db: Db, completion: AttemptCompletion): boolean 
     return false;
   }
 
-  sql(
-    db,
-    `UPDATE attempts SET status = ?, exit_code = ?, reason = ?, error = ?, finished_at = ?, lease_expires_at = NULL
-     WHERE execution_id = ? AND number = ?`,
-  ).run(completion.status, completion.exitCode, completion.reason, completion.error, finishedAt, completion.executionId, completion.attempt);
+  endAttemptRow(db, completion, finishedAt);
 
   const settlement = completion.settlement;
   if (settlement.next === 'retry' && functionLive(db, execution.namespace, execution.function)) {
@@ -74,6 +70,15 @@ export function applyCompletion(db: Db, completion: AttemptCompletion): boolean 
     );
   }
   return true;
+}
+
+/** Stores how a current attempt ended, and drops its lease. */
+export function endAttemptRow(db: Db, completion: AttemptCompletion, finishedAt: string): void {
+  sql(
+    db,
+    `UPDATE attempts SET status = ?, exit_code = ?, reason = ?, error = ?, finished_at = ?, lease_expires_at = NULL
+     WHERE execution_id = ? AND number = ?`,
+  ).run(completion.status, completion.exitCode, completion.reason, completion.error, finishedAt, completion.executionId, completion.attempt);
 }
 
 /** Keeps a report that arrived after its attempt was settled. */

@@ -2,7 +2,7 @@ import type { AttemptStatus, ExecutionStatus } from '../../domain/execution.js';
 import type { AttemptCompletion } from '../store.js';
 import { isCurrentAttempt, storedResult } from '../shared/attempt-settlement.js';
 import { isoTime } from '../shared/stored-values.js';
-import { applyCompletion } from './complete-attempt.js';
+import { applyCompletion, endAttemptRow } from './complete-attempt.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 
 /** A row of the batch fence: where one completion of the batch stands. */
@@ -64,17 +64,11 @@ function fenceBatch(db: Db, completions: AttemptCompletion[]): Map<number, Fence
  * SQLite weigh the queue's partial indexes on it for every row.
  */
 function endAttempts(db: Db, completions: AttemptCompletion[]): void {
-  const endAttempt = sql(
-    db,
-    `UPDATE attempts SET status = ?, exit_code = ?, reason = ?, error = ?, finished_at = ?, lease_expires_at = NULL
-     WHERE execution_id = ? AND number = ?`,
-  );
   const endExecution = sql(db, 'UPDATE executions SET status = ?, result = ?, error = ?, finished_at = ?, notified = ? WHERE id = ?');
   for (const completion of completions) {
     const settlement = completion.settlement as Extract<AttemptCompletion['settlement'], { next: 'finish' }>;
     const finishedAt = isoTime(completion.finishedAt);
-    const error = completion.error ?? null;
-    endAttempt.run(completion.status, completion.exitCode ?? null, completion.reason ?? null, error, finishedAt, completion.executionId, completion.attempt);
-    endExecution.run(settlement.status, storedResult(completion), error, finishedAt, settlement.notified ? 1 : 0, completion.executionId);
+    endAttemptRow(db, completion, finishedAt);
+    endExecution.run(settlement.status, storedResult(completion), completion.error, finishedAt, settlement.notified ? 1 : 0, completion.executionId);
   }
 }
