@@ -183,7 +183,8 @@ export async function transaction<T>(
 /** Sends BEGIN and `opening` in one message; their answers, but BEGIN's and the PREPAREs' (see session-statements.ts). */
 async function open(client: pg.PoolClient, begin: string, opening: (client: pg.PoolClient) => string): Promise<pg.QueryResult[]> {
   const answers = ((await client.query(`${begin}; ${opening(client)}`)) as unknown as pg.QueryResult[]).slice(beginStatements);
-  return openingAnswered(client) ? answers.filter((answer) => answer.command !== 'PREPARE') : answers;
+  openingAnswered(client);
+  return answers.filter((answer) => answer.command !== 'PREPARE');
 }
 
 /** Two-key advisory locks of this store, one class per purpose, so they never collide. */

@@ -33,18 +33,14 @@ export function executeSql(client: pg.ClientBase, statement: SessionStatement, v
   return `PREPARE ${statement.name}${statement.parameterTypes} AS ${statement.text}; ${execute}`;
 }
 
-/**
- * The opening message sent through `client` was answered: what it PREPAREd is prepared. Returns
- * whether it PREPAREd anything, so that its answers can be told apart.
- */
-export function openingAnswered(client: pg.ClientBase): boolean {
+/** The opening message sent through `client` was answered: what it PREPAREd is prepared. */
+export function openingAnswered(client: pg.ClientBase): void {
   const preparing = preparingOn.get(client);
-  if (!preparing || preparing.size === 0) return false;
+  if (!preparing) return;
   const prepared = preparedOn.get(client) ?? new Set<string>();
   for (const name of preparing) prepared.add(name);
   preparedOn.set(client, prepared);
   preparingOn.delete(client);
-  return true;
 }
 
 /**
@@ -55,5 +51,5 @@ export function openingAnswered(client: pg.ClientBase): boolean {
 export function openingFailed(client: pg.ClientBase): boolean {
   const preparing = preparingOn.get(client);
   preparingOn.delete(client);
-  return preparing !== undefined && preparing.size > 0;
+  return preparing !== undefined;
 }
