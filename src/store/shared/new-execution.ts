@@ -5,7 +5,7 @@ import { effectivePriority } from '../../domain/priority.js';
 import type { NewExecution } from '../store.js';
 import { functionNotFound } from './errors.js';
 import { requestFingerprint } from './request-fingerprint.js';
-import type { FunctionRow } from './execution-rows.js';
+import type { ExecutionRow, FunctionRow } from './execution-rows.js';
 import { isoTime, toJson } from './stored-values.js';
 
 /** How a batch looks up the function of a request: `namespace/name`. */
@@ -52,5 +52,35 @@ export function newExecutionValues(request: NewExecution, fn: Pick<FunctionRow<u
     concurrencyKey: fn.concurrency_key === null || fn.concurrency_key === undefined ? null : concurrencyKeyOf(fn.concurrency_key, request.input),
     traceparent: request.traceContext?.traceparent ?? null,
     tracestate: request.traceContext?.tracestate ?? null,
+  };
+}
+
+/**
+ * The row an insert of `values` stores, as reading it back would give it (seq is the table's to
+ * assign: 0 until the caller sets it). Built here rather than read back with RETURNING, which
+ * SQLite answers through a temporary table per statement.
+ */
+export function newExecutionRow(values: NewExecutionValues, createdAt: string): ExecutionRow<string> {
+  return {
+    seq: 0,
+    id: values.id,
+    namespace: values.namespace,
+    function: values.function,
+    version: values.version,
+    status: 'queued',
+    priority: values.priority,
+    input: values.input,
+    result: null,
+    error: null,
+    idempotency_key: values.idempotencyKey,
+    request_fingerprint: values.requestFingerprint,
+    callback_url: values.callbackUrl,
+    created_at: createdAt,
+    started_at: null,
+    finished_at: null,
+    not_before: values.notBefore,
+    concurrency_key: values.concurrencyKey,
+    traceparent: values.traceparent,
+    tracestate: values.tracestate,
   };
 }

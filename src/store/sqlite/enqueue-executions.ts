@@ -4,7 +4,8 @@ import { matchesFingerprint } from '../shared/request-fingerprint.js';
 import { isoTime } from '../shared/stored-values.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { selectFunctionRow, type FunctionRow } from './functions.js';
-import { readExecution, toExecution, type ExecutionRow } from './rows.js';
+import { readExecution, toExecution } from './rows.js';
+import { newExecutionRow } from '../shared/new-execution.js';
 
 /**
  * Stores a batch of new executions as `queued`, in one transaction: one unknown function fails
@@ -33,26 +34,29 @@ export function enqueueExecutions(db: Db, requests: NewExecution[], now: string)
       }
 
       const values = newExecutionValues(request, fn);
-      const row = sql(
-        db,
-        `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, request_fingerprint, callback_url, created_at, not_before, concurrency_key, traceparent, tracestate)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      ).get(
-        values.id,
-        values.namespace,
-        values.function,
-        values.version,
-        values.priority,
-        values.input,
-        values.idempotencyKey,
-        values.requestFingerprint,
-        values.callbackUrl,
-        createdAt,
-        values.notBefore,
-        values.concurrencyKey,
-        values.traceparent,
-        values.tracestate,
-      ) as ExecutionRow;
+      const row = newExecutionRow(values, createdAt);
+      row.seq = Number(
+        sql(
+          db,
+          `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, request_fingerprint, callback_url, created_at, not_before, concurrency_key, traceparent, tracestate)
+           VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          row.id,
+          row.namespace,
+          row.function,
+          row.version,
+          row.priority,
+          row.input,
+          row.idempotency_key,
+          row.request_fingerprint,
+          row.callback_url,
+          row.created_at,
+          row.not_before,
+          row.concurrency_key,
+          row.traceparent,
+          row.tracestate,
+        ).lastInsertRowid,
+      );
       return { execution: toExecution(row, []), created: true, matchesRequest: true };
     });
   });

@@ -42,6 +42,34 @@ export function enqueueSpecs(open: OpenStore): void {
     );
 
     it(
+      'answers each new execution as reading it back gives it, with every optional field set',
+      withStore(open, async (store) => {
+        const keyed = functionDocument('keyed');
+        keyed.spec.concurrency = { key: '/tenant', limit: 2 };
+        await store.putFunction(keyed);
+        const enqueued = await store.enqueueExecutions(
+          [
+            {
+              namespace: 'default',
+              function: 'keyed',
+              input: { tenant: 'acme', note: 'ünïcode' },
+              priority: 7,
+              idempotencyKey: 'order-17',
+              callbackUrl: 'http://127.0.0.1:1/done',
+              notBefore: at(5_000),
+              traceContext: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=1' },
+            },
+            { namespace: 'default', function: 'keyed', input: { tenant: 'globex' } },
+          ],
+          at(0),
+        );
+        assert.equal(enqueued[0].execution.concurrencyKey, 'acme');
+        assert.equal(enqueued[0].execution.notBefore, at(5_000));
+        for (const { execution } of enqueued) assert.deepEqual(execution, await store.getExecution(execution.id));
+      }),
+    );
+
+    it(
       'uses the priority of the request over the function priority when given',
       withStore(open, async (store) => {
         await store.putFunction(functionDocument('report', { priority: 3 }));
