@@ -12,7 +12,7 @@ export interface Settings {
   /** Extra PostgreSQL server options (e.g. "-c synchronous_commit=off"); PostgreSQL's defaults otherwise. */
   pgSettings: string;
   burnDown: { jobs: number; warmUpJobs: number; timeoutSeconds: number };
-  openLoop: { rates: number[]; seconds: number; warmUpJobs: number; drainTimeoutSeconds: number; sampleLimit: number };
+  openLoop: { rates: number[]; seconds: number; warmUpJobs: number; warmUpSeconds: number; drainTimeoutSeconds: number; sampleLimit: number };
   idle: { jobs: number; warmUpJobs: number };
   depth: { depths: number[]; windowSeconds: number; insertBudgetSeconds: number; warmUpJobs: number };
 }
@@ -30,6 +30,7 @@ Pontoon side by side with BullMQ and Graphile Worker on this machine (see README
   --jobs <n>             burn-down jobs (20000; quick 1000)
   --rates <list>         open-loop arrival rates per second (200,1000,5000)
   --open-seconds <s>     seconds of arrivals per rate (10; quick 1)
+  --open-warm-up <s>     seconds of arrivals at the same rate before those, not measured (2; quick 0.5)
   --idle <n>             idle-latency jobs, one at a time (1000; quick 50)
   --depths <list>        queue depths for the dispatch rate (1000,100000,1000000; quick 1000,10000)
   --depth-window <s>     seconds over which the rate at depth is measured (10; quick 2)
@@ -49,6 +50,12 @@ function positive(value: string, name: string): number {
   return parsed;
 }
 
+function nonNegative(value: string, name: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`--${name} must be a number of 0 or more, not ${JSON.stringify(value)}`);
+  return parsed;
+}
+
 /** Parses argv into settings; throws with a readable message on bad input. */
 export function parseSettings(argv: string[]): Settings | 'help' {
   const { values } = parseArgs({
@@ -61,6 +68,7 @@ export function parseSettings(argv: string[]): Settings | 'help' {
       jobs: { type: 'string' },
       rates: { type: 'string' },
       'open-seconds': { type: 'string' },
+      'open-warm-up': { type: 'string' },
       idle: { type: 'string' },
       depths: { type: 'string' },
       'depth-window': { type: 'string' },
@@ -89,6 +97,7 @@ export function parseSettings(argv: string[]): Settings | 'help' {
       rates: values.rates ? numbers(values.rates) : [200, 1_000, 5_000],
       seconds: values['open-seconds'] ? positive(values['open-seconds'], 'open-seconds') : quick ? 1 : 10,
       warmUpJobs: 200,
+      warmUpSeconds: values['open-warm-up'] ? nonNegative(values['open-warm-up'], 'open-warm-up') : quick ? 0.5 : 2,
       drainTimeoutSeconds: quick ? 20 : 60,
       sampleLimit: 5_000,
     },

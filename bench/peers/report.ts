@@ -39,7 +39,8 @@ const measuredHow = `
   submit time is the harness's clock just before the submit call (so client-side queueing counts);
   the start time is each system's own record (see the systems table). Start times are read for
   an even sample of at most \`openLoop.sampleLimit\` jobs per rate; a job not started within the drain timeout
-  counts as never started (∞): an unsustained rate shows in the tail.
+  counts as never started (∞): an unsustained rate shows in the tail. Each system first gets
+  \`openLoop.warmUpSeconds\` of arrivals at the same rate on the same instance, drained and not measured.
 - **Idle latency**: each job is submitted after the previous one finished; submit-to-start as above.
 - **Depth**: the queue is filled in bulk while the workers run (within an insert time budget), then
   the dispatch rate is (unfinished at window start − unfinished at window end) / window.
