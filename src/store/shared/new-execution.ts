@@ -55,14 +55,10 @@ export function newExecutionValues(request: NewExecution, fn: Pick<FunctionRow<u
   };
 }
 
-/**
- * The row an insert of `values` stores, as reading it back would give it (seq is the table's to
- * assign: 0 until the caller sets it). Built here rather than read back with RETURNING, which
- * SQLite answers through a temporary table per statement.
- */
-export function newExecutionRow(values: NewExecutionValues, createdAt: string): ExecutionRow<string> {
+/** The `executions` row an insert of `values` stored as `seq`, as reading it back would give it. */
+export function newExecutionRow(values: NewExecutionValues, createdAt: string, seq: number): ExecutionRow<string> {
   return {
-    seq: 0,
+    seq,
     id: values.id,
     namespace: values.namespace,
     function: values.function,

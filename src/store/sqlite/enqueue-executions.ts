@@ -1,11 +1,10 @@
 import type { Enqueued, NewExecution } from '../store.js';
-import { functionKey, newExecutionValues, requireLiveFunction } from '../shared/new-execution.js';
+import { functionKey, newExecutionRow, newExecutionValues, requireLiveFunction } from '../shared/new-execution.js';
 import { matchesFingerprint } from '../shared/request-fingerprint.js';
 import { isoTime } from '../shared/stored-values.js';
 import { sql, writeTransaction, type Db } from './connection.js';
 import { selectFunctionRow, type FunctionRow } from './functions.js';
 import { readExecution, toExecution } from './rows.js';
-import { newExecutionRow } from '../shared/new-execution.js';
 
 /**
  * Stores a batch of new executions as `queued`, in one transaction: one unknown function fails
@@ -34,29 +33,29 @@ export function enqueueExecutions(db: Db, requests: NewExecution[], now: string)
       }
 
       const values = newExecutionValues(request, fn);
-      const row = newExecutionRow(values, createdAt);
-      row.seq = Number(
-        sql(
-          db,
-          `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, request_fingerprint, callback_url, created_at, not_before, concurrency_key, traceparent, tracestate)
-           VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          row.id,
-          row.namespace,
-          row.function,
-          row.version,
-          row.priority,
-          row.input,
-          row.idempotency_key,
-          row.request_fingerprint,
-          row.callback_url,
-          row.created_at,
-          row.not_before,
-          row.concurrency_key,
-          row.traceparent,
-          row.tracestate,
-        ).lastInsertRowid,
+      const inserted = sql(
+        db,
+        `INSERT INTO executions (id, namespace, function, version, status, priority, input, idempotency_key, request_fingerprint, callback_url, created_at, not_before, concurrency_key, traceparent, tracestate)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        values.id,
+        values.namespace,
+        values.function,
+        values.version,
+        values.priority,
+        values.input,
+        values.idempotencyKey,
+        values.requestFingerprint,
+        values.callbackUrl,
+        createdAt,
+        values.notBefore,
+        values.concurrencyKey,
+        values.traceparent,
+        values.tracestate,
       );
+      // Not read back with RETURNING, which SQLite answers through a temporary table per statement
+      // (bench/store-enqueue.ts): the row is what was just bound.
+      const row = newExecutionRow(values, createdAt, Number(inserted.lastInsertRowid));
       return { execution: toExecution(row, []), created: true, matchesRequest: true };
     });
   });
