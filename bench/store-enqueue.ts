@@ -11,7 +11,8 @@
  * table opened for every statement (perf: about a third of the time in pwrite and the kernel's
  * write path under sqlite3BtreeInsert; `temp_store = MEMORY` alone took it to 34 µs). Inserting
  * without RETURNING and building the row from the values it stored: 49 → 22 µs of CPU per
- * execution; bench:peers' burn-down insert rate 15,000-19,000 → 18,000-27,000/s.
+ * execution; bench:peers' burn-down of 20,000 (SQLite warm, three alternating pairs, quiet machine):
+ * insert rate 14,093-15,256 → 24,700-27,432/s, drain 2,746-3,227 → 3,327-3,441/s.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -55,8 +55,8 @@ async function oneRate(system: System, rate: number, settings: OpenLoopSettings)
   const session = await system.open(settings.concurrency, { startTimes: true, completions: false });
   try {
     await warmUp(session, settings.warmUpJobs);
-    // The single-submit path at this rate, before it is measured: a server's first second of it
-    // runs code its JIT has not optimized yet (see the header).
+    // The single-submit path at this rate, before it is measured: a fresh server fell behind in
+    // its first second of it, and not later (see the header).
     if (settings.warmUpSeconds > 0) {
       await arrivals(session, rate, Math.round(rate * settings.warmUpSeconds));
       await drained(session, settings.drainTimeoutMs);

@@ -83,18 +83,16 @@ function runnerOf(db: Db): ReturnType<Db['transaction']> {
   return runner;
 }
 
-/*
- * Inside another transaction `work` joins it, where better-sqlite3 would open a savepoint: a
- * savepoint costs its own statements and a copy of every page it changes (its sub-journal), and
- * it only pays off for a caller that catches an error and carries on with the rest of the
- * transaction, which no operation of the store does (an error rolls back the whole of it).
- */
-
 /**
  * Runs `work` in a transaction that takes the write lock at BEGIN. A deferred transaction that
  * reads and then writes fails with SQLITE_BUSY when another connection wrote in between;
  * taking the lock first makes such read-decide-write steps wait for each other instead, which
  * is what keeps parallelism counts exact across processes.
+ *
+ * Inside another transaction `work` joins it, where better-sqlite3 would open a savepoint: a
+ * savepoint costs its own statements and a copy of every page it changes (its sub-journal), and
+ * it only pays off for a caller that catches an error and carries on with the rest of the
+ * transaction, which no operation of the store does (an error rolls back the whole of it).
  */
 export function writeTransaction<T>(db: Db, work: () => T): T {
   if (db.inTransaction) return work();
@@ -104,7 +102,7 @@ export function writeTransaction<T>(db: Db, work: () => T): T {
 /**
  * Runs reads in one snapshot. Outside a transaction each statement sees the file as it is when
  * it starts, so an execution and its attempts, read by two statements, could straddle another
- * connection's commit.
+ * connection's commit. Inside another transaction `work` joins it, as in writeTransaction.
  */
 export function readTransaction<T>(db: Db, work: () => T): T {
   if (db.inTransaction) return work();
