@@ -220,7 +220,13 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
         lane.held -= batch.length;
         const body = answer.body as { invocations?: Invocation[]; draining?: boolean };
         if (body.draining) draining = true;
-        start(lane, body.invocations ?? [], free);
+        const handed = body.invocations ?? [];
+        start(lane, handed, free);
+        // Still posting for one turn, so that what finishes at once goes in the next post rather
+        // than the lane's long poll asking for its slots meanwhile: a lane that once got a short
+        // answer would otherwise run as two half batches for good, each a store step of its own
+        // (bench:peers burn-down, 8 slots: posts of 2 on average; 2,491-2,626 -> 3,415-3,711/s).
+        if (handed.length > 0) await new Promise((resolve) => setImmediate(resolve));
       } catch (err) {
         fatal ??= err;
       }

@@ -122,4 +122,35 @@ describe('a replica in two lanes', () => {
     // Each invocation's log line carries its own tag, whatever ran beside it.
     for (const id of ['a1', 'a2', 'b1', 'b2']) assert.match(stdout, new RegExp(`^\u001e${id} \\[INFO\\] echo \\{"id":"${id}"\\}$`, 'm'));
   });
+
+  it('posts the quick invocations of a short answer in its next post instead of asking for the rest of its slots meanwhile', async (t) => {
+    const api = await standInApi();
+    const child = spawn(process.execPath, [fixture, 'echo'], {
+      env: { PATH: process.env.PATH, PONTOON_RUNTIME_API: api.address, PONTOON_REPLICA_TOKEN: 'secret', PONTOON_REPLICA_PROTOCOL: '1', PONTOON_REPLICA_CONCURRENCY: '2', PONTOON_REPLICA_LANES: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, 'exit');
+    t.after(() => {
+      child.kill('SIGKILL');
+      api.close();
+    });
+
+    const [poll] = await api.heldAtOnce(1);
+    poll.answer(200, { invocations: [invocation('a1'), invocation('a2')] });
+    const [firstPost] = await api.heldAtOnce(1);
+    assert.equal(firstPost.url, '/v1/invocations/results?next=2');
+    // Fewer than asked: b1 finishes at once, so the lane's one request is the post of it, asking
+    // for both slots again; a long poll for the other slot would leave the lane in two halves.
+    firstPost.answer(200, { accepted: ['a1', 'a2'], rejected: [], invocations: [invocation('b1')], draining: false });
+    const [secondPost] = await api.heldAtOnce(1);
+    assert.equal(`${secondPost.method} ${secondPost.url}`, 'POST /v1/invocations/results?next=2');
+    assert.deepEqual(postedIds(secondPost), ['b1']);
+    secondPost.answer(200, { accepted: ['b1'], rejected: [], invocations: [], draining: true });
+
+    const [code] = await exited;
+    assert.equal(code, 0, stderr);
+    assert.equal(api.seen.length, 3);
+  });
 });
