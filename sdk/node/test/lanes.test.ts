@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { laneSlots } from '../src/replica.js';
 
@@ -54,6 +54,24 @@ async function standInApi() {
 const invocation = (id: string) => ({ id, executionId: id, attempt: 1, deadline: new Date(Date.now() + 60_000).toISOString(), input: { id } });
 const postedIds = (entry: Held) => (JSON.parse(entry.body) as { results: { id: string; result: { id: string } }[] }).results.map((result) => result.id).sort();
 
+/** The fixture's echo handler as a replica of the stand-in API (killed, and the API closed, after the test). */
+function echoReplica(t: TestContext, api: { address: string; close(): void }, env: Record<string, string>) {
+  const child = spawn(process.execPath, [fixture, 'echo'], {
+    env: { PATH: process.env.PATH, PONTOON_RUNTIME_API: api.address, PONTOON_REPLICA_TOKEN: 'secret', PONTOON_REPLICA_PROTOCOL: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(child, 'exit');
+  t.after(() => {
+    child.kill('SIGKILL');
+    api.close();
+  });
+  return { exited, stdout: () => stdout, stderr: () => stderr };
+}
+
 describe('a replica in two lanes', () => {
   it('splits its slots evenly into at most one lane per slot: two lanes from 8 slots unless PONTOON_REPLICA_LANES says otherwise', () => {
     assert.deepEqual(laneSlots(8, {}), [4, 4]);
@@ -68,26 +86,7 @@ describe('a replica in two lanes', () => {
 
   it('keeps two requests outstanding at once, each lane posting its own results once (again after a 5xx), and exits 0 when drained', async (t) => {
     const api = await standInApi();
-    const child = spawn(process.execPath, [fixture, 'echo'], {
-      env: {
-        PATH: process.env.PATH,
-        PONTOON_RUNTIME_API: api.address,
-        PONTOON_REPLICA_TOKEN: 'secret',
-        PONTOON_REPLICA_PROTOCOL: '1',
-        PONTOON_REPLICA_CONCURRENCY: '4',
-        PONTOON_REPLICA_LANES: '2',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = once(child, 'exit');
-    t.after(() => {
-      child.kill('SIGKILL');
-      api.close();
-    });
+    const replica = echoReplica(t, api, { PONTOON_REPLICA_CONCURRENCY: '4', PONTOON_REPLICA_LANES: '2' });
 
     // The first lane asks for its half of the 4 slots; the second waits until an answer fills the first.
     const [first] = await api.heldAtOnce(1);
@@ -115,27 +114,17 @@ describe('a replica in two lanes', () => {
       post.answer(200, { accepted: postedIds(post), rejected: [], invocations: [], draining: true });
     }
 
-    const [code] = await exited;
-    assert.equal(code, 0, stderr);
+    const [code] = await replica.exited;
+    assert.equal(code, 0, replica.stderr());
     // Every request it made: two polls, the refused post, then one post per lane; nothing after the drain.
     assert.equal(api.seen.length, 5);
     // Each invocation's log line carries its own tag, whatever ran beside it.
-    for (const id of ['a1', 'a2', 'b1', 'b2']) assert.match(stdout, new RegExp(`^\u001e${id} \\[INFO\\] echo \\{"id":"${id}"\\}$`, 'm'));
+    for (const id of ['a1', 'a2', 'b1', 'b2']) assert.match(replica.stdout(), new RegExp(`^\u001e${id} \\[INFO\\] echo \\{"id":"${id}"\\}$`, 'm'));
   });
 
   it('posts the quick invocations of a short answer in its next post instead of asking for the rest of its slots meanwhile', async (t) => {
     const api = await standInApi();
-    const child = spawn(process.execPath, [fixture, 'echo'], {
-      env: { PATH: process.env.PATH, PONTOON_RUNTIME_API: api.address, PONTOON_REPLICA_TOKEN: 'secret', PONTOON_REPLICA_PROTOCOL: '1', PONTOON_REPLICA_CONCURRENCY: '2', PONTOON_REPLICA_LANES: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = once(child, 'exit');
-    t.after(() => {
-      child.kill('SIGKILL');
-      api.close();
-    });
+    const replica = echoReplica(t, api, { PONTOON_REPLICA_CONCURRENCY: '2', PONTOON_REPLICA_LANES: '1' });
 
     const [poll] = await api.heldAtOnce(1);
     poll.answer(200, { invocations: [invocation('a1'), invocation('a2')] });
@@ -149,8 +138,8 @@ describe('a replica in two lanes', () => {
     assert.deepEqual(postedIds(secondPost), ['b1']);
     secondPost.answer(200, { accepted: ['b1'], rejected: [], invocations: [], draining: true });
 
-    const [code] = await exited;
-    assert.equal(code, 0, stderr);
+    const [code] = await replica.exited;
+    assert.equal(code, 0, replica.stderr());
     assert.equal(api.seen.length, 3);
   });
 });
