@@ -21,11 +21,11 @@ export async function burnDown(system: System, settings: BurnDownSettings): Prom
   try {
     await warmUp(session, settings.warmUpJobs);
     const start = performance.now();
-    let inserted = start;
-    const cpu = await cpuDuring(session, async () => {
+    const { cpu, value: inserted } = await cpuDuring(session, async () => {
       await session.insertMany(settings.jobs);
-      inserted = performance.now();
+      const insertedAt = performance.now();
       if (!(await drained(session, settings.timeoutMs))) throw new Error(`burn-down of ${settings.jobs} jobs did not finish within ${settings.timeoutMs / 1000} s`);
+      return insertedAt;
     });
     const seconds = (performance.now() - start) / 1000;
     return {

@@ -66,19 +66,20 @@ export function latencyFigures(prefix: string, sorted: number[]): Figures {
   };
 }
 
-/** What the system's processes and this harness (its submits and polls: the client) use of the CPU while `work` runs. */
-export async function cpuDuring(session: Session, work: () => Promise<void>): Promise<CpuByPart & { client: number }> {
+/** What the system's processes and this harness (its submits and polls: the client) use of the CPU while `work` runs, and what `work` resolved to. */
+export async function cpuDuring<T>(session: Session, work: () => Promise<T>): Promise<{ cpu: CpuByPart & { client: number }; value: T }> {
   const before = session.cpuMs();
   const clientBefore = process.cpuUsage();
-  await work();
+  const value = await work();
   const client = process.cpuUsage(clientBefore);
   const after = session.cpuMs();
-  return {
+  const cpu = {
     server: after.server - before.server,
     functions: after.functions - before.functions,
     store: after.store - before.store,
     client: (client.user + client.system) / 1000,
   };
+  return { cpu, value };
 }
 
 /** CPU per job in µs, by part, under a prefix: where a system spends what a job costs. */

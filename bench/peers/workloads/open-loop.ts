@@ -62,10 +62,10 @@ async function oneRate(system: System, rate: number, settings: OpenLoopSettings)
       await drained(session, settings.drainTimeoutMs);
     }
     const total = Math.round(rate * settings.seconds);
-    let run: Arrivals = { submitted: new Map(), failures: 0, achieved: 0 };
-    const cpu = await cpuDuring(session, async () => {
-      run = await arrivals(session, rate, total);
+    const { cpu, value: run } = await cpuDuring(session, async () => {
+      const measured = await arrivals(session, rate, total);
       await drained(session, settings.drainTimeoutMs);
+      return measured;
     });
     const latencies = await startLatencies(session, run.submitted, settings.sampleLimit);
     return {
