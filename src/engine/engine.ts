@@ -141,8 +141,9 @@ export class Engine implements AttemptSink {
       release: (slots) => this.release(slots),
       running: (claims) => this.keepLeases(claims),
       ended: (ref) => {
-        this.inFlight.delete(refKey(ref));
-        return this.logChains.get(refKey(ref));
+        const key = refKey(ref);
+        this.inFlight.delete(key);
+        return this.logChains.get(key);
       },
       completionOf: (...args) => this.completionOf(...args),
       settled: (completion, applied) => this.settled(completion, applied),
@@ -397,7 +398,9 @@ export class Engine implements AttemptSink {
     const completion = settleAttempt(ref, outcome, fn?.document.spec.retry, endedAt, this.random);
     const { settlement } = completion;
     if (settlement.next !== 'finish' || hasCompletionDeliveries(settlement.status, execution.callbackUrl, fn, this.options.globalSinks ?? [])) return completion;
-    return { ...completion, settlement: { ...settlement, notified: true } };
+    // Set on the fresh completion rather than spread into a copy: a spread with properties added is slow on Node 20 (see settleAttempt).
+    completion.settlement = { next: 'finish', status: settlement.status, notified: true };
+    return completion;
   }
 
   /**

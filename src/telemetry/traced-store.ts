@@ -61,13 +61,16 @@ export function traceStore<S extends Store>(store: S, tracing: Tracing | undefin
       const settled = traced?.settling();
       const step = await call(completion, claim);
       settled?.([completion], [step.applied]);
-      return { ...step, claimed: claimed(step.claimed) };
+      step.claimed = claimed(step.claimed);
+      return step;
     },
     completeAndClaimFunction: async (call, [completions, claim]) => {
       const settled = traced?.settling();
       const step = await call(completions, claim);
       settled?.(completions, step.applied);
-      return { ...step, claimed: claimed(step.claimed) };
+      // The store's answer is this call's own: set in place, as a spread with a property added is slow on Node 20.
+      step.claimed = claimed(step.claimed);
+      return step;
     },
   };
   // The direct handoff: an enqueue and a claim (its invoke spans, then its queue and attempt spans).
@@ -79,7 +82,8 @@ export function traceStore<S extends Store>(store: S, tracing: Tracing | undefin
         return step!.enqueued;
       });
     else step = await call(requests, now, claim);
-    return { ...step!, claimed: claimed(step!.claimed) };
+    step!.claimed = claimed(step!.claimed);
+    return step!;
   };
   if (traced) {
     Object.assign(wrappers, {

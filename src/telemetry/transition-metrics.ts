@@ -41,7 +41,7 @@ export class TransitionMetrics {
       const labels = { namespace: execution.namespace, function: execution.function };
       const fn = `${execution.namespace}/${execution.function}`;
       const startedAt = execution.attempts.find((each) => each.number === attempt)?.startedAt ?? at.toISOString();
-      this.remember(execution.id, attempt, { ...labels, startedAt });
+      this.remember(execution.id, attempt, { namespace: execution.namespace, function: execution.function, startedAt });
       tally.add(this.metrics.attemptsStarted, labels, `attemptsStarted ${fn}`);
       if (!this.metrics.hasWarmPool(execution.namespace, execution.function)) tally.add(this.metrics.coldStarts, labels, `coldStarts ${fn}`);
       if (attempt !== 1) continue;
@@ -74,12 +74,12 @@ export class TransitionMetrics {
       if (!applied[index] || !attempt) return;
       const fn = `${attempt.namespace}/${attempt.function}`;
       const labels = { namespace: attempt.namespace, function: attempt.function };
-      const withStatus = { ...labels, status: completion.status };
+      const withStatus = { namespace: attempt.namespace, function: attempt.function, status: completion.status };
       tally.add(this.metrics.attemptsEnded, withStatus, `attemptsEnded ${fn} ${completion.status}`);
       this.metrics.attemptDuration.observe(withStatus, seconds(attempt.startedAt, completion.finishedAt));
       if (completion.reason === 'LeaseExpired') tally.add(this.metrics.leaseExpiries, labels, `leaseExpiries ${fn}`);
       if (completion.settlement.next === 'retry') tally.add(this.metrics.retries, labels, `retries ${fn}`);
-      else tally.add(this.metrics.ended, { ...labels, status: completion.settlement.status }, `ended ${fn} ${completion.settlement.status}`);
+      else tally.add(this.metrics.ended, { namespace: attempt.namespace, function: attempt.function, status: completion.settlement.status }, `ended ${fn} ${completion.settlement.status}`);
     });
     tally.flush();
   }
@@ -116,6 +116,9 @@ function seconds(from: string, to: string): number {
 }
 
 /**
+ * (Label objects here are written out, not spread from `labels`: on Node 20 a spread with a
+ * property added costs about 1 µs, and these run for every attempt.)
+ *
  * Counter increments of one batch, added up per metric and labels, so each counter moves once per
  * batch: prom-client validates and hashes the labels at every call, which for a warm replica's
  * batches of 8 cost more than the rest of the bookkeeping together.

@@ -345,12 +345,11 @@ export class Replica implements ReplicaEndpoint {
       if (applied[index]) accepted.push(posted[index]);
       else rejected.push({ id: posted[index], code: 'INVOCATION_NOT_IN_FLIGHT' });
     }
-    const answer = { accepted, rejected };
-    if (!next) return answer;
+    if (!next) return { accepted, rejected };
     const delivered = this.takeDelivered(next.gone, next.max);
-    if (this.state !== 'ready' && claimed.length === 0 && delivered.length === 0) return { ...answer, invocations: 'draining' };
-    if (claimed.length > 0 || delivered.length > 0 || next.waitMs === 0 || take === 0) return { ...answer, invocations: [...delivered, ...this.handOut(claimed, next.gone)] };
-    return { ...answer, invocations: await this.next(next.max, next.waitMs, next.gone) };
+    if (this.state !== 'ready' && claimed.length === 0 && delivered.length === 0) return { accepted, rejected, invocations: 'draining' };
+    if (claimed.length > 0 || delivered.length > 0 || next.waitMs === 0 || take === 0) return { accepted, rejected, invocations: [...delivered, ...this.handOut(claimed, next.gone)] };
+    return { accepted, rejected, invocations: await this.next(next.max, next.waitMs, next.gone) };
   }
 
   /**

@@ -157,9 +157,9 @@ export class RuntimeApi {
     const body = await readBody(request);
     const results = parseResults(parseJson(body));
     const take = next === undefined ? undefined : { max: next, waitMs, gone: hangUpSignal(response) };
-    const { invocations, ...answer } = await endpoint.results(results, take, body.length);
-    if (next === undefined) send(response, 200, answer);
-    else send(response, 200, { ...answer, invocations: invocations === 'draining' || !invocations ? [] : invocations, draining: invocations === 'draining' });
+    const { accepted, rejected, invocations } = await endpoint.results(results, take, body.length);
+    if (next === undefined) send(response, 200, { accepted, rejected });
+    else send(response, 200, { accepted, rejected, invocations: invocations === 'draining' || !invocations ? [] : invocations, draining: invocations === 'draining' });
   }
 
   private async next(endpoint: ReplicaEndpoint, query: Query, request: IncomingMessage, response: ServerResponse): Promise<void> {
