@@ -61,16 +61,13 @@ export function traceStore<S extends Store>(store: S, tracing: Tracing | undefin
       const settled = traced?.settling();
       const step = await call(completion, claim);
       settled?.([completion], [step.applied]);
-      step.claimed = claimed(step.claimed);
-      return step;
+      return { ...step, claimed: claimed(step.claimed) };
     },
     completeAndClaimFunction: async (call, [completions, claim]) => {
       const settled = traced?.settling();
       const step = await call(completions, claim);
       settled?.(completions, step.applied);
-      // The store's answer is this call's own: set in place, as a spread with a property added is slow on Node 20.
-      step.claimed = claimed(step.claimed);
-      return step;
+      return { ...step, claimed: claimed(step.claimed) };
     },
   };
   // The direct handoff: an enqueue and a claim (its invoke spans, then its queue and attempt spans).
@@ -82,8 +79,7 @@ export function traceStore<S extends Store>(store: S, tracing: Tracing | undefin
         return step!.enqueued;
       });
     else step = await call(requests, now, claim);
-    step!.claimed = claimed(step!.claimed);
-    return step!;
+    return { ...step!, claimed: claimed(step!.claimed) };
   };
   if (traced) {
     Object.assign(wrappers, {
