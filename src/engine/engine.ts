@@ -152,11 +152,15 @@ export class Engine implements AttemptSink {
         void settling.finally(() => this.settling.delete(settling));
       },
       freed: () => {
-        this.options.executor.pools?.wake();
-        if (this.capacityFull) {
-          this.capacityFull = false;
-          this.dispatcher.wake();
+        const pools = this.options.executor.pools;
+        if (!this.capacityFull) {
+          // No claim went without for want of a slot: only a function's own limits can have held work back.
+          pools?.freed();
+          return;
         }
+        this.capacityFull = false;
+        pools?.wake();
+        this.dispatcher.wake();
       },
     });
   }

@@ -118,8 +118,14 @@ export interface ReplicaPools {
   resize(targets: PoolTarget[]): void;
   /** Functions whose executions go to replicas. */
   served(): FunctionRef[];
-  /** Work may be ready (enqueued, requeued, a slot freed): waiting replicas ask the store again. */
+  /** Work may be ready (enqueued, requeued, the controller's capacity freed): waiting replicas ask the store again. */
   wake(): void;
+  /**
+   * A settlement freed slots, and no new work came with it: only replicas whose claims their
+   * function's own limits may have held back (Replica.limitsMayHoldBack) ask again. Any other
+   * replica that found the queue empty would find it empty again.
+   */
+  freed(): void;
   status(): PoolStatus[];
   /**
    * A replica of the function waiting in its long poll with free slots, up to `max` of them held

@@ -440,6 +440,10 @@ export class KubernetesPools implements ReplicaPools {
     for (const pools of this.byFunction.values()) pools.current?.work.fire();
   }
 
+  freed(): void {
+    for (const pools of this.byFunction.values()) if (pools.current?.endpoint?.limitsMayHoldBack) pools.current.work.fire();
+  }
+
   waiting(fn: FunctionRef, max: number): WaitingReplica | undefined {
     return this.byFunction.get(keyOf(fn))?.current?.waiting(max);
   }

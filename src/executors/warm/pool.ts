@@ -116,6 +116,15 @@ export class Pool implements ReplicaHost {
     return this.replicas.size === 0;
   }
 
+  /** A settlement freed slots (ReplicaPools.freed): wakes the replicas only if a limit of the function may have held them back. */
+  freed(): void {
+    for (const replica of this.replicas) {
+      if (!replica.limitsMayHoldBack) continue;
+      this.work.fire();
+      return;
+    }
+  }
+
   /** A replica of the serving version waiting for work, up to `max` of its slots held (ReplicaPools.waiting). */
   waiting(max: number): WaitingReplica | undefined {
     if (this.closed || !this.isServing()) return undefined;

@@ -329,10 +329,10 @@ export class Replica implements ReplicaEndpoint {
       if (claims) {
         ({ applied, claimed } = await this.host.settleAndTake(this, settlements, take));
         // Before the kick below: a long poll of this replica it wakes must not claim again.
-        if (claimed.length === 0) this.lookedEmpty(before, 1);
+        if (claimed.length === 0) this.lookedEmpty(before, this.settlementFires);
       } else if (settlements.length > 0) {
         applied = await this.host.settle(settlements);
-        if (take > 0) this.lookedEmpty(before, 1);
+        if (take > 0) this.lookedEmpty(before, this.settlementFires);
       }
     } finally {
       this.taking -= take;
@@ -352,11 +352,17 @@ export class Replica implements ReplicaEndpoint {
     return { accepted, rejected, invocations: await this.next(next.max, next.waitMs, next.gone) };
   }
 
+  /** Fires of the pool's work a settlement of this replica makes itself (ReplicaPools.freed). */
+  private get settlementFires(): number {
+    return this.limitsMayHoldBack ? 1 : 0;
+  }
+
   /**
    * A claim that began at work generation `before` found nothing. Unless work fired meanwhile
    * (an enqueue stored during a PostgreSQL claim may be outside its snapshot), a claim now would
    * find nothing too: the next ones wait for a fire. `own`: fires the claim's own step made (a
-   * settlement wakes the pools for the slots it freed, which that step's claim already saw).
+   * settlement wakes its pool for the slots it freed when the function's limits may have held
+   * work back, and that step's claim already saw them).
    * Measured: at an arrival rate the replica keeps up with, one claim in three found nothing
    * this way, each a write transaction (test/replicas/idle-claims.test.ts).
    */
@@ -374,7 +380,7 @@ export class Replica implements ReplicaEndpoint {
    * limits: a parallelism below what its replicas run at once, or a limit per concurrency key.
    * A settlement frees a place under them, so the queue's last look does not stand for after it.
    */
-  private get limitsMayHoldBack(): boolean {
+  get limitsMayHoldBack(): boolean {
     const spec = this.options.fn.document.spec;
     return spec.concurrency !== undefined || spec.parallelism < (spec.warm?.max ?? 1) * this.options.concurrency;
   }

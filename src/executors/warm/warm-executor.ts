@@ -115,6 +115,10 @@ export class WarmExecutor implements Executor, ReplicaPools {
     for (const pool of this.byFunction.values()) pool.work.fire();
   }
 
+  freed(): void {
+    for (const pool of this.byFunction.values()) pool.freed();
+  }
+
   waiting(fn: FunctionRef, max: number): WaitingReplica | undefined {
     return this.byFunction.get(keyOf(fn))?.waiting(max);
   }
