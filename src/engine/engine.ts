@@ -151,16 +151,15 @@ export class Engine implements AttemptSink {
         this.settling.add(settling);
         void settling.finally(() => this.settling.delete(settling));
       },
-      freed: () => {
+      freed: (requeued) => {
         const pools = this.options.executor.pools;
-        if (!this.capacityFull) {
-          // No claim went without for want of a slot: only a function's own limits can have held work back.
-          pools?.freed();
-          return;
-        }
+        const claimWentWithout = this.capacityFull;
         this.capacityFull = false;
-        pools?.wake();
-        this.dispatcher.wake();
+        // A retry back in the queue is new work, and a freed slot of the controller is room for a
+        // claim that went without one; otherwise only a function's own limits can have held work back.
+        if (requeued || claimWentWithout) pools?.wake();
+        else pools?.freed();
+        if (claimWentWithout) this.dispatcher.wake();
       },
     });
   }

@@ -29,8 +29,8 @@ export interface ReplicaWorkHost {
   settled(completion: AttemptCompletion, applied: boolean): void;
   /** A settlement under way, which the controller lets finish when it stops. */
   track(settling: Promise<void>): void;
-  /** A settlement freed slots: wake whoever waits for one. */
-  freed(): void;
+  /** A settlement freed slots: wake whoever waits for one. `requeued`: it put an execution back in the queue (a retry), which is new work. */
+  freed(requeued: boolean): void;
 }
 
 /**
@@ -128,7 +128,7 @@ export class ReplicaWork implements WorkSource {
         completions.forEach((completion, index) => this.host.settled(completion, step.applied[index]));
         return step;
       })
-      .finally(() => this.host.freed());
+      .finally(() => this.host.freed(completions.some((completion) => completion.settlement.next === 'retry')));
     this.host.track(settling.then(
       () => undefined,
       () => undefined,

@@ -23,6 +23,7 @@ export async function handler(input, ctx) {
       case 'print': console.log('plain line of ' + ctx.executionId); break;
       case 'crash': if (ctx.attempt === 1) { await sleep(50); process.exit(3); } break;
       case 'fail': throw new Error('no such report: ' + input.name);
+      case 'failFirst': if (ctx.attempt === 1) throw new Error('the first attempt fails'); break;
       case 'alloc': { const hold = []; for (let i = 0; i < input.mb; i++) hold.push(Buffer.alloc(1 << 20, 1)); await sleep(100); break; }
     }
     return { pid: process.pid, concurrent, marker: ${JSON.stringify(marker)}, attempt: ctx.attempt, echo: input?.echo ?? null };

@@ -46,4 +46,20 @@ describe('an idle warm replica', () => {
       await stop();
     }
   });
+
+  it('takes a retry due at once as soon as the failed attempt is settled: a requeued execution is new work, not only a freed slot', async () => {
+    // Dispatcher passes an hour apart (startWarmFunction): only the settlement's wake-up can bring the retry to the replica.
+    const { engine, stop } = await startWarmFunction({ concurrency: 8, retry: { limit: 1, on: ['failure'], backoff: { initial: '0ms', jitter: false } } });
+    try {
+      const [enqueued] = await engine.invoke([{ namespace: 'default', function: 'warm', input: { kind: 'failFirst' } }]);
+      const ended = await engine.waitForEnd(enqueued.execution.id, 10_000);
+      assert.equal(ended?.status, 'succeeded');
+      assert.deepEqual(
+        ended.attempts.map((attempt) => attempt.status),
+        ['failed', 'succeeded'],
+      );
+    } finally {
+      await stop();
+    }
+  });
 });

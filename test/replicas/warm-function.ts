@@ -26,6 +26,8 @@ export interface WarmFunctionOptions {
   capacity?: number;
   /** What the engine sees of the store: a counting or slow view of the real one. */
   wrap?: (store: SqliteStore) => Store;
+  /** The function's spec.retry (default: none). */
+  retry?: Record<string, unknown>;
 }
 
 /**
@@ -49,7 +51,13 @@ export async function startWarmFunction(options: WarmFunctionOptions): Promise<W
       apiVersion: 'pontoon.dev/v1',
       kind: 'Function',
       metadata: { name: 'warm' },
-      spec: { runtime: 'node', source: writeHandler(join(dir, 'src')), handler: 'fn.handler', warm: { min: 1, max: 1, concurrency: options.concurrency } },
+      spec: {
+        runtime: 'node',
+        source: writeHandler(join(dir, 'src')),
+        handler: 'fn.handler',
+        warm: { min: 1, max: 1, concurrency: options.concurrency },
+        ...(options.retry ? { retry: options.retry } : {}),
+      },
     });
     const [first] = await engine.invoke([{ namespace: 'default', function: 'warm', input: null }]);
     assert.equal((await engine.waitForEnd(first.execution.id, 60_000))?.status, 'succeeded');
