@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { ClaimedAttempt, FunctionClaimOptions } from '../store.js';
 import { isoAfter, isoTime } from '../shared/stored-values.js';
-import { transaction, type Pool } from './connection.js';
+import { prepared, transaction, type Pool } from './connection.js';
 import { startChosen, startPicked } from './start-attempts.js';
 import { keyedPicks, rateAllowances, recordRateStarts } from './claim-controls.js';
 import { endDeferred, type DeferredEnding, type LockedFunction } from './complete-attempts.js';
@@ -62,9 +62,12 @@ export async function claimFunctionExecutionsIn(
 /** The function's row, locked; `alreadyLocked` when the caller took the lock in its settlement's fence (settleAttemptsLocking). */
 async function lockFunction(client: pg.PoolClient, options: FunctionClaimOptions, alreadyLocked: LockedFunction | null | undefined): Promise<LockedFunction | null> {
   if (alreadyLocked !== undefined) return alreadyLocked;
+  // Named: each lone invoke handed off to a replica runs it, and planning it cost more than running it.
   const { rows } = await client.query<LockedFunction>(
-    'SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions WHERE namespace = $1 AND name = $2 AND NOT deleted FOR NO KEY UPDATE',
-    [options.function.namespace, options.function.name],
+    prepared('SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions WHERE namespace = $1 AND name = $2 AND NOT deleted FOR NO KEY UPDATE', [
+      options.function.namespace,
+      options.function.name,
+    ]),
   );
   return rows[0] ?? null;
 }

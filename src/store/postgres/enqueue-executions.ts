@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { functionKey, newExecutionValues, requireLiveFunction, type NewExecutionValues } from '../shared/new-execution.js';
 import { matchesFingerprint } from '../shared/request-fingerprint.js';
 import { isoTime } from '../shared/stored-values.js';
-import { transaction, type Pool } from './connection.js';
+import { prepared, transaction, type Pool } from './connection.js';
 import type { FunctionRow } from './functions.js';
 import { notifyWake } from './notify.js';
 import { readExecution, toExecution, type ExecutionRow } from './rows.js';
@@ -14,10 +14,7 @@ async function lockFunctions(client: pg.PoolClient, requests: NewExecution[]): P
   for (const request of requests) {
     const key = functionKey(request);
     if (functions.has(key)) continue;
-    const { rows } = await client.query<FunctionRow>('SELECT * FROM functions WHERE namespace = $1 AND name = $2 FOR KEY SHARE', [
-      request.namespace,
-      request.function,
-    ]);
+    const { rows } = await client.query<FunctionRow>(prepared('SELECT * FROM functions WHERE namespace = $1 AND name = $2 FOR KEY SHARE', [request.namespace, request.function]));
     functions.set(key, requireLiveFunction(rows[0], request));
   }
   return functions;
@@ -26,31 +23,34 @@ async function lockFunctions(client: pg.PoolClient, requests: NewExecution[]): P
 /**
  * Inserts a batch without idempotency keys in one statement: a round trip per execution would
  * make a 1,000-execution batch cost 1,000 round trips. Rows are inserted in request order, so
- * seqs (the age order) follow the batch.
+ * seqs (the age order) follow the batch. Named, as the function's lock before it (lockFunctions):
+ * a lone invoke runs both, and planning them anew each time cost more than running them.
  */
 async function insertAll(client: pg.PoolClient, batch: NewExecutionValues[], createdAt: string): Promise<Enqueued[]> {
   const column = <K extends keyof NewExecutionValues>(name: K) => batch.map((values) => values[name]);
   const { rows } = await client.query<ExecutionRow>(
-    `INSERT INTO executions (id, namespace, function, version, status, priority, input, callback_url, created_at, not_before, concurrency_key, traceparent, tracestate)
-     SELECT id, namespace, function, version, 'queued', priority, input::json, callback_url, $8, not_before, concurrency_key, traceparent, tracestate
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $9::timestamptz[], $10::text[], $11::text[], $12::text[])
-       WITH ORDINALITY AS r (id, namespace, function, version, priority, input, callback_url, not_before, concurrency_key, traceparent, tracestate, position)
-     ORDER BY position
-     RETURNING *`,
-    [
-      column('id'),
-      column('namespace'),
-      column('function'),
-      column('version'),
-      column('priority'),
-      column('input'),
-      column('callbackUrl'),
-      createdAt,
-      column('notBefore'),
-      column('concurrencyKey'),
-      column('traceparent'),
-      column('tracestate'),
-    ],
+    prepared(
+      `INSERT INTO executions (id, namespace, function, version, status, priority, input, callback_url, created_at, not_before, concurrency_key, traceparent, tracestate)
+       SELECT id, namespace, function, version, 'queued', priority, input::json, callback_url, $8, not_before, concurrency_key, traceparent, tracestate
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $9::timestamptz[], $10::text[], $11::text[], $12::text[])
+         WITH ORDINALITY AS r (id, namespace, function, version, priority, input, callback_url, not_before, concurrency_key, traceparent, tracestate, position)
+       ORDER BY position
+       RETURNING *`,
+      [
+        column('id'),
+        column('namespace'),
+        column('function'),
+        column('version'),
+        column('priority'),
+        column('input'),
+        column('callbackUrl'),
+        createdAt,
+        column('notBefore'),
+        column('concurrencyKey'),
+        column('traceparent'),
+        column('tracestate'),
+      ],
+    ),
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
   return batch.map(({ id }) => ({ execution: toExecution(byId.get(id)!, []), created: true, matchesRequest: true }));
