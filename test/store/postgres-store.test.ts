@@ -201,6 +201,49 @@ describe('PostgreSQL store', { skip }, () => {
     }
   });
 
+  it('tells the other stores of the slots a settlement without a claim freed only while the function has work ready', async () => {
+    const schema = freshSchema();
+    const store = await openPostgresStore({ url: testPgUrl!, schema });
+    // A plain LISTEN, to read each notification's reason, in commit order.
+    const listener = new pg.Client({ connectionString: testPgUrl });
+    const heard: string[] = [];
+    let arrived: () => void = () => {};
+    listener.on('notification', (message) => {
+      heard.push(message.payload ?? '');
+      arrived();
+    });
+    const readyHeard = async (count: number) => {
+      const deadline = Date.now() + 5_000;
+      while (heard.filter((reason) => reason === 'ready').length < count) {
+        assert.ok(Date.now() < deadline, `no 'ready' notification within 5 s: ${JSON.stringify(heard)}`);
+        await new Promise<void>((resolve) => {
+          arrived = resolve;
+          setTimeout(resolve, 100);
+        });
+      }
+    };
+    try {
+      await listener.connect();
+      await listener.query(`LISTEN "${schema}"`);
+      await store.putFunction(functionDocument('report'));
+      await enqueueMany(store, 'report', 2);
+      await readyHeard(1);
+      const claim = (now: string) => store.claimFunctionExecutions({ owner: 's', now, leaseMs: 30_000, limit: 1, function: { namespace: 'default', name: 'report' } });
+      // One execution still queued: the slot freed is news.
+      const [first] = await claim(at(1));
+      await store.completeAttempts([completion(refOf(first))]);
+      const [second] = await claim(at(2));
+      await store.completeAttempts([completion(refOf(second))]);
+      // Nothing queued now: the settlement sends nothing, and the next enqueue's notification follows the first one's 'freed' alone.
+      await enqueueMany(store, 'report', 1);
+      await readyHeard(2);
+      assert.deepEqual(heard, ['ready', 'freed', 'ready']);
+    } finally {
+      await listener.end();
+      await store.close();
+    }
+  });
+
   it('elects one leader among several controllers and hands over when the leader stops', async () => {
     const schema = freshSchema();
     const stores = await Promise.all([0, 1, 2].map(() => openPostgresStore({ url: testPgUrl!, schema, maxConnections: 2 })));

@@ -40,7 +40,7 @@ import { isoTime } from '../shared/stored-values.js';
 import type { FunctionRef } from '../store.js';
 import type { FunctionLoad } from '../../domain/wait-reason.js';
 import { freedSlotsNews, recordLateReport, lockExecutionsSql, settleAttempts, settleAttemptsLocking } from './complete-attempts.js';
-import { notifyWake } from './notify.js';
+import { notifyFreedIfReady, notifyWake } from './notify.js';
 import type pg from 'pg';
 import { openPool, transaction, type ConnectionOptions, type Pool } from './connection.js';
 import { claimDeliveries, listDeliveries, listUnnotifiedExecutions, notifyExecutions, settleDelivery } from './deliveries.js';
@@ -161,8 +161,9 @@ export class PostgresStore implements Store {
     if (completions.length === 0) return [];
     return transaction(this.pool, async (client) => {
       const settled = await settleAttempts(client, completions);
-      // Nothing claimed for the slots freed: other controllers may take them.
-      if (freedSlotsNews(settled, [], 0)) await notifyWake(client, 'freed');
+      // Nothing claimed for the slots freed: other controllers may take them, if work waits for them.
+      if (settled.some((item) => item.requeued)) await notifyWake(client, 'freed');
+      else if (freedSlotsNews(settled, [], 0)) await notifyFreedIfReady(client, [...new Set(settled.filter((item) => item.applied).map((item) => item.functionKey))]);
       return settled.map((item) => item.applied);
     }, undefined, { genericPlans: true });
   }
