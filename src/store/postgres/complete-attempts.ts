@@ -28,8 +28,8 @@ import { executeSql, type SessionStatement } from './session-statements.js';
 export interface Settled {
   /** False when the report missed the fence (kept as a late report, or dropped). */
   applied: boolean;
-  /** `namespace/name` of the execution's function. */
-  functionKey: string;
+  /** The execution's function. */
+  function: FunctionRef;
   /** The execution went back to the queue for a retry. */
   requeued: boolean;
 }
@@ -149,7 +149,7 @@ export async function settleAttemptsLocking(
   const settledOf = (requeued: ReadonlySet<string>): Settled[] =>
     completions.map((completion, index) => {
       const execution = executions.get(completion.executionId)!;
-      return { applied: current[index], functionKey: `${execution.namespace}/${execution.function}`, requeued: current[index] && requeued.has(completion.executionId) };
+      return { applied: current[index], function: { namespace: execution.namespace, name: execution.function }, requeued: current[index] && requeued.has(completion.executionId) };
     });
   await storeLateReports(client, completions.filter((_, index) => !current[index]));
   if (deferEnd && applied.length > 0 && applied.every((completion) => completion.settlement.next === 'finish')) {
@@ -180,7 +180,11 @@ export function freedSlotsNews(settled: readonly Settled[], claimed: readonly Cl
   if (settled.some((item) => item.requeued)) return true;
   if (claimed.length < asked) return false;
   const freed = new Map<string, number>();
-  for (const item of settled) if (item.applied) freed.set(item.functionKey, (freed.get(item.functionKey) ?? 0) + 1);
+  for (const item of settled) {
+    if (!item.applied) continue;
+    const key = `${item.function.namespace}/${item.function.name}`;
+    freed.set(key, (freed.get(key) ?? 0) + 1);
+  }
   for (const attempt of claimed) {
     const key = `${attempt.execution.namespace}/${attempt.execution.function}`;
     if (freed.has(key)) freed.set(key, freed.get(key)! - 1);

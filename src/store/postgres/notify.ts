@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { FunctionRef } from '../store.js';
 import { prepared } from './connection.js';
 
 /**
@@ -19,15 +20,13 @@ export async function notifyWake(client: pg.PoolClient, reason: WakeReason): Pro
 }
 
 /**
- * Queues a `freed` notification only when one of the functions (`namespace/name` keys) has an
- * execution ready to start: a slot freed with nothing waiting for it would wake the other
- * controllers into claims that find nothing, and every notifying commit takes PostgreSQL's
- * global notify lock. A settlement with no claim of its own (a replica that found its queue
- * empty) sent one for every execution that arrived alone.
+ * Queues a `freed` notification only when one of the functions has an execution ready to start:
+ * a slot freed with nothing waiting for it would wake the other controllers into claims that find
+ * nothing, and every notifying commit takes PostgreSQL's global notify lock. A settlement with no
+ * claim of its own (a replica that found its queue empty) sent one for every execution that
+ * arrived alone.
  */
-export async function notifyFreedIfReady(client: pg.PoolClient, functionKeys: readonly string[]): Promise<void> {
-  // Keys are `namespace/name`, and a namespace, a DNS label, has no slash.
-  const split = functionKeys.map((key) => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)]);
+export async function notifyFreedIfReady(client: pg.PoolClient, functions: readonly FunctionRef[]): Promise<void> {
   await client.query(
     prepared(
       `SELECT pg_notify(current_schema(), 'freed')
@@ -38,7 +37,7 @@ export async function notifyFreedIfReady(client: pg.PoolClient, functionKeys: re
            WHERE e.namespace = f.namespace AND e.function = f.name AND e.status = 'queued' AND (e.not_before IS NULL OR e.not_before <= now())
          )
        )`,
-      [split.map(([namespace]) => namespace), split.map(([, name]) => name)],
+      [functions.map((fn) => fn.namespace), functions.map((fn) => fn.name)],
     ),
   );
 }

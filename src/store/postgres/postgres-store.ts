@@ -163,7 +163,7 @@ export class PostgresStore implements Store {
       const settled = await settleAttempts(client, completions);
       // Nothing claimed for the slots freed: other controllers may take them, if work waits for them.
       if (settled.some((item) => item.requeued)) await notifyWake(client, 'freed');
-      else if (freedSlotsNews(settled, [], 0)) await notifyFreedIfReady(client, [...new Set(settled.filter((item) => item.applied).map((item) => item.functionKey))]);
+      else if (freedSlotsNews(settled, [], 0)) await notifyFreedIfReady(client, settled.filter((item) => item.applied).map((item) => item.function));
       return settled.map((item) => item.applied);
     }, undefined, { genericPlans: true });
   }
