@@ -12,7 +12,7 @@ export interface Settings {
   /** Extra PostgreSQL server options (e.g. "-c synchronous_commit=off"); PostgreSQL's defaults otherwise. */
   pgSettings: string;
   burnDown: { jobs: number; warmUpJobs: number; timeoutSeconds: number };
-  openLoop: { rates: number[]; seconds: number; warmUpJobs: number; warmUpSeconds: number; drainTimeoutSeconds: number; sampleLimit: number };
+  openLoop: { rates: number[]; seconds: number; warmUpJobs: number; warmUpArrivals: number; warmUpSeconds: number; drainTimeoutSeconds: number; sampleLimit: number };
   idle: { jobs: number; warmUpJobs: number };
   depth: { depths: number[]; windowSeconds: number; insertBudgetSeconds: number; warmUpJobs: number };
 }
@@ -28,8 +28,12 @@ Pontoon side by side with BullMQ and Graphile Worker on this machine (see README
   --rounds <n>           rounds; each runs every workload on every system, in a rotated order (3)
   --concurrency <n>      jobs at once, the same total for every system (8)
   --jobs <n>             burn-down jobs (20000; quick 1000)
+  --warm-up <n>          jobs each fresh instance drains before its burn-down, not measured (as many as --jobs)
   --rates <list>         open-loop arrival rates per second (200,1000,5000)
   --open-seconds <s>     seconds of arrivals per rate (10; quick 1)
+  --open-warm-up-jobs <n>
+                         jobs submitted one by one at 1000/s (or the rate, if higher) before each
+                         rate's own warm-up, not measured (5000; quick 0)
   --open-warm-up <s>     seconds of arrivals at the same rate before those, not measured (2; quick 0.5)
   --idle <n>             idle-latency jobs, one at a time (1000; quick 50)
   --depths <list>        queue depths for the dispatch rate (1000,100000,1000000; quick 1000,10000)
@@ -66,9 +70,11 @@ export function parseSettings(argv: string[]): Settings | 'help' {
       rounds: { type: 'string' },
       concurrency: { type: 'string' },
       jobs: { type: 'string' },
+      'warm-up': { type: 'string' },
       rates: { type: 'string' },
       'open-seconds': { type: 'string' },
       'open-warm-up': { type: 'string' },
+      'open-warm-up-jobs': { type: 'string' },
       idle: { type: 'string' },
       depths: { type: 'string' },
       'depth-window': { type: 'string' },
@@ -92,11 +98,12 @@ export function parseSettings(argv: string[]): Settings | 'help' {
     systems: values.systems ? list(values.systems) : undefined,
     out: values.out ?? 'bench/results',
     pgSettings: values['pg-settings'] ?? '',
-    burnDown: { jobs, warmUpJobs: Math.max(100, Math.round(jobs / 20)), timeoutSeconds: quick ? 300 : 1_200 },
+    burnDown: { jobs, warmUpJobs: values['warm-up'] ? nonNegative(values['warm-up'], 'warm-up') : jobs, timeoutSeconds: quick ? 300 : 1_200 },
     openLoop: {
       rates: values.rates ? numbers(values.rates) : [200, 1_000, 5_000],
       seconds: values['open-seconds'] ? positive(values['open-seconds'], 'open-seconds') : quick ? 1 : 10,
       warmUpJobs: 200,
+      warmUpArrivals: values['open-warm-up-jobs'] ? nonNegative(values['open-warm-up-jobs'], 'open-warm-up-jobs') : quick ? 0 : 5_000,
       warmUpSeconds: values['open-warm-up'] ? nonNegative(values['open-warm-up'], 'open-warm-up') : quick ? 0.5 : 2,
       drainTimeoutSeconds: quick ? 20 : 60,
       sampleLimit: 5_000,

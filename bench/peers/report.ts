@@ -29,8 +29,9 @@ const workloadTitles: [prefix: string, title: string][] = [
 const measuredHow = `
 - **Same for every system**: the same total concurrency; a fresh instance (empty store: a new
   Pontoon data dir or PostgreSQL database, a new Graphile database, an emptied Redis) per workload
-  and round; warm-up jobs run and drained first and are not counted; rounds run the systems in a
-  rotated order.
+  and round; warm-up jobs run and drained first and are not counted (before a burn-down, as many
+  as it measures: \`burnDown.warmUpJobs\`, so that what is measured is the steady state, not V8's
+  compilers at work); rounds run the systems in a rotated order.
 - **Burn-down**: jobs/s = N / (first bulk insert → the system's own count of unfinished jobs is 0).
   "Finished" is what the system durably recorded: Pontoon's execution statuses in its store,
   BullMQ's wait/active/prioritized/delayed counts in Redis, Graphile's rows (a finished job is
@@ -40,7 +41,8 @@ const measuredHow = `
   the start time is each system's own record (see the systems table). Start times are read for
   an even sample of at most \`openLoop.sampleLimit\` jobs per rate; a job not started within the drain timeout
   counts as never started (∞): an unsustained rate shows in the tail. Each system first gets
-  \`openLoop.warmUpSeconds\` of arrivals at the same rate on the same instance, drained and not measured.
+  \`openLoop.warmUpArrivals\` jobs submitted one by one at 1,000/s (or the rate, if higher), then
+  \`openLoop.warmUpSeconds\` of arrivals at the same rate, on the same instance, drained and not measured.
 - **Idle latency**: each job is submitted after the previous one finished; submit-to-start as above.
 - **Depth**: the queue is filled in bulk while the workers run (within an insert time budget), then
   the dispatch rate is (unfinished at window start − unfinished at window end) / window.

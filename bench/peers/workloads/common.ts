@@ -22,10 +22,10 @@ export async function drained(session: Session, timeoutMs: number): Promise<bool
 }
 
 /** Inserts `count` jobs and waits for them to finish: JIT, pools and caches warmed, not measured. */
-export async function warmUp(session: Session, count: number): Promise<void> {
+export async function warmUp(session: Session, count: number, timeoutMs = 120_000): Promise<void> {
   if (count <= 0) return;
   await session.insertMany(count);
-  if (!(await drained(session, 120_000))) throw new Error(`warm-up of ${count} jobs did not finish within 120 s`);
+  if (!(await drained(session, timeoutMs))) throw new Error(`warm-up of ${count} jobs did not finish within ${timeoutMs / 1000} s`);
 }
 
 /** The p-th percentile (nearest rank) of sorted numbers; Infinity sorts last and is kept. */
