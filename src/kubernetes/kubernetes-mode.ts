@@ -79,6 +79,8 @@ export interface KubernetesModeContext {
   resultLimitBytes: number;
   /** Reads an uploaded package from the store, for the pods that fetch it. */
   readPackage?: (sha256: string) => Promise<Buffer | undefined>;
+  /** Lanes of each warm replica unless its function's env sets them (see KubernetesExecutorOptions). */
+  replicaLanes?: number;
 }
 
 /** Connects to the cluster and starts the executor (and the leader election when asked). */
@@ -105,6 +107,7 @@ export async function openKubernetesMode(options: KubernetesModeOptions, context
     ttlSecondsAfterFinished: options.ttlSecondsAfterFinished,
     runtimeImages: runtimeImages(options.runtimeImagePrefix),
     readPackage: context.readPackage,
+    replicaLanes: context.replicaLanes,
   });
   const leadership = options.leaderElection
     ? new LeaseLeadership({

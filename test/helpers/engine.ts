@@ -29,8 +29,10 @@ export function localEngine(options: Pick<EngineOptions, 'store' | 'runtimes'> &
  * An engine whose executor runs warm functions on replica pools (over a local executor for the
  * rest), the Scalar looking every 100 ms and scaling down after 500 ms of stabilization.
  */
-export function warmEngine(options: Pick<EngineOptions, 'store' | 'runtimes'> & { workRoot: string; graceMs?: number; users?: FunctionUsers } & Partial<EngineOptions>): Engine {
-  const { workRoot, graceMs = 1000, users, ...engineOptions } = options;
+export function warmEngine(
+  options: Pick<EngineOptions, 'store' | 'runtimes'> & { workRoot: string; graceMs?: number; users?: FunctionUsers; replicaLanes?: number } & Partial<EngineOptions>,
+): Engine {
+  const { workRoot, graceMs = 1000, users, replicaLanes, ...engineOptions } = options;
   let engine!: Engine;
   const logger = pino({ level: process.env.PONTOON_TEST_LOG ?? 'silent' });
   const cold = new LocalExecutor({
@@ -43,7 +45,7 @@ export function warmEngine(options: Pick<EngineOptions, 'store' | 'runtimes'> & 
     hosts: 1,
     users,
   });
-  const executor = new WarmExecutor({ cold, runtimes: options.runtimes, logger, graceMs, logLimitBytes: 1 << 20, resultLimitBytes: 1 << 20, users });
+  const executor = new WarmExecutor({ cold, runtimes: options.runtimes, logger, graceMs, logLimitBytes: 1 << 20, resultLimitBytes: 1 << 20, users, replicaLanes });
   engine = new Engine({
     executor,
     events: new ExecutionEvents(),

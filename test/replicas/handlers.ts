@@ -26,7 +26,7 @@ export async function handler(input, ctx) {
       case 'failFirst': if (ctx.attempt === 1) throw new Error('the first attempt fails'); break;
       case 'alloc': { const hold = []; for (let i = 0; i < input.mb; i++) hold.push(Buffer.alloc(1 << 20, 1)); await sleep(100); break; }
     }
-    return { pid: process.pid, concurrent, marker: ${JSON.stringify(marker)}, attempt: ctx.attempt, echo: input?.echo ?? null };
+    return { pid: process.pid, concurrent, marker: ${JSON.stringify(marker)}, attempt: ctx.attempt, echo: input?.echo ?? null, lanes: process.env.PONTOON_REPLICA_LANES ?? null };
   } finally {
     running -= 1;
   }

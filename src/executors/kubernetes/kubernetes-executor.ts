@@ -55,6 +55,8 @@ export interface KubernetesExecutorOptions {
   runtimeImages?: RuntimeImages;
   /** Reads an uploaded package's archive from the store, for the pods that fetch it. */
   readPackage?: (sha256: string) => Promise<Buffer | undefined>;
+  /** PONTOON_REPLICA_LANES of each warm replica's pod unless its function's env sets it; unset leaves the SDK's default. */
+  replicaLanes?: number;
   /** Where the executor reports what goes wrong outside any attempt (warm pools' reconciling). */
   logger?: Logger;
   now?: () => Date;
@@ -121,6 +123,7 @@ export class KubernetesExecutor implements Executor {
         graceSeconds: Math.max(1, Math.ceil(options.graceMs / 1000)),
         observerImage: options.observerImage,
         runtimeImages: options.runtimeImages ?? runtimeImages(),
+        ...(options.replicaLanes !== undefined ? { replicaLanes: options.replicaLanes } : {}),
       },
       readPackage: options.readPackage,
       logger,

@@ -36,6 +36,8 @@ export interface ReplicaDeploymentSettings {
   observerImage: string;
   /** The runtime image of each language, for functions with a package and no image. */
   runtimeImages: RuntimeImages;
+  /** PONTOON_REPLICA_LANES of the replicas whose function's env does not set it; unset leaves the SDK's default. */
+  replicaLanes?: number;
 }
 
 /** The owner every object of a pool has: its Function resource, so deleting it collects them. */
@@ -92,6 +94,7 @@ export function replicaDeployment(fn: FunctionVersion, warm: WarmSettings, owner
   const replicaValues: Record<string, string> = {
     [replicaEnv.runtimeApi]: settings.runtimeApi,
     [replicaEnv.concurrency]: String(warm.concurrency),
+    ...(settings.replicaLanes !== undefined && spec.env?.[replicaEnv.lanes] === undefined ? { [replicaEnv.lanes]: String(settings.replicaLanes) } : {}),
     [replicaEnv.protocol]: String(replicaProtocolVersion),
     [replicaEnv.function]: fn.name,
     [replicaEnv.namespace]: fn.namespace,

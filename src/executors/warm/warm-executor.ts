@@ -4,6 +4,7 @@ import { asError } from '../../domain/errors.js';
 import { inheritedEnv } from '../../observer/inherited-env.js';
 import { Pool, type PoolContext } from './pool.js';
 import { RuntimeApi } from './runtime-api.js';
+import { replicaEnv } from './protocol.js';
 import type { Runtimes } from '../../runtimes/runtime.js';
 import type { AttemptRef, ClaimedAttempt, FunctionRef } from '../../store/store.js';
 import { byteLimit } from '../attempt-helpers.js';
@@ -26,6 +27,8 @@ export interface WarmExecutorOptions {
   users?: FunctionUsers;
   /** Resolves spec.secrets for replicas; without it, a warm function with secrets gets no replica. */
   secrets?: FunctionSecrets;
+  /** PONTOON_REPLICA_LANES of replicas unless passEnv or the function's env sets it; unset leaves the SDK's default. */
+  replicaLanes?: number;
 }
 
 const keyOf = (ref: FunctionRef) => `${ref.namespace}/${ref.name}`;
@@ -142,7 +145,8 @@ export class WarmExecutor implements Executor, ReplicaPools {
         return this.workSource;
       },
       plan: (target: PoolTarget) => options.runtimes.plan(target.fn),
-      baseEnv: inheritedEnv(process.env, options.passEnv),
+      // A default: what passEnv or spec.env sets goes over it.
+      baseEnv: { ...(options.replicaLanes !== undefined ? { [replicaEnv.lanes]: String(options.replicaLanes) } : {}), ...inheritedEnv(process.env, options.passEnv) },
       runCold: (claimed: ClaimedAttempt) => {
         options.cold.start(claimed).catch((thrown) => {
           const ref = { executionId: claimed.execution.id, attempt: claimed.attempt };
