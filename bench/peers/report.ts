@@ -67,6 +67,12 @@ const measuredHow = `
   per cold execution (pg_stat_statements); with PostgreSQL's durable defaults every commit waits
   for a WAL flush to disk, as Graphile Worker's do, where SQLite's synchronous=NORMAL and Redis's
   everysec do not flush per commit. \`--pg-settings="-c synchronous_commit=off"\` shows what that costs.
+  Warm, a batch of 8 settled and 8 started is one transaction of four round trips, and its one
+  big statement is most of PostgreSQL's time (pg_stat_statements, session 17: 160 of 219 µs of
+  execution per job). Pontoon keeps every execution as history: a start and an end each rewrite
+  the execution's row, and as its status changes (an indexed column) PostgreSQL cannot update it
+  in place (HOT), so every index of \`executions\` that holds the row gets a new entry each time.
+  Graphile Worker deletes a finished job and keeps few indexes.
 - **Warm**: a replica (\`spec.warm\`) takes executions without a process start, in batches.
   The CPU tables show where a job's cost goes; \`node dist/bench/warm-drain.js 20000 sqlite\` splits
   the server's CPU into its main thread (HTTP, engine) and the rest (the SQLite store's thread),
