@@ -71,7 +71,7 @@ describe('the lanes a store asks of warm replicas', () => {
       document: { apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name: 'doubler', namespace: 'default' }, spec: { image: 'registry.example/doubler:1.0', ...(env ? { env } : {}) } },
     } as unknown as FunctionVersion);
     const lanesOf = (fn: FunctionVersion, laneSetting: number | undefined) => {
-      const deployment = replicaDeployment(fn, { min: 0, max: 2, idleTimeout: '1m', concurrency: 8 }, owner, { ...settings, ...(laneSetting !== undefined ? { replicaLanes: laneSetting } : {}) });
+      const deployment = replicaDeployment(fn, { min: 0, max: 2, idleTimeout: '1m', concurrency: 8 }, owner, { ...settings, replicaLanes: laneSetting });
       const env = (deployment as any).spec.template.spec.containers[0].env as { name: string; value?: string }[];
       return env.filter((entry) => entry.name === 'PONTOON_REPLICA_LANES').map((entry) => entry.value);
     };

@@ -123,7 +123,7 @@ export class KubernetesExecutor implements Executor {
         graceSeconds: Math.max(1, Math.ceil(options.graceMs / 1000)),
         observerImage: options.observerImage,
         runtimeImages: options.runtimeImages ?? runtimeImages(),
-        ...(options.replicaLanes !== undefined ? { replicaLanes: options.replicaLanes } : {}),
+        replicaLanes: options.replicaLanes,
       },
       readPackage: options.readPackage,
       logger,

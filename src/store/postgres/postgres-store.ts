@@ -161,9 +161,11 @@ export class PostgresStore implements Store {
     if (completions.length === 0) return [];
     return transaction(this.pool, async (client) => {
       const settled = await settleAttempts(client, completions);
-      // Nothing claimed for the slots freed: other controllers may take them, if work waits for them.
+      // Nothing claimed for the slots freed: other controllers may take them, if work waits for
+      // them (freedSlotsNews's rule with no claim: a retry requeued, or any slot freed).
+      const freed = settled.filter((item) => item.applied).map((item) => item.function);
       if (settled.some((item) => item.requeued)) await notifyWake(client, 'freed');
-      else if (freedSlotsNews(settled, [], 0)) await notifyFreedIfReady(client, settled.filter((item) => item.applied).map((item) => item.function));
+      else if (freed.length > 0) await notifyFreedIfReady(client, freed);
       return settled.map((item) => item.applied);
     }, undefined, { genericPlans: true });
   }
