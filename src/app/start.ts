@@ -72,10 +72,10 @@ async function openStore(
   const leadership = store.leaderLock(`pontoon leader ${process.pid}`, (error) => logger.warn({ err: error }, 'leader lock connection failed'));
   leadership.onChange((leading) => logger.info({ owner }, leading ? 'this controller leads' : 'this controller no longer leads'));
   // Enqueues and freed slots arrive by NOTIFY; the poll only catches retries whose backoff ended.
-  // One lane per replica: a function's claims hold its row lock for a transaction of several round
-  // trips, so a replica's two lanes took turns at the lock, each with half a batch (bench:peers
-  // burn-down of 10,000, warm, alternating: 1,244-1,661/s with two lanes, 1,777-2,068 with one,
-  // CPU per execution 800-1,040 against 517-603 µs).
+  // One lane per replica: a PostgreSQL batch costs mostly per transaction, so two half batches
+  // cost nearly twice one whole (bench:peers burn-down of 10,000, warm, alternating: 1,244-1,661/s
+  // with two lanes, 1,777-2,068 with one, CPU per execution 800-1,040 against 517-603 µs; see
+  // docs/warm-replicas.md, lanes).
   return { store, leadership, pollMs: 1000, replicaLanes: 1 };
 }
 

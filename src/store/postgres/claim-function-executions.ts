@@ -36,7 +36,7 @@ export async function claimFunctionExecutionsIn(
 ): Promise<ClaimedAttempt[]> {
   const fn = options.limit > 0 ? await lockFunction(client, options, alreadyLocked) : null;
   // Plain functions keep the one-statement pick; rate limits and keys count first (claim-controls.ts).
-  const plain = fn !== null && fn.rate_limit === null && fn.concurrency_limit === null;
+  const plain = fn !== null && isPlain(fn);
   // The one place the deferred end is decided: folded into the plain start, or sent now.
   if (!plain) await endDeferred(client, ending);
   if (fn === null) return [];
@@ -57,6 +57,35 @@ export async function claimFunctionExecutionsIn(
   const claimed = await startPlainPick(client, { ...options, limit }, fn, now, leaseExpiresAt);
   if (claimed.length > 0) await recordRateStarts(client, [{ ...fn, count: claimed.length }], now);
   return claimed;
+}
+
+/**
+ * Whether a warm batch may read its function's row FOR KEY SHARE in its fence, and not lock it
+ * for the claim: when it asks for no more executions than it reports ended. Such a batch (a swap)
+ * never raises the function's running count, so it cannot take parallelism past its limit
+ * whatever runs beside it: a claim under the lock counts the executions the swap ends as still
+ * running (its snapshot does not see that end), and two swaps each only replace what they ended.
+ * A delete (FOR UPDATE) still waits for the shared read; claims and other swaps do not, so the
+ * replicas of one function settle and refill side by side instead of queueing for the row
+ * through three round trips and a commit each. The start statement still caps the pick at
+ * parallelism, so a lowered limit holds.
+ */
+export function mayReadShared(asked: number, reported: number): boolean {
+  return asked > 0 && asked <= reported;
+}
+
+/**
+ * Whether a batch that read its function shared is a swap after its fence: `ended` of its reports
+ * took an execution of the function out of running (a report that missed the fence ended none),
+ * and no rate limit or concurrency key needs its starts counted under the lock. Otherwise it
+ * claims under the lock, as any claim does.
+ */
+export function isSwap(fn: LockedFunction, asked: number, ended: number): boolean {
+  return isPlain(fn) && ended >= asked;
+}
+
+function isPlain(fn: LockedFunction): boolean {
+  return fn.rate_limit === null && fn.concurrency_limit === null;
 }
 
 /** The function's row, locked; `alreadyLocked` when the caller took the lock in its settlement's fence (settleAttemptsLocking). */

@@ -98,6 +98,9 @@ export function lockExecutionsSql(client: pg.PoolClient, ids: readonly string[])
  * With `deferEnd`, a batch whose applied attempts all finish their executions (no retry) is not
  * ended here: it comes back as `ending`, for the caller's next statement to carry (endingSql) or
  * to send alone (endDeferred) before the transaction commits.
+ *
+ * With `readShared`, `fn`'s row is only read FOR KEY SHARE, for a batch that may be a swap (see
+ * mayReadShared in claim-function-executions.ts).
  */
 export async function settleAttemptsLocking(
   client: pg.PoolClient,
@@ -105,6 +108,7 @@ export async function settleAttemptsLocking(
   fn?: FunctionRef,
   alreadyLocked?: pg.QueryResult,
   deferEnd = false,
+  readShared = false,
 ): Promise<{ settled: Settled[]; locked?: LockedFunction | null; ending?: DeferredEnding }> {
   if (completions.length === 0) return { settled: [] };
   const ids = completions.map((completion) => completion.executionId);
@@ -123,7 +127,7 @@ export async function settleAttemptsLocking(
     const { rows } = await client.query<{ locked: LockedFunction[] | null; attempts: FenceAttempt[] | null }>(prepared(
       `WITH f AS MATERIALIZED (
          SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions
-         WHERE namespace = $3 AND name = $4 AND NOT deleted FOR NO KEY UPDATE
+         WHERE namespace = $3 AND name = $4 AND NOT deleted ${readShared ? 'FOR KEY SHARE' : 'FOR NO KEY UPDATE'}
        )
        SELECT (SELECT json_agg(f) FROM f) AS locked, (SELECT json_agg(fence) FROM (${fenceSql}) fence) AS attempts`,
       [ids, attemptNumbers, fn.namespace, fn.name],

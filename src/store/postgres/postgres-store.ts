@@ -33,7 +33,7 @@ import type {
   TimeWindow,
 } from '../store.js';
 import { cancelExecution } from './cancel-execution.js';
-import { claimFunctionExecutions, claimFunctionExecutionsIn } from './claim-function-executions.js';
+import { claimFunctionExecutions, claimFunctionExecutionsIn, isSwap, mayReadShared } from './claim-function-executions.js';
 import { nextStartAt } from './claim-controls.js';
 import { functionLoad } from './function-load.js';
 import { isoTime } from '../shared/stored-values.js';
@@ -177,8 +177,11 @@ export class PostgresStore implements Store {
     const opening = completions.length > 0 ? (client: pg.PoolClient) => lockExecutionsSql(client, completions.map((completion) => completion.executionId)) : undefined;
     return transaction(this.pool, async (client, [lockedExecutions]) => {
       // The settlement's end goes into the claim's start statement (claimFunctionExecutionsIn).
-      const { settled, locked, ending } = await settleAttemptsLocking(client, completions, claim.limit > 0 ? claim.function : undefined, lockedExecutions, true);
-      const claimed = await claimFunctionExecutionsIn(client, claim, locked, ending);
+      const shared = mayReadShared(claim.limit, completions.length);
+      const { settled, locked, ending } = await settleAttemptsLocking(client, completions, claim.limit > 0 ? claim.function : undefined, lockedExecutions, true, shared);
+      const ended = settled.filter((item) => item.applied && item.function.namespace === claim.function.namespace && item.function.name === claim.function.name).length;
+      // Not a swap after all: the claim locks the row itself (undefined), as a claim alone does.
+      const claimed = await claimFunctionExecutionsIn(client, claim, shared && locked && !isSwap(locked, claim.limit, ended) ? undefined : locked, ending);
       // Only what the claim left free is news to other controllers (see freedSlotsNews).
       if (freedSlotsNews(settled, claimed, claim.limit)) await notifyWake(client, 'freed');
       return { applied: settled.map((item) => item.applied), claimed };
