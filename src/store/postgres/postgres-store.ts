@@ -170,7 +170,8 @@ export class PostgresStore implements Store {
     }, undefined, { genericPlans: true });
   }
   async completeAndClaimFunction(completions: AttemptCompletion[], claim: FunctionClaimOptions): Promise<{ applied: boolean[]; claimed: ClaimedAttempt[] }> {
-    // One transaction: the settlement locks execution rows, then the claim the function's row.
+    // One transaction: the settlement locks execution rows, then the claim the function's row (a
+    // swap only reads it: mayReadShared in claim-function-executions.ts).
     // Other claims lock function rows first but skip locked executions, so they never wait on
     // these; a delete of the function could (it locks the row, then its executions), and a
     // deadlock there reruns the whole transaction (see transaction()).
