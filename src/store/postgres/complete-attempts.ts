@@ -183,17 +183,23 @@ export async function settleAttemptsLocking(
 export function freedSlotsNews(settled: readonly Settled[], claimed: readonly ClaimedAttempt[], asked: number): boolean {
   if (settled.some((item) => item.requeued)) return true;
   if (claimed.length < asked) return false;
+  const freed = freedSlots(settled);
+  for (const attempt of claimed) {
+    const key = `${attempt.execution.namespace}/${attempt.execution.function}`;
+    if (freed.has(key)) freed.set(key, freed.get(key)! - 1);
+  }
+  return [...freed.values()].some((left) => left > 0);
+}
+
+/** The slots a settlement freed, per `namespace/name` of function: one per report that applied (it took its execution out of running). */
+export function freedSlots(settled: readonly Settled[]): Map<string, number> {
   const freed = new Map<string, number>();
   for (const item of settled) {
     if (!item.applied) continue;
     const key = `${item.function.namespace}/${item.function.name}`;
     freed.set(key, (freed.get(key) ?? 0) + 1);
   }
-  for (const attempt of claimed) {
-    const key = `${attempt.execution.namespace}/${attempt.execution.function}`;
-    if (freed.has(key)) freed.set(key, freed.get(key)! - 1);
-  }
-  return [...freed.values()].some((left) => left > 0);
+  return freed;
 }
 
 /** Keeps a report that arrived after its attempt was settled. */

@@ -39,7 +39,7 @@ import { functionLoad } from './function-load.js';
 import { isoTime } from '../shared/stored-values.js';
 import type { FunctionRef } from '../store.js';
 import type { FunctionLoad } from '../../domain/wait-reason.js';
-import { freedSlotsNews, recordLateReport, lockExecutionsSql, settleAttempts, settleAttemptsLocking } from './complete-attempts.js';
+import { freedSlots, freedSlotsNews, recordLateReport, lockExecutionsSql, settleAttempts, settleAttemptsLocking } from './complete-attempts.js';
 import { notifyFreedIfReady, notifyWake } from './notify.js';
 import type pg from 'pg';
 import { openPool, transaction, type ConnectionOptions, type Pool } from './connection.js';
@@ -180,7 +180,7 @@ export class PostgresStore implements Store {
       // The settlement's end goes into the claim's start statement (claimFunctionExecutionsIn).
       const shared = mayReadShared(claim.limit, completions.length);
       const { settled, locked, ending } = await settleAttemptsLocking(client, completions, claim.limit > 0 ? claim.function : undefined, lockedExecutions, true, shared);
-      const ended = settled.filter((item) => item.applied && item.function.namespace === claim.function.namespace && item.function.name === claim.function.name).length;
+      const ended = freedSlots(settled).get(`${claim.function.namespace}/${claim.function.name}`) ?? 0;
       // Not a swap after all: the claim locks the row itself (undefined), as a claim alone does.
       const claimed = await claimFunctionExecutionsIn(client, claim, shared && locked && !isSwap(locked, claim.limit, ended) ? undefined : locked, ending);
       // Only what the claim left free is news to other controllers (see freedSlotsNews).
