@@ -61,7 +61,7 @@ export interface FunctionSpec {
   /** At most `limit` running executions per concurrency key of the input. */
   concurrency?: ConcurrencySpec;
   limits?: { logs?: string; result?: string };
-  warm?: { min: number; max: number; idleTimeout: string; concurrency: number };
+  warm?: { min: number; max: number; idleTimeout: string; concurrency: number; /** Absent in documents stored before it existed: 0. */ prefetch?: number };
   schedules?: ScheduleSpec[];
   triggers?: TriggerSpec[];
   sinks?: { url: string; on?: string[] }[];

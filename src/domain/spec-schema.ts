@@ -207,6 +207,12 @@ export const functionSchema = {
             max: { type: 'integer', minimum: 0, maximum: 1000, default: 0, description: 'most replicas; at least 1 for the function to be warm' },
             idleTimeout: { ...boundedDuration(durationBounds.idleTimeout, 'how long a pool without work keeps its replicas before scaling down to min'), default: '5m' },
             concurrency: { type: 'integer', minimum: 1, maximum: 1000, default: 1, description: 'executions one replica runs at once' },
+            prefetch: {
+              type: 'integer',
+              minimum: 0,
+              maximum: 1000,
+              description: 'invocations one replica may hold beyond concurrency (none when absent), claimed before a slot frees so that a batch is ready when one does; they count as running (parallelism, deadline) from their claim',
+            },
           },
         },
         schedules: {

@@ -97,6 +97,14 @@ describe('function spec validation', () => {
     assert.deepEqual(problemsOf({ ...minimal, spec: { ...minimal.spec, warm: { max: 2, concurrency: 1.5 } } }).map((p) => p.field), ['spec.warm.concurrency']);
   });
 
+  it('takes a warm.prefetch of 0..1000 and leaves it absent when not given', () => {
+    const document = validateFunctionDocument({ ...minimal, spec: { ...minimal.spec, warm: { max: 2, concurrency: 4, prefetch: 12 } } });
+    assert.equal(document.spec.warm?.prefetch, 12);
+    for (const prefetch of [-1, 1001, 0.5, '4']) {
+      assert.deepEqual(problemsOf({ ...minimal, spec: { ...minimal.spec, warm: { max: 2, prefetch } } }).map((p) => p.field), ['spec.warm.prefetch'], `prefetch ${prefetch}`);
+    }
+  });
+
   it('refuses a priority out of range', () => {
     assert.deepEqual(problemsOf({ ...minimal, spec: { ...minimal.spec, priority: 5000 } }).map((p) => p.field), ['spec.priority']);
   });

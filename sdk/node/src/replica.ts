@@ -10,6 +10,7 @@ export const REPLICA_ENV = {
   runtimeApi: 'PONTOON_RUNTIME_API',
   token: 'PONTOON_REPLICA_TOKEN',
   concurrency: 'PONTOON_REPLICA_CONCURRENCY',
+  prefetch: 'PONTOON_REPLICA_PREFETCH',
   protocol: 'PONTOON_REPLICA_PROTOCOL',
 } as const;
 
@@ -140,8 +141,14 @@ export const LANES_ENV = 'PONTOON_REPLICA_LANES';
  */
 interface Lane {
   slots: number;
+  /** What it may hold beyond its slots: invocations claimed ahead, run as slots free. */
+  prefetch: number;
   /** Handed over to this lane and not yet answered by an accepted results post. */
   held: number;
+  /** Handlers running now (at most `slots`). */
+  running: number;
+  /** Handed over and waiting for a slot, oldest first. */
+  waiting: Invocation[];
   /** Outcomes to post, each already the JSON text of one entry of `results`. */
   outbox: string[];
   posting: boolean;
@@ -162,13 +169,18 @@ export const TWO_LANES_FROM = 8;
 export function laneSlots(concurrency: number, env: Record<string, string | undefined>): number[] {
   const asked = Number.parseInt(env[LANES_ENV] ?? '', 10);
   const fallback = concurrency >= TWO_LANES_FROM ? 2 : 1;
-  const count = Math.min(concurrency, Number.isInteger(asked) && asked > 0 ? asked : fallback);
-  return Array.from({ length: count }, (_, index) => Math.floor(concurrency / count) + (index < concurrency % count ? 1 : 0));
+  return splitEvenly(concurrency, Math.min(concurrency, Number.isInteger(asked) && asked > 0 ? asked : fallback));
+}
+
+/** `total` in `count` shares that differ by at most one, the larger first. */
+export function splitEvenly(total: number, count: number): number[] {
+  return Array.from({ length: count }, (_, index) => Math.floor(total / count) + (index < total % count ? 1 : 0));
 }
 
 /**
- * Serves a handler as a warm replica: asks for as many invocations as it has free slots, runs them
- * concurrently up to PONTOON_REPLICA_CONCURRENCY, posts their outcomes in batches (whatever
+ * Serves a handler as a warm replica: asks for as many invocations as it has free slots (and
+ * PONTOON_REPLICA_PREFETCH more, which wait for a slot), runs them concurrently up to
+ * PONTOON_REPLICA_CONCURRENCY, posts their outcomes in batches (whatever
  * finished while the previous post was under way goes in the next), and on 410 finishes what it
  * has, posts it and exits 0. Exits 1 when the runtime API refuses it or stays unreachable.
  */
@@ -181,7 +193,9 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
   }
   const concurrency = Math.max(1, Number.parseInt(env[REPLICA_ENV.concurrency] ?? '1', 10) || 1);
   const identity = { function: env.PONTOON_FUNCTION ?? '', namespace: env.PONTOON_NAMESPACE ?? '', version: env.PONTOON_VERSION ?? '' };
-  const lanes: Lane[] = laneSlots(concurrency, env).map((slots) => ({ slots, held: 0, outbox: [], posting: false, backlogged: false }));
+  const slots = laneSlots(concurrency, env);
+  const prefetch = splitEvenly(Math.max(0, Number.parseInt(env[REPLICA_ENV.prefetch] ?? '0', 10) || 0), slots.length);
+  const lanes: Lane[] = slots.map((count, index) => ({ slots: count, prefetch: prefetch[index], held: 0, running: 0, waiting: [], outbox: [], posting: false, backlogged: false }));
 
   let draining = false;
   let fatal: unknown;
@@ -199,7 +213,10 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
 
   const start = (lane: Lane, invocations: Invocation[], asked: number) => {
     lane.held += invocations.length;
-    for (const invocation of invocations) void run(lane, invocation);
+    for (const invocation of invocations) {
+      if (lane.running < lane.slots) void run(lane, invocation);
+      else lane.waiting.push(invocation);
+    }
     // A full answer may let the next lane start asking (see serveLane).
     const backlogged = asked > 0 && invocations.length >= asked;
     if (backlogged !== lane.backlogged) {
@@ -214,7 +231,7 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
       const batch = lane.outbox.slice(0, 1000);
       lane.outbox = lane.outbox.slice(batch.length);
       // A lane's long poll and post can both hand it work, so it may hold more than its share for a while.
-      const free = draining ? 0 : Math.max(0, lane.slots - lane.held + batch.length);
+      const free = draining ? 0 : Math.max(0, lane.slots + lane.prefetch - lane.held + batch.length);
       try {
         const answer = await client.send('POST', `/v1/invocations/results?next=${free}`, `{"results":[${batch.join(',')}]}`);
         lane.held -= batch.length;
@@ -243,10 +260,14 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
     setImmediate(() => void post(lane));
   };
   const run = async (lane: Lane, invocation: Invocation) => {
+    lane.running += 1;
     const ctx = new Context({ executionId: invocation.executionId, attempt: invocation.attempt, ...identity, deadline: new Date(invocation.deadline), traceparent: invocation.traceparent, tracestate: invocation.tracestate, logger: taggedLogger(invocation.id) });
     const outcome: Outcome = await invokeValue(handler, invocation.input, ctx, options.parse);
     // The result is JSON text already (the handler's value, serialized once): spliced in, not parsed again.
     const id = JSON.stringify(invocation.id);
+    lane.running -= 1;
+    const queued = lane.waiting.shift();
+    if (queued) void run(lane, queued);
     finished(lane, outcome.ok ? `{"id":${id},"status":"succeeded","result":${outcome.output}}` : `{"id":${id},"status":"failed","error":${JSON.stringify(outcome.error || 'failed')}}`);
   };
   // The long poll of one lane: asks for its free slots whenever no post of its own is under way to
@@ -257,7 +278,7 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
   // lanes start in turn and all of them post.
   const serveLane = async (lane: Lane, before: Lane | undefined) => {
     while (fatal === undefined && !draining) {
-      const free = lane.slots - lane.held;
+      const free = lane.slots + lane.prefetch - lane.held;
       if (free <= 0 || lane.posting || (before !== undefined && !before.backlogged)) {
         await nextChange();
         continue;

@@ -56,7 +56,7 @@ export function describeFunction(fn: FunctionResource, now = Date.now()): string
   }
   if (spec.rateLimit) fields.push(['Rate Limit', `${spec.rateLimit.limit} attempt starts per ${spec.rateLimit.period}, across controllers`]);
   if (spec.concurrency) fields.push(['Concurrency', `at most ${spec.concurrency.limit} running per key ${spec.concurrency.key} of the input`]);
-  if (spec.warm) fields.push(['Warm', `min ${spec.warm.min}, max ${spec.warm.max}, concurrency ${spec.warm.concurrency ?? 1}, idle timeout ${spec.warm.idleTimeout}`]);
+  if (spec.warm) fields.push(['Warm', `min ${spec.warm.min}, max ${spec.warm.max}, concurrency ${spec.warm.concurrency ?? 1}${spec.warm.prefetch ? `, prefetch ${spec.warm.prefetch}` : ''}, idle timeout ${spec.warm.idleTimeout}`]);
   fields.push(['Queued', String(status?.queued ?? 0)], ['Running', String(status?.running ?? 0)]);
   const replicas = status?.replicas;
   if (replicas) fields.push(['Replicas', `${replicas.ready} ready of ${replicas.desired} desired, ${replicas.starting} starting, ${replicas.draining} draining, ${replicas.inFlight} executions in flight`]);

@@ -94,6 +94,7 @@ export function replicaDeployment(fn: FunctionVersion, warm: WarmSettings, owner
   const replicaValues: Record<string, string> = {
     [replicaEnv.runtimeApi]: settings.runtimeApi,
     [replicaEnv.concurrency]: String(warm.concurrency),
+    [replicaEnv.prefetch]: String(warm.prefetch ?? 0),
     ...(settings.replicaLanes !== undefined && spec.env?.[replicaEnv.lanes] === undefined ? { [replicaEnv.lanes]: String(settings.replicaLanes) } : {}),
     [replicaEnv.protocol]: String(replicaProtocolVersion),
     [replicaEnv.function]: fn.name,

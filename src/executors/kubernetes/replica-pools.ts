@@ -177,6 +177,7 @@ class VersionPool implements ReplicaHost {
       {
         fn,
         concurrency: settings.concurrency * Math.max(1, settings.max),
+        prefetch: (settings.prefetch ?? 0) * Math.max(1, settings.max),
         command: [],
         cwd: '/',
         env: {},

@@ -249,6 +249,7 @@ export class Pool implements ReplicaHost {
       options = {
         fn: target.fn,
         concurrency: target.settings.concurrency,
+        prefetch: target.settings.prefetch ?? 0,
         command: plan.command,
         cwd: plan.cwd ?? process.cwd(),
         env: { ...this.context.baseEnv, ...target.fn.document.spec.env, ...secretEnv, ...plan.env },

@@ -12,6 +12,8 @@ export const replicaEnv = {
   token: 'PONTOON_REPLICA_TOKEN',
   id: 'PONTOON_REPLICA_ID',
   concurrency: 'PONTOON_REPLICA_CONCURRENCY',
+  /** Invocations the replica may hold beyond its concurrency (spec.warm.prefetch): asked for ahead of a free slot. */
+  prefetch: 'PONTOON_REPLICA_PREFETCH',
   /** Post cycles the replica splits its slots into: a default Pontoon sets for its store (openStore in app/start.ts), under spec.env. */
   lanes: 'PONTOON_REPLICA_LANES',
   protocol: 'PONTOON_REPLICA_PROTOCOL',

@@ -41,6 +41,8 @@ export interface ReplicaHost {
 export interface ReplicaOptions {
   fn: FunctionVersion;
   concurrency: number;
+  /** Invocations it may hold beyond `concurrency` (spec.warm.prefetch); default 0. */
+  prefetch?: number;
   command: string[];
   cwd: string;
   /** The inherited environment with spec.env and the launch plan's on top. */
@@ -148,6 +150,7 @@ export class Replica implements ReplicaEndpoint {
         [replicaEnv.token]: this.token,
         [replicaEnv.id]: this.id,
         [replicaEnv.concurrency]: String(options.concurrency),
+        [replicaEnv.prefetch]: String(options.prefetch ?? 0),
         [replicaEnv.protocol]: String(replicaProtocolVersion),
         [replicaEnv.function]: fn.name,
         [replicaEnv.namespace]: fn.namespace,
@@ -225,7 +228,7 @@ export class Replica implements ReplicaEndpoint {
   hold(max: number): number {
     if (this.state !== 'ready') return 0;
     const room = this.pollingRoom - this.handoffHeld - this.delivered.length;
-    const free = Math.min(max, room, this.options.concurrency - this.inFlight.size - this.taking);
+    const free = Math.min(max, room, this.holdLimit - this.inFlight.size - this.taking);
     if (free <= 0) return 0;
     this.taking += free;
     this.handoffHeld += free;
@@ -266,7 +269,7 @@ export class Replica implements ReplicaEndpoint {
       if (delivered.length > 0) return delivered;
       if (this.state !== 'ready') return 'draining';
       const seen = this.kick.generation + this.host.work.generation;
-      const free = Math.min(max, this.options.concurrency - this.inFlight.size - this.taking);
+      const free = Math.min(max, this.holdLimit - this.inFlight.size - this.taking);
       if (free > 0 && this.emptyAt !== this.host.work.generation) {
         const before = this.host.work.generation;
         this.taking += free;
@@ -313,8 +316,8 @@ export class Replica implements ReplicaEndpoint {
       // A body well under the limit cannot hold a result over it: no need to measure each one.
       settlements.push({ claimed: entry.claimed, outcome: this.reportOf(result, bodyBytes * resultGrowth > this.options.resultLimitBytes), endedAt });
     }
-    // The batch taken with the settlement: as many as the replica asks, within its free slots.
-    const take = next && this.state === 'ready' ? Math.max(0, Math.min(next.max, this.options.concurrency - this.inFlight.size - this.taking)) : 0;
+    // The batch taken with the settlement: as many as the replica asks, within what it may hold.
+    const take = next && this.state === 'ready' ? Math.max(0, Math.min(next.max, this.holdLimit - this.inFlight.size - this.taking)) : 0;
     let applied: boolean[] = [];
     let claimed: ClaimedAttempt[] = [];
     const before = this.host.work.generation;
@@ -382,7 +385,12 @@ export class Replica implements ReplicaEndpoint {
    */
   get limitsMayHoldBack(): boolean {
     const spec = this.options.fn.document.spec;
-    return spec.concurrency !== undefined || spec.parallelism < (spec.warm?.max ?? 1) * this.options.concurrency;
+    return spec.concurrency !== undefined || spec.parallelism < (spec.warm?.max ?? 1) * this.holdLimit;
+  }
+
+  /** Most invocations this replica may hold: its slots, and what it may claim ahead of them. */
+  private get holdLimit(): number {
+    return this.options.concurrency + (this.options.prefetch ?? 0);
   }
 
   /** spec.timeout in ms, read once: every batch's deadline needs it. */
