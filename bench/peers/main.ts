@@ -67,6 +67,8 @@ async function main(): Promise<void> {
     pontoonSystem('sqlite', 'warm', () => postgres!),
     pontoonSystem('postgres', 'cold', () => postgres!),
     pontoonSystem('postgres', 'warm', () => postgres!),
+    pontoonSystem('sqlite', 'warm-prefetch', () => postgres!),
+    pontoonSystem('postgres', 'warm-prefetch', () => postgres!),
     bullmqSystem(() => redis!),
     graphileSystem(false, () => postgres!),
     graphileSystem(true, () => postgres!),

@@ -78,6 +78,12 @@ const measuredHow = `
   the server's CPU into its main thread (HTTP, engine) and the rest (the SQLite store's thread),
   and \`PONTOON_BENCH_PROFILE=dir node dist/bench/invoke-cpu.js async 1000\` writes CPU profiles of
   the server's threads (\`node dist/bench/profile-summary.js <file>\` summarizes one).
+  Without prefetch a replica holds no more than its slots, so its batches are as small as the
+  slots a post frees (about 4 of 8 here): the cost of a store step and a round trip falls on few
+  executions. The \`warm-prefetch\` systems set \`spec.warm.prefetch\` (docs/warm-replicas.md),
+  as Graphile Worker's batched settings set a local queue: the replica claims ahead, and each
+  batch carries many executions. Their claimed-ahead executions count as running, so compare
+  them with \`graphile-batched\` and BullMQ, not as the same settings as \`warm\`.
 `;
 
 function format(value: number): string {

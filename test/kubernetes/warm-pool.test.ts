@@ -273,7 +273,7 @@ describe('warm pools on a real Kubernetes API server', { skip }, () => {
     // Its secret is a Secret of its namespace that the pods reference: the value never passes through Pontoon.
     await cluster.api.create('/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'doubler-db' }, stringData: { password: 'pa55' } } as any);
     const document = warmFunction('doubler');
-    const put = await controller.request('PUT', '/v1/namespaces/default/functions/doubler', { ...document, spec: { ...document.spec, secrets: [{ name: 'DB_PASSWORD', from: { secret: 'doubler-db', key: 'password' } }] } });
+    const put = await controller.request('PUT', '/v1/namespaces/default/functions/doubler', { ...document, spec: { ...document.spec, warm: { ...document.spec.warm, prefetch: 1 }, secrets: [{ name: 'DB_PASSWORD', from: { secret: 'doubler-db', key: 'password' } }] } });
     assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body));
     const name = 'pontoon-warm-doubler-v1';
 
@@ -300,6 +300,7 @@ describe('warm pools on a real Kubernetes API server', { skip }, () => {
     assert.equal(byName.get('GREETING')?.value, 'hello');
     assert.match(byName.get('PONTOON_RUNTIME_API')?.value ?? '', /^127\.0\.0\.1:\d+$/);
     assert.equal(byName.get('PONTOON_REPLICA_CONCURRENCY')?.value, '2');
+    assert.equal(byName.get('PONTOON_REPLICA_PREFETCH')?.value, '1');
     assert.equal(byName.get('PONTOON_VERSION')?.value, '1');
     assert.deepEqual(byName.get('PONTOON_REPLICA_TOKEN')?.valueFrom, { secretKeyRef: { name, key: 'token' } });
     assert.deepEqual(byName.get('DB_PASSWORD'), { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'doubler-db', key: 'password' } } });

@@ -15,20 +15,33 @@ const ns = '/v1/namespaces/default';
 const fn = 'noop';
 
 type Store = 'sqlite' | 'postgres';
-type Form = 'cold' | 'warm';
+type Form = 'cold' | 'warm' | 'warm-prefetch';
 
-/** Pontoon on one store, running a process per execution (cold) or in warm replicas. */
+/**
+ * The prefetch of the `warm-prefetch` form, per slot: its replica holds up to 8 invocations per
+ * slot, Pontoon's counterpart of Graphile Worker's local queue (graphileBatching). They count as
+ * running from their claim, so that form's parallelism and capacity are raised to match.
+ */
+export const prefetchPerSlot = 7;
+
+/** Pontoon on one store, running a process per execution (cold) or in warm replicas (with or without prefetch). */
 export function pontoonSystem(store: Store, form: Form, postgres: () => PostgresCluster): System {
   return {
     key: `pontoon-${store}-${form}`,
     pontoon: true,
     description:
       `Pontoon (\`pontoon up\`, ${store === 'sqlite' ? 'embedded SQLite' : 'PostgreSQL'}), ` +
-      (form === 'cold' ? 'a `command` function running `true`: one process per execution' : 'a node handler with `spec.warm` (one replica, concurrency = total)'),
-    startMeasuredBy: "the execution's first attempt `startedAt`, stored by Pontoon when the attempt is claimed and started (GET /executions/:id)",
+      (form === 'cold'
+        ? 'a `command` function running `true`: one process per execution'
+        : form === 'warm'
+          ? 'a node handler with `spec.warm` (one replica, concurrency = total)'
+          : `a node handler with \`spec.warm\` (one replica, concurrency = total, prefetch ${prefetchPerSlot} per slot: up to ${prefetchPerSlot + 1}× the total claimed, the total running; parallelism and --capacity raised to match)`),
+    startMeasuredBy:
+      "the execution's first attempt `startedAt`, stored by Pontoon when the attempt is claimed and started (GET /executions/:id)" +
+      (form === 'warm-prefetch' ? '; with prefetch a claimed invocation may wait for a slot of its replica after that' : ''),
     async open(concurrency) {
       let database: string | undefined;
-      const flags = ['--capacity', String(concurrency)];
+      const flags = ['--capacity', String(held(form, concurrency))];
       if (store === 'postgres') {
         database = `pontoon_${process.pid}_${Date.now()}`;
         flags.push('--store', await postgres().createDatabase(database));
@@ -51,7 +64,7 @@ export function pontoonSystem(store: Store, form: Form, postgres: () => Postgres
 }
 
 async function deploy(server: BenchServer, form: Form, concurrency: number): Promise<void> {
-  const common = { parallelism: concurrency, retry: { limit: 0 } };
+  const common = { parallelism: held(form, concurrency), retry: { limit: 0 } };
   const spec =
     form === 'cold'
       ? { runtime: 'command', command: ['true'], ...common }
@@ -59,15 +72,20 @@ async function deploy(server: BenchServer, form: Form, concurrency: number): Pro
           runtime: 'node',
           source: repoFile('bench/peers/functions/noop'),
           handler: 'handler.handle',
-          warm: { min: 1, max: 1, idleTimeout: '10m', concurrency },
+          warm: { min: 1, max: 1, idleTimeout: '10m', concurrency, ...(form === 'warm-prefetch' ? { prefetch: prefetchPerSlot * concurrency } : {}) },
           ...common,
         };
   const answer = await server.call('PUT', `${ns}/functions/${fn}`, { apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name: fn }, spec });
   if (answer.status >= 300) {
-    if (form === 'warm') throw new NotAvailable(`deploy with spec.warm refused: ${answer.body?.error?.message ?? answer.status}`);
+    if (form !== 'cold') throw new NotAvailable(`deploy with spec.warm refused: ${answer.body?.error?.message ?? answer.status}`);
     throw new Error(`deploy: ${JSON.stringify(answer.body)}`);
   }
-  if (form === 'warm') await waitForReadyReplica(server);
+  if (form !== 'cold') await waitForReadyReplica(server);
+}
+
+/** Most executions of the form running at once, as Pontoon counts them (claimed ahead included). */
+function held(form: Form, concurrency: number): number {
+  return form === 'warm-prefetch' ? (prefetchPerSlot + 1) * concurrency : concurrency;
 }
 
 /**
