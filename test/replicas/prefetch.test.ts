@@ -38,7 +38,7 @@ describe('a warm function with spec.warm.prefetch (node SDK replica)', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pontoon-prefetch-'));
     store = openSqliteStore({ file: join(dir, 'pontoon.db') });
-    engine = warmEngine({ store, runtimes: createRuntimes({ cacheDir: join(dir, 'builds') }), workRoot: join(dir, 'work'), capacity: 16, pollMs: 3_600_000 });
+    engine = warmEngine({ store, runtimes: createRuntimes({ cacheDir: join(dir, 'builds') }), workRoot: join(dir, 'work'), capacity: 16, pollMs: 200 });
     await engine.start();
   });
   after(async () => {
@@ -62,6 +62,25 @@ describe('a warm function with spec.warm.prefetch (node SDK replica)', () => {
     assert.ok(runs.every((run) => run.result.concurrent === 1), 'concurrency 1: one handler at a time');
     // Claimed ahead: four held at once (one running, three waiting for its slot), never five.
     assert.equal(mostAtOnce(runs), 4);
+  });
+
+  it('loses and retries what a crashed replica held, claimed ahead or running', async () => {
+    await deployAndWarm('crashing', { parallelism: 10, retry: { limit: 1, on: ['lost'], backoff: { initial: '100ms', jitter: false } }, warm: { min: 1, max: 1, concurrency: 1, prefetch: 3 } });
+    // The first crashes its replica (on its first attempt) while the three behind it wait for its slot.
+    const inputs = [{ kind: 'crash' }, { kind: 'sleep', ms: 10 }, { kind: 'sleep', ms: 10 }, { kind: 'sleep', ms: 10 }];
+    const queued = await engine.invoke(inputs.map((input) => ({ namespace: 'default', function: 'crashing', input })));
+    for (const { execution } of queued) {
+      assert.equal((await engine.waitForEnd(execution.id, 30_000))?.status, 'succeeded');
+      const attempts = (await store.getExecution(execution.id))!.attempts;
+      assert.deepEqual(
+        attempts.map((attempt) => [attempt.status, attempt.reason]),
+        [
+          ['lost', 'ReplicaLost'],
+          ['succeeded', null],
+        ],
+        `execution ${(execution.input as { kind: string }).kind}`,
+      );
+    }
   });
 
   it('holds no more than the function’s parallelism, prefetch or not', async () => {
