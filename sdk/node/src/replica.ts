@@ -17,6 +17,9 @@ export const REPLICA_ENV = {
 /** The protocol version this SDK speaks. */
 export const REPLICA_PROTOCOL = 1;
 
+/** Most invocations one request may ask for: more is a 400 (a lane of 1000 slots and prefetch reaches it). */
+const MAX_BATCH = 1000;
+
 /** One invocation as `next` hands it over. */
 interface Invocation {
   id: string;
@@ -231,7 +234,7 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
       const batch = lane.outbox.slice(0, 1000);
       lane.outbox = lane.outbox.slice(batch.length);
       // A lane's long poll and post can both hand it work, so it may hold more than its share for a while.
-      const free = draining ? 0 : Math.max(0, lane.slots + lane.prefetch - lane.held + batch.length);
+      const free = draining ? 0 : Math.min(MAX_BATCH, Math.max(0, lane.slots + lane.prefetch - lane.held + batch.length));
       try {
         const answer = await client.send('POST', `/v1/invocations/results?next=${free}`, `{"results":[${batch.join(',')}]}`);
         lane.held -= batch.length;
@@ -278,7 +281,7 @@ export async function serveReplica<I, O>(handler: Handler<I, O>, options: Replic
   // lanes start in turn and all of them post.
   const serveLane = async (lane: Lane, before: Lane | undefined) => {
     while (fatal === undefined && !draining) {
-      const free = lane.slots + lane.prefetch - lane.held;
+      const free = Math.min(MAX_BATCH, lane.slots + lane.prefetch - lane.held);
       if (free <= 0 || lane.posting || (before !== undefined && !before.backlogged)) {
         await nextChange();
         continue;

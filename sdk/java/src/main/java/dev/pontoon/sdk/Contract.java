@@ -38,8 +38,10 @@ public final class Contract {
   public static final String RUNTIME_API = "PONTOON_RUNTIME_API";
   /** A warm replica's secret, sent as a bearer token on every request to the runtime API. */
   public static final String REPLICA_TOKEN = "PONTOON_REPLICA_TOKEN";
-  /** Most invocations a warm replica may hold in flight. */
+  /** Most invocations a warm replica runs at once. */
   public static final String REPLICA_CONCURRENCY = "PONTOON_REPLICA_CONCURRENCY";
+  /** How many invocations a warm replica may hold beyond its concurrency, waiting for a slot (0 when unset). */
+  public static final String REPLICA_PREFETCH = "PONTOON_REPLICA_PREFETCH";
   /** The replica protocol version Pontoon speaks. */
   public static final String REPLICA_PROTOCOL = "PONTOON_REPLICA_PROTOCOL";
 

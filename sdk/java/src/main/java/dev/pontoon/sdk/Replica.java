@@ -27,8 +27,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * runtime API: the main one long-polls {@code next?max=free} while no post is under way; the
  * results thread posts what has finished as one {@code results?next=F} request, F being the slots
  * free once they are accepted, and starts the invocations its answer brings: under load, one round
- * trip per batch each way. Loaded only in a replica: an on-demand attempt pays nothing for the
- * HTTP client.
+ * trip per batch each way. With PONTOON_REPLICA_PREFETCH, free counts that many more, claimed
+ * ahead of a slot and waiting for one. Loaded only in a replica: an on-demand attempt pays nothing
+ * for the HTTP client.
  */
 final class Replica<I, O> {
   /** The only protocol version this SDK speaks. */
@@ -40,6 +41,8 @@ final class Replica<I, O> {
 
   private static final Duration NEXT_WAIT = Duration.ofSeconds(20);
   private static final int MAX_RESULTS = 1000;
+  /** The most one next or results?next may ask for (the protocol's limit), whatever a lane may hold. */
+  private static final int MAX_BATCH = 1000;
   /** How long finished outcomes wait for running handlers to join their post. */
   private static final long GATHER_NANOS = 1_000_000;
   private static final String TOO_LARGE = "the result is larger than the runtime API accepts (16 MiB a request)";
@@ -58,7 +61,8 @@ final class Replica<I, O> {
 
   private final Json.Target inputType;
   private final Handler<I, O> handler;
-  private final int concurrency;
+  /** Most invocations this lane holds: its slots, and its prefetch waiting for them. */
+  private final int holds;
   private final Map<String, String> env;
   private final RuntimeApi api;
   private final ExecutorService pool;
@@ -74,19 +78,24 @@ final class Replica<I, O> {
   private final Condition postReady = lock.newCondition();
   /** Handed out and not yet answered by an accepted post: what holds a slot. Guarded by lock, as all below. */
   private int inFlight;
-  /** Handlers started and not finished, so that a post can gather a batch. */
+  /**
+   * Handlers handed to the pool and not finished, so that a post can gather a batch. With prefetch
+   * some of them wait in the pool's queue for a thread.
+   */
   private int running;
   private final ArrayDeque<Finished> finished = new ArrayDeque<>();
   private boolean posting;
   private boolean draining;
 
-  private Replica(Json.Target inputType, Handler<I, O> handler, int concurrency, Map<String, String> env) {
+  private Replica(Json.Target inputType, Handler<I, O> handler, int concurrency, int prefetch, Map<String, String> env) {
     this.inputType = inputType;
     this.handler = handler;
-    this.concurrency = concurrency;
+    this.holds = concurrency + prefetch;
     this.env = env;
     this.api = new RuntimeApi(env.get(Contract.RUNTIME_API), env.getOrDefault(Contract.REPLICA_TOKEN, ""));
     // Daemon threads, and never shut down: the process exits with System.exit, whatever a handler does.
+    // One thread per slot, so that the pool's own queue (unbounded, first in first out) is where
+    // prefetched invocations wait, and each starts, oldest first, as a handler of this lane ends.
     this.pool = Executors.newFixedThreadPool(concurrency, runnable -> {
       Thread thread = new Thread(runnable, "pontoon-invocation");
       thread.setDaemon(true);
@@ -112,10 +121,11 @@ final class Replica<I, O> {
       failStart(Contract.REPLICA_CONCURRENCY + "=" + env.get(Contract.REPLICA_CONCURRENCY) + " is not a positive integer");
     }
     int[] lanes = laneSlots(concurrency, env.get(LANES));
+    int[] prefetch = splitEvenly(prefetch(env.get(Contract.REPLICA_PREFETCH)), lanes.length);
     // Each lane says how it ended: empty once drained, else why it cannot go on.
     BlockingQueue<Optional<String>> ended = new LinkedBlockingQueue<>();
-    for (int slots : lanes) {
-      Replica<I, O> lane = new Replica<>(inputType, handler, slots, env);
+    for (int i = 0; i < lanes.length; i++) {
+      Replica<I, O> lane = new Replica<>(inputType, handler, lanes[i], prefetch[i], env);
       Thread thread = new Thread(() -> {
         try {
           lane.run();
@@ -154,10 +164,23 @@ final class Replica<I, O> {
   static int[] laneSlots(int concurrency, String asked) {
     int count = concurrency >= TWO_LANES_FROM ? 2 : 1;
     if (asked != null && asked.matches("[0-9]{1,6}") && Integer.parseInt(asked) > 0) count = Integer.parseInt(asked);
-    count = Math.min(count, concurrency);
-    int[] slots = new int[count];
-    for (int i = 0; i < count; i++) slots[i] = concurrency / count + (i < concurrency % count ? 1 : 0);
-    return slots;
+    return splitEvenly(concurrency, Math.min(count, concurrency));
+  }
+
+  /** {@code total} in {@code count} shares that differ by at most one, the larger first. */
+  static int[] splitEvenly(int total, int count) {
+    int[] shares = new int[count];
+    for (int i = 0; i < count; i++) shares[i] = total / count + (i < total % count ? 1 : 0);
+    return shares;
+  }
+
+  /**
+   * PONTOON_REPLICA_PREFETCH: 0 when unset or not a non-negative integer, as a replica that ignores
+   * it loses nothing but speed.
+   */
+  static int prefetch(String asked) {
+    String text = asked == null ? "" : asked.trim();
+    return text.matches("[0-9]{1,6}") ? Integer.parseInt(text) : 0;
   }
 
   /** Reports why this replica cannot start to {@code /v1/init/error}, and exits 1. */
@@ -188,9 +211,9 @@ final class Replica<I, O> {
       int free;
       lock.lock();
       try {
-        while (!draining && (inFlight >= concurrency || posting)) loopMay.await();
+        while (!draining && (inFlight >= holds || posting)) loopMay.await();
         if (draining) break;
-        free = concurrency - inFlight;
+        free = room(0);
       } finally {
         lock.unlock();
       }
@@ -228,7 +251,12 @@ final class Replica<I, O> {
     launch(invocations);
   }
 
-  /** Hands invocations already counted in flight and running to the handler threads. */
+  /** What the lane may ask for once {@code settling} of its outcomes are accepted. Guarded by lock. */
+  private int room(int settling) {
+    return Math.min(holds - inFlight + settling, MAX_BATCH);
+  }
+
+  /** Hands invocations already counted in flight and running to the handler threads (or their queue). */
   private void launch(List<Invocation> invocations) {
     for (Invocation invocation : invocations) pool.execute(() -> run(invocation));
   }
@@ -272,7 +300,7 @@ final class Replica<I, O> {
           // post if they do within GATHER_NANOS.
           for (long left = GATHER_NANOS; running > 0 && finished.size() < MAX_RESULTS && left > 0; ) left = postReady.awaitNanos(left);
           while (!finished.isEmpty() && batch.size() < MAX_RESULTS) batch.add(finished.poll());
-          free = draining ? 0 : concurrency - inFlight + batch.size();
+          free = draining ? 0 : room(batch.size());
         } finally {
           lock.unlock();
         }
@@ -292,7 +320,7 @@ final class Replica<I, O> {
           running += more.invocations().size();
           draining = draining || more.draining();
           posting = false;
-          if (inFlight < concurrency || draining) loopMay.signal();
+          if (inFlight < holds || draining) loopMay.signal();
         } finally {
           lock.unlock();
         }

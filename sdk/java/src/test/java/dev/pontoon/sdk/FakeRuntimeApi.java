@@ -27,9 +27,13 @@ final class FakeRuntimeApi implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   final int concurrency;
+  /** What the replica may hold beyond its concurrency (PONTOON_REPLICA_PREFETCH); the test sets both. */
+  int prefetch;
   final Map<String, Object> inputs = new HashMap<>();
   final Map<String, Map<String, Object>> results = new HashMap<>();
   final List<Integer> batchesHanded = new ArrayList<>();
+  /** What each next asked for (max), in order. */
+  final List<Integer> nextsAsked = new ArrayList<>();
   final List<List<String>> resultsPosts = new ArrayList<>();
   final List<String> initErrors = new ArrayList<>();
   final List<String> violations = new ArrayList<>();
@@ -117,18 +121,19 @@ final class FakeRuntimeApi implements AutoCloseable {
 
   private synchronized Object[] next(int max) {
     if (fail("next")) return new Object[] {503, error("UNAVAILABLE", "try again")};
-    if (inFlight.size() >= concurrency && !pending.isEmpty()) nextsWithNoSlot += 1;
+    nextsAsked.add(max);
+    if (inFlight.size() >= concurrency + prefetch && !pending.isEmpty()) nextsWithNoSlot += 1;
     return handOut(max);
   }
 
   /**
-   * Hands out, as Pontoon does, never more than the free slots whatever was asked. Asking for more
-   * than the concurrency is a replica's bug; asking for more than is free is not (a long poll and
-   * a results post may be under way at once).
+   * Hands out, as Pontoon does, never more than the free slots (and prefetch room) whatever was
+   * asked. Asking for more than the concurrency and prefetch is a replica's bug; asking for more
+   * than is free is not (a long poll and a results post may be under way at once).
    */
   private Object[] handOut(int max) {
-    int free = concurrency - inFlight.size();
-    if (max > concurrency || max < 1) violations.add("asked for " + max + " with concurrency " + concurrency);
+    int free = concurrency + prefetch - inFlight.size();
+    if (max > concurrency + prefetch || max < 1) violations.add("asked for " + max + " with concurrency " + concurrency + " and prefetch " + prefetch);
     if (pending.isEmpty()) {
       if (inFlightAtDrain == null) inFlightAtDrain = inFlight.size();
       return new Object[] {410, error("REPLICA_DRAINING", "draining")};

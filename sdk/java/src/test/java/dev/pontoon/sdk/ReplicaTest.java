@@ -95,6 +95,35 @@ class ReplicaTest {
   }
 
   @Test
+  @DisplayName("with PONTOON_REPLICA_PREFETCH it asks for its slots and that many more, and still runs only its slots at once")
+  void prefetch() throws Exception {
+    for (int prefetch : new int[] {3, 0}) {
+      FakeRuntimeApi api = new FakeRuntimeApi(ranges(4), 1);
+      api.prefetch = prefetch;
+      Run run = run(api, "serve-busy", prefetch == 0 ? Map.of() : Map.of(Contract.REPLICA_PREFETCH, String.valueOf(prefetch)));
+      assertEquals(0, run.exitCode(), run.stderr());
+      assertEquals(List.of(), api.violations);
+      assertEquals(1 + prefetch, api.nextsAsked.get(0), "max of the first next, prefetch " + prefetch + ": " + api.nextsAsked);
+      assertEquals(4, api.results.size());
+      // The three claimed ahead wait for the slot, and still run and post once the replica drains.
+      if (prefetch == 3) assertEquals(List.of(4), api.batchesHanded);
+      int peak = api.results.values().stream().mapToInt(result -> (int) value(result).get("peak")).max().orElse(0);
+      assertEquals(1, peak, "handlers at once, prefetch " + prefetch);
+    }
+  }
+
+  @Test
+  @DisplayName("reads PONTOON_REPLICA_PREFETCH as 0 unless a non-negative integer, and splits it like the slots")
+  void prefetchShares() {
+    assertEquals(0, Replica.prefetch(null));
+    assertEquals(0, Replica.prefetch("-3"));
+    assertEquals(0, Replica.prefetch("three"));
+    assertEquals(56, Replica.prefetch(" 56 "));
+    assertArrayEquals(new int[] {2, 1}, Replica.splitEvenly(3, 2));
+    assertArrayEquals(new int[] {0, 0}, Replica.splitEvenly(0, 2));
+  }
+
+  @Test
   @DisplayName("splits its slots evenly into lanes, at most one per slot")
   void laneSlots() {
     assertArrayEquals(new int[] {4, 4}, Replica.laneSlots(8, null));
