@@ -2,7 +2,7 @@
 
 A real HTTP server on the loopback that hands out a fixed list of invocations, records what the
 replica asks for and posts, checks the protocol's rules as it goes (token, max within the free
-slots, results only for invocations in flight) and answers 410 once it has nothing left to hand out.
+slots and prefetch, results only for invocations in flight) and answers 410 once it has nothing left to hand out.
 """
 
 from __future__ import annotations
@@ -21,9 +21,17 @@ class FakeRuntimeApi:
     """The runtime API of one replica; start() it, run the replica, then read what it recorded."""
 
     def __init__(
-        self, inputs: List[Any], concurrency: int, failures: Optional[Dict[str, int]] = None, hold_first_results_s: float = 0.0, hold_every_results_s: float = 0.0
+        self,
+        inputs: List[Any],
+        concurrency: int,
+        failures: Optional[Dict[str, int]] = None,
+        hold_first_results_s: float = 0.0,
+        hold_every_results_s: float = 0.0,
+        prefetch: int = 0,
     ) -> None:
         self.concurrency = concurrency
+        # What the replica may hold beyond its concurrency, as spec.warm.prefetch lets Pontoon hand out.
+        self.prefetch = prefetch
         self.pending = [
             {"id": f"ex-{i}#1", "executionId": f"ex-{i}", "attempt": 1, "deadline": "2099-01-01T00:00:00.000Z", "input": value}
             for i, value in enumerate(inputs)
@@ -40,6 +48,8 @@ class FakeRuntimeApi:
         self.nexts_with_no_slot = 0
         self.violations: List[str] = []
         self.requests: Dict[str, int] = {"next": 0, "results": 0}
+        # The max of each next request, in order.
+        self.nexts_asked: List[int] = []
         # How many times each kind of request is first answered 5xx, to exercise the retries.
         self.failures = dict(failures or {})
         self.hold_first_results_s = hold_first_results_s
@@ -68,19 +78,20 @@ class FakeRuntimeApi:
     def next(self, max_: int) -> tuple:
         with self.lock:
             self.requests["next"] += 1
+            self.nexts_asked.append(max_)
             if self._fail("next"):
                 return 503, {"error": {"code": "UNAVAILABLE", "message": "try again", "details": {}}}
-            if len(self.in_flight) >= self.concurrency and self.pending:
+            if len(self.in_flight) >= self.concurrency + self.prefetch and self.pending:
                 self.nexts_with_no_slot += 1
             return self._hand_out(max_)
 
     def _hand_out(self, max_: int) -> tuple:
-        # As Pontoon does: never more than the free slots, whatever was asked. Asking for more than
-        # the concurrency is a replica's bug; asking for more than is free is not (a long poll and a
-        # results post may be under way at once).
-        free = self.concurrency - len(self.in_flight)
-        if max_ > self.concurrency:
-            self.violations.append(f"asked for {max_} with concurrency {self.concurrency}")
+        # As Pontoon does: never more than the free slots (and prefetch), whatever was asked. Asking
+        # for more than that in all is a replica's bug; asking for more than is free is not (a long
+        # poll and a results post may be under way at once).
+        free = self.concurrency + self.prefetch - len(self.in_flight)
+        if max_ > self.concurrency + self.prefetch:
+            self.violations.append(f"asked for {max_} with concurrency {self.concurrency} and prefetch {self.prefetch}")
         if not self.pending:
             if self.in_flight_at_drain is None:
                 self.in_flight_at_drain = len(self.in_flight)

@@ -69,6 +69,28 @@ def test_from_eight_slots_two_lanes_post_at_once_unless_one_is_asked() -> None:
         assert max(api.batches_handed) <= 8 // posting_at_once, (lanes, api.batches_handed)
 
 
+def test_with_prefetch_it_asks_for_more_than_its_slots_and_runs_the_extra_ones_as_slots_free() -> None:
+    for prefetch, asked in (("3", 4), (None, 1)):
+        # Pontoon would hand out four either way: what the replica asks for is its own doing.
+        api = FakeRuntimeApi(ranges(4), concurrency=1, prefetch=3)
+        child = run_replica(api, "serve-busy", **({"PONTOON_REPLICA_PREFETCH": prefetch} if prefetch else {}))
+        assert child.returncode == 0, child.stderr
+        assert api.violations == []
+        assert api.nexts_asked[0] == asked, (prefetch, api.nexts_asked)
+        assert max(api.batches_handed) == asked, (prefetch, api.batches_handed)
+        assert len(api.results) == 4 and all(r["status"] == "succeeded" for r in api.results.values())
+        peaks = [result["result"]["peak"] for result in api.results.values()]
+        assert max(peaks) == 1, (prefetch, peaks)
+
+
+def test_prefetch_splits_across_lanes_as_the_slots_do_and_is_none_unless_a_count() -> None:
+    from pontoon_sdk._replica import replica_prefetch, split_evenly
+
+    assert split_evenly(3, 2) == [2, 1]
+    assert split_evenly(1, 2) == [1, 0]
+    assert [replica_prefetch(asked) for asked in (None, "", "3", "-2", "three")] == [0, 0, 3, 0, 0]
+
+
 def test_lanes_split_the_slots_evenly() -> None:
     from pontoon_sdk._replica import lane_slots
 

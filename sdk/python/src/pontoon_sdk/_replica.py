@@ -1,9 +1,9 @@
 """A warm replica: the SDK's side of the runtime API, protocol 1 (docs/warm-replicas.md).
 
 ``serve`` hands over to :func:`serve_replica` when PONTOON_RUNTIME_API is set: up to
-PONTOON_REPLICA_CONCURRENCY handlers run at once on a thread pool, their outcomes go out in batches
-that also ask for the next batch (``results?next=F``), and ``next`` is long-polled when nothing
-else is asking (see :class:`Replica`). Imported only in a replica: an on-demand attempt pays
+PONTOON_REPLICA_CONCURRENCY handlers run at once on a thread pool (and PONTOON_REPLICA_PREFETCH more
+invocations may wait for a slot), their outcomes go out in batches that also ask for the next batch
+(``results?next=F``), and ``next`` is long-polled when nothing else is asking (see :class:`Replica`). Imported only in a replica: an on-demand attempt pays
 nothing for http.client or the threads.
 """
 
@@ -16,6 +16,7 @@ import queue
 import sys
 import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from ._context import Context, _parse_deadline
@@ -37,7 +38,9 @@ TWO_LANES_FROM = 8
 """Slots from which a replica runs two lanes when LANES is unset: with fewer, a lane's batch is too
 small for the overlap to pay for its round trips."""
 CONCURRENCY = "PONTOON_REPLICA_CONCURRENCY"
-"""Most invocations this replica may hold in flight."""
+"""Most handlers this replica runs at once."""
+PREFETCH = "PONTOON_REPLICA_PREFETCH"
+"""How many invocations this replica may hold beyond its concurrency, claimed ahead to wait for a slot."""
 PROTOCOL = "PONTOON_REPLICA_PROTOCOL"
 """The protocol version Pontoon speaks."""
 PROTOCOL_VERSION = "1"
@@ -47,6 +50,8 @@ WAIT_MS = 20_000
 """How long one ``next`` long-polls before an empty answer."""
 MAX_RESULTS = 1000
 """Most results one request may carry."""
+MAX_BATCH = 1000
+"""Most invocations one request may ask for: more is a 400 (a lane of 1,000 slots and prefetch reaches it)."""
 FIRST_RETRY_S = 0.1
 """Pause before retrying after a 5xx or a broken connection; doubled each time, up to MAX_RETRY_S."""
 MAX_RETRY_S = 5.0
@@ -149,8 +154,9 @@ def serve_replica(handler: Handler, input_type: Optional[Type[Any]] = None) -> N
             ended.put(f"pontoon replica: {exc!r}")
 
     slots = lane_slots(concurrency, os.environ.get(LANES))
+    prefetch = split_evenly(replica_prefetch(os.environ.get(PREFETCH)), len(slots))
     for index, lane_concurrency in enumerate(slots):
-        lane = Replica(handler, input_type, os.environ[RUNTIME_API], os.environ.get(TOKEN, ""), lane_concurrency)
+        lane = Replica(handler, input_type, os.environ[RUNTIME_API], os.environ.get(TOKEN, ""), lane_concurrency, prefetch[index])
         threading.Thread(target=serve, args=(lane,), name=f"pontoon-lane-{index}", daemon=True).start()
     # Every lane ends once Pontoon drains the replica; the first that cannot go on ends them all.
     for _ in slots:
@@ -169,8 +175,20 @@ def lane_slots(concurrency: int, asked: Optional[str]) -> List[int]:
     count = 2 if concurrency >= TWO_LANES_FROM else 1
     if asked and asked.isdigit() and int(asked) > 0:
         count = int(asked)
-    count = min(count, concurrency)
-    return [concurrency // count + (1 if index < concurrency % count else 0) for index in range(count)]
+    return split_evenly(concurrency, min(count, concurrency))
+
+
+def split_evenly(total: int, count: int) -> List[int]:
+    """``total`` in ``count`` shares that differ by at most one, the larger first."""
+    return [total // count + (1 if index < total % count else 0) for index in range(count)]
+
+
+def replica_prefetch(asked: Optional[str]) -> int:
+    """The replica's prefetch; unset, not an integer or negative is none: it only costs speed."""
+    try:
+        return max(0, int(asked or "0"))
+    except ValueError:
+        return 0
 
 
 class Replica:
@@ -179,14 +197,20 @@ class Replica:
     Two threads speak to the runtime API. The main one long-polls ``next`` for the free slots while
     no post is under way. The results thread posts what has finished as one ``results?next=F``
     request, ``F`` being the slots free once they are accepted, and starts the invocations its
-    answer brings: under load, one round trip per batch each way.
+    answer brings: under load, one round trip per batch each way. With prefetch, the slots it asks
+    for are ``prefetch`` more than it runs at once: the invocations beyond ``concurrency`` wait for
+    a handler to finish, so that each post carries a bigger batch each way.
     """
 
-    def __init__(self, handler: Handler, input_type: Optional[Type[Any]], address: str, token: str, concurrency: int) -> None:
+    def __init__(
+        self, handler: Handler, input_type: Optional[Type[Any]], address: str, token: str, concurrency: int, prefetch: int = 0
+    ) -> None:
         self._handler = handler
         self._input_type = input_type
         self._address, self._token = address, token
         self._concurrency = concurrency
+        # What it may hold: its slots, and the invocations claimed ahead to wait for one.
+        self._capacity = concurrency + prefetch
         self._function = os.environ.get(FUNCTION, "")
         self._namespace = os.environ.get(NAMESPACE, "")
         self._version = os.environ.get(VERSION, "")
@@ -196,8 +220,11 @@ class Replica:
         self._changed = threading.Condition()
         # Handed out and not yet answered by an accepted post: what holds a slot.
         self._in_flight = 0
-        # Handlers started and not finished, so that the results thread can gather a batch.
+        # Handlers started and not finished (at most concurrency), so that the results thread can
+        # gather a batch.
         self._running = 0
+        # Held and waiting for a handler thread, oldest first.
+        self._waiting: deque = deque()
         self._finished: List[Tuple[str, Outcome]] = []
         self._posting = False
         self._draining = False
@@ -208,11 +235,11 @@ class Replica:
         api = RuntimeApi(self._address, self._token)
         while True:
             with self._changed:
-                while not self._draining and (self._in_flight >= self._concurrency or self._posting):
+                while not self._draining and (self._in_flight >= self._capacity or self._posting):
                     self._changed.wait()
                 if self._draining:
                     break
-                free = self._concurrency - self._in_flight
+                free = min(MAX_BATCH, self._capacity - self._in_flight)
             status, body = api.request("GET", f"/v1/invocations/next?max={free}&wait={WAIT_MS}")
             if status == 204:
                 continue
@@ -230,8 +257,21 @@ class Replica:
     def _start(self, invocations: List[dict]) -> None:
         with self._changed:
             self._in_flight += len(invocations)
-            self._running += len(invocations)
-        self._launch(invocations)
+            ready = self._take_slots(invocations)
+        self._launch(ready)
+
+    def _take_slots(self, invocations: List[dict]) -> List[dict]:
+        """Queues invocations just handed over and gives the free slots to the oldest; those to launch.
+
+        Called under the lock, in the step that counts them in flight: a post gathering outcomes in
+        between would not know they are about to run.
+        """
+        self._waiting.extend(invocations)
+        ready = []
+        while self._waiting and self._running < self._concurrency:
+            ready.append(self._waiting.popleft())
+            self._running += 1
+        return ready
 
     def _launch(self, invocations: List[dict]) -> None:
         """Hands invocations already counted in flight and running to the handler threads."""
@@ -239,7 +279,21 @@ class Replica:
             self._pool.submit(self._run, invocation)
 
     def _run(self, invocation: dict) -> None:
-        """Runs one invocation's handler; whatever happens, its outcome joins the finished ones."""
+        """Runs handlers on this thread: the invocation given, then, as its slot frees, the oldest waiting."""
+        current: Optional[dict] = invocation
+        while current is not None:
+            id_, outcome = self._invoke(current)
+            with self._changed:
+                self._finished.append((id_, outcome))
+                # The slot passes straight to the oldest waiting invocation, still counted running:
+                # a post gathering outcomes waits for it as for any quick handler under way.
+                current = self._waiting.popleft() if self._waiting else None
+                if current is None:
+                    self._running -= 1
+                self._changed.notify_all()
+
+    def _invoke(self, invocation: dict) -> Tuple[str, Outcome]:
+        """Runs one invocation's handler; whatever happens, its id and outcome."""
         id_ = str(invocation.get("id", ""))
         try:
             ctx = Context(
@@ -256,10 +310,7 @@ class Replica:
             outcome = invoke_parsed(self._handler, invocation.get("input"), ctx, self._input_type)
         except BaseException as exc:  # noqa: BLE001 - a handler's sys.exit() or a bad invocation fails it, not the replica
             outcome = Outcome.failed(message_of(exc))
-        with self._changed:
-            self._finished.append((id_, outcome))
-            self._running -= 1
-            self._changed.notify_all()
+        return id_, outcome
 
     def _post_finished(self) -> None:
         """The results thread: posts what has finished in one request, and starts what its answer brings."""
@@ -277,7 +328,7 @@ class Replica:
                         self._changed.wait(until - time.monotonic())
                     batch = self._finished[:MAX_RESULTS]
                     del self._finished[:MAX_RESULTS]
-                    free = 0 if self._draining else self._concurrency - self._in_flight + len(batch)
+                    free = 0 if self._draining else min(MAX_BATCH, max(0, self._capacity - self._in_flight + len(batch)))
                 # Lines count for an invocation only if Pontoon reads them before its result.
                 _flush()
                 answer = self._post(api, batch, free)
@@ -287,11 +338,11 @@ class Replica:
                 # part of the following post's batch (smaller batches, more requests).
                 with self._changed:
                     self._in_flight += len(invocations) - len(batch)
-                    self._running += len(invocations)
+                    ready = self._take_slots(invocations)
                     self._draining = self._draining or bool(answer.get("draining"))
                     self._posting = False
                     self._changed.notify_all()
-                self._launch(invocations)
+                self._launch(ready)
         except BaseException as exc:  # noqa: BLE001 - results can no longer go out: the replica is done
             # Exits from here rather than telling the loop, which may be in a long poll for 20 s.
             sys.stderr.write(f"pontoon replica: {exc}\n")
