@@ -20,6 +20,7 @@ const (
 	EnvRuntimeAPI         = "PONTOON_RUNTIME_API"         // host:port of the runtime API; set only in a warm replica
 	EnvReplicaToken       = "PONTOON_REPLICA_TOKEN"       // the replica's secret, sent as a bearer token
 	EnvReplicaConcurrency = "PONTOON_REPLICA_CONCURRENCY" // most invocations the replica may hold in flight
+	EnvReplicaPrefetch    = "PONTOON_REPLICA_PREFETCH"    // how many more it may hold, claimed ahead to wait for a slot
 	EnvReplicaProtocol    = "PONTOON_REPLICA_PROTOCOL"    // the protocol version Pontoon speaks
 )
 
@@ -29,6 +30,7 @@ const ReplicaProtocol = "1"
 const (
 	nextWait       = 20 * time.Second // how long one next long-polls before an empty answer
 	maxResults     = 1000             // most results one request may carry
+	maxBatch       = 1000             // most invocations one request may ask for: more is a 400
 	firstRetry     = 100 * time.Millisecond
 	maxRetry       = 5 * time.Second
 	unreachableFor = 30 * time.Second // the runtime API unreachable this long: the controller is gone
@@ -147,10 +149,13 @@ type result struct {
 // the concurrency), and two speak to the runtime API. The main one long-polls next for the free
 // slots while no post is under way; the results goroutine posts what has finished as one
 // results?next=F request, F being the slots free once they are accepted, and starts the
-// invocations its answer brings: under load, one round trip per batch each way.
+// invocations its answer brings: under load, one round trip per batch each way. With prefetch,
+// it holds that many more than its slots, queued until a handler finishes, so that each post
+// carries a bigger batch each way.
 type replica[I, O any] struct {
 	handler     Handler[I, O]
 	concurrency int
+	prefetch    int
 	address     string
 	token       string
 	function    string
@@ -161,8 +166,11 @@ type replica[I, O any] struct {
 	changed *sync.Cond
 	// inFlight counts invocations handed out and not yet answered by an accepted post.
 	inFlight int
-	// running counts handlers started and not finished, so that a post can gather a batch.
-	running  int
+	// running counts handlers started and not finished (at most concurrency), so that a post can
+	// gather a batch and a prefetched invocation waits for a slot.
+	running int
+	// waiting holds invocations in flight that wait for a slot, oldest first.
+	waiting  []invocation
 	finished []result
 	posting  bool
 	draining bool
@@ -179,11 +187,13 @@ func serveReplica[I, O any](handler Handler[I, O]) {
 		failStart(fmt.Sprintf("%s=%s is not a positive integer", EnvReplicaConcurrency, orUnset(os.Getenv(EnvReplicaConcurrency))))
 	}
 	lanes := laneSlots(concurrency, os.Getenv(EnvReplicaLanes))
+	prefetch := splitEvenly(replicaPrefetch(os.Getenv(EnvReplicaPrefetch)), len(lanes))
 	failures := make(chan error, len(lanes))
-	for _, slots := range lanes {
+	for i, slots := range lanes {
 		r := &replica[I, O]{
 			handler:     handler,
 			concurrency: slots,
+			prefetch:    prefetch[i],
 			address:     os.Getenv(EnvRuntimeAPI),
 			token:       os.Getenv(EnvReplicaToken),
 			function:    os.Getenv(EnvFunction),
@@ -223,15 +233,29 @@ func laneSlots(concurrency int, asked string) []int {
 	if n, err := strconv.Atoi(asked); err == nil && n > 0 {
 		count = n
 	}
-	count = min(count, concurrency)
-	slots := make([]int, count)
-	for i := range slots {
-		slots[i] = concurrency / count
-		if i < concurrency%count {
-			slots[i]++
+	return splitEvenly(concurrency, min(count, concurrency))
+}
+
+// splitEvenly splits total into count shares that differ by at most one, the larger first.
+func splitEvenly(total, count int) []int {
+	shares := make([]int, count)
+	for i := range shares {
+		shares[i] = total / count
+		if i < total%count {
+			shares[i]++
 		}
 	}
-	return slots
+	return shares
+}
+
+// replicaPrefetch reads EnvReplicaPrefetch. It only lets the replica claim ahead, so a value
+// that is not a count of invocations means none rather than a replica that cannot start.
+func replicaPrefetch(value string) int {
+	n, err := strconv.Atoi(value)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 func orUnset(value string) string {
@@ -248,10 +272,10 @@ func (r *replica[I, O]) run() error {
 	path := "/invocations/next?wait=" + strconv.Itoa(int(nextWait/time.Millisecond)) + "&max="
 	for {
 		r.mu.Lock()
-		for !r.draining && (r.inFlight >= r.concurrency || r.posting) {
+		for !r.draining && (r.free(0) <= 0 || r.posting) {
 			r.changed.Wait()
 		}
-		draining, free := r.draining, r.concurrency-r.inFlight
+		draining, free := r.draining, r.free(0)
 		r.mu.Unlock()
 		if draining {
 			break
@@ -292,16 +316,35 @@ func (r *replica[I, O]) run() error {
 // preempted before it counts them: the scheduler rarely does so, and never on demand.
 var preemptStart func()
 
-// start runs invocations, a goroutine each.
+// free is how many more invocations the lane may ask for once settling of its outcomes are
+// accepted: its slots and its prefetch, less what it holds, within one request's limit. Called
+// with mu held.
+func (r *replica[I, O]) free(settling int) int {
+	return max(0, min(maxBatch, r.concurrency+r.prefetch-r.inFlight+settling))
+}
+
+// start runs invocations, a goroutine each, as slots allow.
 func (r *replica[I, O]) start(invocations []invocation) {
 	if preemptStart != nil {
 		preemptStart()
 	}
 	r.mu.Lock()
 	r.inFlight += len(invocations)
-	r.running += len(invocations)
+	now := r.take(invocations)
 	r.mu.Unlock()
-	r.launch(invocations)
+	r.launch(now)
+}
+
+// take queues invocations behind those already waiting and returns the oldest that free slots
+// can run now, counted as running: prefetched invocations run in the order Pontoon handed them
+// out, as their deadlines run from then. Called with mu held.
+func (r *replica[I, O]) take(invocations []invocation) []invocation {
+	r.waiting = append(r.waiting, invocations...)
+	n := min(len(r.waiting), r.concurrency-r.running)
+	now := r.waiting[:n:n]
+	r.waiting = r.waiting[n:]
+	r.running += n
+	return now
 }
 
 // launch runs invocations already counted in flight and running, a goroutine each.
@@ -324,8 +367,10 @@ func (r *replica[I, O]) runInvocation(inv invocation) {
 	r.mu.Lock()
 	r.finished = append(r.finished, done)
 	r.running--
+	next := r.take(nil)
 	r.changed.Broadcast()
 	r.mu.Unlock()
+	r.launch(next)
 }
 
 func (r *replica[I, O]) invoke(inv invocation) Outcome {
@@ -362,7 +407,7 @@ func (r *replica[I, O]) postFinished() {
 		}
 		batch := r.finished[:min(len(r.finished), maxResults)]
 		r.finished = r.finished[len(batch):]
-		free := r.concurrency - r.inFlight + len(batch)
+		free := r.free(len(batch))
 		if r.draining {
 			free = 0
 		}
@@ -379,12 +424,12 @@ func (r *replica[I, O]) postFinished() {
 		// following post's batch), or, once drained, see nothing in flight and exit without them.
 		r.mu.Lock()
 		r.inFlight += len(answer.Invocations) - len(batch)
-		r.running += len(answer.Invocations)
+		now := r.take(answer.Invocations)
 		r.draining = r.draining || answer.Draining
 		r.posting = false
 		r.changed.Broadcast()
 		r.mu.Unlock()
-		r.launch(answer.Invocations)
+		r.launch(now)
 	}
 }
 

@@ -29,6 +29,7 @@ const replicaToken = "test-token-0123456789"
 // left to hand out.
 type fakeRuntimeAPI struct {
 	concurrency int
+	prefetch    int // what the replica may hold beyond its concurrency (its PONTOON_REPLICA_PREFETCH)
 	server      *httptest.Server
 
 	mu                sync.Mutex
@@ -37,6 +38,7 @@ type fakeRuntimeAPI struct {
 	inFlight          map[string]bool
 	results           map[string]map[string]any
 	batchesHanded     []int
+	asked             []int // what each next (max) and results post (next > 0) asked for, in order
 	resultsPosts      [][]string
 	initErrors        []string
 	handedWithResults int
@@ -123,19 +125,20 @@ func (api *fakeRuntimeAPI) next(asked int) (int, any) {
 	if api.fail("next") {
 		return 503, map[string]any{"error": map[string]any{"code": "UNAVAILABLE", "message": "try again", "details": map[string]any{}}}
 	}
-	if len(api.inFlight) >= api.concurrency && len(api.pending) > 0 {
+	if len(api.inFlight) >= api.concurrency+api.prefetch && len(api.pending) > 0 {
 		api.nextsWithNoSlot++
 	}
 	return api.handOut(asked)
 }
 
-// handOut hands out, as Pontoon does, never more than the free slots whatever was asked. Asking
-// for more than the concurrency is a replica's bug; asking for more than is free is not (a long
-// poll and a results post may be under way at once).
+// handOut hands out, as Pontoon does, never more than the replica may still hold (its
+// concurrency and prefetch) whatever was asked. Asking for more than that is a replica's bug;
+// asking for more than is free is not (a long poll and a results post may be under way at once).
 func (api *fakeRuntimeAPI) handOut(asked int) (int, map[string]any) {
-	free := api.concurrency - len(api.inFlight)
-	if asked > api.concurrency || asked < 1 {
-		api.violations = append(api.violations, fmt.Sprintf("asked for %d with concurrency %d", asked, api.concurrency))
+	api.asked = append(api.asked, asked)
+	free := api.concurrency + api.prefetch - len(api.inFlight)
+	if asked > api.concurrency+api.prefetch || asked < 1 {
+		api.violations = append(api.violations, fmt.Sprintf("asked for %d with concurrency %d and prefetch %d", asked, api.concurrency, api.prefetch))
 	}
 	if len(api.pending) == 0 {
 		if !api.drained {
@@ -302,6 +305,35 @@ func TestReplica_FromEightSlotsTwoLanesPostAtOnceUnlessOneIsAsked(t *testing.T) 
 		want := map[string]int{"": 2, "1": 1}[lanes]
 		if api.mostResultsAtOnce != want || slicesMax(api.batchesHanded) > 8/want {
 			t.Fatalf("lanes %q: %d results posts at once (want %d), batches handed %v", lanes, api.mostResultsAtOnce, want, api.batchesHanded)
+		}
+	}
+}
+
+func TestReplica_WithPrefetchItAsksForMoreThanItsSlotsAndRunsTheRestAsSlotsFree(t *testing.T) {
+	for _, prefetch := range []int{0, 3} {
+		api := newFakeRuntimeAPI(t, ranges(4), 1)
+		api.mu.Lock() // its server is up already
+		api.prefetch = prefetch
+		api.mu.Unlock()
+		env := []string{}
+		if prefetch > 0 {
+			env = append(env, "PONTOON_REPLICA_PREFETCH="+strconv.Itoa(prefetch))
+		}
+		run := runReplica(t, api, "serve-busy", env...)
+		posted := 0
+		for _, post := range api.resultsPosts {
+			posted += len(post)
+		}
+		if run.code != 0 || len(api.violations) > 0 || len(api.results) != 4 || posted != 4 {
+			t.Fatalf("prefetch %d: exit %d, violations %v, %d results, %d posted: %s", prefetch, run.code, api.violations, len(api.results), posted, run.stderr)
+		}
+		if want := 1 + prefetch; len(api.asked) == 0 || api.asked[0] != want || slicesMax(api.asked) != want || api.batchesHanded[0] != want {
+			t.Fatalf("prefetch %d: asked for %v (want max=%d), batches handed %v", prefetch, api.asked, want, api.batchesHanded)
+		}
+		for id, result := range api.results {
+			if peak := result["result"].(map[string]any)["peak"].(float64); peak != 1 {
+				t.Fatalf("prefetch %d: %s ran with %v handlers at once, on 1 slot", prefetch, id, peak)
+			}
 		}
 	}
 }
