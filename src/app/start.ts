@@ -75,7 +75,8 @@ async function openStore(
   // One lane per replica: a PostgreSQL batch costs mostly per transaction, so two half batches
   // cost nearly twice one whole (bench:peers burn-down of 10,000, warm, alternating: 1,244-1,661/s
   // with two lanes, 1,777-2,068 with one, CPU per execution 800-1,040 against 517-603 µs; see
-  // docs/warm-replicas.md, lanes).
+  // docs/warm-replicas.md, lanes). Not for a replica that claims ahead its concurrency (replicaLanes
+  // in domain/warm.ts): its lanes carry whole batches.
   return { store, leadership, pollMs: 1000, replicaLanes: 1 };
 }
 

@@ -124,6 +124,8 @@ describe('CLI output', () => {
     const text = describeFunction(warm, now);
     assert.match(text, /^Warm:\s+min 0, max 4, concurrency 8, idle timeout 5m$/m);
     assert.match(text, /^Replicas:\s+2 ready of 3 desired, 1 starting, 0 draining, 12 executions in flight$/m);
+    const prefetching = { ...warm, spec: { ...warm.spec, warm: { ...warm.spec.warm, prefetch: 24 } } };
+    assert.match(describeFunction(prefetching, now), /^Warm:\s+min 0, max 4, concurrency 8, prefetch 24, idle timeout 5m$/m);
   });
 
   it('prints json and yaml that parse back to the same value', () => {

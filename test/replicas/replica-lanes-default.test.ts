@@ -18,12 +18,12 @@ import { writeHandler } from './handlers.js';
  */
 
 /** What the replica serving `warm` saw in PONTOON_REPLICA_LANES, with the function's env as given. */
-async function lanesSeen(engine: Engine, source: string, env: Record<string, string> | undefined): Promise<unknown> {
+async function lanesSeen(engine: Engine, source: string, env: Record<string, string> | undefined, prefetch?: number): Promise<unknown> {
   await engine.deploy({
     apiVersion: 'pontoon.dev/v1',
     kind: 'Function',
     metadata: { name: 'warm' },
-    spec: { runtime: 'node', source, handler: 'fn.handler', warm: { min: 1, max: 1, concurrency: 2 }, ...(env ? { env } : {}) },
+    spec: { runtime: 'node', source, handler: 'fn.handler', warm: { min: 1, max: 1, concurrency: 2, ...(prefetch === undefined ? {} : { prefetch }) }, ...(env ? { env } : {}) },
   });
   const [invoked] = await engine.invoke([{ namespace: 'default', function: 'warm', input: null }]);
   const ended = await engine.waitForEnd(invoked.execution.id, 60_000);
@@ -54,6 +54,13 @@ describe('the lanes a store asks of warm replicas', () => {
     });
   });
 
+  it('are left to the SDK for a replica that claims ahead at least its concurrency (spec.warm.prefetch)', async () => {
+    await withWarmEngine(1, async (engine, source) => {
+      assert.equal(await lanesSeen(engine, source, undefined, 1), '1', 'prefetch below concurrency: whole batches need one lane');
+      assert.equal(await lanesSeen(engine, source, undefined, 2), null);
+    });
+  });
+
   it('are not set at all when the store has no preference', async () => {
     await withWarmEngine(undefined, async (engine, source) => {
       assert.equal(await lanesSeen(engine, source, undefined), null);
@@ -70,13 +77,15 @@ describe('the lanes a store asks of warm replicas', () => {
       createdAt: new Date(0).toISOString(),
       document: { apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name: 'doubler', namespace: 'default' }, spec: { image: 'registry.example/doubler:1.0', ...(env ? { env } : {}) } },
     } as unknown as FunctionVersion);
-    const lanesOf = (fn: FunctionVersion, laneSetting: number | undefined) => {
-      const deployment = replicaDeployment(fn, { min: 0, max: 2, idleTimeout: '1m', concurrency: 8 }, owner, { ...settings, replicaLanes: laneSetting });
+    const lanesOf = (fn: FunctionVersion, laneSetting: number | undefined, prefetch?: number) => {
+      const deployment = replicaDeployment(fn, { min: 0, max: 2, idleTimeout: '1m', concurrency: 8, prefetch }, owner, { ...settings, replicaLanes: laneSetting });
       const env = (deployment as any).spec.template.spec.containers[0].env as { name: string; value?: string }[];
       return env.filter((entry) => entry.name === 'PONTOON_REPLICA_LANES').map((entry) => entry.value);
     };
     assert.deepEqual(lanesOf(version(), 1), ['1']);
     assert.deepEqual(lanesOf(version({ PONTOON_REPLICA_LANES: '2' }), 1), ['2']);
     assert.deepEqual(lanesOf(version(), undefined), []);
+    assert.deepEqual(lanesOf(version(), 1, 8), [], 'a replica claiming ahead its concurrency keeps the SDK’s lanes');
+    assert.deepEqual(lanesOf(version(), 1, 7), ['1']);
   });
 });

@@ -14,7 +14,7 @@ import type { ClaimedAttempt } from '../../src/store/store.js';
  * A replica behind the real runtime API, with a stand-in host that claims one execution per slot
  * asked and records the settlements: what the batch path does with posted results and deadlines.
  */
-async function harness(api: RuntimeApi, options: { timeout: string; resultLimitBytes: number }) {
+async function harness(api: RuntimeApi, options: { timeout: string; resultLimitBytes: number; prefetch?: number }) {
   let sequence = 0;
   const settled: ReplicaSettlement[] = [];
   const claim = (max: number): ClaimedAttempt[] =>
@@ -44,6 +44,7 @@ async function harness(api: RuntimeApi, options: { timeout: string; resultLimitB
     {
       fn,
       concurrency: 2,
+      prefetch: options.prefetch,
       command: ['unused'],
       cwd: '/',
       env: {},
@@ -112,5 +113,17 @@ describe('a replica settling posted batches', () => {
     assert.ok(settled[1].endedAt.getTime() >= secondDeadline, `timed out at ${settled[1].endedAt.toISOString()}, before its deadline ${second.deadline}`);
     assert.equal(stopped(), 1);
     assert.equal(replica.state, 'stopped');
+  });
+
+  it('hands a replica no more than its concurrency plus its prefetch, whatever it asks', async () => {
+    const { replica, call } = await harness(api, { timeout: '1m', resultLimitBytes: 1 << 20, prefetch: 3 });
+    const taken = await call('GET', '/v1/invocations/next?max=1000&wait=0');
+    assert.equal(taken.body.invocations.length, 5, 'concurrency 2 + prefetch 3');
+    const [first, second] = taken.body.invocations.map((invocation: { id: string }) => invocation.id);
+    const posted = await call('POST', '/v1/invocations/results?next=1000', JSON.stringify({ results: [first, second].map((id) => ({ id, status: 'succeeded' })) }));
+    assert.deepEqual(posted.body.accepted, [first, second]);
+    assert.equal(posted.body.invocations.length, 2, 'only the two places its post freed');
+    assert.equal((await call('GET', '/v1/invocations/next?max=1000&wait=0')).status, 204);
+    await replica.stop('test over');
   });
 });

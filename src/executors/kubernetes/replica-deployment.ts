@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FunctionVersion } from '../../domain/function-spec.js';
-import type { WarmSettings } from '../../domain/warm.js';
+import { replicaLanes, type WarmSettings } from '../../domain/warm.js';
 import type { KubeObject } from '../../kubernetes/kube-api.js';
 import { functionResource } from '../../kubernetes/function-crd.js';
 import { replicaEnv, replicaProtocolVersion } from '../warm/protocol.js';
@@ -91,11 +91,12 @@ export function replicaDeployment(fn: FunctionVersion, warm: WarmSettings, owner
   const podLabels = { [labels.managedBy]: managedByValue, [labels.function]: labelValue(fn.name), [poolLabels.pool]: labelValue(fn.name), [poolLabels.version]: String(fn.version) };
   const resources = containerResources(spec);
   const security = podSecurity(spec);
+  const lanes = replicaLanes(warm, settings.replicaLanes);
   const replicaValues: Record<string, string> = {
     [replicaEnv.runtimeApi]: settings.runtimeApi,
     [replicaEnv.concurrency]: String(warm.concurrency),
     [replicaEnv.prefetch]: String(warm.prefetch ?? 0),
-    ...(settings.replicaLanes !== undefined && spec.env?.[replicaEnv.lanes] === undefined ? { [replicaEnv.lanes]: String(settings.replicaLanes) } : {}),
+    ...(lanes !== undefined && spec.env?.[replicaEnv.lanes] === undefined ? { [replicaEnv.lanes]: String(lanes) } : {}),
     [replicaEnv.protocol]: String(replicaProtocolVersion),
     [replicaEnv.function]: fn.name,
     [replicaEnv.namespace]: fn.namespace,

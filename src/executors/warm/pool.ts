@@ -7,6 +7,8 @@ import { MissingSecretError, type FunctionSecrets } from '../secrets/function-se
 import { Replica, type ReplicaHost, type ReplicaOptions } from './replica.js';
 import type { RuntimeApi } from './runtime-api.js';
 import { WakeSignal } from './wake-signal.js';
+import { replicaEnv } from './protocol.js';
+import { replicaLanes } from '../../domain/warm.js';
 import type { FunctionUsers } from '../users/function-users.js';
 
 /** What every pool of an executor shares. */
@@ -18,6 +20,8 @@ export interface PoolContext {
   plan(target: PoolTarget): Promise<LaunchPlan>;
   /** Environment replicas inherit before spec.env (inherited variables only). */
   baseEnv: Record<string, string>;
+  /** The store's preference of PONTOON_REPLICA_LANES (replicaLanes in domain/warm.ts), under baseEnv. */
+  replicaLanes: number | undefined;
   /** Runs an attempt of another version than the pool's replicas serve, on demand. */
   runCold(claimed: ClaimedAttempt): void;
   logger: Logger;
@@ -236,6 +240,12 @@ export class Pool implements ReplicaHost {
     for (let index = 0; index < missing; index++) void this.startReplica();
   }
 
+  /** PONTOON_REPLICA_LANES as the store prefers it for this function, if it does (under baseEnv and spec.env). */
+  private laneDefault(target: PoolTarget): Record<string, string> {
+    const lanes = replicaLanes(target.settings, this.context.replicaLanes);
+    return lanes === undefined ? {} : { [replicaEnv.lanes]: String(lanes) };
+  }
+
   private async startReplica(): Promise<void> {
     const target = this.target;
     this.pendingStarts += 1;
@@ -252,7 +262,7 @@ export class Pool implements ReplicaHost {
         prefetch: target.settings.prefetch ?? 0,
         command: plan.command,
         cwd: plan.cwd ?? process.cwd(),
-        env: { ...this.context.baseEnv, ...target.fn.document.spec.env, ...secretEnv, ...plan.env },
+        env: { ...this.laneDefault(target), ...this.context.baseEnv, ...target.fn.document.spec.env, ...secretEnv, ...plan.env },
         runtimeApi,
         graceMs: this.context.graceMs,
         logLimitBytes: this.context.logLimitBytes(target),

@@ -4,7 +4,6 @@ import { asError } from '../../domain/errors.js';
 import { inheritedEnv } from '../../observer/inherited-env.js';
 import { Pool, type PoolContext } from './pool.js';
 import { RuntimeApi } from './runtime-api.js';
-import { replicaEnv } from './protocol.js';
 import type { Runtimes } from '../../runtimes/runtime.js';
 import type { AttemptRef, ClaimedAttempt, FunctionRef } from '../../store/store.js';
 import { byteLimit } from '../attempt-helpers.js';
@@ -146,7 +145,8 @@ export class WarmExecutor implements Executor, ReplicaPools {
       },
       plan: (target: PoolTarget) => options.runtimes.plan(target.fn),
       // A default: what passEnv or spec.env sets goes over it.
-      baseEnv: { ...(options.replicaLanes !== undefined ? { [replicaEnv.lanes]: String(options.replicaLanes) } : {}), ...inheritedEnv(process.env, options.passEnv) },
+      baseEnv: inheritedEnv(process.env, options.passEnv),
+      replicaLanes: options.replicaLanes,
       runCold: (claimed: ClaimedAttempt) => {
         options.cold.start(claimed).catch((thrown) => {
           const ref = { executionId: claimed.execution.id, attempt: claimed.attempt };
