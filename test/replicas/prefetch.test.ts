@@ -83,6 +83,19 @@ describe('a warm function with spec.warm.prefetch (node SDK replica)', () => {
     }
   });
 
+  it('runs an invocation claimed ahead against the deadline of its claim, not of its start', async () => {
+    await deployAndWarm('late', { parallelism: 10, timeout: '1s', retry: { limit: 0 }, warm: { min: 1, max: 1, concurrency: 1, prefetch: 1 } });
+    // Both claimed at once; the second starts when the first ends (0.7 s), and its deadline (1 s
+    // after the claim) passes while it runs (it would end at 1.4 s).
+    const [first, second] = await engine.invoke([0, 1].map((echo) => ({ namespace: 'default', function: 'late', input: { kind: 'sleep', ms: 700, echo } })));
+    assert.equal((await engine.waitForEnd(first.execution.id, 30_000))?.status, 'succeeded');
+    const ended = await engine.waitForEnd(second.execution.id, 30_000);
+    assert.equal(ended?.status, 'timed_out');
+    const attempt = (await store.getExecution(second.execution.id))!.attempts[0];
+    const ranFor = Date.parse(attempt.finishedAt!) - Date.parse(attempt.startedAt!);
+    assert.ok(ranFor >= 1000 && ranFor < 1400, `timed out ${ranFor} ms after its claim`);
+  });
+
   it('holds no more than the function’s parallelism, prefetch or not', async () => {
     await deployAndWarm('capped', { parallelism: 2, warm: { min: 1, max: 1, concurrency: 1, prefetch: 3 } });
     const queued = await engine.invoke(Array.from({ length: 6 }, (_, echo) => ({ namespace: 'default', function: 'capped', input: { kind: 'sleep', ms: 100, echo } })));
