@@ -55,8 +55,8 @@ const invocation = (id: string) => ({ id, executionId: id, attempt: 1, deadline:
 const postedIds = (entry: Held) => (JSON.parse(entry.body) as { results: { id: string; result: { id: string } }[] }).results.map((result) => result.id).sort();
 
 /** The fixture's echo handler as a replica of the stand-in API (killed, and the API closed, after the test). */
-function echoReplica(t: TestContext, api: { address: string; close(): void }, env: Record<string, string>) {
-  const child = spawn(process.execPath, [fixture, 'echo'], {
+function echoReplica(t: TestContext, api: { address: string; close(): void }, env: Record<string, string>, mode = 'echo') {
+  const child = spawn(process.execPath, [fixture, mode], {
     env: { PATH: process.env.PATH, PONTOON_RUNTIME_API: api.address, PONTOON_REPLICA_TOKEN: 'secret', PONTOON_REPLICA_PROTOCOL: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -71,6 +71,35 @@ function echoReplica(t: TestContext, api: { address: string; close(): void }, en
   });
   return { exited, stdout: () => stdout, stderr: () => stderr };
 }
+
+describe('a replica with PONTOON_REPLICA_PREFETCH', () => {
+  it('asks for its slots and its prefetch, runs no more than its slots at once, and posts them all', async (t) => {
+    const api = await standInApi();
+    const replica = echoReplica(t, api, { PONTOON_REPLICA_CONCURRENCY: '1', PONTOON_REPLICA_PREFETCH: '3' }, 'busy');
+    const [poll] = await api.heldAtOnce(1);
+    assert.equal(`${poll.method} ${poll.url}`, 'GET /v1/invocations/next?max=4&wait=20000');
+    poll.answer(200, { invocations: ['p1', 'p2', 'p3', 'p4'].map(invocation) });
+    // Drained at the first post: the three still held run all the same, one at a time.
+    const results = new Map<string, { atOnce: number }>();
+    while (results.size < 4) {
+      const [post] = await api.heldAtOnce(1);
+      assert.equal(post.method, 'POST');
+      for (const result of (JSON.parse(post.body) as { results: { id: string; result: { atOnce: number } }[] }).results) results.set(result.id, result.result);
+      post.answer(200, { accepted: postedIds(post), rejected: [], invocations: [], draining: true });
+    }
+    assert.deepEqual([...results.keys()].sort(), ['p1', 'p2', 'p3', 'p4']);
+    assert.ok([...results.values()].every((result) => result.atOnce === 1), JSON.stringify([...results]));
+    const [code] = await replica.exited;
+    assert.equal(code, 0, replica.stderr());
+  });
+
+  it('asks for its slots alone without it', async (t) => {
+    const api = await standInApi();
+    echoReplica(t, api, { PONTOON_REPLICA_CONCURRENCY: '1' }, 'busy');
+    const [poll] = await api.heldAtOnce(1);
+    assert.equal(poll.url, '/v1/invocations/next?max=1&wait=20000');
+  });
+});
 
 describe('a replica in two lanes', () => {
   it('splits its slots evenly into at most one lane per slot: two lanes from 8 slots unless PONTOON_REPLICA_LANES says otherwise', () => {
