@@ -3,7 +3,8 @@
  * warm replicas (one replica, concurrency 8, parallelism 8), enqueued first, then drained; each
  * language on a fresh embedded (SQLite) server, one after another in one run, with its rate as a
  * fraction of node's (issue 16 asks python, java and go for >= 0.8x node's).
- *   node dist/bench/warm-drain-sdks.js [count] [node,python,java,go] [rounds]
+ *   node dist/bench/warm-drain-sdks.js [count] [node,python,java,go] [rounds] [prefetch]
+ * `prefetch` (default 0) sets spec.warm.prefetch, with parallelism raised by as much.
  *
  * With rounds > 1 the languages take turns (node, python, java, go, node, ...), each round's
  * rates are compared within the round, and each figure is the median over rounds: on a shared
@@ -42,6 +43,7 @@ const count = Number(process.argv[2] ?? 20_000);
 const languages = (process.argv[3] ?? 'node,python,java,go').split(',');
 const rounds = Number(process.argv[4] ?? 1);
 const concurrency = 8;
+const prefetch = Number(process.argv[5] ?? 0);
 
 /** Each language's no-op handler: its files, and the spec's handler. */
 const noops: Record<string, { files: Record<string, string>; handler?: string }> = {
@@ -67,7 +69,7 @@ async function deployNoop(server: BenchServer, runtime: string, source: string):
     apiVersion: 'pontoon.dev/v1',
     kind: 'Function',
     metadata: { name: 'noop' },
-    spec: { runtime, source, ...(handler ? { handler } : {}), parallelism: concurrency, warm: { min: 1, max: 1, concurrency, idleTimeout: '10m' } },
+    spec: { runtime, source, ...(handler ? { handler } : {}), parallelism: concurrency + prefetch, warm: { min: 1, max: 1, concurrency, prefetch, idleTimeout: '10m' } },
   });
   if (answer.status >= 300) throw new Error(`deploy ${runtime} noop: ${JSON.stringify(answer.body)}`);
 }
@@ -147,7 +149,7 @@ export async function warmDrainSdks(): Promise<Record<string, unknown>> {
       ...(rounds > 1 ? { rounds: runs } : {}),
     };
   }
-  return { executions: count, concurrency, rounds, results };
+  return { executions: count, concurrency, prefetch, rounds, results };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) console.log(JSON.stringify(await warmDrainSdks(), null, 2));
