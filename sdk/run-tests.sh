@@ -49,7 +49,8 @@ java_suite() {
 go_suite() {
   need go go || return 1
   cd "$sdk/go" || return 1
-  go vet ./... && go test -count=1 ./...
+  # -race: the replica loop and its test fake share state across goroutines.
+  go vet ./... && go test -race -count=1 ./...
 }
 
 failed=()

@@ -110,6 +110,14 @@ func (api *fakeRuntimeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// configure changes the fake's settings under its lock: its server is up already, and its
+// handlers read them under the same lock (go test -race).
+func (api *fakeRuntimeAPI) configure(change func()) {
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	change()
+}
+
 func (api *fakeRuntimeAPI) fail(kind string) bool {
 	api.requests[kind]++
 	if api.failures[kind] > 0 {
@@ -165,12 +173,13 @@ func (api *fakeRuntimeAPI) postResults(results []map[string]any, next int) (int,
 	first := len(api.resultsPosts) == 0
 	api.resultsUnderWay++
 	api.mostResultsAtOnce = max(api.mostResultsAtOnce, api.resultsUnderWay)
+	holdFirst, holdEvery := api.holdFirstResult, api.holdEveryResult
 	api.mu.Unlock()
-	if first && api.holdFirstResult > 0 {
+	if first && holdFirst > 0 {
 		// Held, so that other handlers finish meanwhile and the next request carries several.
-		time.Sleep(api.holdFirstResult)
+		time.Sleep(holdFirst)
 	}
-	time.Sleep(api.holdEveryResult)
+	time.Sleep(holdEvery)
 	api.mu.Lock()
 	defer api.mu.Unlock()
 	api.resultsUnderWay--
@@ -260,7 +269,7 @@ func primesOf(t *testing.T, result map[string]any) []int {
 
 func TestReplica_RunsEveryInvocationTakingAndPostingThemInBatchesAndExits0WhenDrained(t *testing.T) {
 	api := newFakeRuntimeAPI(t, ranges(24), 4)
-	api.holdFirstResult = 300 * time.Millisecond
+	api.configure(func() { api.holdFirstResult = 300 * time.Millisecond })
 	run := runReplica(t, api, "serve-busy")
 	if run.code != 0 || len(api.violations) > 0 || len(api.results) != 24 {
 		t.Fatalf("exit %d, violations %v, %d results: %s", run.code, api.violations, len(api.results), run.stderr)
@@ -297,7 +306,7 @@ func TestReplica_DoesNotAskNextForTheSlotsAResultsAnswerFilled(t *testing.T) {
 func TestReplica_FromEightSlotsTwoLanesPostAtOnceUnlessOneIsAsked(t *testing.T) {
 	for _, lanes := range []string{"", "1"} {
 		api := newFakeRuntimeAPI(t, ranges(64), 8)
-		api.holdEveryResult = 20 * time.Millisecond
+		api.configure(func() { api.holdEveryResult = 20 * time.Millisecond })
 		run := runReplica(t, api, "serve-quick", "PONTOON_REPLICA_LANES="+lanes)
 		if run.code != 0 || len(api.violations) > 0 || len(api.results) != 64 {
 			t.Fatalf("lanes %q: exit %d, violations %v, %d results: %s", lanes, run.code, api.violations, len(api.results), run.stderr)
@@ -312,9 +321,7 @@ func TestReplica_FromEightSlotsTwoLanesPostAtOnceUnlessOneIsAsked(t *testing.T) 
 func TestReplica_WithPrefetchItAsksForMoreThanItsSlotsAndRunsTheRestAsSlotsFree(t *testing.T) {
 	for _, prefetch := range []int{0, 3} {
 		api := newFakeRuntimeAPI(t, ranges(4), 1)
-		api.mu.Lock() // its server is up already
-		api.prefetch = prefetch
-		api.mu.Unlock()
+		api.configure(func() { api.prefetch = prefetch })
 		env := []string{}
 		if prefetch > 0 {
 			env = append(env, "PONTOON_REPLICA_PREFETCH="+strconv.Itoa(prefetch))
@@ -428,7 +435,7 @@ func TestReplica_AProtocolVersionItDoesNotSpeakIsAnInitError(t *testing.T) {
 
 func TestReplica_5xxAnswersAreRetriedAndEveryResultArrivesOnce(t *testing.T) {
 	api := newFakeRuntimeAPI(t, ranges(4), 1)
-	api.failures = map[string]int{"next": 2, "results": 2}
+	api.configure(func() { api.failures = map[string]int{"next": 2, "results": 2} })
 	run := runReplica(t, api, "serve-busy")
 	posted := 0
 	for _, post := range api.resultsPosts {

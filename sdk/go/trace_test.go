@@ -58,7 +58,7 @@ func TestTrace_AColdRunHandlerSeesItsTraceparent(t *testing.T) {
 
 func TestTrace_AReplicaGivesEachInvocationTheTraceparentItCarriesAndNoneToOneWithout(t *testing.T) {
 	api := newFakeRuntimeAPI(t, []string{"null", "null"}, 2)
-	api.pending[0]["traceparent"], api.pending[0]["tracestate"] = testTraceparent, "vendor=abc"
+	api.configure(func() { api.pending[0]["traceparent"], api.pending[0]["tracestate"] = testTraceparent, "vendor=abc" })
 	run := runReplica(t, api, "trace")
 	if run.code != 0 || len(api.violations) > 0 || len(api.results) != 2 {
 		t.Fatalf("exit %d, violations %v, %d results: %s", run.code, api.violations, len(api.results), run.stderr)
