@@ -102,16 +102,16 @@ describe('PostgreSQL store', { skip }, () => {
     }
   });
 
-  it('settles an attempt and claims the next in six round trips, and claims alone in five (BEGIN with the locks, the count with the end)', async () => {
+  it('settles an attempt and claims the next in three round trips, and claims alone in three (BEGIN with the locks and the fence, then the end, count, pick and start in one statement, COMMIT)', async () => {
     const store = await openFresh();
     try {
       await store.putFunction(functionDocument('cold', { parallelism: 1 }));
       await enqueueMany(store, 'cold', 3);
       const claim = { owner: 'a', leaseMs: 60_000, limit: 1 };
       const first = await countingRoundTrips(() => store.claimExecutions({ ...claim, now: at(1) }));
-      assert.deepEqual([first.result.length, first.trips], [1, 5]);
+      assert.deepEqual([first.result.length, first.trips], [1, 3]);
       const next = await countingRoundTrips(() => store.completeAndClaim(completion(refOf(first.result[0]), { finishedAt: at(2) }), { ...claim, now: at(2) }));
-      assert.deepEqual([next.result.applied, next.result.claimed.length, next.trips], [true, 1, 6]);
+      assert.deepEqual([next.result.applied, next.result.claimed.length, next.trips], [true, 1, 3]);
       assert.deepEqual(await store.countExecutions('default', 'cold'), { queued: 1, running: 1, succeeded: 1, failed: 0, timed_out: 0, cancelled: 0 });
     } finally {
       await store.close();

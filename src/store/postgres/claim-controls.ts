@@ -27,6 +27,11 @@ export interface ControlledFunction extends ClaimControls {
 
 const refKey = (namespace: string, name: string) => `${namespace}/${name}`;
 
+/** A function without a rate limit or concurrency keys: its claim is a pick bounded by parallelism alone, in one statement. */
+export function isPlain(fn: ClaimControls): boolean {
+  return fn.rate_limit === null && fn.concurrency_limit === null;
+}
+
 /** How many attempts each of these functions may still start now; functions without a rate limit are left out (no limit). */
 export async function rateAllowances(client: pg.PoolClient, functions: readonly ControlledFunction[], now: string): Promise<Map<string, number>> {
   const limited = functions.filter((fn) => fn.rate_limit !== null && fn.rate_period_ms !== null);

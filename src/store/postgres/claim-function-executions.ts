@@ -3,7 +3,7 @@ import type { ClaimedAttempt, FunctionClaimOptions } from '../store.js';
 import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { prepared, transaction, type Pool } from './connection.js';
 import { startChosen, startPicked } from './start-attempts.js';
-import { keyedPicks, rateAllowances, recordRateStarts } from './claim-controls.js';
+import { isPlain, keyedPicks, rateAllowances, recordRateStarts } from './claim-controls.js';
 import { endDeferred, type DeferredEnding, type LockedFunction } from './complete-attempts.js';
 
 /**
@@ -82,10 +82,6 @@ export function mayReadShared(asked: number, reported: number): boolean {
  */
 export function isSwap(fn: LockedFunction, asked: number, ended: number): boolean {
   return isPlain(fn) && ended >= asked;
-}
-
-function isPlain(fn: LockedFunction): boolean {
-  return fn.rate_limit === null && fn.concurrency_limit === null;
 }
 
 /** The function's row, locked; `alreadyLocked` when the caller took the lock in its settlement's fence (settleAttemptsLocking). */

@@ -87,6 +87,46 @@ export function lockExecutionsSql(client: pg.PoolClient, ids: readonly string[])
   return executeSql(client, lockExecutions, [ids]);
 }
 
+/*
+ * The fence: each reported attempt with its execution's latest attempt number. A statement of its
+ * own after the locks: READ COMMITTED gives it a snapshot taken once they are held, so it sees an
+ * attempt that a concurrent claim or reaper committed while this one waited. (Joined into the
+ * locking statement, attempts would be read from the snapshot before the wait, and a report of an
+ * attempt already superseded could pass the fence.) Each statement of a message with several
+ * takes its own snapshot too, so the fence may follow the locks in a transaction's opening.
+ */
+const fenceSql = `SELECT a.execution_id, a.number, a.status, (SELECT MAX(number) FROM attempts m WHERE m.execution_id = a.execution_id) AS latest
+   FROM attempts a JOIN unnest($1::text[], $2::int[]) AS r (execution_id, number) ON a.execution_id = r.execution_id AND a.number = r.number`;
+
+/** The fence as a session statement: its attempt numbers arrive quoted, as text. */
+const fenceAttempts: SessionStatement = {
+  name: 'pontoon_fence_attempts',
+  parameterTypes: '(text[], text[])',
+  text: fenceSql.replace('$2::int[]', '$2::text[]::int[]'),
+};
+
+/**
+ * The fence of `completions` as text for a transaction's opening, after lockExecutionsSql in the
+ * same message; settleAttemptsLocking takes its result as `alreadyFenced`.
+ */
+export function fenceAttemptsSql(client: pg.PoolClient, completions: readonly AttemptCompletion[]): string {
+  return executeSql(client, fenceAttempts, [completions.map((completion) => completion.executionId), completions.map((completion) => String(completion.attempt))]);
+}
+
+/** How settleAttemptsLocking locks and reads the fence, and whether it may leave the end to the caller. */
+export interface SettleOptions {
+  /** The function whose lock the fence statement takes too, for the caller's claim. */
+  fn?: FunctionRef;
+  /** The executions' lock, sent in the transaction's opening (lockExecutionsSql). */
+  alreadyLocked?: pg.QueryResult;
+  /** The fence, sent in the opening after the lock (fenceAttemptsSql); not with `fn`. */
+  alreadyFenced?: pg.QueryResult;
+  /** Leave an end that only finishes executions to the caller's next statement (`ending`). */
+  deferEnd?: boolean;
+  /** Read `fn`'s row FOR KEY SHARE instead of locking it (a swap, see mayReadShared). */
+  readShared?: boolean;
+}
+
 /**
  * settleAttempts, and, when `fn` is given, the lock a claim of that function takes next (FOR NO
  * KEY UPDATE on its live row, see claim-function-executions.ts), in the statement that reads the
@@ -105,24 +145,18 @@ export function lockExecutionsSql(client: pg.PoolClient, ids: readonly string[])
 export async function settleAttemptsLocking(
   client: pg.PoolClient,
   completions: AttemptCompletion[],
-  fn?: FunctionRef,
-  alreadyLocked?: pg.QueryResult,
-  deferEnd = false,
-  readShared = false,
+  options: SettleOptions = {},
 ): Promise<{ settled: Settled[]; locked?: LockedFunction | null; ending?: DeferredEnding }> {
+  const { fn, alreadyLocked, alreadyFenced, deferEnd = false, readShared = false } = options;
   if (completions.length === 0) return { settled: [] };
   const ids = completions.map((completion) => completion.executionId);
   const locked = (alreadyLocked ?? (await client.query(prepared(lockExecutions.text, [ids])))).rows as LockedExecution[];
-  // A statement of its own after the locks: READ COMMITTED gives it a snapshot taken once they are
-  // held, so it sees an attempt that a concurrent claim or reaper committed while this one waited.
-  // (Joined into the locking statement, attempts would be read from the snapshot before the wait,
-  // and a report of an attempt already superseded could pass the fence.)
-  const fenceSql = `SELECT a.execution_id, a.number, a.status, (SELECT MAX(number) FROM attempts m WHERE m.execution_id = a.execution_id) AS latest
-     FROM attempts a JOIN unnest($1::text[], $2::int[]) AS r (execution_id, number) ON a.execution_id = r.execution_id AND a.number = r.number`;
   const attemptNumbers = completions.map((completion) => completion.attempt);
   let attempts: FenceAttempt[];
   let lockedFunction: LockedFunction | null | undefined;
-  if (fn) {
+  if (alreadyFenced && !fn) {
+    attempts = alreadyFenced.rows as FenceAttempt[];
+  } else if (fn) {
     // One row: the function's lock first (a CTE with FOR NO KEY UPDATE runs once, whether or not a fence row joins it).
     const { rows } = await client.query<{ locked: LockedFunction[] | null; attempts: FenceAttempt[] | null }>(prepared(
       `WITH f AS MATERIALIZED (

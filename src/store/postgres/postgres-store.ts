@@ -179,7 +179,12 @@ export class PostgresStore implements Store {
     return transaction(this.pool, async (client, [lockedExecutions]) => {
       // The settlement's end goes into the claim's start statement (claimFunctionExecutionsIn).
       const shared = mayReadShared(claim.limit, completions.length);
-      const { settled, locked, ending } = await settleAttemptsLocking(client, completions, claim.limit > 0 ? claim.function : undefined, lockedExecutions, true, shared);
+      const { settled, locked, ending } = await settleAttemptsLocking(client, completions, {
+        fn: claim.limit > 0 ? claim.function : undefined,
+        alreadyLocked: lockedExecutions,
+        deferEnd: true,
+        readShared: shared,
+      });
       const ended = freedSlots(settled).get(`${claim.function.namespace}/${claim.function.name}`) ?? 0;
       // Not a swap after all: the claim locks the row itself (undefined), as a claim alone does.
       const claimed = await claimFunctionExecutionsIn(client, claim, shared && locked && !isSwap(locked, claim.limit, ended) ? undefined : locked, ending);
