@@ -98,19 +98,44 @@ export function lockExecutionsSql(client: pg.PoolClient, ids: readonly string[])
 const fenceSql = `SELECT a.execution_id, a.number, a.status, (SELECT MAX(number) FROM attempts m WHERE m.execution_id = a.execution_id) AS latest
    FROM attempts a JOIN unnest($1::text[], $2::int[]) AS r (execution_id, number) ON a.execution_id = r.execution_id AND a.number = r.number`;
 
-/** The fence as a session statement: its attempt numbers arrive quoted, as text. */
+/**
+ * The fence with the lock a claim of the function takes next ($3, $4), in one row: `locked`, the
+ * function's row (none when deleted), and `attempts`, the fence's rows, both as JSON.
+ */
+function fenceWithFunctionText(readShared: boolean, attemptNumbers = '$2::int[]'): string {
+  return `WITH f AS MATERIALIZED (
+       SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions
+       WHERE namespace = $3 AND name = $4 AND NOT deleted ${readShared ? 'FOR KEY SHARE' : 'FOR NO KEY UPDATE'}
+     )
+     SELECT (SELECT json_agg(f) FROM f) AS locked, (SELECT json_agg(fence) FROM (${fenceSql.replace('$2::int[]', attemptNumbers)}) fence) AS attempts`;
+}
+
+/** The fences as session statements: their attempt numbers arrive quoted, as text. */
 const fenceAttempts: SessionStatement = {
   name: 'pontoon_fence_attempts',
   parameterTypes: '(text[], text[])',
   text: fenceSql.replace('$2::int[]', '$2::text[]::int[]'),
 };
+const fenceLockingFunction: SessionStatement = {
+  name: 'pontoon_fence_locking_function',
+  parameterTypes: '(text[], text[], text, text)',
+  text: fenceWithFunctionText(false, '$2::text[]::int[]'),
+};
+const fenceSharingFunction: SessionStatement = {
+  name: 'pontoon_fence_sharing_function',
+  parameterTypes: '(text[], text[], text, text)',
+  text: fenceWithFunctionText(true, '$2::text[]::int[]'),
+};
 
 /**
  * The fence of `completions` as text for a transaction's opening, after lockExecutionsSql in the
- * same message; settleAttemptsLocking takes its result as `alreadyFenced`.
+ * same message, with `fn`'s lock as settleAttemptsLocking would take it (its `fn` and
+ * `readShared`); settleAttemptsLocking takes its result as `alreadyFenced`.
  */
-export function fenceAttemptsSql(client: pg.PoolClient, completions: readonly AttemptCompletion[]): string {
-  return executeSql(client, fenceAttempts, [completions.map((completion) => completion.executionId), completions.map((completion) => String(completion.attempt))]);
+export function fenceAttemptsSql(client: pg.PoolClient, completions: readonly AttemptCompletion[], fn?: FunctionRef, readShared = false): string {
+  const reported = [completions.map((completion) => completion.executionId), completions.map((completion) => String(completion.attempt))];
+  if (!fn) return executeSql(client, fenceAttempts, reported);
+  return executeSql(client, readShared ? fenceSharingFunction : fenceLockingFunction, [...reported, fn.namespace, fn.name]);
 }
 
 /** How settleAttemptsLocking locks and reads the fence, and whether it may leave the end to the caller. */
@@ -119,7 +144,7 @@ export interface SettleOptions {
   fn?: FunctionRef;
   /** The executions' lock, sent in the transaction's opening (lockExecutionsSql). */
   alreadyLocked?: pg.QueryResult;
-  /** The fence, sent in the opening after the lock (fenceAttemptsSql); not with `fn`. */
+  /** The fence, sent in the opening after the lock (fenceAttemptsSql, with the same `fn` and `readShared`). */
   alreadyFenced?: pg.QueryResult;
   /** Leave an end that only finishes executions to the caller's next statement (`ending`). */
   deferEnd?: boolean;
@@ -154,22 +179,13 @@ export async function settleAttemptsLocking(
   const attemptNumbers = completions.map((completion) => completion.attempt);
   let attempts: FenceAttempt[];
   let lockedFunction: LockedFunction | null | undefined;
-  if (alreadyFenced && !fn) {
-    attempts = alreadyFenced.rows as FenceAttempt[];
-  } else if (fn) {
+  if (fn) {
     // One row: the function's lock first (a CTE with FOR NO KEY UPDATE runs once, whether or not a fence row joins it).
-    const { rows } = await client.query<{ locked: LockedFunction[] | null; attempts: FenceAttempt[] | null }>(prepared(
-      `WITH f AS MATERIALIZED (
-         SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions
-         WHERE namespace = $3 AND name = $4 AND NOT deleted ${readShared ? 'FOR KEY SHARE' : 'FOR NO KEY UPDATE'}
-       )
-       SELECT (SELECT json_agg(f) FROM f) AS locked, (SELECT json_agg(fence) FROM (${fenceSql}) fence) AS attempts`,
-      [ids, attemptNumbers, fn.namespace, fn.name],
-    ));
+    const { rows } = alreadyFenced ?? (await client.query(prepared(fenceWithFunctionText(readShared), [ids, attemptNumbers, fn.namespace, fn.name])));
     attempts = rows[0].attempts ?? [];
     lockedFunction = rows[0].locked?.[0] ?? null;
   } else {
-    ({ rows: attempts } = await client.query<FenceAttempt>(prepared(fenceSql, [ids, attemptNumbers])));
+    attempts = (alreadyFenced ?? (await client.query(prepared(fenceSql, [ids, attemptNumbers])))).rows;
   }
   const executions = new Map(locked.map((row) => [row.id, row]));
   const fence = new Map(attempts.map((row) => [`${row.execution_id}#${row.number}`, row]));

@@ -39,7 +39,7 @@ import { functionLoad } from './function-load.js';
 import { isoTime } from '../shared/stored-values.js';
 import type { FunctionRef } from '../store.js';
 import type { FunctionLoad } from '../../domain/wait-reason.js';
-import { freedSlots, freedSlotsNews, recordLateReport, lockExecutionsSql, settleAttempts, settleAttemptsLocking } from './complete-attempts.js';
+import { freedSlots, freedSlotsNews, recordLateReport, fenceAttemptsSql, lockExecutionsSql, settleAttempts, settleAttemptsLocking } from './complete-attempts.js';
 import { notifyFreedIfReady, notifyWake } from './notify.js';
 import type pg from 'pg';
 import { openPool, transaction, type ConnectionOptions, type Pool } from './connection.js';
@@ -175,13 +175,18 @@ export class PostgresStore implements Store {
     // Other claims lock function rows first but skip locked executions, so they never wait on
     // these; a delete of the function could (it locks the row, then its executions), and a
     // deadlock there reruns the whole transaction (see transaction()).
-    const opening = completions.length > 0 ? (client: pg.PoolClient) => lockExecutionsSql(client, completions.map((completion) => completion.executionId)) : undefined;
-    return transaction(this.pool, async (client, [lockedExecutions]) => {
+    const shared = mayReadShared(claim.limit, completions.length);
+    const fn = claim.limit > 0 ? claim.function : undefined;
+    const opening =
+      completions.length > 0
+        ? (client: pg.PoolClient) => `${lockExecutionsSql(client, completions.map((completion) => completion.executionId))}; ${fenceAttemptsSql(client, completions, fn, shared)}`
+        : undefined;
+    return transaction(this.pool, async (client, [lockedExecutions, fenced]) => {
       // The settlement's end goes into the claim's start statement (claimFunctionExecutionsIn).
-      const shared = mayReadShared(claim.limit, completions.length);
       const { settled, locked, ending } = await settleAttemptsLocking(client, completions, {
-        fn: claim.limit > 0 ? claim.function : undefined,
+        fn,
         alreadyLocked: lockedExecutions,
+        alreadyFenced: fenced,
         deferEnd: true,
         readShared: shared,
       });
