@@ -118,6 +118,32 @@ describe('PostgreSQL store', { skip }, () => {
     }
   });
 
+  it('settles and claims across plain functions in one statement: the slot freed goes to its own function, best first, none past parallelism', async () => {
+    const store = await openFresh();
+    try {
+      await store.putFunction(functionDocument('busy', { parallelism: 1, priority: 9 }));
+      await store.putFunction(functionDocument('freed', { parallelism: 2 }));
+      await enqueueMany(store, 'busy', 2);
+      await enqueueMany(store, 'freed', 3);
+      const claim = { owner: 'a', leaseMs: 60_000, limit: 5 };
+      const first = await store.claimExecutions({ ...claim, now: at(1) });
+      // busy's priority puts it first; its parallelism holds it to one; freed fills its two.
+      assert.deepEqual(first.map((c) => c.execution.function), ['busy', 'freed', 'freed']);
+      const ending = first.find((c) => c.execution.function === 'freed')!;
+      const next = await countingRoundTrips(() => store.completeAndClaim(completion(refOf(ending), { finishedAt: at(2) }), { ...claim, now: at(2) }));
+      assert.deepEqual([next.result.applied, next.result.claimed.map((c) => c.execution.function), next.trips], [true, ['freed'], 3]);
+      assert.deepEqual(
+        [await store.countExecutions('default', 'busy'), await store.countExecutions('default', 'freed')].map((counts) => [counts.queued, counts.running, counts.succeeded]),
+        [
+          [1, 1, 0],
+          [0, 2, 1],
+        ],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
   it('applies each migration once when several controllers start on a new schema at the same moment', async () => {
     const schema = freshSchema();
     const stores = await Promise.all(Array.from({ length: 6 }, () => openPostgresStore({ url: testPgUrl!, schema, maxConnections: 2 })));
