@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { ClaimedAttempt, FunctionClaimOptions } from '../store.js';
 import { isoAfter, isoTime } from '../shared/stored-values.js';
 import { prepared, transaction, type Pool } from './connection.js';
-import { startChosen, startPicked } from './start-attempts.js';
+import { startChosen } from './start-attempts.js';
+import { startPlainPicks } from './claim-executions.js';
 import { isPlain, keyedPicks, rateAllowances, recordRateStarts } from './claim-controls.js';
 import { endDeferred, type DeferredEnding, type LockedFunction } from './complete-attempts.js';
 
@@ -44,7 +45,7 @@ export async function claimFunctionExecutionsIn(
   const now = isoTime(options.now);
   const leaseExpiresAt = isoAfter(now, options.leaseMs);
   const { namespace, name } = options.function;
-  if (plain) return startPlainPick(client, options, fn, now, leaseExpiresAt, ending);
+  if (plain) return startPlainPicks(client, options, [fn], now, leaseExpiresAt, ending);
   const allowance = (await rateAllowances(client, [fn], now)).get(`${namespace}/${name}`) ?? options.limit;
   const limit = Math.min(options.limit, allowance);
   if (limit <= 0) return [];
@@ -55,7 +56,7 @@ export async function claimFunctionExecutionsIn(
     await recordRateStarts(client, [{ ...fn, count: picked.length }], now);
     return startChosen(client, picked.map((pick) => pick.sequence), options.owner, now, leaseExpiresAt);
   }
-  const claimed = await startPlainPick(client, { ...options, limit }, fn, now, leaseExpiresAt);
+  const claimed = await startPlainPicks(client, { ...options, limit }, [fn], now, leaseExpiresAt);
   if (claimed.length > 0) await recordRateStarts(client, [{ ...fn, count: claimed.length }], now);
   return claimed;
 }
@@ -96,35 +97,4 @@ async function lockFunction(client: pg.PoolClient, options: FunctionClaimOptions
     ]),
   );
   return rows[0] ?? null;
-}
-
-/**
- * The pick, the running count that bounds it, and the start, with the settlement's end when
- * deferred: one statement (start-attempts.ts). Its snapshot still counts the executions it ends
- * as running: $8 of them leave.
- */
-function startPlainPick(
-  client: pg.PoolClient,
-  options: FunctionClaimOptions,
-  fn: LockedFunction,
-  now: string,
-  leaseExpiresAt: string,
-  ending?: DeferredEnding,
-): Promise<ClaimedAttempt[]> {
-  const { namespace, name } = options.function;
-  return startPicked(
-    client,
-    {
-      sql: `SELECT seq FROM executions
-            WHERE namespace = $4 AND function = $5 AND status = 'queued' AND (not_before IS NULL OR not_before <= $1)
-            ORDER BY priority DESC, seq
-            LIMIT GREATEST(0, LEAST($6::int, $7::int - ((SELECT COUNT(*) FROM executions WHERE namespace = $4 AND function = $5 AND status = 'running') - $8::int)))
-            FOR UPDATE SKIP LOCKED`,
-      values: [namespace, name, options.limit, fn.parallelism, ending?.leaving.get(`${namespace}/${name}`) ?? 0],
-    },
-    options.owner,
-    now,
-    leaseExpiresAt,
-    ending,
-  );
 }

@@ -87,16 +87,19 @@ export function lockExecutionsSql(client: pg.PoolClient, ids: readonly string[])
   return executeSql(client, lockExecutions, [ids]);
 }
 
-/*
+/**
  * The fence: each reported attempt with its execution's latest attempt number. A statement of its
  * own after the locks: READ COMMITTED gives it a snapshot taken once they are held, so it sees an
  * attempt that a concurrent claim or reaper committed while this one waited. (Joined into the
  * locking statement, attempts would be read from the snapshot before the wait, and a report of an
  * attempt already superseded could pass the fence.) Each statement of a message with several
  * takes its own snapshot too, so the fence may follow the locks in a transaction's opening.
+ * `attemptNumbers` is how its $2 reads as int[]: a session statement gets the numbers as text[].
  */
-const fenceSql = `SELECT a.execution_id, a.number, a.status, (SELECT MAX(number) FROM attempts m WHERE m.execution_id = a.execution_id) AS latest
-   FROM attempts a JOIN unnest($1::text[], $2::int[]) AS r (execution_id, number) ON a.execution_id = r.execution_id AND a.number = r.number`;
+function fenceText(attemptNumbers = '$2::int[]'): string {
+  return `SELECT a.execution_id, a.number, a.status, (SELECT MAX(number) FROM attempts m WHERE m.execution_id = a.execution_id) AS latest
+   FROM attempts a JOIN unnest($1::text[], ${attemptNumbers}) AS r (execution_id, number) ON a.execution_id = r.execution_id AND a.number = r.number`;
+}
 
 /**
  * The fence with the lock a claim of the function takes next ($3, $4), in one row: `locked`, the
@@ -107,14 +110,14 @@ function fenceWithFunctionText(readShared: boolean, attemptNumbers = '$2::int[]'
        SELECT namespace, name, parallelism, rate_limit, rate_period_ms, concurrency_limit FROM functions
        WHERE namespace = $3 AND name = $4 AND NOT deleted ${readShared ? 'FOR KEY SHARE' : 'FOR NO KEY UPDATE'}
      )
-     SELECT (SELECT json_agg(f) FROM f) AS locked, (SELECT json_agg(fence) FROM (${fenceSql.replace('$2::int[]', attemptNumbers)}) fence) AS attempts`;
+     SELECT (SELECT json_agg(f) FROM f) AS locked, (SELECT json_agg(fence) FROM (${fenceText(attemptNumbers)}) fence) AS attempts`;
 }
 
 /** The fences as session statements: their attempt numbers arrive quoted, as text. */
 const fenceAttempts: SessionStatement = {
   name: 'pontoon_fence_attempts',
   parameterTypes: '(text[], text[])',
-  text: fenceSql.replace('$2::int[]', '$2::text[]::int[]'),
+  text: fenceText('$2::text[]::int[]'),
 };
 const fenceLockingFunction: SessionStatement = {
   name: 'pontoon_fence_locking_function',
@@ -185,7 +188,7 @@ export async function settleAttemptsLocking(
     attempts = rows[0].attempts ?? [];
     lockedFunction = rows[0].locked?.[0] ?? null;
   } else {
-    attempts = (alreadyFenced ?? (await client.query(prepared(fenceSql, [ids, attemptNumbers])))).rows;
+    attempts = (alreadyFenced ?? (await client.query(prepared(fenceText(), [ids, attemptNumbers])))).rows;
   }
   const executions = new Map(locked.map((row) => [row.id, row]));
   const fence = new Map(attempts.map((row) => [`${row.execution_id}#${row.number}`, row]));
