@@ -251,9 +251,13 @@ final class Replica<I, O> {
     launch(invocations);
   }
 
-  /** What the lane may ask for once {@code settling} of its outcomes are accepted. Guarded by lock. */
+  /**
+   * What the lane may ask for once {@code settling} of its outcomes are accepted, never below 0: a
+   * long poll and a post both answered may leave it holding more than its share for a while, as in
+   * the other SDKs. Guarded by lock.
+   */
   private int room(int settling) {
-    return Math.min(holds - inFlight + settling, MAX_BATCH);
+    return Math.max(0, Math.min(holds - inFlight + settling, MAX_BATCH));
   }
 
   /** Hands invocations already counted in flight and running to the handler threads (or their queue). */
