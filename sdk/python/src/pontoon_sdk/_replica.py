@@ -3,8 +3,9 @@
 ``serve`` hands over to :func:`serve_replica` when PONTOON_RUNTIME_API is set: up to
 PONTOON_REPLICA_CONCURRENCY handlers run at once on a thread pool (and PONTOON_REPLICA_PREFETCH more
 invocations may wait for a slot), their outcomes go out in batches that also ask for the next batch
-(``results?next=F``), and ``next`` is long-polled when nothing else is asking (see :class:`Replica`). Imported only in a replica: an on-demand attempt pays
-nothing for http.client or the threads.
+(``results?next=F``), and ``next`` is long-polled when nothing else is asking (see
+:class:`Replica`). Imported only in a replica: an on-demand attempt pays nothing for http.client or
+the threads.
 """
 
 from __future__ import annotations
