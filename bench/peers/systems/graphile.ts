@@ -4,17 +4,13 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { treeCpuMs } from '../../lib/proc-cpu.js';
 import type { PostgresCluster } from '../infra/postgres.js';
+import { graphileBatching } from './graphile-batching.js';
 import { WorkerChild } from './peer-process.js';
 import { insertInChunks, runOneOn } from './peer-session.js';
 import type { System } from './system.js';
 
 const workerScript = fileURLToPath(new URL('./graphile-worker-child.js', import.meta.url));
 
-/**
- * The batching its docs' performance page runs with (worker.graphile.org/docs/performance): jobs
- * fetched 500 at a time into a local queue, completions and failures settled in batches.
- */
-export const graphileBatching = { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } };
 
 /** Graphile Worker with its defaults, or with its documented batching options. */
 export function graphileSystem(batched: boolean, postgres: () => PostgresCluster): System {

@@ -8,6 +8,7 @@ import { processCpu, treeCpuMs } from '../../lib/proc-cpu.js';
 import { startBenchServer, type BenchServer } from '../../lib/server.js';
 import type { PostgresCluster } from '../infra/postgres.js';
 import { repoFile } from '../infra/paths.js';
+import { graphileBatching } from './graphile-batching.js';
 import { insertInChunks } from './peer-session.js';
 import { NotAvailable, type Session, type System } from './system.js';
 
@@ -18,11 +19,12 @@ type Store = 'sqlite' | 'postgres';
 type Form = 'cold' | 'warm' | 'warm-prefetch';
 
 /**
- * The prefetch of the `warm-prefetch` form, per slot: its replica holds up to 8 invocations per
- * slot, Pontoon's counterpart of Graphile Worker's local queue (graphileBatching). They count as
- * running from their claim, so that form's parallelism and capacity are raised to match.
+ * What the `warm-prefetch` form's replica holds at most, running and claimed ahead: as many as
+ * `graphile-batched` fetches into its local queue (graphileBatching), of which prefetch is
+ * Pontoon's counterpart. Claimed-ahead invocations count as running from their claim, so that
+ * form's parallelism and capacity are raised to match.
  */
-export const prefetchPerSlot = 7;
+const prefetchHeld = graphileBatching.worker.localQueue.size;
 
 /** Pontoon on one store, running a process per execution (cold) or in warm replicas (with or without prefetch). */
 export function pontoonSystem(store: Store, form: Form, postgres: () => PostgresCluster): System {
@@ -35,7 +37,7 @@ export function pontoonSystem(store: Store, form: Form, postgres: () => Postgres
         ? 'a `command` function running `true`: one process per execution'
         : form === 'warm'
           ? 'a node handler with `spec.warm` (one replica, concurrency = total)'
-          : `a node handler with \`spec.warm\` (one replica, concurrency = total, prefetch ${prefetchPerSlot} per slot: up to ${prefetchPerSlot + 1}× the total claimed, the total running; parallelism and --capacity raised to match)`),
+          : `a node handler with \`spec.warm\` (one replica, concurrency = total, prefetch up to ${prefetchHeld} held, as graphile-batched's local queue, the total running; parallelism and --capacity raised to match)`),
     startMeasuredBy:
       "the execution's first attempt `startedAt`, stored by Pontoon when the attempt is claimed and started (GET /executions/:id)" +
       (form === 'warm-prefetch' ? '; with prefetch a claimed invocation may wait for a slot of its replica after that' : ''),
@@ -72,7 +74,7 @@ async function deploy(server: BenchServer, form: Form, concurrency: number): Pro
           runtime: 'node',
           source: repoFile('bench/peers/functions/noop'),
           handler: 'handler.handle',
-          warm: { min: 1, max: 1, idleTimeout: '10m', concurrency, ...(form === 'warm-prefetch' ? { prefetch: prefetchPerSlot * concurrency } : {}) },
+          warm: { min: 1, max: 1, idleTimeout: '10m', concurrency, ...(form === 'warm-prefetch' ? { prefetch: held(form, concurrency) - concurrency } : {}) },
           ...common,
         };
   const answer = await server.call('PUT', `${ns}/functions/${fn}`, { apiVersion: 'pontoon.dev/v1', kind: 'Function', metadata: { name: fn }, spec });
@@ -85,7 +87,7 @@ async function deploy(server: BenchServer, form: Form, concurrency: number): Pro
 
 /** Most executions of the form running at once, as Pontoon counts them (claimed ahead included). */
 function held(form: Form, concurrency: number): number {
-  return form === 'warm-prefetch' ? (prefetchPerSlot + 1) * concurrency : concurrency;
+  return form === 'warm-prefetch' ? Math.max(prefetchHeld, concurrency) : concurrency;
 }
 
 /**
