@@ -67,9 +67,9 @@ const measuredHow = `
   per cold execution (pg_stat_statements); with PostgreSQL's durable defaults every commit waits
   for a WAL flush to disk, as Graphile Worker's do, where SQLite's synchronous=NORMAL and Redis's
   everysec do not flush per commit. \`--pg-settings="-c synchronous_commit=off"\` shows what that costs.
-  Warm, a batch of 8 settled and 8 started is one transaction of four round trips, and its one
-  big statement is most of PostgreSQL's time (pg_stat_statements, session 17: 160 of 219 µs of
-  execution per job). Pontoon keeps every execution as history: a start and an end each rewrite
+  Warm, a batch settled and started is one transaction of three round trips (BEGIN with its
+  locks and fence, one statement that ends and starts, COMMIT), and that statement is most of
+  PostgreSQL's time. Pontoon keeps every execution as history: a start and an end each rewrite
   the execution's row, and as its status changes (an indexed column) PostgreSQL cannot update it
   in place (HOT), so every index of \`executions\` that holds the row gets a new entry each time.
   Graphile Worker deletes a finished job and keeps few indexes.
@@ -84,6 +84,11 @@ const measuredHow = `
   as Graphile Worker's batched settings set a local queue: the replica claims ahead, and each
   batch carries many executions. Their claimed-ahead executions count as running, so compare
   them with \`graphile-batched\` and BullMQ, not as the same settings as \`warm\`.
+  With prefetch on SQLite, the store's one thread is the ceiling: each execution is written three
+  times (stored, started, ended) through the indexes of its history row, about 25 µs to store
+  and 60 µs to settle and start at batches of 64 (\`node dist/bench/store-warm-step.js 20000 64\`,
+  and the store's thread in the CPU tables), so it cannot pass about 12,000 executions/s on
+  one core, whatever the rest costs.
 `;
 
 function format(value: number): string {
