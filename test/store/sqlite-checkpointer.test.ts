@@ -37,7 +37,7 @@ describe('SQLite background checkpoints', () => {
     const file = join(dir, 'pontoon.db');
     const store = openSqliteStore({ file });
     await store.putFunction(functionDocument('noop'));
-    // A few hundred frames: well under the 1,000 at which SQLite checkpoints inside a commit.
+    // A few hundred frames: well under the 1,000 at which SQLite would checkpoint inside a commit by default.
     for (let i = 0; i < 40; i++) await enqueueOne(store, i);
     const before = walRestarts(file);
     await sleep(500);

@@ -233,5 +233,5 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     throw thrown;
   }
   const inMemory = options.file === ':memory:' || options.file === '';
-  return new SqliteStore(db, inMemory ? undefined : startCheckpointer(options.file, synchronous));
+  return new SqliteStore(db, inMemory ? undefined : startCheckpointer(db, options.file, synchronous));
 }
