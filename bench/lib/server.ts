@@ -77,11 +77,25 @@ export async function startBenchServer(flags: string[] = [], options: { dataDir?
       return { server: selfMs(child.pid!), serverMain: selfMs(`${child.pid}/task/${child.pid}`), children: descendants(child.pid!).reduce((sum, pid) => sum + selfMs(pid), 0) };
     },
     async stop() {
+      // Its replicas and their programs run in process groups of their own: after a SIGKILL of the
+      // server alone they would retry its runtime API for up to 30 s, on the CPU of whatever the
+      // bench measures next (bench:peers runs the systems one after another).
+      const left = descendants(child.pid!);
       child.kill(profileDir ? 'SIGTERM' : 'SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
+      for (const pid of left) killQuietly(pid);
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** SIGKILL to a process that may have exited already. */
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (thrown) {
+    if ((thrown as NodeJS.ErrnoException).code !== 'ESRCH') throw thrown;
+  }
 }
 
 /** Deploys a `runtime: command` function. */
