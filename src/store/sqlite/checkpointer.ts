@@ -13,7 +13,7 @@ const IDLE_MS = 20;
  * times a second (open loop at 1,000 invokes/s: 27 checkpoints in 5 s on the store's thread,
  * each an fsync of the WAL, a copy and an fsync of the database, 2 to 5 ms during which every
  * store call waits; it was most of the open loop's p99). At 10,000 it checkpointed 3 times in
- * those 5 s, and the p99 of submit-to-start went from 5 ms to 3 (three alternating pairs).
+ * those 5 s, and the p99 of submit-to-start went from 5 ms to 3-4 (three alternating pairs).
  */
 const WRITER_CHECKPOINT_FRAMES = 10_000;
 
