@@ -12,12 +12,11 @@ import { endDeferred, type DeferredEnding, type LockedFunction } from './complet
  * its parallelism across controllers. The function's row is locked FOR NO KEY UPDATE as the
  * general claim locks it (claim-executions.ts explains why), so the two kinds of claim of one
  * function serialize; the running count, the pick and the start then run in one statement after
- * the lock, with a fresh snapshot (start-attempts.ts). Four round
- * trips with BEGIN and COMMIT, whatever the batch's size; a warm batch that also settles sends
- * its execution locks and its fence, which takes the function's lock too (settleAttemptsLocking),
- * with BEGIN, and ends its attempts in the start statement: three in all, settlement included
- * (ten in session 14, five before the end went into the start statement, four before the fence
- * went with BEGIN).
+ * the lock, with a fresh snapshot (start-attempts.ts). Four round trips with BEGIN and COMMIT,
+ * whatever the batch's size; a warm batch that also settles sends its execution locks and its
+ * fence, which takes the function's lock too (settleAttemptsLocking), with BEGIN, and ends its
+ * attempts in the start statement: three in all, settlement included (ten in session 14, five
+ * before the end went into the start statement, four before the fence went with BEGIN).
  */
 export async function claimFunctionExecutions(pool: Pool, options: FunctionClaimOptions): Promise<ClaimedAttempt[]> {
   if (options.limit <= 0) return [];
