@@ -11,7 +11,6 @@ import type { System } from './system.js';
 
 const workerScript = fileURLToPath(new URL('./graphile-worker-child.js', import.meta.url));
 
-
 /** Graphile Worker with its defaults, or with its documented batching options. */
 export function graphileSystem(batched: boolean, postgres: () => PostgresCluster): System {
   return {

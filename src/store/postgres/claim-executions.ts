@@ -135,9 +135,9 @@ function leavingOf(ending: DeferredEnding | undefined, fn: { namespace: string; 
  * rate limit, if any, is already in `limit`: each function's running count, its best ready
  * executions up to its free slots, the merge by priority then age up to `limit`, the start, and
  * the settlement's deferred end, all in one statement after the locks (start-attempts.ts), so a
- * new snapshot that sees every claim committed while this one waited. That snapshot still counts the executions the end finishes as running:
- * `leaving` of them are subtracted. Rows a function's seek locked beyond what the merge keeps
- * stay queued, as the candidates of the general path do.
+ * new snapshot that sees every claim committed while this one waited. That snapshot still counts
+ * the executions the end finishes as running: `leaving` of them are subtracted. Rows a function's
+ * seek locked beyond what the merge keeps stay queued, as the candidates of the general path do.
  */
 export function startPlainPicks(
   client: pg.PoolClient,
