@@ -46,16 +46,22 @@ ${tail}`;
   const claimed = claimedAttempt(shellFunction(script, { env: { PIDS: pids }, timeout: '2s' }));
   const left = async () => {
     const found = await eventually('the leftovers’ pids', () => {
-      try {
-        return ['setsid', 'double'].map((name) => Number(readFileSync(join(pids, name), 'utf8').trim()));
-      } catch {
-        return undefined;
-      }
+      const texts = ['setsid', 'double'].map((name) => readIfPresent(join(pids, name)));
+      return texts.every((text) => text !== undefined) ? texts.map((text) => Number(text.trim())) : undefined;
     });
     strays.push(...found);
     return found;
   };
   return { claimed, left };
+}
+
+/** A file's text, or undefined while it does not exist yet. */
+function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** `subreaper` when local-containment-subreaper.test.ts runs these tests for the fallback. */
@@ -139,12 +145,15 @@ describe(`the local executor ends everything an attempt started (containment: ${
     const server = spawn(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(claimed)], { stdio: 'ignore', detached: true });
     children.push(server);
     const pids = await left();
+    // The host writes the attempt's pid file right after the spawn, but a host kept off the CPU may
+    // write it after the program has started its leftovers: the crash comes once it is there.
+    const pidRecord = await eventually('the attempt’s pid file', () => readIfPresent(join(workRoot, `${claimed.execution.id}-1`, 'pid')) || undefined);
     process.kill(-server.pid!, 'SIGKILL');
     await new Promise((resolve) => server.once('exit', resolve));
     for (const pid of pids) assert.ok(runsFor(pid, claimed.execution.id), 'the leftovers outlived the crash');
     if (mode === 'auto' && containmentSupport().kind === 'cgroup') {
       // The pid file names the attempt's cgroup, which still holds the leftovers for the sweep.
-      const [, cgroup] = readFileSync(join(workRoot, `${claimed.execution.id}-1`, 'pid'), 'utf8').split('\n');
+      const [, cgroup] = pidRecord.split('\n');
       const held = readFileSync(join(cgroup!, 'cgroup.procs'), 'utf8').split('\n').map(Number);
       for (const pid of pids) assert.ok(held.includes(pid), `${pid} is in ${cgroup}`);
     }
